@@ -1,0 +1,93 @@
+"""The app factory: everything is built from a Config, nothing lives at module level."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from .config import Config
+from .graphql.schema import build_schema
+from .http.fixtures import fixture_command
+from .http.graphql_endpoint import graphql_endpoint
+from .http.health import health, ready, telemetry_disabled
+from .seeding import apply_seed, load_seed_file
+from .store.database import Database
+
+log = logging.getLogger("wandb_emulator")
+
+
+class Emulator:
+    """The state one emulator instance serves: database, schema, configuration."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.db = Database(config.database_path)
+        self.schema = build_schema(config)
+
+    async def start(self) -> None:
+        self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        first_start = not self.config.database_path.exists()
+        await self.db.open()
+        if first_start:
+            await self.seed_defaults()
+
+    async def stop(self) -> None:
+        await self.db.close()
+
+    async def seed_defaults(self) -> None:
+        seed_file = self.config.seed_file
+        if seed_file is None:
+            return
+        if not seed_file.exists():
+            log.warning("seed file %s not found; starting without default data", seed_file)
+            return
+        await apply_seed(self.db, load_seed_file(seed_file))
+
+    async def reset(self) -> None:
+        """Wipe all state and re-apply the default seed."""
+        await self.db.wipe()
+        await self.seed_defaults()
+
+
+def _lifespan(emulator: Emulator, manage: bool):
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if manage:
+            await emulator.start()
+        try:
+            yield
+        finally:
+            if manage:
+                await emulator.stop()
+
+    return lifespan
+
+
+def create_app(emulator: Emulator, *, manage_lifecycle: bool = False) -> Starlette:
+    """The base-port app: GraphQL, readiness, and (later) files and artifacts."""
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql_endpoint, methods=["POST"]),
+            Route("/ready", ready, methods=["GET"]),
+            Route("/sdk/otel/v1/{signal}", telemetry_disabled, methods=["POST"]),
+        ],
+        lifespan=_lifespan(emulator, manage_lifecycle),
+    )
+    app.state.emulator = emulator
+    return app
+
+
+def create_fixture_app(emulator: Emulator) -> Starlette:
+    """The fixture-port app: health and the local-testcontainer fixture commands."""
+    app = Starlette(
+        routes=[
+            Route("/health", health, methods=["GET"]),
+            Route("/db/{resource}", fixture_command, methods=["POST"]),
+        ]
+    )
+    app.state.emulator = emulator
+    return app

@@ -1,0 +1,118 @@
+"""Authentication of requests and every permission rule of the emulator.
+
+Registry roles, weakest first: restricted_viewer, viewer, member, admin.
+- Organization admins are admins of every registry of their organization.
+- A registry with `organization` visibility (project access PRIVATE) is visible to
+  every organization member, who holds at least the viewer role in it.
+- A `restricted` registry (access RESTRICTED) is visible only to its user members
+  and to members of its team members (and to organization admins).
+- Users outside the organization see no registry of it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from .store import accounts, projects
+from .store.database import Conn
+from .store.records import EntityRec, OrganizationRec, ProjectRec, UserRec
+
+REGISTRY_PREFIX = "wandb-registry-"
+REGISTRY_ROLES = ("restricted_viewer", "viewer", "member", "admin")
+_RANK = {role: rank for rank, role in enumerate(REGISTRY_ROLES)}
+RESTRICTED_ACCESS = "RESTRICTED"
+
+
+def api_key_from_header(authorization: str | None) -> str | None:
+    """The API key of a `Basic base64(api:KEY)` or `Bearer KEY` header."""
+    if not authorization:
+        return None
+    scheme, _, credentials = authorization.partition(" ")
+    scheme = scheme.lower()
+    if scheme == "bearer":
+        return credentials.strip() or None
+    if scheme != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeError):
+        return None
+    _, sep, key = decoded.partition(":")
+    return key if sep and key else None
+
+
+async def authenticate(conn: Conn, authorization: str | None) -> UserRec | None:
+    key = api_key_from_header(authorization)
+    if key is None:
+        return None
+    return await accounts.user_by_api_key(conn, key)
+
+
+def is_registry(project: ProjectRec) -> bool:
+    return project.name.startswith(REGISTRY_PREFIX)
+
+
+def strongest(roles: list[str]) -> str | None:
+    known = [role for role in roles if role in _RANK]
+    return max(known, key=_RANK.__getitem__) if known else None
+
+
+def role_at_least(role: str | None, minimum: str) -> bool:
+    return role is not None and _RANK[role] >= _RANK[minimum]
+
+
+async def registry_role(
+    conn: Conn, user: UserRec, project: ProjectRec, org: OrganizationRec
+) -> str | None:
+    """The user's effective role in a registry of `org`, or None when it is invisible."""
+    org_role = await accounts.org_role(conn, org.id, user.id)
+    if org_role is None:
+        return None
+    if org_role == "admin":
+        return "admin"
+    roles = await projects.team_roles_of_user(conn, project.id, user.id)
+    direct = await projects.direct_user_role(conn, project.id, user.id)
+    if direct is not None:
+        roles.append(direct)
+    if project.access != RESTRICTED_ACCESS:
+        roles.append("viewer")
+    role = strongest(roles)
+    if org_role == "viewer" and role_at_least(role, "member"):
+        return "viewer"  # organization viewers never gain write access
+    return role
+
+
+async def entity_role(conn: Conn, user: UserRec, entity: EntityRec) -> str | None:
+    """The user's role in a user/team/org entity: admin, member, viewer or None."""
+    if entity.kind == "USER":
+        owner = await accounts.user_by_entity(conn, entity.id)
+        return "admin" if owner is not None and owner.id == user.id else None
+    if entity.kind == "TEAM":
+        return await accounts.team_role(conn, entity.id, user.id)
+    if entity.organization_id is None:
+        return None
+    return await accounts.org_role(conn, entity.organization_id, user.id)
+
+
+async def project_role(conn: Conn, user: UserRec, project: ProjectRec) -> str | None:
+    """The user's role in any project: registry roles in org entities, else entity roles."""
+    entity = await accounts.entity_by_id(conn, project.entity_id)
+    if entity is None:
+        return None
+    if entity.kind == "ORGANIZATION" and entity.organization_id is not None:
+        org = await accounts.org_by_id(conn, entity.organization_id)
+        return None if org is None else await registry_role(conn, user, project, org)
+    return await entity_role(conn, user, entity)
+
+
+async def can_view_project(conn: Conn, user: UserRec, project: ProjectRec) -> bool:
+    return await project_role(conn, user, project) is not None
+
+
+async def can_create_registry(conn: Conn, user: UserRec, org: OrganizationRec) -> bool:
+    return await accounts.org_role(conn, org.id, user.id) in ("admin", "member")
+
+
+async def can_view_org(conn: Conn, user: UserRec, org: OrganizationRec) -> bool:
+    return await accounts.org_role(conn, org.id, user.id) is not None

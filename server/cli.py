@@ -1,0 +1,113 @@
+"""The `wandb-emulator` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import uvicorn
+
+from .app import Emulator, create_app, create_fixture_app
+from .config import DEFAULT_SEED_FILE, Config
+from .seeding import load_seed_file
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that leaves signal handling to `serve`, which runs two of them."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def default_user_exports(config: Config) -> str:
+    seed = load_seed_file(config.seed_file) if config.seed_file and config.seed_file.exists() else {}
+    lines = [f"export WANDB_BASE_URL={config.base_url}"]
+    users = seed.get("users") or []
+    if users:
+        key = users[0].get("apiKey") or users[0]["username"]
+        lines.append(f"export WANDB_API_KEY={key}")
+    return "\n".join(lines)
+
+
+async def serve(config: Config) -> None:
+    emulator = Emulator(config)
+    await emulator.start()
+    log_level = config.log_level.lower()
+    servers = [
+        _Server(uvicorn.Config(create_app(emulator), host=config.host, port=config.port,
+                               lifespan="off", log_level=log_level, access_log=False)),
+        _Server(uvicorn.Config(create_fixture_app(emulator), host=config.host,
+                               port=config.fixture_port, lifespan="off", log_level=log_level,
+                               access_log=False)),
+    ]
+
+    def stop() -> None:
+        for server in servers:
+            server.should_exit = True
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop)
+    print(default_user_exports(config), flush=True)
+    try:
+        await asyncio.gather(*(server.serve() for server in servers))
+    finally:
+        await emulator.stop()
+
+
+def _config_from_args(args: argparse.Namespace) -> Config:
+    return Config(
+        data_dir=Path(args.data_dir),
+        host=args.host,
+        port=args.port,
+        fixture_port=args.fixture_port,
+        public_url=args.public_url,
+        seed_file=Path(args.seed_file) if args.seed_file else DEFAULT_SEED_FILE,
+        log_level=args.log_level,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wandb-emulator", description=__doc__)
+    parser.add_argument("--log-level", default="info",
+                        choices=["critical", "error", "warning", "info", "debug"])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve_cmd = commands.add_parser("serve", help="run the emulator")
+    serve_cmd.add_argument("--host", default="127.0.0.1")
+    serve_cmd.add_argument("--port", type=int, default=8080)
+    serve_cmd.add_argument("--fixture-port", type=int, default=9015)
+    serve_cmd.add_argument("--data-dir", default="data")
+    serve_cmd.add_argument("--public-url", default=None,
+                           help="base of the absolute URLs handed to clients")
+    serve_cmd.add_argument("--seed-file", default=None,
+                           help="seed applied on first start (default: fixtures/default.json)")
+    serve_cmd.add_argument("--log-level", default="info",
+                           choices=["critical", "error", "warning", "info", "debug"])
+
+    export_cmd = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
+    export_cmd.set_defaults(log_level="warning")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    if args.command == "serve":
+        asyncio.run(serve(_config_from_args(args)))
+    elif args.command == "export-schema":
+        from .graphql.schema import build_schema
+
+        sys.stdout.write(build_schema().as_str() + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

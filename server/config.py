@@ -1,0 +1,37 @@
+"""Runtime configuration; everything the app factory needs comes from here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SEED_FILE = REPO_ROOT / "fixtures" / "default.json"
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path = Path("data")
+    host: str = "127.0.0.1"
+    port: int = 8080
+    fixture_port: int = 9015
+    public_url: str | None = None
+    seed_file: Path | None = DEFAULT_SEED_FILE
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_page_size: int = 1000
+    max_query_depth: int = 20
+    max_query_tokens: int = 20_000
+    max_query_aliases: int = 100
+    log_level: str = "info"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "emulator.sqlite3"
+
+    @property
+    def base_url(self) -> str:
+        """The address handed to clients in absolute URLs (uploads, downloads)."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        return f"http://{self.host}:{self.port}"

@@ -1,0 +1,25 @@
+"""Per-request context handed to every resolver."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from strawberry.types import Info as _Info
+
+from ..config import Config
+from ..store.database import Database
+from ..store.records import UserRec
+from .loaders import Loaders
+
+
+@dataclass
+class Context:
+    db: Database
+    config: Config
+    viewer: UserRec
+    loaders: Loaders
+    cache: dict[Any, Any] = field(default_factory=dict)
+
+
+Info = _Info[Context, None]

@@ -1,0 +1,33 @@
+"""Per-request batched lookups, so a page of N rows costs one query per kind, not N."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+from strawberry.dataloader import DataLoader
+
+from ..store import accounts, projects
+from ..store.database import Conn, Database
+from ..store.records import EntityRec, OrganizationRec, ProjectRec, UserRec
+
+V = TypeVar("V")
+
+
+def _batched(
+    db: Database, fetch: Callable[[Conn, list[int]], Awaitable[dict[int, V]]]
+) -> DataLoader[int, V | None]:
+    async def load(keys: Sequence[int]) -> list[V | None]:
+        async with db.read() as conn:
+            found = await fetch(conn, list(set(keys)))
+        return [found.get(key) for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+class Loaders:
+    def __init__(self, db: Database) -> None:
+        self.entity: DataLoader[int, EntityRec | None] = _batched(db, accounts.entities_by_ids)
+        self.user: DataLoader[int, UserRec | None] = _batched(db, accounts.users_by_ids)
+        self.project: DataLoader[int, ProjectRec | None] = _batched(db, projects.projects_by_ids)
+        self.organization: DataLoader[int, OrganizationRec | None] = _batched(db, accounts.orgs_by_ids)

@@ -1,0 +1,199 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from ...ids import encode_id
+from ...store import accounts
+from ...store.records import EntityRec, InviteRec, OrganizationRec, TeamMemberRec
+from ..context import Info
+from ..scalars import DateTime, Int64, JSONString
+from ..artifacts import resolvers as artifact_resolvers
+from ..registries import resolvers as registry_resolvers
+
+if TYPE_CHECKING:
+    from ..users.types import User
+
+_User = Annotated["User", strawberry.lazy("server.graphql.users.types")]
+
+
+@strawberry.type
+class Member:
+    """A member of a team, or a pending invitation to it."""
+
+    id: str | None
+    role: str | None
+    pending: bool | None
+    email: str | None
+    username: str | None
+    name: str
+    photo_url: str | None = None
+    account_type: str | None = "USER"
+    api_key: str | None = None
+
+    @strawberry.field
+    def admin(self) -> bool | None:
+        return self.role == "admin"
+
+    @classmethod
+    def of_member(cls, rec: TeamMemberRec) -> Member:
+        user = rec.user
+        return cls(
+            id=encode_id("User", user.id),
+            role=rec.role,
+            pending=False,
+            email=user.email,
+            username=user.username,
+            name=user.name,
+        )
+
+    @classmethod
+    def of_invite(cls, invite: InviteRec) -> Member:
+        return cls(
+            id=encode_id("Invite", invite.id),
+            role="admin" if invite.admin else "member",
+            pending=True,
+            email=invite.email,
+            username=invite.username,
+            name=invite.username or invite.email or "",
+        )
+
+
+@strawberry.type
+class AdvancedRegistryFeatures:
+    advanced_search: bool
+
+
+@strawberry.type
+class Organization:
+    rec: strawberry.Private[OrganizationRec]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("Organization", self.rec.id))
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.rec.name
+
+    @strawberry.field
+    def created_at(self) -> DateTime:
+        return DateTime(self.rec.created_at)
+
+    @strawberry.field
+    async def org_entity(self, info: Info) -> Entity | None:
+        if self.rec.org_entity_id is None:
+            return None
+        entity = await info.context.loaders.entity.load(self.rec.org_entity_id)
+        return Entity(rec=entity) if entity else None
+
+    @strawberry.field
+    def advanced_registry_features(self) -> AdvancedRegistryFeatures | None:
+        return AdvancedRegistryFeatures(advanced_search=False)
+
+
+@strawberry.type
+class Entity:
+    rec: strawberry.Private[EntityRec]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("Entity", self.rec.id))
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.rec.name
+
+    @strawberry.field
+    def available(self) -> bool | None:
+        return True
+
+    @strawberry.field
+    def photo_url(self) -> str | None:
+        return None
+
+    @strawberry.field
+    def read_only(self) -> bool | None:
+        return False
+
+    @strawberry.field
+    def read_only_admin(self) -> bool:
+        return False
+
+    @strawberry.field
+    def is_team(self) -> bool:
+        return self.rec.is_team
+
+    @strawberry.field
+    def entity_type(self) -> str | None:
+        return self.rec.kind
+
+    @strawberry.field
+    def private_only(self) -> bool:
+        return False
+
+    @strawberry.field
+    def storage_bytes(self) -> Int64:
+        return Int64(0)
+
+    @strawberry.field
+    def code_saving_enabled(self) -> bool:
+        return False
+
+    @strawberry.field
+    def default_access(self) -> str:
+        return "USER_READ"
+
+    @strawberry.field
+    def is_paid(self) -> bool | None:
+        return False
+
+    @strawberry.field
+    def limits(self) -> JSONString | None:
+        return JSONString("{}")
+
+    @strawberry.field
+    def created_at(self) -> DateTime:
+        return DateTime(self.rec.created_at)
+
+    @strawberry.field
+    async def members(self, info: Info) -> list[Member]:
+        if self.rec.kind != "TEAM":
+            return []
+        async with info.context.db.read() as conn:
+            members = await accounts.team_members(conn, self.rec.id)
+            invites = await accounts.pending_invites(conn, self.rec.id)
+        return [*map(Member.of_member, members), *map(Member.of_invite, invites)]
+
+    @strawberry.field
+    async def organization(self, info: Info) -> Organization | None:
+        if self.rec.organization_id is None:
+            return None
+        org = await info.context.loaders.organization.load(self.rec.organization_id)
+        return Organization(rec=org) if org else None
+
+    @strawberry.field(description="The user owning this personal entity.")
+    async def user(self, info: Info) -> _User | None:
+        from ..users.types import User
+
+        if self.rec.kind != "USER":
+            return None
+        async with info.context.db.read() as conn:
+            user = await accounts.user_by_entity(conn, self.rec.id)
+        return User(rec=user) if user else None
+
+    project = strawberry.field(resolver=registry_resolvers.entity_project)
+    projects = strawberry.field(resolver=registry_resolvers.entity_projects)
+    artifact_collections = strawberry.field(resolver=artifact_resolvers.entity_artifact_collections)
+    artifact_memberships = strawberry.field(resolver=artifact_resolvers.entity_artifact_memberships)
+
+
+@strawberry.type
+class EntityEdge:
+    node: Entity | None
+
+
+@strawberry.type
+class EntityConnection:
+    edges: list[EntityEdge]

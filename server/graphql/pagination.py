@@ -1,0 +1,68 @@
+"""Relay-style pages over in-memory lists, with opaque offset cursors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+import strawberry
+
+from .errors import ApiError
+
+T = TypeVar("T")
+
+DEFAULT_PAGE_SIZE = 50
+
+
+@strawberry.type
+class PageInfo:
+    end_cursor: str | None
+    has_next_page: bool
+    start_cursor: str | None = None
+    has_previous_page: bool = False
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.b64encode(f"cursor:{offset}".encode()).decode("ascii")
+
+
+def decode_cursor(cursor: str | None) -> int:
+    """Offset of the item *after* which the page starts (-1 for the first page)."""
+    if not cursor:
+        return -1
+    try:
+        raw = base64.b64decode(cursor.encode("ascii"), validate=True).decode("ascii")
+        prefix, offset = raw.split(":")
+        if prefix != "cursor":
+            raise ValueError
+        return int(offset)
+    except (binascii.Error, UnicodeError, ValueError):
+        raise ApiError(f"invalid cursor: {cursor!r}") from None
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[tuple[str, T]]
+    page_info: PageInfo
+    total_count: int
+
+
+def paginate(items: Sequence[T], first: int | None, after: str | None, max_size: int) -> Page[T]:
+    start = decode_cursor(after) + 1
+    size = DEFAULT_PAGE_SIZE if first is None else max(0, min(first, max_size))
+    window = items[start : start + size]
+    page_items = [(encode_cursor(start + i), item) for i, item in enumerate(window)]
+    end_cursor = page_items[-1][0] if page_items else (after or None)
+    return Page(
+        items=page_items,
+        page_info=PageInfo(
+            end_cursor=end_cursor,
+            has_next_page=start + len(window) < len(items),
+            start_cursor=page_items[0][0] if page_items else None,
+            has_previous_page=start > 0,
+        ),
+        total_count=len(items),
+    )

@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from ...auth import REGISTRY_ROLES
+from ...ids import encode_id
+from ...store import projects
+from ...store.records import EntityRec, ProjectRec, UserRec
+from ..context import Info
+from ..pagination import PageInfo
+from ..scalars import DateTime
+
+if TYPE_CHECKING:
+    from ..orgs.types import Entity
+
+_Entity = Annotated["Entity", strawberry.lazy("server.graphql.orgs.types")]
+
+
+@strawberry.type
+class Role:
+    name: str
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("Role", REGISTRY_ROLES.index(self.name) + 1))
+
+
+@strawberry.type
+class ProjectMember:
+    user: strawberry.Private[UserRec]
+    role: Role
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("User", self.user.id))
+
+    @strawberry.field
+    def name(self) -> str | None:
+        return self.user.name
+
+    @strawberry.field
+    def username(self) -> str | None:
+        return self.user.username
+
+    @strawberry.field
+    def email(self) -> str | None:
+        return self.user.email
+
+    @strawberry.field
+    def photo_url(self) -> str | None:
+        return None
+
+    @strawberry.field
+    def account_type(self) -> str | None:
+        return "USER"
+
+
+@strawberry.type
+class ProjectTeamMember:
+    team_rec: strawberry.Private[EntityRec]
+    role: Role
+
+    @strawberry.field
+    def team(self) -> _Entity:
+        from ..orgs.types import Entity
+
+        return Entity(rec=self.team_rec)
+
+
+@strawberry.type
+class ArtifactTypeName:
+    """An artifact type as listed on a project (registries list their allowed types)."""
+
+    name: str
+
+
+@strawberry.type
+class ArtifactTypeNameEdge:
+    node: ArtifactTypeName | None
+
+
+@strawberry.type
+class ArtifactTypeNameConnection:
+    edges: list[ArtifactTypeNameEdge]
+
+
+@strawberry.type
+class Project:
+    rec: strawberry.Private[ProjectRec]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("Project", self.rec.id))
+
+    @strawberry.field
+    def internal_id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("ProjectInternalId", self.rec.id))
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.rec.name
+
+    @strawberry.field
+    def description(self) -> str | None:
+        return self.rec.description
+
+    @strawberry.field
+    def access(self) -> str | None:
+        return self.rec.access
+
+    @strawberry.field
+    def created_at(self) -> DateTime:
+        return DateTime(self.rec.created_at)
+
+    @strawberry.field
+    def updated_at(self) -> DateTime | None:
+        return DateTime(self.rec.updated_at)
+
+    @strawberry.field
+    def allow_all_artifact_types_in_registry(self) -> bool:
+        return self.rec.allow_all_artifact_types
+
+    @strawberry.field
+    def read_only(self) -> bool | None:
+        return False
+
+    @strawberry.field
+    async def entity(self, info: Info) -> _Entity:
+        from ..orgs.types import Entity
+
+        entity = await info.context.loaders.entity.load(self.rec.entity_id)
+        assert entity is not None
+        return Entity(rec=entity)
+
+    @strawberry.field
+    async def entity_name(self, info: Info) -> str:
+        entity = await info.context.loaders.entity.load(self.rec.entity_id)
+        assert entity is not None
+        return entity.name
+
+    @strawberry.field(
+        name="artifactTypes",
+        description="Saved allowed types; with includeAll also the types in use.",
+    )
+    async def artifact_type_names(
+        self, info: Info, include_all: bool | None = None
+    ) -> ArtifactTypeNameConnection:
+        async with info.context.db.read() as conn:
+            names = await projects.saved_artifact_types(conn, self.rec.id)
+        return ArtifactTypeNameConnection(
+            edges=[ArtifactTypeNameEdge(node=ArtifactTypeName(name=n)) for n in names]
+        )
+
+    @strawberry.field
+    async def members(self, info: Info) -> list[ProjectMember]:
+        async with info.context.db.read() as conn:
+            members = await projects.user_members(conn, self.rec.id)
+        return [ProjectMember(user=user, role=Role(name=role)) for user, role in members]
+
+    @strawberry.field
+    async def team_members(self, info: Info) -> list[ProjectTeamMember]:
+        async with info.context.db.read() as conn:
+            members = await projects.team_members(conn, self.rec.id)
+        return [ProjectTeamMember(team_rec=team, role=Role(name=role)) for team, role in members]
+
+
+@strawberry.type
+class ProjectEdge:
+    node: Project | None
+    cursor: str
+
+
+@strawberry.type
+class ProjectConnection:
+    edges: list[ProjectEdge]
+    page_info: PageInfo
+    total_count: int

@@ -1,0 +1,39 @@
+"""Custom scalars of the W&B schema."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, NewType
+
+import strawberry
+
+
+def _parse_json_string(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
+
+
+JSONString = strawberry.scalar(
+    NewType("JSONString", str),
+    name="JSONString",
+    description="A JSON document encoded as a string.",
+    serialize=lambda value: value,
+    parse_value=_parse_json_string,
+)
+
+DateTime = strawberry.scalar(
+    NewType("DateTime", str),
+    name="DateTime",
+    description="A UTC timestamp in ISO 8601 form.",
+    serialize=lambda value: value,
+    parse_value=str,
+)
+
+Int64 = strawberry.scalar(
+    NewType("Int64", int),
+    name="Int64",
+    description="A 64-bit integer.",
+    serialize=int,
+    parse_value=int,
+)

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import strawberry
+
+from ...store import accounts
+from ..context import Info
+from .types import User, UserConnection, UserEdge
+
+MAX_SEARCH_RESULTS = 100
+
+
+@strawberry.type
+class UserQueries:
+    @strawberry.field(description="The user the request is authenticated as.")
+    def viewer(self, info: Info) -> User | None:
+        return User(rec=info.context.viewer)
+
+    @strawberry.field(description="Users whose username or email matches the query.")
+    async def users(
+        self, info: Info, query: str | None = None, first: int | None = None
+    ) -> UserConnection | None:
+        if not query:
+            return UserConnection(edges=[])
+        limit = min(first or MAX_SEARCH_RESULTS, MAX_SEARCH_RESULTS)
+        async with info.context.db.read() as conn:
+            found = await accounts.search_users(conn, query, limit)
+        return UserConnection(edges=[UserEdge(node=User(rec=u)) for u in found])

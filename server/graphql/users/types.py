@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from ...ids import encode_id
+from ...store import accounts
+from ...store.records import ApiKeyRec, UserRec
+from ..context import Info
+from ..scalars import DateTime, JSONString
+
+if TYPE_CHECKING:
+    from ..orgs.types import EntityConnection, Organization
+
+_Organization = Annotated["Organization", strawberry.lazy("server.graphql.orgs.types")]
+_EntityConnection = Annotated["EntityConnection", strawberry.lazy("server.graphql.orgs.types")]
+
+
+@strawberry.type
+class ApiKey:
+    rec: strawberry.Private[ApiKeyRec]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("ApiKey", self.rec.id))
+
+    @strawberry.field
+    def name(self) -> str:
+        """Keys are only ever shown by a short prefix, as on the real server."""
+        return self.rec.key[:6]
+
+    @strawberry.field
+    def description(self) -> str | None:
+        return self.rec.description
+
+
+@strawberry.type
+class ApiKeyEdge:
+    node: ApiKey | None
+
+
+@strawberry.type
+class ApiKeyConnection:
+    edges: list[ApiKeyEdge]
+
+
+@strawberry.type
+class User:
+    rec: strawberry.Private[UserRec]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("User", self.rec.id))
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.rec.name
+
+    @strawberry.field
+    def username(self) -> str | None:
+        return self.rec.username
+
+    @strawberry.field
+    def email(self) -> str | None:
+        return self.rec.email
+
+    @strawberry.field
+    def admin(self) -> bool | None:
+        return self.rec.admin
+
+    @strawberry.field
+    def created_at(self) -> DateTime:
+        return DateTime(self.rec.created_at)
+
+    @strawberry.field
+    def deleted_at(self) -> DateTime | None:
+        return None
+
+    @strawberry.field
+    def photo_url(self) -> str | None:
+        return None
+
+    @strawberry.field
+    def account_type(self) -> str | None:
+        return "USER"
+
+    @strawberry.field
+    def flags(self) -> JSONString | None:
+        return JSONString("{}")
+
+    @strawberry.field(description="Name of the user's default entity.")
+    async def entity(self, info: Info) -> str | None:
+        entity_id = self.rec.default_entity_id or self.rec.entity_id
+        entity = await info.context.loaders.entity.load(entity_id)
+        return entity.name if entity else None
+
+    @strawberry.field
+    async def api_keys(self, info: Info) -> ApiKeyConnection | None:
+        ctx = info.context
+        if ctx.viewer.id != self.rec.id and not ctx.viewer.admin:
+            return ApiKeyConnection(edges=[])
+        async with ctx.db.read() as conn:
+            keys = await accounts.api_keys_of(conn, self.rec.id)
+        return ApiKeyConnection(edges=[ApiKeyEdge(node=ApiKey(rec=k)) for k in keys])
+
+    @strawberry.field
+    async def teams(self, info: Info) -> _EntityConnection | None:
+        from ..orgs.types import Entity, EntityConnection, EntityEdge
+
+        async with info.context.db.read() as conn:
+            teams = await accounts.teams_of_user(conn, self.rec.id)
+        return EntityConnection(edges=[EntityEdge(node=Entity(rec=t)) for t in teams])
+
+    @strawberry.field
+    async def organizations(self, info: Info) -> list[_Organization]:
+        from ..orgs.types import Organization
+
+        async with info.context.db.read() as conn:
+            orgs = await accounts.orgs_of_user(conn, self.rec.id)
+        return [Organization(rec=org) for org in orgs]
+
+
+@strawberry.type
+class UserEdge:
+    node: User | None
+
+
+@strawberry.type
+class UserConnection:
+    edges: list[UserEdge]

@@ -1,0 +1,43 @@
+"""Helpers shared by the HTTP endpoints."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+
+class BadRequest(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+async def read_json(request: Request, max_bytes: int) -> Any:
+    """The request's JSON body; BadRequest(413) when too large, (400) when malformed."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise BadRequest(413, f"request body exceeds {max_bytes} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > max_bytes:
+            raise BadRequest(413, f"request body exceeds {max_bytes} bytes")
+    if request.headers.get("content-encoding", "").lower() == "gzip":
+        import gzip
+
+        try:
+            body = bytearray(gzip.decompress(bytes(body)))
+        except (OSError, EOFError) as exc:
+            raise BadRequest(400, "malformed gzip body") from exc
+    try:
+        return json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadRequest(400, f"malformed JSON body: {exc}") from exc
+
+
+def error_response(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"errors": [{"message": message}]}, status_code=status)

@@ -1,0 +1,51 @@
+"""Small helpers shared by the data-layer modules: run a query, map rows to records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
+
+from .database import Conn
+from .records import from_row
+
+T = TypeVar("T")
+
+
+async def fetch_one(conn: Conn, cls: type[T], sql: str, params: Sequence[Any] = ()) -> T | None:
+    async with conn.execute(sql, params) as cur:
+        row = await cur.fetchone()
+    return from_row(cls, row) if row is not None else None
+
+
+async def fetch_all(conn: Conn, cls: type[T], sql: str, params: Sequence[Any] = ()) -> list[T]:
+    async with conn.execute(sql, params) as cur:
+        rows = await cur.fetchall()
+    return [from_row(cls, row) for row in rows]
+
+
+async def fetch_value(conn: Conn, sql: str, params: Sequence[Any] = ()) -> Any:
+    async with conn.execute(sql, params) as cur:
+        row = await cur.fetchone()
+    return row[0] if row is not None else None
+
+
+async def fetch_column(conn: Conn, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+    async with conn.execute(sql, params) as cur:
+        return [row[0] for row in await cur.fetchall()]
+
+
+async def insert(conn: Conn, sql: str, params: Sequence[Any] = ()) -> int:
+    async with conn.execute(sql, params) as cur:
+        rowid = cur.lastrowid
+    assert rowid is not None
+    return rowid
+
+
+async def execute(conn: Conn, sql: str, params: Sequence[Any] = ()) -> int:
+    """Run a statement; return the number of rows it changed."""
+    async with conn.execute(sql, params) as cur:
+        return cur.rowcount
+
+
+def placeholders(values: Iterable[Any]) -> str:
+    return ", ".join("?" for _ in values)

@@ -1,0 +1,235 @@
+"""Projects (registries are projects in an org entity), their types and members."""
+
+from __future__ import annotations
+
+from ._sql import execute, fetch_all, fetch_column, fetch_one, insert, placeholders
+from .database import Conn
+from .errors import Conflict
+from .records import EntityRec, ProjectRec, UserRec, utc_now
+
+
+async def project_by_id(conn: Conn, project_id: int) -> ProjectRec | None:
+    return await fetch_one(conn, ProjectRec, "SELECT * FROM projects WHERE id = ?", (project_id,))
+
+
+async def projects_by_ids(conn: Conn, ids: list[int]) -> dict[int, ProjectRec]:
+    if not ids:
+        return {}
+    rows = await fetch_all(
+        conn, ProjectRec, f"SELECT * FROM projects WHERE id IN ({placeholders(ids)})", ids
+    )
+    return {row.id: row for row in rows}
+
+
+async def project_by_name(conn: Conn, entity_id: int, name: str) -> ProjectRec | None:
+    return await fetch_one(
+        conn, ProjectRec, "SELECT * FROM projects WHERE entity_id = ? AND name = ?", (entity_id, name)
+    )
+
+
+async def projects_of_entity(conn: Conn, entity_id: int, name_prefix: str = "") -> list[ProjectRec]:
+    return await fetch_all(
+        conn,
+        ProjectRec,
+        "SELECT * FROM projects WHERE entity_id = ? AND substr(name, 1, ?) = ? ORDER BY id",
+        (entity_id, len(name_prefix), name_prefix),
+    )
+
+
+async def create_project(
+    conn: Conn,
+    entity_id: int,
+    name: str,
+    *,
+    description: str | None = None,
+    access: str | None = None,
+    allow_all_artifact_types: bool = True,
+) -> ProjectRec:
+    if await project_by_name(conn, entity_id, name) is not None:
+        raise Conflict(f"project {name!r} already exists")
+    now = utc_now()
+    project_id = await insert(
+        conn,
+        "INSERT INTO projects (entity_id, name, description, access, allow_all_artifact_types,"
+        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (entity_id, name, description, access, int(allow_all_artifact_types), now, now),
+    )
+    project = await project_by_id(conn, project_id)
+    assert project is not None
+    return project
+
+
+async def update_project(
+    conn: Conn,
+    project_id: int,
+    *,
+    description: str | None = None,
+    access: str | None = None,
+    allow_all_artifact_types: bool | None = None,
+) -> None:
+    """Change the given (non-None) attributes and bump updated_at."""
+    await execute(
+        conn,
+        "UPDATE projects SET description = COALESCE(?, description), access = COALESCE(?, access),"
+        " allow_all_artifact_types = COALESCE(?, allow_all_artifact_types), updated_at = ?"
+        " WHERE id = ?",
+        (
+            description,
+            access,
+            None if allow_all_artifact_types is None else int(allow_all_artifact_types),
+            utc_now(),
+            project_id,
+        ),
+    )
+
+
+async def rename_project(conn: Conn, project: ProjectRec, new_name: str) -> None:
+    if await project_by_name(conn, project.entity_id, new_name) is not None:
+        raise Conflict(f"project {new_name!r} already exists")
+    await execute(
+        conn,
+        "UPDATE projects SET name = ?, updated_at = ? WHERE id = ?",
+        (new_name, utc_now(), project.id),
+    )
+
+
+async def delete_project(conn: Conn, project_id: int) -> bool:
+    return await execute(conn, "DELETE FROM projects WHERE id = ?", (project_id,)) > 0
+
+
+# ---------------------------------------------------------- artifact types
+
+
+async def saved_artifact_types(conn: Conn, project_id: int) -> list[str]:
+    return await fetch_column(
+        conn,
+        "SELECT name FROM project_artifact_types WHERE project_id = ? ORDER BY rowid",
+        (project_id,),
+    )
+
+
+async def add_artifact_types(conn: Conn, project_id: int, names: list[str]) -> None:
+    await conn.executemany(
+        "INSERT OR IGNORE INTO project_artifact_types (project_id, name) VALUES (?, ?)",
+        [(project_id, name) for name in names],
+    )
+
+
+# ----------------------------------------------------------------- members
+
+
+async def user_members(conn: Conn, project_id: int) -> list[tuple[UserRec, str]]:
+    async with conn.execute(
+        "SELECT u.id, u.username, u.name, u.email, u.admin, u.entity_id, u.default_entity_id,"
+        " u.created_at, m.role FROM project_user_members m JOIN users u ON u.id = m.user_id"
+        " WHERE m.project_id = ? ORDER BY m.rowid",
+        (project_id,),
+    ) as cur:
+        rows = await cur.fetchall()
+    members = []
+    for row in rows:
+        values = dict(row)
+        role = values.pop("role")
+        values["admin"] = bool(values["admin"])
+        members.append((UserRec(**values), role))
+    return members
+
+
+async def team_members(conn: Conn, project_id: int) -> list[tuple[EntityRec, str]]:
+    async with conn.execute(
+        "SELECT e.id, e.name, e.kind, e.organization_id, e.created_at, m.role"
+        " FROM project_team_members m JOIN entities e ON e.id = m.entity_id"
+        " WHERE m.project_id = ? ORDER BY m.rowid",
+        (project_id,),
+    ) as cur:
+        rows = await cur.fetchall()
+    members = []
+    for row in rows:
+        values = dict(row)
+        role = values.pop("role")
+        members.append((EntityRec(**values), role))
+    return members
+
+
+async def set_user_member(conn: Conn, project_id: int, user_id: int, role: str) -> None:
+    await execute(
+        conn,
+        "INSERT INTO project_user_members (project_id, user_id, role) VALUES (?, ?, ?)"
+        " ON CONFLICT (project_id, user_id) DO UPDATE SET role = excluded.role",
+        (project_id, user_id, role),
+    )
+
+
+async def set_team_member(conn: Conn, project_id: int, entity_id: int, role: str) -> None:
+    await execute(
+        conn,
+        "INSERT INTO project_team_members (project_id, entity_id, role) VALUES (?, ?, ?)"
+        " ON CONFLICT (project_id, entity_id) DO UPDATE SET role = excluded.role",
+        (project_id, entity_id, role),
+    )
+
+
+async def add_user_member_if_absent(conn: Conn, project_id: int, user_id: int, role: str) -> None:
+    await execute(
+        conn,
+        "INSERT OR IGNORE INTO project_user_members (project_id, user_id, role) VALUES (?, ?, ?)",
+        (project_id, user_id, role),
+    )
+
+
+async def add_team_member_if_absent(conn: Conn, project_id: int, entity_id: int, role: str) -> None:
+    await execute(
+        conn,
+        "INSERT OR IGNORE INTO project_team_members (project_id, entity_id, role) VALUES (?, ?, ?)",
+        (project_id, entity_id, role),
+    )
+
+
+async def remove_user_member(conn: Conn, project_id: int, user_id: int) -> bool:
+    return (
+        await execute(
+            conn,
+            "DELETE FROM project_user_members WHERE project_id = ? AND user_id = ?",
+            (project_id, user_id),
+        )
+        > 0
+    )
+
+
+async def remove_team_member(conn: Conn, project_id: int, entity_id: int) -> bool:
+    return (
+        await execute(
+            conn,
+            "DELETE FROM project_team_members WHERE project_id = ? AND entity_id = ?",
+            (project_id, entity_id),
+        )
+        > 0
+    )
+
+
+async def direct_user_role(conn: Conn, project_id: int, user_id: int) -> str | None:
+    roles = await fetch_column(
+        conn,
+        "SELECT role FROM project_user_members WHERE project_id = ? AND user_id = ?",
+        (project_id, user_id),
+    )
+    return roles[0] if roles else None
+
+
+async def direct_team_role(conn: Conn, project_id: int, entity_id: int) -> str | None:
+    roles = await fetch_column(
+        conn,
+        "SELECT role FROM project_team_members WHERE project_id = ? AND entity_id = ?",
+        (project_id, entity_id),
+    )
+    return roles[0] if roles else None
+
+
+async def team_roles_of_user(conn: Conn, project_id: int, user_id: int) -> list[str]:
+    """Roles the user holds in the project through the teams they belong to."""
+    return await fetch_column(
+        conn,
+        "SELECT p.role FROM project_team_members p JOIN team_members t ON t.entity_id = p.entity_id"
+        " WHERE p.project_id = ? AND t.user_id = ?",
+        (project_id, user_id),
+    )

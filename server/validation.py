@@ -1,0 +1,33 @@
+"""Server-side checks of names, mirroring the rules the W&B server enforces."""
+
+from __future__ import annotations
+
+NAME_MAXLEN = 128
+INVALID_NAME_CHARS = frozenset("/\\#?%:\r\n")
+ARTIFACT_TYPE_SEP_CHARS = frozenset("/:")
+
+
+class InvalidName(ValueError):
+    pass
+
+
+def check_name(kind: str, name: str | None) -> str:
+    """Validate a project or entity name (`kind` names it in the message)."""
+    if not name or not name.strip():
+        raise InvalidName(f"{kind} name cannot be empty")
+    if len(name) > NAME_MAXLEN:
+        raise InvalidName(f"{kind} name must be at most {NAME_MAXLEN} characters")
+    if bad := INVALID_NAME_CHARS.intersection(name):
+        listed = ", ".join(repr(c) for c in sorted(bad))
+        raise InvalidName(f"invalid {kind} name {name!r}: cannot contain {listed}")
+    return name
+
+
+def check_artifact_type_name(name: str) -> str:
+    if not name:
+        raise InvalidName("artifact type name cannot be empty")
+    if len(name) > NAME_MAXLEN:
+        raise InvalidName(f"artifact type names must be at most {NAME_MAXLEN} characters")
+    if ARTIFACT_TYPE_SEP_CHARS.intersection(name):
+        raise InvalidName(f"invalid artifact type {name!r}: cannot contain '/' or ':'")
+    return name
