@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import uvicorn
+from starlette.applications import Starlette
 
 from .app import Emulator, create_app, create_fixture_app
 from .config import DEFAULT_SEED_FILE, Config
@@ -27,7 +28,9 @@ class _Server(uvicorn.Server):
 
 
 def default_user_exports(config: Config) -> str:
-    seed = load_seed_file(config.seed_file) if config.seed_file and config.seed_file.exists() else {}
+    seed = (
+        load_seed_file(config.seed_file) if config.seed_file and config.seed_file.exists() else {}
+    )
     lines = [f"export WANDB_BASE_URL={config.base_url}"]
     users = seed.get("users") or []
     if users:
@@ -36,16 +39,25 @@ def default_user_exports(config: Config) -> str:
     return "\n".join(lines)
 
 
+def _uvicorn_server(app: Starlette, port: int, config: Config) -> _Server:
+    return _Server(
+        uvicorn.Config(
+            app,
+            host=config.host,
+            port=port,
+            lifespan="off",
+            log_level=config.log_level.lower(),
+            access_log=False,
+        )
+    )
+
+
 async def serve(config: Config) -> None:
     emulator = Emulator(config)
     await emulator.start()
-    log_level = config.log_level.lower()
     servers = [
-        _Server(uvicorn.Config(create_app(emulator), host=config.host, port=config.port,
-                               lifespan="off", log_level=log_level, access_log=False)),
-        _Server(uvicorn.Config(create_fixture_app(emulator), host=config.host,
-                               port=config.fixture_port, lifespan="off", log_level=log_level,
-                               access_log=False)),
+        _uvicorn_server(create_app(emulator), config.port, config),
+        _uvicorn_server(create_fixture_app(emulator), config.fixture_port, config),
     ]
 
     def stop() -> None:
@@ -76,8 +88,9 @@ def _config_from_args(args: argparse.Namespace) -> Config:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wandb-emulator", description=__doc__)
-    parser.add_argument("--log-level", default="info",
-                        choices=["critical", "error", "warning", "info", "debug"])
+    parser.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve_cmd = commands.add_parser("serve", help="run the emulator")
@@ -85,12 +98,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--port", type=int, default=8080)
     serve_cmd.add_argument("--fixture-port", type=int, default=9015)
     serve_cmd.add_argument("--data-dir", default="data")
-    serve_cmd.add_argument("--public-url", default=None,
-                           help="base of the absolute URLs handed to clients")
-    serve_cmd.add_argument("--seed-file", default=None,
-                           help="seed applied on first start (default: fixtures/default.json)")
-    serve_cmd.add_argument("--log-level", default="info",
-                           choices=["critical", "error", "warning", "info", "debug"])
+    serve_cmd.add_argument(
+        "--public-url", default=None, help="base of the absolute URLs handed to clients"
+    )
+    serve_cmd.add_argument(
+        "--seed-file",
+        default=None,
+        help="seed applied on first start (default: fixtures/default.json)",
+    )
+    serve_cmd.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
 
     export_cmd = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     export_cmd.set_defaults(log_level="warning")

@@ -30,4 +30,6 @@ class Loaders:
         self.entity: DataLoader[int, EntityRec | None] = _batched(db, accounts.entities_by_ids)
         self.user: DataLoader[int, UserRec | None] = _batched(db, accounts.users_by_ids)
         self.project: DataLoader[int, ProjectRec | None] = _batched(db, projects.projects_by_ids)
-        self.organization: DataLoader[int, OrganizationRec | None] = _batched(db, accounts.orgs_by_ids)
+        self.organization: DataLoader[int, OrganizationRec | None] = _batched(
+            db, accounts.orgs_by_ids
+        )

@@ -46,7 +46,7 @@ def _format_errors(errors: list[GraphQLError]) -> tuple[list[dict[str, Any]], bo
     formatted, request_error = [], False
     for error in errors:
         original = error.original_error
-        if original is None:
+        if original is None or isinstance(original, GraphQLError):
             request_error = True
             formatted.append(format_error(error, validation=True))
         elif isinstance(original, CLIENT_ERRORS):

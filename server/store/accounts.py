@@ -40,7 +40,9 @@ async def entities_by_ids(conn: Conn, ids: list[int]) -> dict[int, EntityRec]:
     return {row.id: row for row in rows}
 
 
-async def _create_entity(conn: Conn, name: str, kind: str, organization_id: int | None) -> EntityRec:
+async def _create_entity(
+    conn: Conn, name: str, kind: str, organization_id: int | None
+) -> EntityRec:
     try:
         entity_id = await insert(
             conn,
@@ -160,7 +162,9 @@ async def delete_user(conn: Conn, user: UserRec) -> None:
     await execute(conn, "DELETE FROM entities WHERE id = ?", (user.entity_id,))
 
 
-async def add_api_key(conn: Conn, user_id: int, key: str, description: str | None = None) -> ApiKeyRec:
+async def add_api_key(
+    conn: Conn, user_id: int, key: str, description: str | None = None
+) -> ApiKeyRec:
     try:
         key_id = await insert(
             conn,
@@ -191,11 +195,15 @@ async def api_keys_of(conn: Conn, user_id: int) -> list[ApiKeyRec]:
 
 
 async def org_by_name(conn: Conn, name: str) -> OrganizationRec | None:
-    return await fetch_one(conn, OrganizationRec, "SELECT * FROM organizations WHERE name = ?", (name,))
+    return await fetch_one(
+        conn, OrganizationRec, "SELECT * FROM organizations WHERE name = ?", (name,)
+    )
 
 
 async def org_by_id(conn: Conn, org_id: int) -> OrganizationRec | None:
-    return await fetch_one(conn, OrganizationRec, "SELECT * FROM organizations WHERE id = ?", (org_id,))
+    return await fetch_one(
+        conn, OrganizationRec, "SELECT * FROM organizations WHERE id = ?", (org_id,)
+    )
 
 
 async def orgs_by_ids(conn: Conn, ids: list[int]) -> dict[int, OrganizationRec]:
@@ -214,7 +222,9 @@ async def create_organization(conn: Conn, name: str, org_entity_name: str) -> Or
         conn, "INSERT INTO organizations (name, created_at) VALUES (?, ?)", (name, utc_now())
     )
     entity = await _create_entity(conn, org_entity_name, "ORGANIZATION", org_id)
-    await execute(conn, "UPDATE organizations SET org_entity_id = ? WHERE id = ?", (entity.id, org_id))
+    await execute(
+        conn, "UPDATE organizations SET org_entity_id = ? WHERE id = ?", (entity.id, org_id)
+    )
     org = await org_by_id(conn, org_id)
     assert org is not None
     return org

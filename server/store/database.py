@@ -81,7 +81,9 @@ class Database:
             if version <= current:
                 continue
             log.info("applying migration %d", version)
-            await conn.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;")
+            await conn.executescript(
+                f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;"
+            )
 
     async def wipe(self) -> None:
         """Delete every row of every table (used by reset)."""

@@ -23,7 +23,10 @@ async def projects_by_ids(conn: Conn, ids: list[int]) -> dict[int, ProjectRec]:
 
 async def project_by_name(conn: Conn, entity_id: int, name: str) -> ProjectRec | None:
     return await fetch_one(
-        conn, ProjectRec, "SELECT * FROM projects WHERE entity_id = ? AND name = ?", (entity_id, name)
+        conn,
+        ProjectRec,
+        "SELECT * FROM projects WHERE entity_id = ? AND name = ?",
+        (entity_id, name),
     )
 
 

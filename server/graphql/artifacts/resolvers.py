@@ -44,6 +44,4 @@ async def entity_artifact_memberships(
     for raw in (project_filters, collection_filters, filters):
         parse_filter(raw)
     page = paginate([], first, after, info.context.config.max_page_size)
-    return ArtifactCollectionMembershipConnection(
-        total_count=0, page_info=page.page_info, edges=[]
-    )
+    return ArtifactCollectionMembershipConnection(total_count=0, page_info=page.page_info, edges=[])

@@ -139,7 +139,7 @@ async def _invitee(conn: Conn, input: CreateInviteInput) -> UserRec | None:
 @strawberry.type
 class TeamMutations:
     @strawberry.mutation
-    async def create_team(self, info: Info, input: CreateTeamInput) -> CreateTeamPayload:
+    async def create_team(self, info: Info, input: CreateTeamInput) -> CreateTeamPayload | None:
         ctx = info.context
         name = check_name("team", input.team_name)
         async with ctx.db.write() as conn:
@@ -157,7 +157,9 @@ class TeamMutations:
         return CreateTeamPayload(entity=Entity(rec=team))
 
     @strawberry.mutation(description="Invite a user to a team; existing users join at once.")
-    async def create_invite(self, info: Info, input: CreateInviteInput) -> CreateInvitePayload:
+    async def create_invite(
+        self, info: Info, input: CreateInviteInput
+    ) -> CreateInvitePayload | None:
         ctx = info.context
         role = "admin" if input.admin else "member"
         async with ctx.db.write() as conn:
@@ -183,7 +185,9 @@ class TeamMutations:
         return CreateInvitePayload(invite=Invite(rec=invite, to_user_rec=user))
 
     @strawberry.mutation(description="Remove a team member (by user id) or an invitation.")
-    async def delete_invite(self, info: Info, input: DeleteInviteInput) -> DeleteInvitePayload:
+    async def delete_invite(
+        self, info: Info, input: DeleteInviteInput
+    ) -> DeleteInvitePayload | None:
         ctx = info.context
         if not input.id:
             raise ApiError("an id is required")

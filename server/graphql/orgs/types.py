@@ -7,10 +7,10 @@ import strawberry
 from ...ids import encode_id
 from ...store import accounts
 from ...store.records import EntityRec, InviteRec, OrganizationRec, TeamMemberRec
-from ..context import Info
-from ..scalars import DateTime, Int64, JSONString
 from ..artifacts import resolvers as artifact_resolvers
+from ..context import Info
 from ..registries import resolvers as registry_resolvers
+from ..scalars import DateTime, Int64, JSONString
 
 if TYPE_CHECKING:
     from ..users.types import User
@@ -127,7 +127,7 @@ class Entity:
 
     @strawberry.field
     def entity_type(self) -> str | None:
-        return self.rec.kind
+        return self.rec.kind.lower()
 
     @strawberry.field
     def private_only(self) -> bool:

@@ -146,7 +146,9 @@ async def _require_admin(conn: Conn, viewer: UserRec, project: ProjectRec) -> No
 
 
 async def _project_by_global_id(conn: Conn, viewer: UserRec, global_id: str) -> ProjectRec:
-    project = await projects.project_by_id(conn, decode_id(global_id, "Project", "ProjectInternalId"))
+    project = await projects.project_by_id(
+        conn, decode_id(global_id, "Project", "ProjectInternalId")
+    )
     if project is None or not await auth.can_view_project(conn, viewer, project):
         raise ApiError("project not found")
     return project
@@ -179,7 +181,9 @@ async def _may_create_in(conn: Conn, viewer: UserRec, entity: EntityRec) -> bool
     return await auth.entity_role(conn, viewer, entity) is not None
 
 
-async def _create(conn: Conn, viewer: UserRec, entity: EntityRec, input: UpsertModelInput) -> ProjectRec:
+async def _create(
+    conn: Conn, viewer: UserRec, entity: EntityRec, input: UpsertModelInput
+) -> ProjectRec:
     name = check_name("project", input.name)
     is_registry = name.startswith(auth.REGISTRY_PREFIX)
     _check_access(input.access, is_registry)
@@ -200,7 +204,9 @@ async def _create(conn: Conn, viewer: UserRec, entity: EntityRec, input: UpsertM
     return project
 
 
-async def _update(conn: Conn, viewer: UserRec, project: ProjectRec, input: UpsertModelInput) -> None:
+async def _update(
+    conn: Conn, viewer: UserRec, project: ProjectRec, input: UpsertModelInput
+) -> None:
     await _require_admin(conn, viewer, project)
     _check_access(input.access, auth.is_registry(project))
     types = _type_names(input.artifact_types)
@@ -214,14 +220,16 @@ async def _update(conn: Conn, viewer: UserRec, project: ProjectRec, input: Upser
     await projects.add_artifact_types(conn, project.id, types)
 
 
-async def _upsert(info: Info, input: UpsertModelInput) -> UpsertModelPayload:
+async def _upsert(info: Info, input: UpsertModelInput) -> UpsertModelPayload | None:
     ctx = info.context
     async with ctx.db.write() as conn:
         if input.id:
             existing = await _project_by_global_id(conn, ctx.viewer, input.id)
         else:
             entity = await _target_entity(conn, ctx.viewer, input.entity_name)
-            existing = await projects.project_by_name(conn, entity.id, check_name("project", input.name))
+            existing = await projects.project_by_name(
+                conn, entity.id, check_name("project", input.name)
+            )
             if existing is not None and not await auth.can_view_project(conn, ctx.viewer, existing):
                 raise PermissionDenied(f"permission denied: cannot modify {existing.name!r}")
         if existing is None:
@@ -235,7 +243,7 @@ async def _upsert(info: Info, input: UpsertModelInput) -> UpsertModelPayload:
     return UpsertModelPayload(project=node, model=node, inserted=existing is None)
 
 
-async def _rename(info: Info, input: RenameProjectInput) -> RenameProjectPayload:
+async def _rename(info: Info, input: RenameProjectInput) -> RenameProjectPayload | None:
     ctx = info.context
     new_name = check_name("project", input.new_project_name)
     async with ctx.db.write() as conn:
@@ -251,7 +259,7 @@ async def _rename(info: Info, input: RenameProjectInput) -> RenameProjectPayload
     return RenameProjectPayload(project=Project(rec=renamed) if renamed else None, inserted=False)
 
 
-async def _delete(info: Info, input: DeleteModelInput) -> SuccessPayload:
+async def _delete(info: Info, input: DeleteModelInput) -> SuccessPayload | None:
     ctx = info.context
     async with ctx.db.write() as conn:
         project = await _project_by_global_id(conn, ctx.viewer, input.id)
@@ -297,21 +305,23 @@ async def _admin_project(info: Info, conn: Conn, project_id: str) -> ProjectRec:
 @strawberry.type
 class ProjectMutations:
     @strawberry.mutation(description="Create a project/registry, or update it if it exists.")
-    async def upsert_model(self, info: Info, input: UpsertModelInput) -> UpsertModelPayload:
+    async def upsert_model(self, info: Info, input: UpsertModelInput) -> UpsertModelPayload | None:
         return await _upsert(info, input)
 
     @strawberry.mutation
-    async def rename_project(self, info: Info, input: RenameProjectInput) -> RenameProjectPayload:
+    async def rename_project(
+        self, info: Info, input: RenameProjectInput
+    ) -> RenameProjectPayload | None:
         return await _rename(info, input)
 
     @strawberry.mutation
-    async def delete_model(self, info: Info, input: DeleteModelInput) -> SuccessPayload:
+    async def delete_model(self, info: Info, input: DeleteModelInput) -> SuccessPayload | None:
         return await _delete(info, input)
 
     @strawberry.mutation
     async def create_project_members(
         self, info: Info, input: CreateProjectMembersInput
-    ) -> SuccessPayload:
+    ) -> SuccessPayload | None:
         async with info.context.db.write() as conn:
             project = await _admin_project(info, conn, input.project_id)
             users = [await _org_user(conn, project, uid) for uid in input.user_ids or []]
@@ -329,7 +339,7 @@ class ProjectMutations:
     @strawberry.mutation
     async def delete_project_members(
         self, info: Info, input: DeleteProjectMembersInput
-    ) -> SuccessPayload:
+    ) -> SuccessPayload | None:
         async with info.context.db.write() as conn:
             project = await _admin_project(info, conn, input.project_id)
             for uid in input.user_ids or []:
@@ -341,7 +351,7 @@ class ProjectMutations:
     @strawberry.mutation
     async def update_project_member(
         self, info: Info, input: UpdateProjectMemberInput
-    ) -> SuccessPayload:
+    ) -> SuccessPayload | None:
         role = _check_role(input.user_project_role)
         async with info.context.db.write() as conn:
             project = await _admin_project(info, conn, input.project_id)
@@ -354,7 +364,7 @@ class ProjectMutations:
     @strawberry.mutation
     async def update_project_team_member(
         self, info: Info, input: UpdateProjectTeamMemberInput
-    ) -> SuccessPayload:
+    ) -> SuccessPayload | None:
         role = _check_role(input.team_project_role)
         async with info.context.db.write() as conn:
             project = await _admin_project(info, conn, input.project_id)

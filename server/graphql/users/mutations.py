@@ -52,7 +52,7 @@ class DeleteApiKeyPayload:
 @strawberry.type
 class UserMutations:
     @strawberry.mutation
-    async def update_user(self, info: Info, input: UpdateUserInput) -> UpdateUserPayload:
+    async def update_user(self, info: Info, input: UpdateUserInput) -> UpdateUserPayload | None:
         ctx = info.context
         user_id = ctx.viewer.id if input.id is None else decode_id(input.id, "User")
         if user_id != ctx.viewer.id and not ctx.viewer.admin:
@@ -69,7 +69,7 @@ class UserMutations:
     @strawberry.mutation
     async def generate_api_key(
         self, info: Info, input: GenerateApiKeyInput
-    ) -> GenerateApiKeyPayload:
+    ) -> GenerateApiKeyPayload | None:
         ctx = info.context
         async with ctx.db.write() as conn:
             key = await accounts.add_api_key(
@@ -78,7 +78,9 @@ class UserMutations:
         return GenerateApiKeyPayload(api_key=ApiKey(rec=key))
 
     @strawberry.mutation
-    async def delete_api_key(self, info: Info, input: DeleteApiKeyInput) -> DeleteApiKeyPayload:
+    async def delete_api_key(
+        self, info: Info, input: DeleteApiKeyInput
+    ) -> DeleteApiKeyPayload | None:
         ctx = info.context
         key_id = decode_id(input.id, "ApiKey")
         async with ctx.db.write() as conn:

@@ -1,0 +1,43 @@
+# Two commands after cloning: `make run` (set up and serve) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8080
+FIXTURE_PORT ?= 9015
+DATA_DIR ?= data
+WORKERS ?= 2
+
+.PHONY: run test lint schema bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-runtime: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed-runtime
+
+run: $(VENV)/.installed-runtime
+	$(BIN)/wandb-emulator serve --port $(PORT) --fixture-port $(FIXTURE_PORT) --data-dir $(DATA_DIR)
+
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check server tests bench
+	$(BIN)/ruff format --check server tests bench
+	$(BIN)/python -m pytest -n $(WORKERS) -q
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check --fix server tests bench
+	$(BIN)/ruff format server tests bench
+
+schema: $(VENV)/.installed-runtime
+	$(BIN)/wandb-emulator export-schema > schema.graphql
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/startup.py
+
+clean:
+	rm -rf $(VENV) $(DATA_DIR)

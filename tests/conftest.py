@@ -1,0 +1,218 @@
+"""Shared fixtures: one real emulator process per test session (per xdist worker),
+and fresh, randomly named users, organizations and teams for every test."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+_WANDB_HOME = Path(tempfile.mkdtemp(prefix="wandb-emulator-tests-"))
+os.environ.update(
+    WANDB_SILENT="true",
+    WANDB_DIR=str(_WANDB_HOME),
+    WANDB_CONFIG_DIR=str(_WANDB_HOME / "config"),
+    WANDB_CACHE_DIR=str(_WANDB_HOME / "cache"),
+    WANDB_DATA_DIR=str(_WANDB_HOME / "data"),
+    WANDB_ERROR_REPORTING="false",
+    NETRC=str(_WANDB_HOME / "netrc"),
+)
+for var in ("WANDB_API_KEY", "WANDB_ENTITY", "WANDB_ORGANIZATION", "WANDB_PROJECT"):
+    os.environ.pop(var, None)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class ServerProcess:
+    process: subprocess.Popen[bytes]
+    base_url: str
+    fixture_url: str
+    data_dir: Path
+    log_path: Path
+
+    def stop(self, sig: int | None = None) -> int:
+        if self.process.poll() is None:
+            if sig is None:
+                self.process.terminate()
+            else:
+                self.process.send_signal(sig)
+        return self.process.wait(timeout=20)
+
+
+def launch_server(data_dir: Path, *extra: str, log_level: str = "warning") -> ServerProcess:
+    """Start `wandb-emulator serve` on free ports without waiting for it."""
+    port, fixture_port = free_port(), free_port()
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    log_path = data_dir.parent / f"{data_dir.name}-server.log"
+    command = [sys.executable, "-m", "server", "serve", "--port", str(port)]
+    command += ["--fixture-port", str(fixture_port), "--data-dir", str(data_dir)]
+    command += ["--log-level", log_level, *extra]
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    base_url, fixture_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{fixture_port}"
+    return ServerProcess(process, base_url, fixture_url, data_dir, log_path)
+
+
+def start_server(data_dir: Path, *extra: str) -> ServerProcess:
+    server = launch_server(data_dir, *extra)
+    wait_until_ready(server)
+    return server
+
+
+def wait_until_ready(server: ServerProcess, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"emulator exited early:\n{server.log_path.read_text()}")
+        try:
+            if (
+                httpx.get(server.base_url + "/ready", timeout=1).status_code == 200
+                and httpx.get(server.fixture_url + "/health", timeout=1).status_code == 200
+            ):
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"emulator not ready after {timeout}s:\n{server.log_path.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    proc = start_server(tmp_path_factory.mktemp("emulator") / "data")
+    os.environ["WANDB_BASE_URL"] = proc.base_url
+    yield proc
+    proc.stop()
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+@dataclass(frozen=True)
+class Account:
+    """A user created through the fixture service; its API key is its username."""
+
+    username: str
+    base_url: str
+
+    @property
+    def api_key(self) -> str:
+        return self.username
+
+    def api(self, **overrides: str):
+        import wandb
+
+        return wandb.Api(api_key=self.api_key, overrides={"base_url": self.base_url, **overrides})
+
+
+class FixtureClient:
+    """Speaks W&B's local-testcontainer fixture protocol to the emulator."""
+
+    def __init__(self, server: ServerProcess) -> None:
+        self.server = server
+        self.http = httpx.Client(base_url=server.fixture_url, timeout=10)
+
+    def command(self, resource: str, body: dict) -> dict:
+        response = self.http.post(f"/db/{resource}", json=body)
+        response.raise_for_status()
+        return response.json()
+
+    def user(self) -> Account:
+        username = "user-" + uuid.uuid4().hex + uuid.uuid4().hex[:8]
+        self.command(
+            "user", {"command": "up", "username": username, "password": None, "admin": False}
+        )
+        self.command(
+            "user",
+            {"command": "password", "username": username, "password": username, "admin": False},
+        )
+        return Account(username, self.server.base_url)
+
+    def org(self, owner: Account) -> str:
+        name = unique("org")
+        self.command(
+            "organization",
+            {"command": "up", "orgName": name, "username": owner.username, "fixtureData": None},
+        )
+        return name
+
+    def add_org_members(self, org: str, **roles: str) -> None:
+        members = [{"username": username, "role": role} for username, role in roles.items()]
+        self.command(
+            "organization",
+            {"command": "add_members", "orgName": org, "fixtureData": {"members": members}},
+        )
+
+    def add_org_member(self, org: str, user: Account, role: str) -> None:
+        self.add_org_members(org, **{user.username: role})
+
+    def team(self, org: str, owner: Account) -> str:
+        name = unique("team")
+        self.command(
+            "team",
+            {
+                "command": "up",
+                "username": owner.username,
+                "fixtureData": {
+                    "planName": "enterprise",
+                    "team": {"name": name},
+                    "organization": {"name": org},
+                },
+            },
+        )
+        return name
+
+
+@pytest.fixture(scope="session")
+def fixtures(server: ServerProcess) -> FixtureClient:
+    return FixtureClient(server)
+
+
+@dataclass(frozen=True)
+class OrgSetup:
+    """An organization with its admin user and one team the admin belongs to."""
+
+    admin: Account
+    org: str
+    team: str
+    fixtures: FixtureClient
+
+    def member(self, role: str = "member") -> Account:
+        user = self.fixtures.user()
+        self.fixtures.add_org_member(self.org, user, role)
+        return user
+
+
+@pytest.fixture
+def org_setup(fixtures: FixtureClient) -> OrgSetup:
+    admin = fixtures.user()
+    org = fixtures.org(admin)
+    team = fixtures.team(org, admin)
+    return OrgSetup(admin=admin, org=org, team=team, fixtures=fixtures)
+
+
+def graphql(
+    server: ServerProcess, key: str, query: str, variables: dict | None = None, **kwargs
+) -> httpx.Response:
+    return httpx.post(
+        server.base_url + "/graphql",
+        json={"query": query, "variables": variables or {}},
+        auth=("api", key),
+        timeout=10,
+        **kwargs,
+    )

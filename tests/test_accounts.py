@@ -1,0 +1,114 @@
+"""Users, API keys, organizations and teams through the real SDK."""
+
+from __future__ import annotations
+
+import pytest
+import wandb
+from conftest import FixtureClient, OrgSetup, ServerProcess, graphql
+from wandb.errors import AuthenticationError, CommError
+
+UPDATE_DEFAULT_ENTITY = """
+mutation ($entity: String!) { updateUser(input: {defaultEntity: $entity}) { user { entity } } }
+"""
+
+
+def test_unknown_api_key_is_an_authentication_error(server: ServerProcess) -> None:
+    with pytest.raises(AuthenticationError, match="invalid API key"):
+        _ = wandb.Api(api_key="x" * 40, overrides={"base_url": server.base_url}).viewer
+
+
+def test_viewer_and_default_entity(fixtures: FixtureClient) -> None:
+    user = fixtures.user()
+    api = user.api()
+    assert api.viewer.username == user.username
+    assert api.default_entity == user.username
+
+
+def test_update_user_changes_the_default_entity(org_setup: OrgSetup, server) -> None:
+    response = graphql(
+        server, org_setup.admin.api_key, UPDATE_DEFAULT_ENTITY, {"entity": org_setup.team}
+    )
+    assert response.json()["data"]["updateUser"]["user"]["entity"] == org_setup.team
+    assert org_setup.admin.api().default_entity == org_setup.team
+    response = graphql(
+        server, org_setup.admin.api_key, UPDATE_DEFAULT_ENTITY, {"entity": "no-such-entity"}
+    )
+    assert "not found" in response.json()["errors"][0]["message"]
+
+
+def test_organization_and_its_org_entity(org_setup: OrgSetup) -> None:
+    org = org_setup.admin.api().organization(org_setup.org)
+    assert org.name == org_setup.org
+    assert org.org_entity.name == f"{org_setup.org}-org"
+    with pytest.raises(CommError, match="Organization 'missing-org' not found"):
+        org_setup.admin.api().organization("missing-org")
+
+
+def test_organization_is_inferred_from_a_team_entity(org_setup: OrgSetup) -> None:
+    api = org_setup.admin.api(entity=org_setup.team)
+    assert api.organization().name == org_setup.org
+
+
+def test_user_search_by_username_and_email(org_setup: OrgSetup) -> None:
+    api = org_setup.admin.api()
+    found = api.user(org_setup.admin.username)
+    assert found.username == org_setup.admin.username
+    assert api.user(f"{org_setup.admin.username}@example.com").username == found.username
+    assert api.user("nobody-by-this-name") is None
+    assert [k for k in found.api_keys]  # the viewer sees their own keys
+
+
+def test_team_lookup_lists_members(org_setup: OrgSetup) -> None:
+    team = org_setup.admin.api().team(org_setup.team)
+    assert team.name == org_setup.team
+    assert [(m.username, m.admin, m.pending) for m in team.members] == [
+        (org_setup.admin.username, True, False)
+    ]
+
+
+def test_create_team_invite_and_remove_member(org_setup: OrgSetup) -> None:
+    api = org_setup.admin.api()
+    team = api.create_team("squad-" + org_setup.org)
+    assert team.name == "squad-" + org_setup.org
+    assert [m.username for m in team.members] == [org_setup.admin.username]
+
+    newcomer = org_setup.fixtures.user()
+    assert team.invite(newcomer.username) is True
+    assert team.invite(newcomer.username) is False  # already a member
+    team.load(force=True)
+    member = next(m for m in team.members if m.username == newcomer.username)
+    assert member.admin is False
+    # Joining a team of an org makes the user a member of that org.
+    assert newcomer.api().organization(org_setup.org).name == org_setup.org
+
+    assert member.delete() is True
+    assert [m.username for m in api.team(team.name).members] == [org_setup.admin.username]
+
+
+def test_invite_by_unknown_email_is_pending(org_setup: OrgSetup) -> None:
+    team = org_setup.admin.api().team(org_setup.team)
+    assert team.invite("future.colleague@example.com") is True
+    team.load(force=True)
+    pending = [m for m in team.members if m.pending]
+    assert [m.email for m in pending] == ["future.colleague@example.com"]
+    assert pending[0].delete() is True
+    team.load(force=True)
+    assert not [m for m in team.members if m.pending]
+
+
+def test_only_team_admins_invite(org_setup: OrgSetup) -> None:
+    colleague = org_setup.member()
+    org_setup.admin.api().team(org_setup.team).invite(colleague.username)
+    as_member = colleague.api().team(org_setup.team)
+    assert as_member.invite(org_setup.fixtures.user().username) is False
+
+
+def test_create_team_needs_an_organization(fixtures: FixtureClient, server) -> None:
+    loner = fixtures.user()
+    name = "lonely-" + loner.username[:20]
+    with pytest.raises(KeyError):  # the SDK swallows the error, then cannot load the team
+        loner.api().create_team(name)
+    response = graphql(
+        server, loner.api_key, "query ($n: String) { entity(name: $n) { id } }", {"n": name}
+    )
+    assert response.json()["data"]["entity"] is None

@@ -1,0 +1,73 @@
+"""`wandb-emulator serve`: first start, the default user, restart, clean shutdown."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+import wandb
+from conftest import start_server
+
+DEFAULT_SEED = json.loads(
+    (Path(__file__).resolve().parent.parent / "fixtures" / "default.json").read_text()
+)
+DEFAULT_KEY = DEFAULT_SEED["users"][0]["apiKey"]
+
+
+def test_first_start_creates_the_data_dir_and_seeds_the_default_user(tmp_path: Path) -> None:
+    data_dir = tmp_path / "fresh" / "data"
+    server = start_server(data_dir)
+    try:
+        assert (data_dir / "emulator.sqlite3").is_file()
+        api = wandb.Api(api_key=DEFAULT_KEY, overrides={"base_url": server.base_url})
+        assert api.viewer.username == DEFAULT_SEED["users"][0]["username"]
+        registry = api.create_registry("first", "organization")
+        assert registry.organization == DEFAULT_SEED["organizations"][0]["name"]
+        assert registry.entity == DEFAULT_SEED["organizations"][0]["orgEntityName"]
+    finally:
+        assert server.stop() == 0
+    assert f"export WANDB_API_KEY={DEFAULT_KEY}" in server.log_path.read_text()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_restart_keeps_state(tmp_path: Path, sig: signal.Signals) -> None:
+    data_dir = tmp_path / "data"
+    server = start_server(data_dir)
+    api = wandb.Api(api_key=DEFAULT_KEY, overrides={"base_url": server.base_url})
+    api.create_registry("durable", "restricted", description="kept")
+    assert server.stop(sig) == 0
+
+    restarted = start_server(data_dir)
+    try:
+        api = wandb.Api(api_key=DEFAULT_KEY, overrides={"base_url": restarted.base_url})
+        registry = api.registry("durable")
+        assert (registry.description, registry.visibility) == ("kept", "restricted")
+        # The default seed is applied once, not again on restart.
+        assert [r.name for r in api.registries()] == ["durable"]
+    finally:
+        restarted.stop()
+
+
+def test_public_url_is_announced(tmp_path: Path) -> None:
+    server = start_server(tmp_path / "data", "--public-url", "http://emulator.test:9999/")
+    try:
+        assert httpx.get(server.base_url + "/ready").status_code == 200
+    finally:
+        server.stop()
+    assert "export WANDB_BASE_URL=http://emulator.test:9999" in server.log_path.read_text()
+
+
+def test_export_schema_prints_the_committed_schema() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "server", "export-schema"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    committed = (Path(__file__).resolve().parent.parent / "schema.graphql").read_text()
+    assert out == committed
