@@ -152,7 +152,7 @@ async def _seed_registry(conn: Conn, spec: dict[str, Any]) -> None:
         access="RESTRICTED" if visibility == "restricted" else "PRIVATE",
         allow_all_artifact_types=not types,
     )
-    await projects.add_artifact_types(conn, project.id, types)
+    await projects.allow_artifact_types(conn, project.id, types)
     for member in spec.get("members", []):
         user = await require_user(conn, member["username"])
         await projects.set_user_member(conn, project.id, user.id, member.get("role", "member"))

@@ -169,3 +169,18 @@ def test_invalid_visibility_is_refused_client_side(org_setup: OrgSetup) -> None:
 def test_unknown_registry_cannot_be_fetched(org_setup: OrgSetup) -> None:
     with pytest.raises(ValueError, match="Failed to load registry 'ghost'"):
         org_setup.admin.api().registry("ghost", org_setup.org)
+
+
+def test_registry_class_create_and_load(org_setup: OrgSetup) -> None:
+    from wandb.apis.public.registries.registry import Registry
+
+    api = org_setup.admin.api()
+    created = Registry.create(api, org_setup.org, "classy", "restricted", description="direct")
+    entity = api.organization(org_setup.org).org_entity.name
+    loaded = Registry(api._service_api, org_setup.org, entity, "classy")
+    loaded.load()
+    assert (loaded.id, loaded.description, loaded.visibility) == (
+        created.id,
+        "direct",
+        "restricted",
+    )

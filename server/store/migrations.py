@@ -87,10 +87,16 @@ MIGRATIONS: list[tuple[int, str]] = [
             UNIQUE (entity_id, name)
         );
 
-        CREATE TABLE project_artifact_types (
+        -- Artifact types live per project. `allowed` marks the types a registry
+        -- saved as allowed (add-only); the others were created by use.
+        CREATE TABLE artifact_types (
+            id INTEGER PRIMARY KEY,
             project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
             name TEXT NOT NULL,
-            PRIMARY KEY (project_id, name)
+            description TEXT,
+            allowed INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            UNIQUE (project_id, name)
         );
 
         CREATE TABLE project_user_members (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ._sql import execute, fetch_all, fetch_column, fetch_one, insert, placeholders
 from .database import Conn
 from .errors import Conflict
-from .records import EntityRec, ProjectRec, UserRec, utc_now
+from .records import ArtifactTypeRec, EntityRec, ProjectRec, UserRec, utc_now
 
 
 async def project_by_id(conn: Conn, project_id: int) -> ProjectRec | None:
@@ -103,18 +103,24 @@ async def delete_project(conn: Conn, project_id: int) -> bool:
 # ---------------------------------------------------------- artifact types
 
 
-async def saved_artifact_types(conn: Conn, project_id: int) -> list[str]:
-    return await fetch_column(
+async def artifact_types_of(
+    conn: Conn, project_id: int, *, allowed_only: bool = False
+) -> list[ArtifactTypeRec]:
+    return await fetch_all(
         conn,
-        "SELECT name FROM project_artifact_types WHERE project_id = ? ORDER BY rowid",
-        (project_id,),
+        ArtifactTypeRec,
+        "SELECT * FROM artifact_types WHERE project_id = ? AND (allowed = 1 OR NOT ?) ORDER BY id",
+        (project_id, int(allowed_only)),
     )
 
 
-async def add_artifact_types(conn: Conn, project_id: int, names: list[str]) -> None:
+async def allow_artifact_types(conn: Conn, project_id: int, names: list[str]) -> None:
+    """Save types as allowed in a registry; saved types are never removed."""
+    now = utc_now()
     await conn.executemany(
-        "INSERT OR IGNORE INTO project_artifact_types (project_id, name) VALUES (?, ?)",
-        [(project_id, name) for name in names],
+        "INSERT INTO artifact_types (project_id, name, allowed, created_at) VALUES (?, ?, 1, ?)"
+        " ON CONFLICT (project_id, name) DO UPDATE SET allowed = 1",
+        [(project_id, name, now) for name in names],
     )
 
 

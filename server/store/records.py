@@ -83,6 +83,16 @@ class ProjectRec:
     updated_at: str
 
 
+@dataclass(frozen=True)
+class ArtifactTypeRec:
+    id: int
+    project_id: int
+    name: str
+    description: str | None
+    allowed: bool
+    created_at: str
+
+
 def from_row(cls: type, row: Any) -> Any:
     """Build a record from a row whose columns match the record's fields."""
     values = dict(row)
@@ -92,4 +102,4 @@ def from_row(cls: type, row: Any) -> Any:
     return cls(**values)
 
 
-_BOOL_COLUMNS = {"admin", "accepted", "allow_all_artifact_types"}
+_BOOL_COLUMNS = {"admin", "accepted", "allowed", "allow_all_artifact_types"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...filters import parse_filter
+from ...store import projects
 from ..context import Info
 from ..pagination import paginate
 from ..scalars import JSONString
@@ -12,7 +13,27 @@ from .types import (
     ArtifactCollectionConnection,
     ArtifactCollectionMembershipConnection,
     ArtifactCollectionType,
+    ArtifactType,
+    ArtifactTypeConnection,
+    ArtifactTypeEdge,
 )
+
+
+async def project_artifact_types(
+    root: Any,
+    info: Info,
+    include_all: bool | None = None,
+    first: int | None = None,
+    after: str | None = None,
+) -> ArtifactTypeConnection:
+    """A project's artifact types; a registry lists the types it saved as allowed."""
+    async with info.context.db.read() as conn:
+        types = await projects.artifact_types_of(conn, root.rec.id)
+    page = paginate(types, first, after, info.context.config.max_page_size)
+    return ArtifactTypeConnection(
+        edges=[ArtifactTypeEdge(node=ArtifactType(rec=t), cursor=c) for c, t in page.items],
+        page_info=page.page_info,
+    )
 
 
 async def entity_artifact_collections(

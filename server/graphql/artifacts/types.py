@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from ...ids import encode_id
+from ...store.records import ArtifactTypeRec
 from ..pagination import PageInfo
 from ..scalars import DateTime, Int64, JSONString
 
@@ -65,10 +67,35 @@ class TagConnection:
 
 @strawberry.type
 class ArtifactType:
-    id: strawberry.ID
-    name: str
-    description: str | None = None
-    created_at: DateTime | None = None
+    rec: strawberry.Private[ArtifactTypeRec]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("ArtifactType", self.rec.id))
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.rec.name
+
+    @strawberry.field
+    def description(self) -> str | None:
+        return self.rec.description
+
+    @strawberry.field
+    def created_at(self) -> DateTime:
+        return DateTime(self.rec.created_at)
+
+
+@strawberry.type
+class ArtifactTypeEdge:
+    node: ArtifactType | None
+    cursor: str
+
+
+@strawberry.type
+class ArtifactTypeConnection:
+    edges: list[ArtifactTypeEdge]
+    page_info: PageInfo
 
 
 @strawberry.interface

@@ -198,7 +198,7 @@ async def _create(
         access=input.access or ("PRIVATE" if is_registry else "USER_READ"),
         allow_all_artifact_types=input.allow_all_artifact_types_in_registry is not False,
     )
-    await projects.add_artifact_types(conn, project.id, types)
+    await projects.allow_artifact_types(conn, project.id, types)
     if entity.kind == "ORGANIZATION":
         await projects.set_user_member(conn, project.id, viewer.id, "admin")
     return project
@@ -217,7 +217,7 @@ async def _update(
         access=input.access,
         allow_all_artifact_types=input.allow_all_artifact_types_in_registry,
     )
-    await projects.add_artifact_types(conn, project.id, types)
+    await projects.allow_artifact_types(conn, project.id, types)
 
 
 async def _upsert(info: Info, input: UpsertModelInput) -> UpsertModelPayload | None:

@@ -8,6 +8,7 @@ from ...auth import REGISTRY_ROLES
 from ...ids import encode_id
 from ...store import projects
 from ...store.records import EntityRec, ProjectRec, UserRec
+from ..artifacts import resolvers as artifact_resolvers
 from ..context import Info
 from ..pagination import PageInfo
 from ..scalars import DateTime
@@ -70,23 +71,6 @@ class ProjectTeamMember:
 
 
 @strawberry.type
-class ArtifactTypeName:
-    """An artifact type as listed on a project (registries list their allowed types)."""
-
-    name: str
-
-
-@strawberry.type
-class ArtifactTypeNameEdge:
-    node: ArtifactTypeName | None
-
-
-@strawberry.type
-class ArtifactTypeNameConnection:
-    edges: list[ArtifactTypeNameEdge]
-
-
-@strawberry.type
 class Project:
     rec: strawberry.Private[ProjectRec]
 
@@ -140,18 +124,7 @@ class Project:
         assert entity is not None
         return entity.name
 
-    @strawberry.field(
-        name="artifactTypes",
-        description="Saved allowed types; with includeAll also the types in use.",
-    )
-    async def artifact_type_names(
-        self, info: Info, include_all: bool | None = None
-    ) -> ArtifactTypeNameConnection:
-        async with info.context.db.read() as conn:
-            names = await projects.saved_artifact_types(conn, self.rec.id)
-        return ArtifactTypeNameConnection(
-            edges=[ArtifactTypeNameEdge(node=ArtifactTypeName(name=n)) for n in names]
-        )
+    artifact_types = strawberry.field(resolver=artifact_resolvers.project_artifact_types)
 
     @strawberry.field
     async def members(self, info: Info) -> list[ProjectMember]:
