@@ -1,0 +1,1 @@
+"""Contract checks of the installed wandb SDK against the emulator's schema."""

@@ -1,0 +1,113 @@
+"""Finding every GraphQL document the installed `wandb` package can send.
+
+Python sources: string constants that parse as GraphQL documents with at least one
+operation. The `wandb-core` binary: genqlient documents embedded as text, found by
+scanning for `query `/`mutation ` and matching braces, fragments appended.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from graphql import DocumentNode, GraphQLSyntaxError, OperationDefinitionNode, parse
+
+_OPERATION_START = re.compile(rb"(?:query|mutation|subscription)[ \t]+[A-Za-z_]\w*[ \t]*[({]")
+_FRAGMENT_START = re.compile(rb"\s*fragment[ \t]+\w+[ \t]+on[ \t]+\w+[ \t]*\{")
+_MAX_DOCUMENT = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Document:
+    name: str
+    kind: str  # query | mutation
+    source: str  # "wandb-core" or the Python file:line
+    text: str
+
+
+def _operations(node: DocumentNode) -> list[OperationDefinitionNode]:
+    return [d for d in node.definitions if isinstance(d, OperationDefinitionNode)]
+
+
+def _as_document(text: str, source: str) -> Document | None:
+    try:
+        node = parse(text)
+    except GraphQLSyntaxError:
+        return None
+    ops = _operations(node)
+    if len(ops) != 1:
+        return None
+    op = ops[0]
+    name = op.name.value if op.name else "(anonymous)"
+    return Document(name=name, kind=op.operation.value, source=source, text=text)
+
+
+def _balanced_end(data: bytes, open_brace: int) -> int | None:
+    depth = 0
+    limit = min(len(data), open_brace + _MAX_DOCUMENT)
+    for index in range(open_brace, limit):
+        char = data[index]
+        if char == 0x7B:  # {
+            depth += 1
+        elif char == 0x7D:  # }
+            depth -= 1
+            if depth == 0:
+                return index + 1
+        elif char < 0x09:  # binary data: not a document
+            return None
+    return None
+
+
+def documents_in_binary(path: Path) -> Iterator[Document]:
+    data = path.read_bytes()
+    seen: set[str] = set()
+    for match in _OPERATION_START.finditer(data):
+        brace = data.find(b"{", match.start())
+        end = _balanced_end(data, brace)
+        if end is None:
+            continue
+        while fragment := _FRAGMENT_START.match(data, end):
+            fragment_end = _balanced_end(data, fragment.end() - 1)
+            if fragment_end is None:
+                break
+            end = fragment_end
+        text = data[match.start() : end].decode("utf-8", errors="replace")
+        if text in seen:
+            continue
+        seen.add(text)
+        if doc := _as_document(text, "wandb-core"):
+            yield doc
+
+
+def documents_in_python(package_dir: Path) -> Iterator[Document]:
+    for path in sorted(package_dir.rglob("*.py")):
+        if "vendor" in path.parts or "proto" in path.parts:
+            continue
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (SyntaxError, UnicodeDecodeError):
+            continue
+        relative = path.relative_to(package_dir.parent)
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+                continue
+            text = node.value
+            if "{" not in text or not re.search(r"\b(query|mutation)\b", text):
+                continue
+            if doc := _as_document(text, f"{relative}:{node.lineno}"):
+                yield doc
+
+
+def installed_documents() -> list[Document]:
+    """Every document of the installed wandb package (Python first, then wandb-core)."""
+    import wandb
+
+    package_dir = Path(wandb.__file__).resolve().parent
+    docs = list(documents_in_python(package_dir))
+    core = package_dir / "bin" / "wandb-core"
+    if core.exists():
+        docs.extend(documents_in_binary(core))
+    return docs
