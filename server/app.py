@@ -3,29 +3,51 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.routing import Route
 
 from .config import Config
 from .graphql.schema import build_schema
+from .http import storage
+from .http.file_stream import file_stream
 from .http.fixtures import fixture_command
 from .http.graphql_endpoint import graphql_endpoint
 from .http.health import health, ready, telemetry_disabled
 from .seeding import apply_seed, load_seed_file
+from .signing import Signer
+from .storage import BlobStore
 from .store.database import Database
+from .urls import Urls
 
 log = logging.getLogger("wandb_emulator")
 
 
+URL_TTL_SECONDS = 24 * 3600
+
+
+def _signing_secret(data_dir: Path) -> bytes:
+    """A per-data-dir secret, so signed URLs stay valid across restarts."""
+    path = data_dir / "signing.key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(os.urandom(32))
+    return path.read_bytes()
+
+
 class Emulator:
-    """The state one emulator instance serves: database, schema, configuration."""
+    """The state one emulator instance serves: database, blobs, schema, configuration."""
 
     def __init__(self, config: Config) -> None:
         self.config = config
         self.db = Database(config.database_path)
+        self.blobs = BlobStore(config.data_dir / "blobs")
+        self.signer = Signer(_signing_secret(config.data_dir), URL_TTL_SECONDS)
+        self.urls = Urls(config.base_url, self.signer)
         self.schema = build_schema(config)
 
     async def start(self) -> None:
@@ -73,6 +95,15 @@ def create_app(emulator: Emulator, *, manage_lifecycle: bool = False) -> Starlet
         routes=[
             Route("/graphql", graphql_endpoint, methods=["POST"]),
             Route("/ready", ready, methods=["GET"]),
+            Route("/files/{entity}/{project}/{run}/file_stream", file_stream, methods=["POST"]),
+            Route("/storage/upload/{token}", storage.upload, methods=["PUT"]),
+            Route("/storage/blob/{token}/{filename:path}", storage.download, methods=["GET"]),
+            Route("/artifacts/{entity}/{md5}", storage.download_by_digest, methods=["GET"]),
+            Route(
+                "/artifactsV2/{region}/{entity}/{path:path}/{md5}/{filename}",
+                storage.download_by_digest,
+                methods=["GET"],
+            ),
             Route("/sdk/otel/v1/{signal}", telemetry_disabled, methods=["POST"]),
         ],
         lifespan=_lifespan(emulator, manage_lifecycle),

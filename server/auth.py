@@ -14,9 +14,9 @@ from __future__ import annotations
 import base64
 import binascii
 
-from .store import accounts, projects
+from .store import accounts, artifacts, projects
 from .store.database import Conn
-from .store.records import EntityRec, OrganizationRec, ProjectRec, UserRec
+from .store.records import ArtifactRec, EntityRec, OrganizationRec, ProjectRec, UserRec
 
 REGISTRY_PREFIX = "wandb-registry-"
 REGISTRY_ROLES = ("restricted_viewer", "viewer", "member", "admin")
@@ -106,6 +106,11 @@ async def project_role(conn: Conn, user: UserRec, project: ProjectRec) -> str | 
     return await entity_role(conn, user, entity)
 
 
+async def can_write_project(conn: Conn, user: UserRec, project: ProjectRec) -> bool:
+    """Members and admins write (runs, artifacts, links); viewers only read."""
+    return role_at_least(await project_role(conn, user, project), "member")
+
+
 async def can_view_project(conn: Conn, user: UserRec, project: ProjectRec) -> bool:
     return await project_role(conn, user, project) is not None
 
@@ -116,3 +121,25 @@ async def can_create_registry(conn: Conn, user: UserRec, org: OrganizationRec) -
 
 async def can_view_org(conn: Conn, user: UserRec, org: OrganizationRec) -> bool:
     return await accounts.org_role(conn, org.id, user.id) is not None
+
+
+async def _roles_over_artifact(conn: Conn, user: UserRec, artifact: ArtifactRec) -> list[str]:
+    """The user's roles in every project holding the artifact (source and links)."""
+    collection_ids = [artifact.sequence_id] + [
+        m.collection_id for m in await artifacts.memberships_of_artifact(conn, artifact.id)
+    ]
+    roles = []
+    for collection in (await artifacts.collections_by_ids(conn, collection_ids)).values():
+        project = await projects.project_by_id(conn, collection.project_id)
+        if project is not None and (role := await project_role(conn, user, project)):
+            roles.append(role)
+    return roles
+
+
+async def can_view_artifact(conn: Conn, user: UserRec, artifact: ArtifactRec) -> bool:
+    return bool(await _roles_over_artifact(conn, user, artifact))
+
+
+async def can_download_artifact(conn: Conn, user: UserRec, artifact: ArtifactRec) -> bool:
+    """Restricted viewers see a registry's versions but may not fetch their files."""
+    return any(r != "restricted_viewer" for r in await _roles_over_artifact(conn, user, artifact))

@@ -216,3 +216,44 @@ def graphql(
         timeout=10,
         **kwargs,
     )
+
+
+@dataclass
+class RunLog:
+    """What a test logged through `wandb.init`: the run id and the logged artifacts."""
+
+    run_id: str
+    artifacts: list
+
+
+def write_files(root: Path, files: dict[str, bytes]) -> Path:
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    return root
+
+
+def log_artifacts(
+    user: Account,
+    entity: str,
+    specs: list[tuple[str, str, dict[str, bytes]]],
+    tmp_path: Path,
+    *,
+    project: str = "training",
+    aliases: list[str] | None = None,
+) -> RunLog:
+    """Run `wandb.init` in `entity` and log one artifact per (name, type, files) spec."""
+    import wandb
+
+    settings = wandb.Settings(api_key=user.api_key, base_url=user.base_url, silent=True)
+    logged = []
+    with wandb.init(entity=entity, project=project, settings=settings) as run:
+        for index, (name, type_, files) in enumerate(specs):
+            artifact = wandb.Artifact(name, type=type_)
+            artifact.add_dir(str(write_files(tmp_path / f"{name}-{index}", files)))
+            logged.append(run.log_artifact(artifact, aliases=aliases))
+        for artifact in logged:
+            artifact.wait()
+        run_id = run.id
+    return RunLog(run_id, logged)

@@ -8,8 +8,10 @@ from typing import Any
 from strawberry.types import Info as _Info
 
 from ..config import Config
+from ..storage import BlobStore
 from ..store.database import Database
 from ..store.records import UserRec
+from ..urls import Urls
 from .loaders import Loaders
 
 
@@ -19,6 +21,8 @@ class Context:
     config: Config
     viewer: UserRec
     loaders: Loaders
+    urls: Urls
+    blobs: BlobStore
     cache: dict[Any, Any] = field(default_factory=dict)
 
 

@@ -7,9 +7,17 @@ from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from ..store import accounts, projects
+from ..store import accounts, artifacts, projects
 from ..store.database import Conn, Database
-from ..store.records import EntityRec, OrganizationRec, ProjectRec, UserRec
+from ..store.records import (
+    ArtifactRec,
+    ArtifactTypeRec,
+    CollectionRec,
+    EntityRec,
+    OrganizationRec,
+    ProjectRec,
+    UserRec,
+)
 
 V = TypeVar("V")
 
@@ -32,4 +40,13 @@ class Loaders:
         self.project: DataLoader[int, ProjectRec | None] = _batched(db, projects.projects_by_ids)
         self.organization: DataLoader[int, OrganizationRec | None] = _batched(
             db, accounts.orgs_by_ids
+        )
+        self.artifact: DataLoader[int, ArtifactRec | None] = _batched(
+            db, artifacts.artifacts_by_ids
+        )
+        self.collection: DataLoader[int, CollectionRec | None] = _batched(
+            db, artifacts.collections_by_ids
+        )
+        self.artifact_type: DataLoader[int, ArtifactTypeRec | None] = _batched(
+            db, artifacts.artifact_types_by_ids
         )

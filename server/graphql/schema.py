@@ -15,16 +15,34 @@ from strawberry.tools import merge_types
 
 from ..config import Config
 from .artifacts import types as artifact_types
+from .artifacts.mutations.edit import ArtifactEditMutations
+from .artifacts.mutations.link import ArtifactLinkMutations
+from .artifacts.mutations.save import ArtifactSaveMutations
+from .artifacts.queries import ArtifactQueries
 from .orgs.mutations import TeamMutations
 from .orgs.queries import OrgQueries
 from .registries.mutations import ProjectMutations
 from .registries.queries import ProjectQueries
+from .runs.mutations import RunMutations
 from .server_info.queries import ServerInfoQueries
 from .users.mutations import UserMutations
 from .users.queries import UserQueries
 
-Query = merge_types("Query", (UserQueries, OrgQueries, ProjectQueries, ServerInfoQueries))
-Mutation = merge_types("Mutation", (UserMutations, TeamMutations, ProjectMutations))
+Query = merge_types(
+    "Query", (UserQueries, OrgQueries, ProjectQueries, ArtifactQueries, ServerInfoQueries)
+)
+Mutation = merge_types(
+    "Mutation",
+    (
+        UserMutations,
+        TeamMutations,
+        ProjectMutations,
+        RunMutations,
+        ArtifactSaveMutations,
+        ArtifactLinkMutations,
+        ArtifactEditMutations,
+    ),
+)
 
 
 class _Schema(strawberry.Schema):

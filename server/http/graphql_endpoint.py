@@ -72,7 +72,12 @@ async def graphql_endpoint(request: Request) -> JSONResponse:
         return error_response(401, INVALID_CREDENTIALS)
 
     context = Context(
-        db=emulator.db, config=emulator.config, viewer=viewer, loaders=Loaders(emulator.db)
+        db=emulator.db,
+        config=emulator.config,
+        viewer=viewer,
+        loaders=Loaders(emulator.db),
+        urls=emulator.urls,
+        blobs=emulator.blobs,
     )
     result = await emulator.schema.execute(
         query, variable_values=variables, context_value=context, operation_name=operation_name

@@ -116,4 +116,177 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX project_team_members_by_entity ON project_team_members(entity_id);
         """,
     ),
+    (
+        2,
+        """
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            display_name TEXT,
+            description TEXT,
+            notes TEXT,
+            group_name TEXT,
+            job_type TEXT,
+            commit_hash TEXT,
+            host TEXT,
+            program TEXT,
+            sweep_name TEXT,
+            config TEXT NOT NULL DEFAULT '{}',
+            summary_metrics TEXT NOT NULL DEFAULT '{}',
+            system_metrics TEXT NOT NULL DEFAULT '{}',
+            tags TEXT NOT NULL DEFAULT '[]',
+            state TEXT NOT NULL DEFAULT 'running',
+            exit_code INTEGER,
+            user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            history_line_count INTEGER NOT NULL DEFAULT 0,
+            events_line_count INTEGER NOT NULL DEFAULT 0,
+            log_line_count INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            heartbeat_at TEXT NOT NULL,
+            UNIQUE (project_id, name)
+        );
+        CREATE INDEX runs_by_user ON runs(user_id);
+
+        -- Lines the file_stream endpoint receives: history, events, console output.
+        CREATE TABLE run_lines (
+            run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            stream TEXT NOT NULL,
+            line_no INTEGER NOT NULL,
+            content TEXT NOT NULL,
+            PRIMARY KEY (run_id, stream, line_no)
+        );
+
+        CREATE TABLE run_files (
+            run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            blob_key TEXT,
+            size INTEGER,
+            md5 TEXT,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (run_id, name)
+        );
+
+        CREATE TABLE artifact_collections (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            type_id INTEGER NOT NULL REFERENCES artifact_types(id),
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('SEQUENCE', 'PORTFOLIO')),
+            description TEXT,
+            client_id TEXT,
+            next_version INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (project_id, name)
+        );
+        CREATE INDEX artifact_collections_by_type ON artifact_collections(type_id);
+        CREATE INDEX artifact_collections_by_client_id ON artifact_collections(client_id);
+
+        CREATE TABLE artifacts (
+            id INTEGER PRIMARY KEY,
+            sequence_id INTEGER NOT NULL REFERENCES artifact_collections(id) ON DELETE CASCADE,
+            type_id INTEGER NOT NULL REFERENCES artifact_types(id),
+            digest TEXT NOT NULL,
+            description TEXT,
+            metadata TEXT,
+            state TEXT NOT NULL CHECK (state IN ('PENDING', 'COMMITTED', 'DELETED')),
+            size INTEGER NOT NULL DEFAULT 0,
+            file_count INTEGER NOT NULL DEFAULT 0,
+            ttl_duration_seconds INTEGER NOT NULL DEFAULT -1,
+            history_step INTEGER,
+            client_id TEXT,
+            created_by_run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+            created_by_user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            pending_aliases TEXT NOT NULL DEFAULT '[]',
+            manifest_blob_key TEXT,
+            manifest_digest TEXT,
+            manifest_type TEXT,
+            base_artifact_id INTEGER REFERENCES artifacts(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX artifacts_by_sequence_digest ON artifacts(sequence_id, digest);
+        CREATE INDEX artifacts_by_client_id ON artifacts(client_id);
+        CREATE INDEX artifacts_by_run ON artifacts(created_by_run_id);
+
+        -- An artifact's place in a collection: its source sequence (at commit) or a
+        -- portfolio it is linked into. Version indexes are per collection, gap-free.
+        CREATE TABLE artifact_memberships (
+            id INTEGER PRIMARY KEY,
+            collection_id INTEGER NOT NULL
+                REFERENCES artifact_collections(id) ON DELETE CASCADE,
+            artifact_id INTEGER NOT NULL REFERENCES artifacts(id) ON DELETE CASCADE,
+            version_index INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (collection_id, version_index),
+            UNIQUE (collection_id, artifact_id)
+        );
+        CREATE INDEX artifact_memberships_by_artifact ON artifact_memberships(artifact_id);
+
+        CREATE TABLE artifact_aliases (
+            id INTEGER PRIMARY KEY,
+            collection_id INTEGER NOT NULL
+                REFERENCES artifact_collections(id) ON DELETE CASCADE,
+            artifact_id INTEGER NOT NULL REFERENCES artifacts(id) ON DELETE CASCADE,
+            alias TEXT NOT NULL,
+            UNIQUE (collection_id, alias)
+        );
+        CREATE INDEX artifact_aliases_by_artifact ON artifact_aliases(artifact_id);
+
+        CREATE TABLE tags (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            category TEXT NOT NULL DEFAULT '',
+            UNIQUE (name, category)
+        );
+
+        CREATE TABLE artifact_tags (
+            artifact_id INTEGER NOT NULL REFERENCES artifacts(id) ON DELETE CASCADE,
+            tag_id INTEGER NOT NULL REFERENCES tags(id),
+            PRIMARY KEY (artifact_id, tag_id)
+        );
+
+        CREATE TABLE collection_tags (
+            collection_id INTEGER NOT NULL
+                REFERENCES artifact_collections(id) ON DELETE CASCADE,
+            tag_id INTEGER NOT NULL REFERENCES tags(id),
+            PRIMARY KEY (collection_id, tag_id)
+        );
+
+        -- Files of an artifact version, as announced by CreateArtifactFiles and
+        -- completed from the manifest at commit.
+        CREATE TABLE artifact_files (
+            artifact_id INTEGER NOT NULL REFERENCES artifacts(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            md5 TEXT NOT NULL,
+            digest TEXT,
+            size INTEGER,
+            mimetype TEXT,
+            blob_key TEXT,
+            ref TEXT,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (artifact_id, name)
+        );
+
+        CREATE TABLE multipart_uploads (
+            id TEXT PRIMARY KEY,
+            artifact_id INTEGER NOT NULL REFERENCES artifacts(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            md5 TEXT NOT NULL,
+            parts TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+
+        CREATE TABLE artifact_usages (
+            run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            artifact_id INTEGER NOT NULL REFERENCES artifacts(id) ON DELETE CASCADE,
+            used_as TEXT,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (run_id, artifact_id)
+        );
+        CREATE INDEX artifact_usages_by_artifact ON artifact_usages(artifact_id);
+        """,
+    ),
 ]

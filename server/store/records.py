@@ -103,3 +103,128 @@ def from_row(cls: type, row: Any) -> Any:
 
 
 _BOOL_COLUMNS = {"admin", "accepted", "allowed", "allow_all_artifact_types"}
+
+
+@dataclass(frozen=True)
+class RunRec:
+    id: int
+    project_id: int
+    name: str
+    display_name: str | None
+    description: str | None
+    notes: str | None
+    group_name: str | None
+    job_type: str | None
+    commit_hash: str | None
+    host: str | None
+    program: str | None
+    sweep_name: str | None
+    config: str
+    summary_metrics: str
+    system_metrics: str
+    tags: str
+    state: str
+    exit_code: int | None
+    user_id: int | None
+    history_line_count: int
+    events_line_count: int
+    log_line_count: int
+    created_at: str
+    updated_at: str
+    heartbeat_at: str
+
+
+@dataclass(frozen=True)
+class RunFileRec:
+    run_id: int
+    name: str
+    blob_key: str | None
+    size: int | None
+    md5: str | None
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class CollectionRec:
+    id: int
+    project_id: int
+    type_id: int
+    name: str
+    kind: str  # SEQUENCE | PORTFOLIO
+    description: str | None
+    client_id: str | None
+    next_version: int
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class ArtifactRec:
+    id: int
+    sequence_id: int
+    type_id: int
+    digest: str
+    description: str | None
+    metadata: str | None
+    state: str
+    size: int
+    file_count: int
+    ttl_duration_seconds: int
+    history_step: int | None
+    client_id: str | None
+    created_by_run_id: int | None
+    created_by_user_id: int | None
+    pending_aliases: str
+    manifest_blob_key: str | None
+    manifest_digest: str | None
+    manifest_type: str | None
+    base_artifact_id: int | None
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class MembershipRec:
+    id: int
+    collection_id: int
+    artifact_id: int
+    version_index: int
+    created_at: str
+
+
+@dataclass(frozen=True)
+class AliasRec:
+    id: int
+    collection_id: int
+    artifact_id: int
+    alias: str
+
+
+@dataclass(frozen=True)
+class TagRec:
+    id: int
+    name: str
+    category: str
+
+
+@dataclass(frozen=True)
+class ArtifactFileRec:
+    artifact_id: int
+    name: str
+    md5: str
+    digest: str | None
+    size: int | None
+    mimetype: str | None
+    blob_key: str | None
+    ref: str | None
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class MultipartRec:
+    id: str
+    artifact_id: int
+    name: str
+    md5: str
+    parts: str  # JSON: part number -> blob key
+    created_at: str

@@ -1,20 +1,30 @@
-"""Artifact-side types that registry queries select.
-
-Registries hold collections (portfolios) of artifact versions (memberships). Until
-artifacts can be logged, these connections are valid and empty.
-"""
+"""Artifact types, collections (sequences and portfolios), versions, memberships,
+aliases, tags and manifests."""
 
 from __future__ import annotations
 
+import json
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from ...ids import encode_id
-from ...store.records import ArtifactTypeRec
+from ...store import artifacts
+from ...store.records import (
+    AliasRec,
+    ArtifactRec,
+    ArtifactTypeRec,
+    CollectionRec,
+    MembershipRec,
+    TagRec,
+)
+from ..context import Info
+from ..files.types import File, FileConnection
 from ..pagination import PageInfo
+from ..runs.types import Run, RunConnection
 from ..scalars import DateTime, Int64, JSONString
+from ..users.types import User
 
 if TYPE_CHECKING:
     from ..registries.types import Project
@@ -47,12 +57,38 @@ class ArtifactDigestAlgorithm(Enum):
     MANIFEST_XXH128 = "MANIFEST_XXH128"
 
 
+@strawberry.enum
+class ArtifactManifestType(Enum):
+    FULL = "FULL"
+    INCREMENTAL = "INCREMENTAL"
+    PATCH = "PATCH"
+
+
+@strawberry.enum
+class ArtifactStorageLayout(Enum):
+    V1 = "V1"
+    V2 = "V2"
+
+
 @strawberry.type
 class Tag:
-    id: strawberry.ID
-    name: str
-    tag_category_name: str | None = None
-    attributes: JSONString | None = None
+    rec: strawberry.Private[TagRec]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("Tag", self.rec.id))
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.rec.name
+
+    @strawberry.field
+    def tag_category_name(self) -> str | None:
+        return self.rec.category or None
+
+    @strawberry.field
+    def attributes(self) -> JSONString | None:
+        return None
 
 
 @strawberry.type
@@ -63,6 +99,10 @@ class TagEdge:
 @strawberry.type
 class TagConnection:
     edges: list[TagEdge]
+
+
+def tag_connection(tags: list[TagRec]) -> TagConnection:
+    return TagConnection(edges=[TagEdge(node=Tag(rec=t)) for t in tags])
 
 
 @strawberry.type
@@ -85,6 +125,31 @@ class ArtifactType:
     def created_at(self) -> DateTime:
         return DateTime(self.rec.created_at)
 
+    @strawberry.field
+    async def artifact_collection(
+        self, info: Info, name: str | None = None
+    ) -> ArtifactCollection | None:
+        from .resolvers import collection_of_type
+
+        return await collection_of_type(info, self.rec, name)
+
+    @strawberry.field
+    async def artifact_collections(
+        self,
+        info: Info,
+        filters: JSONString | None = None,
+        order: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        collection_types: list[ArtifactCollectionType] | None = None,
+    ) -> ArtifactCollectionConnection:
+        from .resolvers import collections_page
+
+        kinds = [t.value for t in collection_types] if collection_types else None
+        return await collections_page(
+            info, [self.rec.project_id], kinds, filters, order, first, after, type_id=self.rec.id
+        )
+
 
 @strawberry.type
 class ArtifactTypeEdge:
@@ -98,17 +163,141 @@ class ArtifactTypeConnection:
     page_info: PageInfo
 
 
+@strawberry.type
+class ArtifactAlias:
+    rec: strawberry.Private[AliasRec]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("ArtifactAlias", self.rec.id))
+
+    @strawberry.field
+    def alias(self) -> str:
+        return self.rec.alias
+
+    @strawberry.field
+    async def artifact_collection(self, info: Info) -> ArtifactCollection | None:
+        return await load_collection(info, self.rec.collection_id)
+
+
+@strawberry.type
+class ArtifactAliasEdge:
+    node: ArtifactAlias | None
+    cursor: str
+
+
+@strawberry.type
+class ArtifactAliasConnection:
+    edges: list[ArtifactAliasEdge]
+    page_info: PageInfo
+
+
 @strawberry.interface
 class ArtifactCollection:
-    id: strawberry.ID
-    name: str
-    description: str | None
-    created_at: DateTime
-    updated_at: DateTime | None
-    state: ArtifactCollectionState
-    project: _Project | None
-    default_artifact_type: ArtifactType
-    tags: TagConnection
+    rec: strawberry.Private[CollectionRec]
+    deleted: strawberry.Private[bool] = False
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("ArtifactCollection", self.rec.id))
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.rec.name
+
+    @strawberry.field
+    def description(self) -> str | None:
+        return self.rec.description
+
+    @strawberry.field
+    def created_at(self) -> DateTime:
+        return DateTime(self.rec.created_at)
+
+    @strawberry.field
+    def updated_at(self) -> DateTime | None:
+        return DateTime(self.rec.updated_at)
+
+    @strawberry.field
+    def state(self) -> ArtifactCollectionState:
+        return ArtifactCollectionState.DELETED if self.deleted else ArtifactCollectionState.READY
+
+    @strawberry.field
+    async def project(self, info: Info) -> _Project | None:
+        from ..registries.types import Project
+
+        project = await info.context.loaders.project.load(self.rec.project_id)
+        return Project(rec=project) if project else None
+
+    @strawberry.field
+    async def default_artifact_type(self, info: Info) -> ArtifactType:
+        artifact_type = await info.context.loaders.artifact_type.load(self.rec.type_id)
+        assert artifact_type is not None
+        return ArtifactType(rec=artifact_type)
+
+    @strawberry.field
+    async def tags(self, info: Info) -> TagConnection:
+        async with info.context.db.read() as conn:
+            return tag_connection(await artifacts.tags_of_collection(conn, self.rec.id))
+
+    @strawberry.field
+    async def aliases(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> ArtifactAliasConnection:
+        from ..pagination import paginate
+
+        async with info.context.db.read() as conn:
+            found = await artifacts.aliases_of_collection(conn, self.rec.id)
+        page = paginate(found, first, after, info.context.config.max_page_size)
+        return ArtifactAliasConnection(
+            edges=[ArtifactAliasEdge(node=ArtifactAlias(rec=a), cursor=c) for c, a in page.items],
+            page_info=page.page_info,
+        )
+
+    @strawberry.field
+    async def artifacts(
+        self,
+        info: Info,
+        filters: JSONString | None = None,
+        order: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> VersionedArtifactConnection:
+        from .resolvers import versions_of_collection
+
+        return await versions_of_collection(info, self.rec, filters, order, first, after)
+
+    @strawberry.field
+    async def artifact_membership(
+        self, info: Info, alias_name: str | None = None
+    ) -> ArtifactCollectionMembership | None:
+        from .resolvers import membership_for_version
+
+        async with info.context.db.read() as conn:
+            found = await membership_for_version(conn, self.rec, alias_name or "latest")
+        return ArtifactCollectionMembership(rec=found) if found else None
+
+    @strawberry.field
+    async def artifact_memberships(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> ArtifactCollectionMembershipConnection:
+        from .resolvers import membership_connection
+
+        async with info.context.db.read() as conn:
+            found = await artifacts.memberships_of_collections(conn, [self.rec.id])
+        return membership_connection(info, found, first, after)
+
+    @strawberry.field
+    async def latest_artifact(self, info: Info) -> Artifact | None:
+        async with info.context.db.read() as conn:
+            found = await artifacts.membership_by_alias(conn, self.rec.id, artifacts.LATEST)
+        return await load_artifact(info, found.artifact_id) if found else None
+
+
+@strawberry.type
+class ArtifactSequence(ArtifactCollection):
+    @strawberry.field
+    def digest_algorithm(self) -> ArtifactDigestAlgorithm:
+        return ArtifactDigestAlgorithm.MANIFEST_MD5
 
 
 @strawberry.type
@@ -116,9 +305,19 @@ class ArtifactPortfolio(ArtifactCollection):
     pass
 
 
-@strawberry.type
-class ArtifactSequence(ArtifactCollection):
-    digest_algorithm: ArtifactDigestAlgorithm | None = None
+def collection_node(rec: CollectionRec, *, deleted: bool = False) -> ArtifactCollection:
+    kind = ArtifactSequence if rec.kind == "SEQUENCE" else ArtifactPortfolio
+    return kind(rec=rec, deleted=deleted)
+
+
+async def load_collection(info: Info, collection_id: int) -> ArtifactCollection | None:
+    rec = await info.context.loaders.collection.load(collection_id)
+    return collection_node(rec) if rec else None
+
+
+async def load_artifact(info: Info, artifact_id: int) -> Artifact | None:
+    rec = await info.context.loaders.artifact.load(artifact_id)
+    return Artifact(rec=rec) if rec else None
 
 
 @strawberry.type
@@ -135,43 +334,207 @@ class ArtifactCollectionConnection:
 
 
 @strawberry.type
-class ArtifactAlias:
-    id: strawberry.ID
-    alias: str
-    artifact_collection: ArtifactCollection | None
+class ArtifactManifest:
+    artifact: strawberry.Private[ArtifactRec]
+    file: File
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("ArtifactManifest", self.artifact.id))
+
+
+ArtifactCreator = Annotated[Run | User, strawberry.union("ArtifactCreator")]
 
 
 @strawberry.type
 class Artifact:
-    id: strawberry.ID
-    artifact_sequence: ArtifactSequence
-    version_index: int | None
-    artifact_type: ArtifactType
-    description: str | None
-    metadata: JSONString | None
-    ttl_duration_seconds: Int64
-    ttl_is_inherited: bool
-    tags: list[Tag]
-    history_step: Int64 | None
-    state: ArtifactState
-    size: Int64
-    digest: str
-    digest_algorithm: ArtifactDigestAlgorithm | None
-    commit_hash: str | None
-    file_count: Int64
-    created_at: DateTime
-    updated_at: DateTime | None
-    aliases: list[ArtifactAlias]
+    rec: strawberry.Private[ArtifactRec]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("Artifact", self.rec.id))
+
+    @strawberry.field
+    async def version_index(self, info: Info) -> int | None:
+        async with info.context.db.read() as conn:
+            found = await artifacts.membership_of(conn, self.rec.sequence_id, self.rec.id)
+        return found.version_index if found else None
+
+    @strawberry.field
+    async def artifact_sequence(self, info: Info) -> ArtifactSequence:
+        rec = await info.context.loaders.collection.load(self.rec.sequence_id)
+        assert rec is not None
+        return ArtifactSequence(rec=rec)
+
+    @strawberry.field
+    async def artifact_type(self, info: Info) -> ArtifactType:
+        rec = await info.context.loaders.artifact_type.load(self.rec.type_id)
+        assert rec is not None
+        return ArtifactType(rec=rec)
+
+    @strawberry.field
+    def description(self) -> str | None:
+        return self.rec.description
+
+    @strawberry.field
+    def metadata(self) -> JSONString | None:
+        return JSONString(self.rec.metadata or "{}")
+
+    @strawberry.field
+    def ttl_duration_seconds(self) -> Int64:
+        return Int64(self.rec.ttl_duration_seconds)
+
+    @strawberry.field
+    def ttl_is_inherited(self) -> bool:
+        return self.rec.ttl_duration_seconds == -1
+
+    @strawberry.field
+    async def tags(self, info: Info) -> list[Tag]:
+        async with info.context.db.read() as conn:
+            return [Tag(rec=t) for t in await artifacts.tags_of_artifact(conn, self.rec.id)]
+
+    @strawberry.field
+    def history_step(self) -> Int64 | None:
+        return None if self.rec.history_step is None else Int64(self.rec.history_step)
+
+    @strawberry.field
+    def state(self) -> ArtifactState:
+        return ArtifactState(self.rec.state)
+
+    @strawberry.field
+    def size(self) -> Int64:
+        return Int64(self.rec.size)
+
+    @strawberry.field
+    def digest(self) -> str:
+        return self.rec.digest
+
+    @strawberry.field
+    def digest_algorithm(self) -> ArtifactDigestAlgorithm:
+        return ArtifactDigestAlgorithm.MANIFEST_MD5
+
+    @strawberry.field
+    def commit_hash(self) -> str | None:
+        return None
+
+    @strawberry.field
+    def file_count(self) -> Int64:
+        return Int64(self.rec.file_count)
+
+    @strawberry.field
+    def created_at(self) -> DateTime:
+        return DateTime(self.rec.created_at)
+
+    @strawberry.field
+    def updated_at(self) -> DateTime | None:
+        return DateTime(self.rec.updated_at)
+
+    @strawberry.field(description="Aliases of this version in every collection it belongs to.")
+    async def aliases(self, info: Info) -> list[ArtifactAlias]:
+        async with info.context.db.read() as conn:
+            found = await artifacts.aliases_of_artifact(conn, self.rec.id)
+        return [ArtifactAlias(rec=a) for a in found]
+
+    @strawberry.field
+    async def artifact_memberships(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> ArtifactCollectionMembershipConnection:
+        from .resolvers import membership_connection
+
+        async with info.context.db.read() as conn:
+            found = await artifacts.memberships_of_artifact(conn, self.rec.id)
+        return membership_connection(info, found, first, after)
+
+    @strawberry.field
+    async def current_manifest(self, info: Info) -> ArtifactManifest | None:
+        from .resolvers import manifest_of
+
+        return await manifest_of(info, self.rec)
+
+    @strawberry.field
+    async def files(
+        self,
+        info: Info,
+        names: list[str] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> FileConnection:
+        from .resolvers import files_page
+
+        return await files_page(info, self.rec, names, first, after)
+
+    @strawberry.field
+    async def created_by(self, info: Info) -> ArtifactCreator | None:
+        from .resolvers import creator_of
+
+        return await creator_of(info, self.rec)
+
+    @strawberry.field
+    async def used_by(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> RunConnection:
+        from .resolvers import runs_using
+
+        return await runs_using(info, self.rec, first, after)
+
+
+@strawberry.type
+class VersionedArtifactEdge:
+    node: Artifact
+    version: str
+    cursor: str
+
+
+@strawberry.type
+class VersionedArtifactConnection:
+    total_count: int
+    page_info: PageInfo
+    edges: list[VersionedArtifactEdge]
 
 
 @strawberry.type
 class ArtifactCollectionMembership:
-    id: strawberry.ID
-    version_index: int | None
-    created_at: DateTime
-    aliases: list[ArtifactAlias]
-    artifact_collection: ArtifactCollection | None
-    artifact: Artifact | None
+    rec: strawberry.Private[MembershipRec]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("ArtifactCollectionMembership", self.rec.id))
+
+    @strawberry.field
+    def version_index(self) -> int | None:
+        return self.rec.version_index
+
+    @strawberry.field
+    def created_at(self) -> DateTime:
+        return DateTime(self.rec.created_at)
+
+    @strawberry.field(description="The aliases of this version within this collection.")
+    async def aliases(self, info: Info) -> list[ArtifactAlias]:
+        async with info.context.db.read() as conn:
+            found = await artifacts.aliases_of_artifact(conn, self.rec.artifact_id)
+        return [ArtifactAlias(rec=a) for a in found if a.collection_id == self.rec.collection_id]
+
+    @strawberry.field
+    async def artifact_collection(self, info: Info) -> ArtifactCollection | None:
+        return await load_collection(info, self.rec.collection_id)
+
+    @strawberry.field
+    async def artifact(self, info: Info) -> Artifact | None:
+        return await load_artifact(info, self.rec.artifact_id)
+
+    @strawberry.field
+    async def files(
+        self,
+        info: Info,
+        names: list[str] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> FileConnection:
+        from .resolvers import files_page
+
+        artifact = await info.context.loaders.artifact.load(self.rec.artifact_id)
+        assert artifact is not None
+        return await files_page(info, artifact, names, first, after)
 
 
 @strawberry.type
@@ -185,3 +548,11 @@ class ArtifactCollectionMembershipConnection:
     total_count: int
     page_info: PageInfo
     edges: list[ArtifactCollectionMembershipEdge]
+
+
+def metadata_of(rec: ArtifactRec) -> dict[str, object]:
+    try:
+        parsed = json.loads(rec.metadata or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}

@@ -88,9 +88,9 @@ class Organization:
         entity = await info.context.loaders.entity.load(self.rec.org_entity_id)
         return Entity(rec=entity) if entity else None
 
-    @strawberry.field
+    @strawberry.field(description="Registry versions support the advanced filter/order fields.")
     def advanced_registry_features(self) -> AdvancedRegistryFeatures | None:
-        return AdvancedRegistryFeatures(advanced_search=False)
+        return AdvancedRegistryFeatures(advanced_search=True)
 
 
 @strawberry.type
@@ -187,6 +187,9 @@ class Entity:
     projects = strawberry.field(resolver=registry_resolvers.entity_projects)
     artifact_collections = strawberry.field(resolver=artifact_resolvers.entity_artifact_collections)
     artifact_memberships = strawberry.field(resolver=artifact_resolvers.entity_artifact_memberships)
+    xxhash_digests_enabled = strawberry.field(
+        resolver=artifact_resolvers.entity_xxhash_digests_enabled
+    )
 
 
 @strawberry.type

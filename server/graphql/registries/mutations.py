@@ -10,6 +10,7 @@ from ...store import accounts, projects
 from ...store.database import Conn
 from ...store.records import EntityRec, ProjectRec, UserRec
 from ...validation import check_artifact_type_name, check_name
+from ..access import may_create_in, target_entity
 from ..context import Info
 from ..errors import ApiError, PermissionDenied
 from .types import Project
@@ -164,30 +165,13 @@ def _type_names(types: list[ArtifactTypeInput] | None) -> list[str]:
     return [check_artifact_type_name(t.name) for t in types or []]
 
 
-async def _target_entity(conn: Conn, viewer: UserRec, name: str | None) -> EntityRec:
-    if name:
-        entity = await accounts.entity_by_name(conn, name)
-    else:
-        entity = await accounts.entity_by_id(conn, viewer.default_entity_id or viewer.entity_id)
-    if entity is None:
-        raise ApiError(f"entity {name!r} not found")
-    return entity
-
-
-async def _may_create_in(conn: Conn, viewer: UserRec, entity: EntityRec) -> bool:
-    if entity.kind == "ORGANIZATION" and entity.organization_id is not None:
-        org = await accounts.org_by_id(conn, entity.organization_id)
-        return org is not None and await auth.can_create_registry(conn, viewer, org)
-    return await auth.entity_role(conn, viewer, entity) is not None
-
-
 async def _create(
     conn: Conn, viewer: UserRec, entity: EntityRec, input: UpsertModelInput
 ) -> ProjectRec:
     name = check_name("project", input.name)
     is_registry = name.startswith(auth.REGISTRY_PREFIX)
     _check_access(input.access, is_registry)
-    if not await _may_create_in(conn, viewer, entity):
+    if not await may_create_in(conn, viewer, entity):
         raise PermissionDenied(f"permission denied: cannot create projects in {entity.name!r}")
     types = _type_names(input.artifact_types)
     project = await projects.create_project(
@@ -226,7 +210,7 @@ async def _upsert(info: Info, input: UpsertModelInput) -> UpsertModelPayload | N
         if input.id:
             existing = await _project_by_global_id(conn, ctx.viewer, input.id)
         else:
-            entity = await _target_entity(conn, ctx.viewer, input.entity_name)
+            entity = await target_entity(conn, ctx.viewer, input.entity_name)
             existing = await projects.project_by_name(
                 conn, entity.id, check_name("project", input.name)
             )
@@ -247,7 +231,7 @@ async def _rename(info: Info, input: RenameProjectInput) -> RenameProjectPayload
     ctx = info.context
     new_name = check_name("project", input.new_project_name)
     async with ctx.db.write() as conn:
-        entity = await _target_entity(conn, ctx.viewer, input.entity_name)
+        entity = await target_entity(conn, ctx.viewer, input.entity_name)
         project = await projects.project_by_name(conn, entity.id, input.old_project_name)
         if project is None or not await auth.can_view_project(conn, ctx.viewer, project):
             raise ApiError(f"project {input.old_project_name!r} not found")

@@ -11,6 +11,7 @@ from ...store.records import ProjectRec
 from ..context import Info
 from ..pagination import paginate
 from ..scalars import JSONString
+from .documents import project_document
 from .types import Project, ProjectConnection, ProjectEdge
 
 _PROJECT_ORDER_FIELDS = {
@@ -21,19 +22,6 @@ _PROJECT_ORDER_FIELDS = {
     "updatedAt": "updated_at",
     "id": "id",
 }
-
-
-def project_document(rec: ProjectRec) -> dict[str, Any]:
-    """The fields a registry filter can test."""
-    return {
-        "id": rec.id,
-        "project_id": rec.id,
-        "name": rec.name,
-        "entity_id": rec.entity_id,
-        "description": rec.description,
-        "created_at": rec.created_at,
-        "updated_at": rec.updated_at,
-    }
 
 
 async def visible_project(info: Info, entity_id: int, name: str) -> ProjectRec | None:

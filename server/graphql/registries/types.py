@@ -11,7 +11,8 @@ from ...store.records import EntityRec, ProjectRec, UserRec
 from ..artifacts import resolvers as artifact_resolvers
 from ..context import Info
 from ..pagination import PageInfo
-from ..scalars import DateTime
+from ..runs import resolvers as run_resolvers
+from ..scalars import DateTime, JSONString
 
 if TYPE_CHECKING:
     from ..orgs.types import Entity
@@ -124,7 +125,28 @@ class Project:
         assert entity is not None
         return entity.name
 
+    @strawberry.field
+    def is_benchmark(self) -> bool:
+        return False
+
+    @strawberry.field
+    def views(self) -> JSONString | None:
+        return JSONString("{}")
+
+    run = strawberry.field(resolver=run_resolvers.project_run)
+    bucket = strawberry.field(resolver=run_resolvers.project_bucket)
+    runs = strawberry.field(resolver=run_resolvers.project_runs)
+    run_count = strawberry.field(resolver=run_resolvers.project_run_count)
     artifact_types = strawberry.field(resolver=artifact_resolvers.project_artifact_types)
+    artifact_type = strawberry.field(resolver=artifact_resolvers.project_artifact_type)
+    artifact = strawberry.field(resolver=artifact_resolvers.project_artifact)
+    artifact_collection = strawberry.field(resolver=artifact_resolvers.project_artifact_collection)
+    artifact_collections = strawberry.field(
+        resolver=artifact_resolvers.project_artifact_collections
+    )
+    artifact_collection_membership = strawberry.field(
+        resolver=artifact_resolvers.project_membership
+    )
 
     @strawberry.field
     async def members(self, info: Info) -> list[ProjectMember]:

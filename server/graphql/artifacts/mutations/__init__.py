@@ -1,0 +1,1 @@
+"""Artifact mutations, one module per workflow: saving, linking, editing."""

@@ -1,0 +1,65 @@
+"""Lookups with permission checks shared by the artifact mutations."""
+
+from __future__ import annotations
+
+import re
+
+from .... import auth
+from ....ids import decode_id
+from ....store import artifacts, projects
+from ....store.database import Conn
+from ....store.records import ArtifactRec, CollectionRec, ProjectRec, UserRec
+from ...errors import ApiError, PermissionDenied
+
+_VERSION_ALIAS = re.compile(r"^v\d+$")
+
+
+async def artifact_for_write(conn: Conn, viewer: UserRec, global_id: str) -> ArtifactRec:
+    """An artifact the viewer may change: write access to its source project."""
+    artifact = await artifacts.artifact_by_id(conn, decode_id(global_id, "Artifact"))
+    if artifact is None or not await auth.can_view_artifact(conn, viewer, artifact):
+        raise ApiError(f"artifact {global_id!r} not found")
+    sequence = await artifacts.collection_by_id(conn, artifact.sequence_id)
+    assert sequence is not None
+    await require_write(conn, viewer, sequence.project_id)
+    return artifact
+
+
+async def visible_artifact(conn: Conn, viewer: UserRec, global_id: str) -> ArtifactRec:
+    artifact = await artifacts.artifact_by_id(conn, decode_id(global_id, "Artifact"))
+    if artifact is None or not await auth.can_view_artifact(conn, viewer, artifact):
+        raise ApiError(f"artifact {global_id!r} not found")
+    return artifact
+
+
+async def require_write(conn: Conn, viewer: UserRec, project_id: int) -> ProjectRec:
+    project = await projects.project_by_id(conn, project_id)
+    if project is None or not await auth.can_view_project(conn, viewer, project):
+        raise ApiError("project not found")
+    if not await auth.can_write_project(conn, viewer, project):
+        role = await auth.project_role(conn, viewer, project)
+        raise PermissionDenied(f"permission denied: {role} role cannot modify {project.name!r}")
+    return project
+
+
+async def collection_for_write(
+    conn: Conn, viewer: UserRec, global_id: str, kind: str | None = None
+) -> CollectionRec:
+    collection = await artifacts.collection_by_id(conn, decode_id(global_id, "ArtifactCollection"))
+    if collection is None or (kind is not None and collection.kind != kind):
+        raise ApiError(f"artifact collection {global_id!r} not found")
+    await require_write(conn, viewer, collection.project_id)
+    return collection
+
+
+def user_aliases(aliases: list[str]) -> list[str]:
+    """Validated aliases to set; `latest` is dropped, the server moves it by itself."""
+    return [check_alias(a) for a in aliases if a != artifacts.LATEST]
+
+
+def check_alias(alias: str) -> str:
+    if not alias or "/" in alias or ":" in alias:
+        raise ApiError(f"invalid alias {alias!r}: aliases cannot be empty or contain '/' or ':'")
+    if alias == artifacts.LATEST or _VERSION_ALIAS.match(alias):
+        raise ApiError(f"the alias {alias!r} is assigned by the server")
+    return alias

@@ -1,0 +1,57 @@
+"""The File type: run files and artifact files, with their upload and download URLs."""
+
+from __future__ import annotations
+
+import strawberry
+
+from ..pagination import PageInfo
+from ..scalars import DateTime, Int64
+
+
+@strawberry.type
+class UploadUrlPart:
+    part_number: Int64
+    upload_url: str
+
+
+@strawberry.type
+class UploadMultipartUrls:
+    upload_id: str = strawberry.field(name="uploadID")
+    upload_url_parts: list[UploadUrlPart]
+
+
+@strawberry.type
+class FileArtifactRef:
+    id: strawberry.ID
+
+
+@strawberry.type
+class File:
+    id: strawberry.ID
+    name: str
+    display_name: str
+    size_bytes: Int64 = Int64(0)
+    md5: str | None = None
+    digest: str | None = None
+    mimetype: str | None = None
+    url: str | None = None
+    direct_url: str = ""
+    storage_path: str | None = None
+    updated_at: DateTime | None = None
+    upload_url: str | None = None
+    upload_headers: list[str] = strawberry.field(default_factory=list)
+    upload_multipart_urls: UploadMultipartUrls | None = None
+    artifact: FileArtifactRef | None = None
+
+
+@strawberry.type
+class FileEdge:
+    node: File | None
+    cursor: str
+
+
+@strawberry.type
+class FileConnection:
+    edges: list[FileEdge]
+    page_info: PageInfo
+    total_count: int | None = None

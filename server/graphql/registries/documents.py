@@ -1,0 +1,20 @@
+"""What a registry filter document sees of a project."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...store.records import ProjectRec
+
+
+def project_document(rec: ProjectRec) -> dict[str, Any]:
+    """The fields a registry filter can test."""
+    return {
+        "id": rec.id,
+        "project_id": rec.id,
+        "name": rec.name,
+        "entity_id": rec.entity_id,
+        "description": rec.description,
+        "created_at": rec.created_at,
+        "updated_at": rec.updated_at,
+    }

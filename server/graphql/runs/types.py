@@ -1,0 +1,187 @@
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry.scalars import JSON
+
+from ...ids import encode_id
+from ...store import runs
+from ...store.records import RunRec
+from ..context import Info
+from ..pagination import PageInfo
+from ..scalars import DateTime, JSONString
+
+if TYPE_CHECKING:
+    from ..registries.types import Project
+    from ..users.types import User
+
+_Project = Annotated["Project", strawberry.lazy("server.graphql.registries.types")]
+_User = Annotated["User", strawberry.lazy("server.graphql.users.types")]
+
+TAIL_LINES = 10
+
+
+@strawberry.type
+class Run:
+    rec: strawberry.Private[RunRec]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(encode_id("Run", self.rec.id))
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.rec.name
+
+    @strawberry.field
+    def project_id(self) -> int:
+        return self.rec.project_id
+
+    @strawberry.field
+    def display_name(self) -> str | None:
+        return self.rec.display_name or self.rec.name
+
+    @strawberry.field
+    def description(self) -> str | None:
+        return self.rec.description
+
+    @strawberry.field
+    def notes(self) -> str | None:
+        return self.rec.notes
+
+    @strawberry.field
+    def group(self) -> str | None:
+        return self.rec.group_name
+
+    @strawberry.field
+    def job_type(self) -> str | None:
+        return self.rec.job_type
+
+    @strawberry.field
+    def commit(self) -> str | None:
+        return self.rec.commit_hash
+
+    @strawberry.field
+    def host(self) -> str | None:
+        return self.rec.host
+
+    @strawberry.field
+    def sweep_name(self) -> str | None:
+        return self.rec.sweep_name
+
+    @strawberry.field
+    def state(self) -> str:
+        return self.rec.state
+
+    @strawberry.field
+    def exitcode(self) -> int | None:
+        return self.rec.exit_code
+
+    @strawberry.field
+    def read_only(self) -> bool:
+        return False
+
+    @strawberry.field
+    def config(self) -> JSONString:
+        return JSONString(self.rec.config)
+
+    @strawberry.field
+    def summary_metrics(self) -> JSONString:
+        return JSONString(self.rec.summary_metrics)
+
+    @strawberry.field
+    async def system_metrics(self, info: Info) -> JSONString:
+        async with info.context.db.read() as conn:
+            last = await runs.last_line(conn, self.rec.id, "events")
+        return JSONString(last or "{}")
+
+    @strawberry.field
+    def tags(self) -> list[str]:
+        return json.loads(self.rec.tags)
+
+    @strawberry.field
+    def created_at(self) -> DateTime:
+        return DateTime(self.rec.created_at)
+
+    @strawberry.field
+    def updated_at(self) -> DateTime | None:
+        return DateTime(self.rec.updated_at)
+
+    @strawberry.field
+    def heartbeat_at(self) -> DateTime | None:
+        return DateTime(self.rec.heartbeat_at)
+
+    @strawberry.field
+    def history_line_count(self) -> int | None:
+        return self.rec.history_line_count
+
+    @strawberry.field
+    def events_line_count(self) -> int | None:
+        return self.rec.events_line_count
+
+    @strawberry.field
+    def log_line_count(self) -> int | None:
+        return self.rec.log_line_count
+
+    @strawberry.field(description="JSON list of the last history lines.")
+    async def history_tail(self, info: Info) -> str | None:
+        return await self._tail(info, "history")
+
+    @strawberry.field(description="JSON list of the last events lines.")
+    async def events_tail(self, info: Info) -> str | None:
+        return await self._tail(info, "events")
+
+    async def _tail(self, info: Info, stream: str) -> str:
+        async with info.context.db.read() as conn:
+            lines = await runs.lines(conn, self.rec.id, stream)
+        return json.dumps(lines[-TAIL_LINES:])
+
+    @strawberry.field
+    async def history_keys(self, info: Info) -> JSON:
+        async with info.context.db.read() as conn:
+            lines = await runs.lines(conn, self.rec.id, "history")
+        keys: set[str] = set()
+        last_step = -1
+        for line in lines:
+            record = json.loads(line)
+            keys.update(record)
+            last_step = max(last_step, int(record.get("_step", last_step + 1)))
+        return {"lastStep": last_step, "keys": {key: {} for key in sorted(keys)}}
+
+    @strawberry.field(description="Selected keys of the `_wandb` config entry.")
+    def wandb_config(self, keys: list[str] | None = None) -> JSONString | None:
+        internal = json.loads(self.rec.config).get("_wandb") or {}
+        values = internal.get("value", internal) if isinstance(internal, dict) else {}
+        selected = {k: v for k, v in values.items() if keys is None or k in keys}
+        return JSONString(json.dumps(selected))
+
+    @strawberry.field
+    async def user(self, info: Info) -> _User | None:
+        from ..users.types import User
+
+        if self.rec.user_id is None:
+            return None
+        user = await info.context.loaders.user.load(self.rec.user_id)
+        return User(rec=user) if user else None
+
+    @strawberry.field
+    async def project(self, info: Info) -> _Project | None:
+        from ..registries.types import Project
+
+        project = await info.context.loaders.project.load(self.rec.project_id)
+        return Project(rec=project) if project else None
+
+
+@strawberry.type
+class RunEdge:
+    node: Run | None
+    cursor: str
+
+
+@strawberry.type
+class RunConnection:
+    edges: list[RunEdge]
+    page_info: PageInfo
+    total_count: int

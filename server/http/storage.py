@@ -1,0 +1,82 @@
+"""Upload and download endpoints behind the signed URLs handed out by GraphQL."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+
+from .. import auth
+from ..signing import InvalidToken
+from ..storage import ChecksumMismatch, TooLarge, md5_b64_to_hex
+from ..store import artifacts, runs
+from .common import error_response
+
+log = logging.getLogger("wandb_emulator.storage")
+
+MAX_UPLOAD_BYTES = 64 * 1024**3
+
+
+def _storage_error(status: int, code: str, message: str) -> Response:
+    """Errors in the shape of a cloud storage service (the SDK only reads the status)."""
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+async def upload(request: Request) -> Response:
+    emulator = request.app.state.emulator
+    try:
+        target = emulator.signer.verify(request.path_params["token"])
+    except InvalidToken as exc:
+        return _storage_error(403, "SignatureDoesNotMatch", str(exc))
+    try:
+        expected = md5_b64_to_hex(target["m"]) if target.get("m") else None
+        key, size = await emulator.blobs.write(
+            request.stream(), expected_md5_hex=expected, max_bytes=MAX_UPLOAD_BYTES
+        )
+    except ChecksumMismatch as exc:
+        return _storage_error(400, "BadDigest", str(exc))
+    except TooLarge as exc:
+        return _storage_error(413, "EntityTooLarge", str(exc))
+    async with emulator.db.write() as conn:
+        await _record_upload(conn, target, key, size)
+    return Response(status_code=200, headers={"ETag": f'"{key}"'})
+
+
+async def _record_upload(conn: Any, target: dict[str, Any], key: str, size: int) -> None:
+    kind = target.get("t")
+    if kind == "manifest":
+        await artifacts.set_manifest(conn, target["a"], blob_key=key)
+    elif kind == "run-file":
+        await runs.store_run_file(conn, target["r"], target["n"], key, size, key)
+    elif kind == "part":
+        await artifacts.record_part(conn, target["u"], target["p"], key)
+
+
+async def download(request: Request) -> Response:
+    emulator = request.app.state.emulator
+    try:
+        key = emulator.signer.verify(request.path_params["token"])["k"]
+        path = emulator.blobs.path(key)
+    except (InvalidToken, KeyError) as exc:
+        return _storage_error(403, "AccessDenied", str(exc))
+    if not path.is_file():
+        return _storage_error(404, "NoSuchKey", "the object does not exist")
+    return FileResponse(path, media_type="application/octet-stream")
+
+
+async def download_by_digest(request: Request) -> Response:
+    """GET /artifacts/{entity}/{md5} and /artifactsV2/...: W&B-authenticated fallbacks."""
+    emulator = request.app.state.emulator
+    async with emulator.db.read() as conn:
+        viewer = await auth.authenticate(conn, request.headers.get("authorization"))
+    if viewer is None:
+        return error_response(401, "invalid API key")
+    try:
+        path = emulator.blobs.path(request.path_params["md5"])
+    except KeyError:
+        return error_response(404, "not found")
+    if not path.is_file():
+        return error_response(404, "not found")
+    return FileResponse(path, media_type="application/octet-stream")

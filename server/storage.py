@@ -1,0 +1,113 @@
+"""Content-addressed file bytes under the data dir, written atomically.
+
+A blob's key is the hex MD5 of its bytes. Writes stream into a temporary file in the
+same directory, are checked against the announced MD5 and size, then renamed into
+place, so concurrent uploads of the same content store it once and readers never see
+a partial file.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+
+class ChecksumMismatch(ValueError):
+    pass
+
+
+class TooLarge(ValueError):
+    pass
+
+
+def md5_b64_to_hex(md5_b64: str) -> str:
+    """The SDK announces MD5s in base64; blob keys are hex."""
+    try:
+        raw = base64.b64decode(md5_b64, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ChecksumMismatch(f"invalid base64 MD5: {md5_b64!r}") from exc
+    if len(raw) != 16:
+        raise ChecksumMismatch(f"invalid MD5: {md5_b64!r}")
+    return raw.hex()
+
+
+def md5_hex_to_b64(md5_hex: str) -> str:
+    return base64.b64encode(bytes.fromhex(md5_hex)).decode("ascii")
+
+
+class BlobStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, key: str) -> Path:
+        if len(key) != 32 or not all(c in "0123456789abcdef" for c in key):
+            raise KeyError(key)
+        return self.root / key[:2] / key
+
+    def exists(self, key: str) -> bool:
+        return self.path(key).is_file()
+
+    def size(self, key: str) -> int:
+        return self.path(key).stat().st_size
+
+    async def write(
+        self,
+        chunks: AsyncIterator[bytes],
+        *,
+        expected_md5_hex: str | None = None,
+        max_bytes: int,
+    ) -> tuple[str, int]:
+        """Store the streamed bytes; return (key, size). Nothing is kept on mismatch."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.md5(usedforsecurity=False)
+        size = 0
+        fd, temp_name = tempfile.mkstemp(dir=self.root, prefix=".upload-")
+        try:
+            with os.fdopen(fd, "wb") as temp:
+                async for chunk in chunks:
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise TooLarge(f"upload exceeds {max_bytes} bytes")
+                    digest.update(chunk)
+                    temp.write(chunk)
+            key = digest.hexdigest()
+            if expected_md5_hex is not None and key != expected_md5_hex:
+                raise ChecksumMismatch(
+                    f"MD5 mismatch: announced {md5_hex_to_b64(expected_md5_hex)},"
+                    f" received {md5_hex_to_b64(key)}"
+                )
+            target = self.path(key)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(temp_name, target)
+        except BaseException:
+            Path(temp_name).unlink(missing_ok=True)
+            raise
+        return key, size
+
+    def concatenate(self, keys: list[str]) -> tuple[str, int]:
+        """Join stored parts into one blob (multipart uploads); return (key, size)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.md5(usedforsecurity=False)
+        size = 0
+        fd, temp_name = tempfile.mkstemp(dir=self.root, prefix=".join-")
+        try:
+            with os.fdopen(fd, "wb") as temp:
+                for key in keys:
+                    with self.path(key).open("rb") as part:
+                        while chunk := part.read(1024 * 1024):
+                            digest.update(chunk)
+                            size += len(chunk)
+                            temp.write(chunk)
+            key = digest.hexdigest()
+            target = self.path(key)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(temp_name, target)
+        except BaseException:
+            Path(temp_name).unlink(missing_ok=True)
+            raise
+        return key, size

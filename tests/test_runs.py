@@ -1,0 +1,134 @@
+"""Runs through the real SDK: wandb.init, logging, file_stream, resume, finish."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import httpx
+import pytest
+import wandb
+from conftest import OrgSetup, ServerProcess
+
+
+def settings_for(setup: OrgSetup) -> wandb.Settings:
+    return wandb.Settings(api_key=setup.admin.api_key, base_url=setup.admin.base_url, silent=True)
+
+
+def test_init_log_finish_shows_config_summary_and_state(org_setup: OrgSetup) -> None:
+    with wandb.init(
+        entity=org_setup.team,
+        project="fresh-project",
+        config={"lr": 0.01, "bs": 32},
+        settings=settings_for(org_setup),
+    ) as run:
+        for step in range(5):
+            run.log({"loss": 1.0 / (step + 1), "step": step})
+        run.summary["best"] = 0.2
+        run_id = run.id
+
+    public = org_setup.admin.api().run(f"{org_setup.team}/fresh-project/{run_id}")
+    assert public.state == "finished"
+    assert public.config["lr"] == 0.01 and public.config["bs"] == 32
+    assert public.summary["loss"] == pytest.approx(0.2)
+    assert public.summary["best"] == 0.2
+    assert public.summary["_step"] == 4
+    assert public.lastHistoryStep == 4
+
+
+def test_failed_run_is_marked_failed(org_setup: OrgSetup) -> None:
+    run = wandb.init(entity=org_setup.team, project="failing", settings=settings_for(org_setup))
+    run.finish(exit_code=3)
+    public = org_setup.admin.api().run(f"{org_setup.team}/failing/{run.id}")
+    assert public.state == "failed"
+
+
+def test_runs_in_a_personal_entity(org_setup: OrgSetup) -> None:
+    user = org_setup.admin
+    with wandb.init(entity=user.username, project="mine", settings=settings_for(org_setup)) as run:
+        run.log({"x": 1})
+    assert org_setup.admin.api().run(f"{user.username}/mine/{run.id}").state == "finished"
+
+
+def test_resume_continues_the_same_run(org_setup: OrgSetup) -> None:
+    settings = settings_for(org_setup)
+    with wandb.init(
+        entity=org_setup.team, project="resumable", id="resume-me", settings=settings
+    ) as run:
+        run.log({"epoch": 0})
+        run.log({"epoch": 1})
+    with wandb.init(
+        entity=org_setup.team, project="resumable", id="resume-me", resume="must", settings=settings
+    ) as run:
+        assert run.resumed
+        assert run.starting_step == 2
+        run.log({"epoch": 2})
+    public = org_setup.admin.api().run(f"{org_setup.team}/resumable/resume-me")
+    assert public.summary["epoch"] == 2
+    assert public.lastHistoryStep == 2
+    assert len(list(org_setup.admin.api().runs(f"{org_setup.team}/resumable"))) == 1
+
+
+def test_resume_must_fails_for_an_unknown_run(org_setup: OrgSetup) -> None:
+    with pytest.raises(wandb.errors.UsageError):
+        wandb.init(
+            entity=org_setup.team,
+            project="nothing-here",
+            id="never-ran",
+            resume="must",
+            settings=settings_for(org_setup),
+        )
+
+
+def test_runs_listing_with_filters(org_setup: OrgSetup) -> None:
+    for lr in (0.1, 0.2, 0.3):
+        with wandb.init(
+            entity=org_setup.team,
+            project="sweepish",
+            config={"lr": lr},
+            settings=settings_for(org_setup),
+        ) as run:
+            run.log({"acc": lr * 2})
+    api = org_setup.admin.api()
+    assert len(api.runs(f"{org_setup.team}/sweepish")) == 3
+    high = api.runs(f"{org_setup.team}/sweepish", filters={"config.lr": {"$gte": 0.2}})
+    assert sorted(r.config["lr"] for r in high) == [0.2, 0.3]
+
+
+def test_viewers_outside_the_team_cannot_log(org_setup: OrgSetup) -> None:
+    outsider = org_setup.member()
+    settings = wandb.Settings(api_key=outsider.api_key, base_url=outsider.base_url, silent=True)
+    with pytest.raises(wandb.errors.Error, match="permission denied"):
+        wandb.init(entity=org_setup.team, project="guarded", settings=settings)
+
+
+def test_file_stream_accepts_gzip_and_rejects_bad_input(
+    org_setup: OrgSetup, server: ServerProcess
+) -> None:
+    with wandb.init(entity=org_setup.team, project="raw", settings=settings_for(org_setup)) as run:
+        run_id = run.id
+    url = f"{server.base_url}/files/{org_setup.team}/raw/{run_id}/file_stream"
+    body = {"files": {"wandb-summary.json": {"offset": 0, "content": ['{"late": 7}']}}}
+    response = httpx.post(
+        url,
+        content=gzip.compress(json.dumps(body).encode()),
+        headers={"content-encoding": "gzip"},
+        auth=("api", org_setup.admin.api_key),
+    )
+    assert response.status_code == 200
+    assert org_setup.admin.api().run(f"{org_setup.team}/raw/{run_id}").summary["late"] == 7
+
+    bad = httpx.post(
+        url,
+        json={"files": {"output.log": {"offset": -1, "content": ["x"]}}},
+        auth=("api", org_setup.admin.api_key),
+    )
+    assert bad.status_code == 400
+    missing = httpx.post(
+        f"{server.base_url}/files/{org_setup.team}/raw/nope/file_stream",
+        json={},
+        auth=("api", org_setup.admin.api_key),
+    )
+    assert missing.status_code == 404
+    anonymous = httpx.post(url, json={})
+    assert anonymous.status_code == 401
