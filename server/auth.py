@@ -3,7 +3,8 @@
 Registry roles, weakest first: restricted_viewer, viewer, member, admin.
 - Organization admins are admins of every registry of their organization.
 - A registry with `organization` visibility (project access PRIVATE) is visible to
-  every organization member, who holds at least the viewer role in it.
+  every organization member; those without an explicit role (their own or a team's)
+  hold the viewer role.
 - A `restricted` registry (access RESTRICTED) is visible only to its user members
   and to members of its team members (and to organization admins).
 - Users outside the organization see no registry of it.
@@ -75,8 +76,8 @@ async def registry_role(
     direct = await projects.direct_user_role(conn, project.id, user.id)
     if direct is not None:
         roles.append(direct)
-    if project.access != RESTRICTED_ACCESS:
-        roles.append("viewer")
+    if not roles and project.access != RESTRICTED_ACCESS:
+        roles.append("viewer")  # explicit roles, even weaker ones, replace the default
     role = strongest(roles)
     if org_role == "viewer" and role_at_least(role, "member"):
         return "viewer"  # organization viewers never gain write access

@@ -33,6 +33,8 @@ from .types import (
     ArtifactCollectionMembershipConnection,
     ArtifactCollectionMembershipEdge,
     ArtifactCollectionType,
+    ArtifactConnection,
+    ArtifactEdge,
     ArtifactManifest,
     ArtifactType,
     ArtifactTypeConnection,
@@ -274,6 +276,7 @@ async def version_document(conn: Conn, membership: MembershipRec, artifact: Arti
         "linked_at": membership.created_at,
         "membership_id": membership.id,
         "digest": artifact.digest,
+        "state": artifact.state,
     }
 
 
@@ -396,7 +399,7 @@ def artifact_file_node(info: Info, rec: ArtifactFileRec) -> File:
     return File(
         id=encode_id("ArtifactFile", rec.artifact_id) + ":" + rec.name,
         name=rec.name,
-        display_name=rec.name.rsplit("/", 1)[-1],
+        display_name=rec.name,
         size_bytes=Int64(rec.size or 0),
         md5=rec.md5,
         digest=rec.digest or rec.md5,
@@ -459,6 +462,23 @@ async def manifest_of(info: Info, artifact: ArtifactRec) -> ArtifactManifest | N
 
 
 # ------------------------------------------------------------ lineage
+
+
+async def run_artifacts(
+    info: Info, run: Any, *, used: bool, first: int | None, after: str | None
+) -> ArtifactConnection:
+    """The versions a run used (inputs) or logged (outputs)."""
+    async with info.context.db.read() as conn:
+        if used:
+            found = await artifacts.artifacts_used_by(conn, run.id)
+        else:
+            found = await artifacts.artifacts_logged_by(conn, run.id)
+    page = paginate(found, first, after, info.context.config.max_page_size)
+    return ArtifactConnection(
+        total_count=page.total_count,
+        page_info=page.page_info,
+        edges=[ArtifactEdge(node=Artifact(rec=a), cursor=c) for c, a in page.items],
+    )
 
 
 async def creator_of(info: Info, artifact: ArtifactRec) -> Any:

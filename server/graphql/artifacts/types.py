@@ -479,6 +479,19 @@ class Artifact:
 
 
 @strawberry.type
+class ArtifactEdge:
+    node: Artifact | None
+    cursor: str
+
+
+@strawberry.type
+class ArtifactConnection:
+    total_count: int
+    page_info: PageInfo
+    edges: list[ArtifactEdge]
+
+
+@strawberry.type
 class VersionedArtifactEdge:
     node: Artifact
     version: str

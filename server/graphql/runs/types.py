@@ -14,11 +14,15 @@ from ..pagination import PageInfo
 from ..scalars import DateTime, JSONString
 
 if TYPE_CHECKING:
+    from ..artifacts.types import ArtifactConnection
     from ..registries.types import Project
     from ..users.types import User
 
 _Project = Annotated["Project", strawberry.lazy("server.graphql.registries.types")]
 _User = Annotated["User", strawberry.lazy("server.graphql.users.types")]
+_ArtifactConnection = Annotated[
+    "ArtifactConnection", strawberry.lazy("server.graphql.artifacts.types")
+]
 
 TAIL_LINES = 10
 
@@ -165,6 +169,22 @@ class Run:
             return None
         user = await info.context.loaders.user.load(self.rec.user_id)
         return User(rec=user) if user else None
+
+    @strawberry.field
+    async def input_artifacts(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> _ArtifactConnection:
+        from ..artifacts.resolvers import run_artifacts
+
+        return await run_artifacts(info, self.rec, used=True, first=first, after=after)
+
+    @strawberry.field
+    async def output_artifacts(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> _ArtifactConnection:
+        from ..artifacts.resolvers import run_artifacts
+
+        return await run_artifacts(info, self.rec, used=False, first=first, after=after)
 
     @strawberry.field
     async def project(self, info: Info) -> _Project | None:

@@ -1,0 +1,69 @@
+"""Several SDK processes logging and linking into one collection at the same time."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from conftest import OrgSetup, ServerProcess
+
+WORKERS = 4
+SHARED = b"the same bytes in every process" * 100
+
+WORKER = textwrap.dedent(
+    """
+    import pathlib, sys, tempfile, wandb
+    base_url, key, team, worker, shared = sys.argv[1:6]
+    settings = wandb.Settings(api_key=key, base_url=base_url, silent=True)
+    root = pathlib.Path(tempfile.mkdtemp())
+    (root / "own.txt").write_text(f"worker {worker}")
+    (root / "shared.bin").write_bytes(bytes.fromhex(shared))
+    with wandb.init(entity=team, project="parallel", settings=settings) as run:
+        artifact = wandb.Artifact(f"source-{worker}", type="model")
+        artifact.add_dir(str(root))
+        run.log_artifact(artifact)
+        linked = run.link_artifact(artifact, "wandb-registry-models/contended")
+    """
+)
+
+
+def test_parallel_links_get_distinct_gap_free_versions(
+    org_setup: OrgSetup, server: ServerProcess
+) -> None:
+    api = org_setup.admin.api()
+    api.create_registry("models", "organization", organization=org_setup.org)
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                WORKER,
+                server.base_url,
+                org_setup.admin.api_key,
+                org_setup.team,
+                str(n),
+                SHARED.hex(),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(WORKERS)
+    ]
+    for worker in workers:
+        _, err = worker.communicate(timeout=180)
+        assert worker.returncode == 0, err
+        assert "database is locked" not in err
+
+    versions = list(api.registry("models", org_setup.org).versions())
+    assert sorted(int(v.version[1:]) for v in versions) == list(range(WORKERS))
+    assert len({v.source_name for v in versions}) == WORKERS
+    assert api.artifact("wandb-registry-models/contended:latest").version == f"v{WORKERS - 1}"
+
+    key = hashlib.md5(SHARED).hexdigest()
+    stored = [p for p in Path(server.data_dir, "blobs").rglob("*") if p.name == key]
+    assert len(stored) == 1 and stored[0].read_bytes() == SHARED
+    assert not list(Path(server.data_dir, "blobs").glob(".upload-*"))
