@@ -38,6 +38,7 @@ schema: $(VENV)/.installed-runtime
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/round_trip.py
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR)

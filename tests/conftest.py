@@ -54,9 +54,12 @@ class ServerProcess:
         return self.process.wait(timeout=20)
 
 
-def launch_server(data_dir: Path, *extra: str, log_level: str = "warning") -> ServerProcess:
-    """Start `wandb-emulator serve` on free ports without waiting for it."""
-    port, fixture_port = free_port(), free_port()
+def launch_server(
+    data_dir: Path, *extra: str, port: int | None = None, log_level: str = "warning"
+) -> ServerProcess:
+    """Start `wandb-emulator serve` (on free ports by default) without waiting for it."""
+    port = port or free_port()
+    fixture_port = free_port()
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     log_path = data_dir.parent / f"{data_dir.name}-server.log"
     command = [sys.executable, "-m", "server", "serve", "--port", str(port)]
@@ -68,8 +71,8 @@ def launch_server(data_dir: Path, *extra: str, log_level: str = "warning") -> Se
     return ServerProcess(process, base_url, fixture_url, data_dir, log_path)
 
 
-def start_server(data_dir: Path, *extra: str) -> ServerProcess:
-    server = launch_server(data_dir, *extra)
+def start_server(data_dir: Path, *extra: str, port: int | None = None) -> ServerProcess:
+    server = launch_server(data_dir, *extra, port=port)
     wait_until_ready(server)
     return server
 

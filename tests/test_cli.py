@@ -8,10 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
 import wandb
-from conftest import start_server
+from conftest import free_port, start_server
 
 DEFAULT_SEED = json.loads(
     (Path(__file__).resolve().parent.parent / "fixtures" / "default.json").read_text()
@@ -53,13 +52,27 @@ def test_restart_keeps_state(tmp_path: Path, sig: signal.Signals) -> None:
         restarted.stop()
 
 
-def test_public_url_is_announced(tmp_path: Path) -> None:
-    server = start_server(tmp_path / "data", "--public-url", "http://emulator.test:9999/")
+def test_public_url_is_announced_and_used_in_file_urls(tmp_path: Path) -> None:
+    port = free_port()
+    public = f"http://localhost:{port}"
+    server = start_server(tmp_path / "data", "--public-url", public + "/", port=port)
     try:
-        assert httpx.get(server.base_url + "/ready").status_code == 200
+        api = wandb.Api(api_key=DEFAULT_KEY, overrides={"base_url": server.base_url})
+        team = DEFAULT_SEED["teams"][0]["name"]
+        settings = wandb.Settings(api_key=DEFAULT_KEY, base_url=server.base_url, silent=True)
+        with wandb.init(entity=team, project="p", settings=settings) as run:
+            (tmp_path / "a.txt").write_text("via the public URL")
+            artifact = wandb.Artifact("public", type="data")
+            artifact.add_file(str(tmp_path / "a.txt"))
+            run.log_artifact(artifact)
+        fetched = api.artifact(f"{team}/p/public:v0")
+        [entry] = list(fetched.files())
+        assert entry.direct_url.startswith(public + "/storage/blob/")
+        out = Path(fetched.download(root=str(tmp_path / "out")))
+        assert (out / "a.txt").read_text() == "via the public URL"
     finally:
         server.stop()
-    assert "export WANDB_BASE_URL=http://emulator.test:9999" in server.log_path.read_text()
+    assert f"export WANDB_BASE_URL={public}" in server.log_path.read_text()
 
 
 def test_export_schema_prints_the_committed_schema() -> None:

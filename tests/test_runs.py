@@ -132,3 +132,20 @@ def test_file_stream_accepts_gzip_and_rejects_bad_input(
     assert missing.status_code == 404
     anonymous = httpx.post(url, json={})
     assert anonymous.status_code == 401
+
+
+def test_run_files_are_uploaded_and_downloadable(org_setup: OrgSetup, tmp_path) -> None:
+    with wandb.init(
+        entity=org_setup.team, project="files", settings=settings_for(org_setup)
+    ) as run:
+        notes = tmp_path / "notes.txt"
+        notes.write_text("remember this")
+        run.save(str(notes), base_path=str(tmp_path), policy="now")
+        run_id = run.id
+    public = org_setup.admin.api().run(f"{org_setup.team}/files/{run_id}")
+    names = {f.name for f in public.files()}
+    assert {"notes.txt", "wandb-metadata.json", "config.yaml"} <= names
+    saved = public.file("notes.txt")
+    assert saved.size == len("remember this")
+    downloaded = saved.download(root=str(tmp_path / "out"))
+    assert downloaded.read() == "remember this"

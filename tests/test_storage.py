@@ -118,3 +118,148 @@ def test_stored_content_is_not_uploaded_again(server, logged) -> None:
 def test_invalid_upload_tokens_are_refused(server) -> None:
     response = httpx.put(server.base_url + "/storage/upload/not-a-token", content=b"x")
     assert response.status_code == 403
+
+
+MULTIPART_FILES = """
+mutation ($input: CreateArtifactFilesInput!) { createArtifactFiles(input: $input) { files {
+  edges { node { storagePath uploadUrl uploadMultipartUrls {
+    uploadID uploadUrlParts { partNumber uploadUrl } } } } } } }
+"""
+COMPLETE = """
+mutation ($artifactID: ID!, $parts: [UploadPartsInput!]!, $path: String!, $uploadID: String!) {
+  completeMultipartUploadArtifact(input: {completeMultipartAction: Complete,
+    completedParts: $parts, artifactID: $artifactID, storagePath: $path, uploadID: $uploadID}) {
+    digest } }
+"""
+MANIFEST = """
+mutation ($artifactID: ID!, $entity: String!, $digest: String!) {
+  createArtifactManifest(input: {artifactID: $artifactID, name: "wandb_manifest.json",
+    digest: $digest, entityName: $entity, projectName: "uploads", runName: "",
+    type: FULL}) { artifactManifest { file { uploadUrl } } } }
+"""
+COMMIT = """
+mutation ($id: ID!) { commitArtifact(input: {artifactID: $id}) { artifact { state size } } }
+"""
+
+
+def test_multipart_upload_then_sdk_download(server, org_setup: OrgSetup, tmp_path: Path) -> None:
+    key = org_setup.admin.api_key
+    parts = [os.urandom(64 * 1024) for _ in range(3)]
+    whole = b"".join(parts)
+    created = graphql(
+        server,
+        key,
+        CREATE,
+        {
+            "input": {
+                "artifactTypeName": "data",
+                "artifactCollectionName": "big",
+                "entityName": org_setup.team,
+                "projectName": "uploads",
+                "digest": "big-digest",
+                "digestAlgorithm": "MANIFEST_MD5",
+            }
+        },
+    ).json()["data"]["createArtifact"]["artifact"]
+    spec = {
+        "artifactID": created["id"],
+        "name": "big.bin",
+        "md5": b64md5(whole),
+        "uploadPartsInput": [
+            {"partNumber": n + 1, "hexMD5": hashlib.md5(p).hexdigest()} for n, p in enumerate(parts)
+        ],
+    }
+    node = graphql(server, key, MULTIPART_FILES, {"input": {"artifactFiles": [spec]}}).json()[
+        "data"
+    ]["createArtifactFiles"]["files"]["edges"][0]["node"]
+    assert node["uploadUrl"] is None
+    upload = node["uploadMultipartUrls"]
+    etags = []
+    for part, target in zip(parts, upload["uploadUrlParts"], strict=True):
+        response = httpx.put(target["uploadUrl"], content=part)
+        assert response.status_code == 200
+        etags.append(response.headers["etag"].strip('"'))
+    completed = graphql(
+        server,
+        key,
+        COMPLETE,
+        {
+            "artifactID": created["id"],
+            "path": node["storagePath"],
+            "uploadID": upload["uploadID"],
+            "parts": [{"partNumber": n + 1, "hexMD5": e} for n, e in enumerate(etags)],
+        },
+    ).json()
+    assert completed["data"]["completeMultipartUploadArtifact"]["digest"] == b64md5(whole)
+
+    manifest = {
+        "version": 1,
+        "storagePolicy": "wandb-storage-policy-v1",
+        "storagePolicyConfig": {"storageLayout": "V2"},
+        "contents": {"big.bin": {"digest": b64md5(whole), "size": len(whole)}},
+    }
+    manifest_url = graphql(
+        server,
+        key,
+        MANIFEST,
+        {
+            "artifactID": created["id"],
+            "entity": org_setup.team,
+            "digest": "big-digest",
+        },
+    ).json()["data"]["createArtifactManifest"]["artifactManifest"]["file"]["uploadUrl"]
+    assert httpx.put(manifest_url, json=manifest).status_code == 200
+    committed = graphql(server, key, COMMIT, {"id": created["id"]}).json()
+    assert committed["data"]["commitArtifact"]["artifact"] == {
+        "state": "COMMITTED",
+        "size": len(whole),
+    }
+
+    artifact = org_setup.admin.api().artifact(f"{org_setup.team}/uploads/big:v0")
+    out = Path(artifact.download(root=str(tmp_path / "out")))
+    assert (out / "big.bin").read_bytes() == whole
+
+
+def test_commit_refuses_missing_files(server, org_setup: OrgSetup) -> None:
+    key = org_setup.admin.api_key
+    created = graphql(
+        server,
+        key,
+        CREATE,
+        {
+            "input": {
+                "artifactTypeName": "data",
+                "artifactCollectionName": "holey",
+                "entityName": org_setup.team,
+                "projectName": "uploads",
+                "digest": "holey",
+                "digestAlgorithm": "MANIFEST_MD5",
+            }
+        },
+    ).json()["data"]["createArtifact"]["artifact"]
+    manifest = {"version": 1, "contents": {"gone.bin": {"digest": b64md5(b"never"), "size": 5}}}
+    url = graphql(
+        server,
+        key,
+        MANIFEST,
+        {
+            "artifactID": created["id"],
+            "entity": org_setup.team,
+            "digest": "holey",
+        },
+    ).json()["data"]["createArtifactManifest"]["artifactManifest"]["file"]["uploadUrl"]
+    httpx.put(url, json=manifest).raise_for_status()
+    response = graphql(server, key, COMMIT, {"id": created["id"]}).json()
+    assert "'gone.bin' of the manifest was not uploaded" in response["errors"][0]["message"]
+    assert not org_setup.admin.api().artifact_exists(f"{org_setup.team}/uploads/holey:v0")
+
+
+def test_digest_download_fallbacks_need_auth(server, logged) -> None:
+    setup, _ = logged
+    md5 = hashlib.md5(CONTENT).hexdigest()
+    url = f"{server.base_url}/artifacts/{setup.team}/{md5}"
+    assert httpx.get(url).status_code == 401
+    assert httpx.get(url, auth=("api", setup.admin.api_key)).content == CONTENT
+    path = f"default/{setup.team}/training/blob/QXJ0aWZhY3Q6MQ==/{md5}/x.bin"
+    v2 = f"{server.base_url}/artifactsV2/{path}"
+    assert httpx.get(v2, auth=("api", setup.admin.api_key)).content == CONTENT

@@ -404,7 +404,7 @@ def artifact_file_node(info: Info, rec: ArtifactFileRec) -> File:
         md5=rec.md5,
         digest=rec.digest or rec.md5,
         mimetype=rec.mimetype,
-        url=url,
+        download_url=url,
         direct_url=url,
         storage_path=f"blobs/{rec.blob_key}" if rec.blob_key else None,
         updated_at=DateTime(rec.updated_at),
@@ -421,13 +421,14 @@ async def _require_download(info: Info, artifact: ArtifactRec) -> None:
 async def files_page(
     info: Info,
     artifact: ArtifactRec,
-    names: list[str] | None,
+    names: list[str | None] | None,
     first: int | None,
     after: str | None,
 ) -> FileConnection:
     await _require_download(info, artifact)
+    wanted = None if names is None else [n for n in names if n is not None]
     async with info.context.db.read() as conn:
-        found = await artifacts.files_of_artifact(conn, artifact.id, names)
+        found = await artifacts.files_of_artifact(conn, artifact.id, wanted)
     page = paginate(found, first, after, info.context.config.max_page_size)
     return FileConnection(
         edges=[FileEdge(node=artifact_file_node(info, f), cursor=c) for c, f in page.items],
@@ -447,7 +448,7 @@ def manifest_node(info: Info, artifact: ArtifactRec, *, include_upload: bool) ->
         id=encode_id("ArtifactManifestFile", artifact.id),
         name="wandb_manifest.json",
         display_name="wandb_manifest.json",
-        url=url,
+        download_url=url,
         direct_url=url,
         upload_url=upload,
     )

@@ -455,7 +455,7 @@ class Artifact:
     async def files(
         self,
         info: Info,
-        names: list[str] | None = None,
+        names: list[str | None] | None = None,
         first: int | None = None,
         after: str | None = None,
     ) -> FileConnection:
@@ -539,7 +539,7 @@ class ArtifactCollectionMembership:
     async def files(
         self,
         info: Info,
-        names: list[str] | None = None,
+        names: list[str | None] | None = None,
         first: int | None = None,
         after: str | None = None,
     ) -> FileConnection:

@@ -34,7 +34,7 @@ class File:
     md5: str | None = None
     digest: str | None = None
     mimetype: str | None = None
-    url: str | None = None
+    download_url: strawberry.Private[str | None] = None
     direct_url: str = ""
     storage_path: str | None = None
     updated_at: DateTime | None = None
@@ -42,6 +42,10 @@ class File:
     upload_headers: list[str] = strawberry.field(default_factory=list)
     upload_multipart_urls: UploadMultipartUrls | None = None
     artifact: FileArtifactRef | None = None
+
+    @strawberry.field(description="The download URL (`upload` is accepted for compatibility).")
+    def url(self, upload: bool | None = None) -> str | None:
+        return self.download_url
 
 
 @strawberry.type

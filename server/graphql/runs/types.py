@@ -1,17 +1,20 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.scalars import JSON
 
 from ...ids import encode_id
+from ...storage import md5_hex_to_b64
 from ...store import runs
-from ...store.records import RunRec
+from ...store.records import RunFileRec, RunRec
 from ..context import Info
-from ..pagination import PageInfo
-from ..scalars import DateTime, JSONString
+from ..files.types import File, FileConnection, FileEdge
+from ..pagination import PageInfo, paginate
+from ..scalars import DateTime, Int64, JSONString
 
 if TYPE_CHECKING:
     from ..artifacts.types import ArtifactConnection
@@ -171,6 +174,36 @@ class Run:
         return User(rec=user) if user else None
 
     @strawberry.field
+    async def file_count(self, info: Info) -> int:
+        async with info.context.db.read() as conn:
+            return len(await runs.run_files(conn, self.rec.id))
+
+    @strawberry.field
+    async def files(
+        self,
+        info: Info,
+        names: list[str | None] | None = None,
+        pattern: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> FileConnection:
+        """Files of the run; `pattern` uses SQL LIKE syntax, as on the W&B server."""
+        async with info.context.db.read() as conn:
+            found = await runs.run_files(conn, self.rec.id)
+        wanted = {n for n in names or [] if n}
+        selected = [
+            f
+            for f in found
+            if (not wanted or f.name in wanted) and (pattern is None or _like(pattern, f.name))
+        ]
+        page = paginate(selected, first, after, info.context.config.max_page_size)
+        return FileConnection(
+            edges=[FileEdge(node=_run_file(info, f), cursor=c) for c, f in page.items],
+            page_info=page.page_info,
+            total_count=page.total_count,
+        )
+
+    @strawberry.field
     async def input_artifacts(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> _ArtifactConnection:
@@ -192,6 +225,26 @@ class Run:
 
         project = await info.context.loaders.project.load(self.rec.project_id)
         return Project(rec=project) if project else None
+
+
+def _like(pattern: str, name: str) -> bool:
+    regex = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, name, flags=re.DOTALL) is not None
+
+
+def _run_file(info: Info, rec: RunFileRec) -> File:
+    url = info.context.urls.blob(rec.blob_key, rec.name) if rec.blob_key else None
+    return File(
+        id=strawberry.ID(encode_id("RunFile", rec.run_id) + ":" + rec.name),
+        name=rec.name,
+        display_name=rec.name,
+        size_bytes=Int64(rec.size or 0),
+        md5=md5_hex_to_b64(rec.md5) if rec.md5 else None,
+        mimetype=None,
+        download_url=url,
+        direct_url=url or "",
+        updated_at=DateTime(rec.updated_at),
+    )
 
 
 @strawberry.type
