@@ -263,3 +263,55 @@ def test_digest_download_fallbacks_need_auth(server, logged) -> None:
     path = f"default/{setup.team}/training/blob/QXJ0aWZhY3Q6MQ==/{md5}/x.bin"
     v2 = f"{server.base_url}/artifactsV2/{path}"
     assert httpx.get(v2, auth=("api", setup.admin.api_key)).content == CONTENT
+
+
+CLIENT_ID_MAPPING = "query ($c: ID!) { clientIDMapping(clientID: $c) { serverID } }"
+
+
+def _create(server: ServerProcess, setup: OrgSetup, name: str, **extra: str) -> dict:
+    return graphql(
+        server,
+        setup.admin.api_key,
+        CREATE,
+        {
+            "input": {
+                "artifactTypeName": "data",
+                "artifactCollectionName": name,
+                "entityName": setup.team,
+                "projectName": "uploads",
+                "digest": name,
+                "digestAlgorithm": "MANIFEST_MD5",
+                **extra,
+            }
+        },
+    ).json()["data"]["createArtifact"]["artifact"]
+
+
+def test_client_id_mapping(server, org_setup: OrgSetup) -> None:
+    key = org_setup.admin.api_key
+    unknown = graphql(server, key, CLIENT_ID_MAPPING, {"c": "nothing"}).json()["data"]
+    assert unknown["clientIDMapping"] is None
+    created = _create(server, org_setup, "mapped", clientID="client-side-id")
+    mapped = graphql(server, key, CLIENT_ID_MAPPING, {"c": "client-side-id"}).json()["data"]
+    assert mapped["clientIDMapping"]["serverID"] == created["id"]
+
+
+def test_commit_checks_sizes_against_the_manifest(server, org_setup: OrgSetup) -> None:
+    key = org_setup.admin.api_key
+    content = os.urandom(100)
+    httpx.put(_pending_upload_url(server, org_setup, content), content=content).raise_for_status()
+    created = _create(server, org_setup, "sized")
+    manifest = {"version": 1, "contents": {"f.bin": {"digest": b64md5(content), "size": 99}}}
+    manifest_url = graphql(
+        server,
+        key,
+        MANIFEST,
+        {
+            "artifactID": created["id"],
+            "entity": org_setup.team,
+            "digest": "sized",
+        },
+    ).json()["data"]["createArtifactManifest"]["artifactManifest"]["file"]["uploadUrl"]
+    httpx.put(manifest_url, json=manifest).raise_for_status()
+    response = graphql(server, key, COMMIT, {"id": created["id"]}).json()
+    assert "has 100 bytes, the manifest says 99" in response["errors"][0]["message"]

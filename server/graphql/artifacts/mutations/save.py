@@ -303,11 +303,16 @@ def _file_from_entry(
     if not isinstance(digest, str):
         raise ApiError(f"manifest entry {name!r} has no digest")
     blob_key = None
+    size = entry.get("size")
     if ref is None:
         blob_key = md5_b64_to_hex(digest)
         if not info.context.blobs.exists(blob_key):
             raise ApiError(f"file {name!r} of the manifest was not uploaded")
-    size = entry.get("size")
+        if isinstance(size, int) and info.context.blobs.size(blob_key) != size:
+            raise ApiError(
+                f"file {name!r} has {info.context.blobs.size(blob_key)} bytes,"
+                f" the manifest says {size}"
+            )
     return ArtifactFileRec(
         artifact_id=artifact_id,
         name=name,
