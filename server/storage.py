@@ -40,6 +40,32 @@ def md5_hex_to_b64(md5_hex: str) -> str:
     return base64.b64encode(bytes.fromhex(md5_hex)).decode("ascii")
 
 
+class _Staging:
+    """A temporary file in the store that hashes what is written to it."""
+
+    def __init__(self, root: Path, prefix: str) -> None:
+        root.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=root, prefix=prefix)
+        self.path = Path(name)
+        self.file = os.fdopen(fd, "wb")
+        self.md5 = hashlib.md5(usedforsecurity=False)
+        self.size = 0
+
+    def write(self, chunk: bytes) -> None:
+        self.md5.update(chunk)
+        self.size += len(chunk)
+        self.file.write(chunk)
+
+    def place(self, target: Path) -> None:
+        self.file.close()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self.path, target)
+
+    def discard(self) -> None:
+        self.file.close()
+        self.path.unlink(missing_ok=True)
+
+
 class BlobStore:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -63,51 +89,35 @@ class BlobStore:
         max_bytes: int,
     ) -> tuple[str, int]:
         """Store the streamed bytes; return (key, size). Nothing is kept on mismatch."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        digest = hashlib.md5(usedforsecurity=False)
-        size = 0
-        fd, temp_name = tempfile.mkstemp(dir=self.root, prefix=".upload-")
+        staging = _Staging(self.root, ".upload-")
         try:
-            with os.fdopen(fd, "wb") as temp:
-                async for chunk in chunks:
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise TooLarge(f"upload exceeds {max_bytes} bytes")
-                    digest.update(chunk)
-                    temp.write(chunk)
-            key = digest.hexdigest()
+            async for chunk in chunks:
+                if staging.size + len(chunk) > max_bytes:
+                    raise TooLarge(f"upload exceeds {max_bytes} bytes")
+                staging.write(chunk)
+            key = staging.md5.hexdigest()
             if expected_md5_hex is not None and key != expected_md5_hex:
                 raise ChecksumMismatch(
                     f"MD5 mismatch: announced {md5_hex_to_b64(expected_md5_hex)},"
                     f" received {md5_hex_to_b64(key)}"
                 )
-            target = self.path(key)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(temp_name, target)
+            staging.place(self.path(key))
         except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
+            staging.discard()
             raise
-        return key, size
+        return key, staging.size
 
     def concatenate(self, keys: list[str]) -> tuple[str, int]:
         """Join stored parts into one blob (multipart uploads); return (key, size)."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        digest = hashlib.md5(usedforsecurity=False)
-        size = 0
-        fd, temp_name = tempfile.mkstemp(dir=self.root, prefix=".join-")
+        staging = _Staging(self.root, ".join-")
         try:
-            with os.fdopen(fd, "wb") as temp:
-                for key in keys:
-                    with self.path(key).open("rb") as part:
-                        while chunk := part.read(1024 * 1024):
-                            digest.update(chunk)
-                            size += len(chunk)
-                            temp.write(chunk)
-            key = digest.hexdigest()
-            target = self.path(key)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(temp_name, target)
+            for key in keys:
+                with self.path(key).open("rb") as part:
+                    while chunk := part.read(1024 * 1024):
+                        staging.write(chunk)
+            key = staging.md5.hexdigest()
+            staging.place(self.path(key))
         except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
+            staging.discard()
             raise
-        return key, size
+        return key, staging.size

@@ -260,3 +260,23 @@ def log_artifacts(
             artifact.wait()
         run_id = run.id
     return RunLog(run_id, logged)
+
+
+def run_in_parallel(script: str, argvs: list[list[str]], timeout: float = 180) -> list[str]:
+    """Run `script` in one Python process per argv, all at once; return their stdout."""
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, *argv],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for argv in argvs
+    ]
+    outputs = []
+    for worker in workers:
+        out, err = worker.communicate(timeout=timeout)
+        assert worker.returncode == 0, err
+        assert "database is locked" not in err
+        outputs.append(out.strip())
+    return outputs

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 
-from conftest import OrgSetup, ServerProcess
+from conftest import OrgSetup, ServerProcess, run_in_parallel
 
 WORKER = textwrap.dedent(
     """
@@ -27,29 +25,10 @@ WORKER = textwrap.dedent(
 
 
 def test_parallel_sdk_processes(org_setup: OrgSetup, server: ServerProcess) -> None:
-    workers = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                WORKER,
-                server.base_url,
-                org_setup.admin.api_key,
-                org_setup.org,
-                str(n),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for n in range(4)
-    ]
-    outcomes = []
-    for worker in workers:
-        out, err = worker.communicate(timeout=120)
-        assert worker.returncode == 0, err
-        assert "database is locked" not in err
-        outcomes.append(out.strip())
+    outcomes = run_in_parallel(
+        WORKER,
+        [[server.base_url, org_setup.admin.api_key, org_setup.org, str(n)] for n in range(4)],
+    )
     assert outcomes.count("created") == 1, outcomes
 
     registries = list(org_setup.admin.api().registries(organization=org_setup.org))

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
-from conftest import OrgSetup, ServerProcess
+from conftest import OrgSetup, ServerProcess, run_in_parallel
 
 WORKERS = 4
 SHARED = b"the same bytes in every process" * 100
@@ -35,28 +33,13 @@ def test_parallel_links_get_distinct_gap_free_versions(
 ) -> None:
     api = org_setup.admin.api()
     api.create_registry("models", "organization", organization=org_setup.org)
-    workers = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                WORKER,
-                server.base_url,
-                org_setup.admin.api_key,
-                org_setup.team,
-                str(n),
-                SHARED.hex(),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for n in range(WORKERS)
-    ]
-    for worker in workers:
-        _, err = worker.communicate(timeout=180)
-        assert worker.returncode == 0, err
-        assert "database is locked" not in err
+    run_in_parallel(
+        WORKER,
+        [
+            [server.base_url, org_setup.admin.api_key, org_setup.team, str(n), SHARED.hex()]
+            for n in range(WORKERS)
+        ],
+    )
 
     versions = list(api.registry("models", org_setup.org).versions())
     assert sorted(int(v.version[1:]) for v in versions) == list(range(WORKERS))

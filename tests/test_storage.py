@@ -58,23 +58,43 @@ def test_range_requests(server, logged) -> None:
     assert response.content == CONTENT[10:20]
 
 
-def _pending_upload_url(server: ServerProcess, setup: OrgSetup, content: bytes) -> str:
-    key = setup.admin.api_key
-    created = graphql(
+CLIENT_ID_MAPPING = "query ($c: ID!) { clientIDMapping(clientID: $c) { serverID } }"
+
+
+def _create(server: ServerProcess, setup: OrgSetup, name: str, **extra: str) -> dict:
+    return graphql(
         server,
-        key,
+        setup.admin.api_key,
         CREATE,
         {
             "input": {
                 "artifactTypeName": "data",
-                "artifactCollectionName": "raw",
+                "artifactCollectionName": name,
                 "entityName": setup.team,
                 "projectName": "uploads",
-                "digest": b64md5(content) + "-digest",
+                "digest": name,
                 "digestAlgorithm": "MANIFEST_MD5",
+                **extra,
             }
         },
     ).json()["data"]["createArtifact"]["artifact"]
+
+
+def _upload_manifest(
+    server: ServerProcess, setup: OrgSetup, artifact_id: str, manifest: dict
+) -> None:
+    url = graphql(
+        server,
+        setup.admin.api_key,
+        MANIFEST,
+        {"artifactID": artifact_id, "entity": setup.team, "digest": "manifest-digest"},
+    ).json()["data"]["createArtifactManifest"]["artifactManifest"]["file"]["uploadUrl"]
+    assert httpx.put(url, json=manifest).status_code == 200
+
+
+def _pending_upload_url(server: ServerProcess, setup: OrgSetup, content: bytes) -> str:
+    key = setup.admin.api_key
+    created = _create(server, setup, "raw", digest=b64md5(content) + "-digest")
     assert created["state"] == "PENDING"
     files = graphql(
         server,
@@ -146,21 +166,7 @@ def test_multipart_upload_then_sdk_download(server, org_setup: OrgSetup, tmp_pat
     key = org_setup.admin.api_key
     parts = [os.urandom(64 * 1024) for _ in range(3)]
     whole = b"".join(parts)
-    created = graphql(
-        server,
-        key,
-        CREATE,
-        {
-            "input": {
-                "artifactTypeName": "data",
-                "artifactCollectionName": "big",
-                "entityName": org_setup.team,
-                "projectName": "uploads",
-                "digest": "big-digest",
-                "digestAlgorithm": "MANIFEST_MD5",
-            }
-        },
-    ).json()["data"]["createArtifact"]["artifact"]
+    created = _create(server, org_setup, "big", digest="big-digest")
     spec = {
         "artifactID": created["id"],
         "name": "big.bin",
@@ -198,17 +204,7 @@ def test_multipart_upload_then_sdk_download(server, org_setup: OrgSetup, tmp_pat
         "storagePolicyConfig": {"storageLayout": "V2"},
         "contents": {"big.bin": {"digest": b64md5(whole), "size": len(whole)}},
     }
-    manifest_url = graphql(
-        server,
-        key,
-        MANIFEST,
-        {
-            "artifactID": created["id"],
-            "entity": org_setup.team,
-            "digest": "big-digest",
-        },
-    ).json()["data"]["createArtifactManifest"]["artifactManifest"]["file"]["uploadUrl"]
-    assert httpx.put(manifest_url, json=manifest).status_code == 200
+    _upload_manifest(server, org_setup, created["id"], manifest)
     committed = graphql(server, key, COMMIT, {"id": created["id"]}).json()
     assert committed["data"]["commitArtifact"]["artifact"] == {
         "state": "COMMITTED",
@@ -222,33 +218,9 @@ def test_multipart_upload_then_sdk_download(server, org_setup: OrgSetup, tmp_pat
 
 def test_commit_refuses_missing_files(server, org_setup: OrgSetup) -> None:
     key = org_setup.admin.api_key
-    created = graphql(
-        server,
-        key,
-        CREATE,
-        {
-            "input": {
-                "artifactTypeName": "data",
-                "artifactCollectionName": "holey",
-                "entityName": org_setup.team,
-                "projectName": "uploads",
-                "digest": "holey",
-                "digestAlgorithm": "MANIFEST_MD5",
-            }
-        },
-    ).json()["data"]["createArtifact"]["artifact"]
+    created = _create(server, org_setup, "holey")
     manifest = {"version": 1, "contents": {"gone.bin": {"digest": b64md5(b"never"), "size": 5}}}
-    url = graphql(
-        server,
-        key,
-        MANIFEST,
-        {
-            "artifactID": created["id"],
-            "entity": org_setup.team,
-            "digest": "holey",
-        },
-    ).json()["data"]["createArtifactManifest"]["artifactManifest"]["file"]["uploadUrl"]
-    httpx.put(url, json=manifest).raise_for_status()
+    _upload_manifest(server, org_setup, created["id"], manifest)
     response = graphql(server, key, COMMIT, {"id": created["id"]}).json()
     assert "'gone.bin' of the manifest was not uploaded" in response["errors"][0]["message"]
     assert not org_setup.admin.api().artifact_exists(f"{org_setup.team}/uploads/holey:v0")
@@ -263,28 +235,6 @@ def test_digest_download_fallbacks_need_auth(server, logged) -> None:
     path = f"default/{setup.team}/training/blob/QXJ0aWZhY3Q6MQ==/{md5}/x.bin"
     v2 = f"{server.base_url}/artifactsV2/{path}"
     assert httpx.get(v2, auth=("api", setup.admin.api_key)).content == CONTENT
-
-
-CLIENT_ID_MAPPING = "query ($c: ID!) { clientIDMapping(clientID: $c) { serverID } }"
-
-
-def _create(server: ServerProcess, setup: OrgSetup, name: str, **extra: str) -> dict:
-    return graphql(
-        server,
-        setup.admin.api_key,
-        CREATE,
-        {
-            "input": {
-                "artifactTypeName": "data",
-                "artifactCollectionName": name,
-                "entityName": setup.team,
-                "projectName": "uploads",
-                "digest": name,
-                "digestAlgorithm": "MANIFEST_MD5",
-                **extra,
-            }
-        },
-    ).json()["data"]["createArtifact"]["artifact"]
 
 
 def test_client_id_mapping(server, org_setup: OrgSetup) -> None:
@@ -302,16 +252,6 @@ def test_commit_checks_sizes_against_the_manifest(server, org_setup: OrgSetup) -
     httpx.put(_pending_upload_url(server, org_setup, content), content=content).raise_for_status()
     created = _create(server, org_setup, "sized")
     manifest = {"version": 1, "contents": {"f.bin": {"digest": b64md5(content), "size": 99}}}
-    manifest_url = graphql(
-        server,
-        key,
-        MANIFEST,
-        {
-            "artifactID": created["id"],
-            "entity": org_setup.team,
-            "digest": "sized",
-        },
-    ).json()["data"]["createArtifactManifest"]["artifactManifest"]["file"]["uploadUrl"]
-    httpx.put(manifest_url, json=manifest).raise_for_status()
+    _upload_manifest(server, org_setup, created["id"], manifest)
     response = graphql(server, key, COMMIT, {"id": created["id"]}).json()
     assert "has 100 bytes, the manifest says 99" in response["errors"][0]["message"]

@@ -8,6 +8,11 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from .. import auth
+from ..store.records import UserRec
+
+INVALID_CREDENTIALS = "invalid API key: no user is registered with this key"
+
 
 class BadRequest(Exception):
     def __init__(self, status: int, message: str) -> None:
@@ -41,3 +46,10 @@ async def read_json(request: Request, max_bytes: int) -> Any:
 
 def error_response(status: int, message: str) -> JSONResponse:
     return JSONResponse({"errors": [{"message": message}]}, status_code=status)
+
+
+async def request_viewer(request: Request) -> UserRec | None:
+    """The user whose API key authenticates the request, if any."""
+    emulator = request.app.state.emulator
+    async with emulator.db.read() as conn:
+        return await auth.authenticate(conn, request.headers.get("authorization"))

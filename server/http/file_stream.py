@@ -13,7 +13,7 @@ from .. import auth
 from ..store import accounts, projects, runs
 from ..store.database import Conn
 from ..store.records import RunRec, UserRec
-from .common import BadRequest, error_response, read_json
+from .common import INVALID_CREDENTIALS, BadRequest, error_response, read_json, request_viewer
 
 SUMMARY_FILE = "wandb-summary.json"
 MAX_FILE_STREAM_BODY = 64 * 1024 * 1024
@@ -71,10 +71,9 @@ async def _apply(conn: Conn, run: RunRec, body: dict[str, Any]) -> None:
 
 async def file_stream(request: Request) -> JSONResponse:
     emulator = request.app.state.emulator
-    async with emulator.db.read() as conn:
-        viewer = await auth.authenticate(conn, request.headers.get("authorization"))
+    viewer = await request_viewer(request)
     if viewer is None:
-        return error_response(401, "invalid API key")
+        return error_response(401, INVALID_CREDENTIALS)
     try:
         body = await read_json(request, MAX_FILE_STREAM_BODY)
         async with emulator.db.write() as conn:

@@ -10,7 +10,6 @@ from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from .. import auth
 from ..filters import FilterError
 from ..graphql.context import Context
 from ..graphql.errors import ApiError, format_error
@@ -18,12 +17,11 @@ from ..graphql.loaders import Loaders
 from ..ids import InvalidId
 from ..store.errors import StoreError
 from ..validation import InvalidName
-from .common import BadRequest, error_response, read_json
+from .common import INVALID_CREDENTIALS, BadRequest, error_response, read_json, request_viewer
 
 log = logging.getLogger("wandb_emulator.graphql")
 
 CLIENT_ERRORS = (ApiError, InvalidId, FilterError, InvalidName, StoreError)
-INVALID_CREDENTIALS = "invalid API key: no user is registered with this key"
 
 
 def _parse_request(payload: Any) -> tuple[str, dict[str, Any] | None, str | None]:
@@ -66,8 +64,7 @@ async def graphql_endpoint(request: Request) -> JSONResponse:
     except BadRequest as exc:
         return error_response(exc.status, exc.message)
 
-    async with emulator.db.read() as conn:
-        viewer = await auth.authenticate(conn, request.headers.get("authorization"))
+    viewer = await request_viewer(request)
     if viewer is None:
         return error_response(401, INVALID_CREDENTIALS)
 

@@ -8,11 +8,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
-from .. import auth
 from ..signing import InvalidToken
 from ..storage import ChecksumMismatch, TooLarge, md5_b64_to_hex
 from ..store import artifacts, runs
-from .common import error_response
+from .common import INVALID_CREDENTIALS, error_response, request_viewer
 
 log = logging.getLogger("wandb_emulator.storage")
 
@@ -69,10 +68,9 @@ async def download(request: Request) -> Response:
 async def download_by_digest(request: Request) -> Response:
     """GET /artifacts/{entity}/{md5} and /artifactsV2/...: W&B-authenticated fallbacks."""
     emulator = request.app.state.emulator
-    async with emulator.db.read() as conn:
-        viewer = await auth.authenticate(conn, request.headers.get("authorization"))
+    viewer = await request_viewer(request)
     if viewer is None:
-        return error_response(401, "invalid API key")
+        return error_response(401, INVALID_CREDENTIALS)
     try:
         path = emulator.blobs.path(request.path_params["md5"])
     except KeyError:
