@@ -1,4 +1,4 @@
-"""The `wandb-emulator` commands that are not `serve`: reset, seed, journal, fault.
+"""The `wandb-emulator` commands that are not `serve`: reset, seed, journal, fault, contract.
 
 reset/seed/journal/fault talk to a running server through its /_emulator endpoints
 (`--url`, default $WANDB_EMULATOR_URL or http://127.0.0.1:8080); `seed --data-dir`
@@ -137,6 +137,25 @@ def _json_object_arg(text: str | None) -> dict[str, Any] | None:
     return value
 
 
+def contract(args: argparse.Namespace) -> int:
+    from .contract.check import contract_report, report_json
+    from .contract.extract import installed_package_dir, wandb_package_dir
+    from .graphql.schema import build_schema
+
+    try:
+        dirs = [wandb_package_dir(Path(d)) for d in args.package_dir or []]
+        dirs = dirs or [installed_package_dir()]
+    except FileNotFoundError as exc:
+        raise ControlError(str(exc)) from exc
+    schema = build_schema()._schema
+    reports = [contract_report(package_dir, schema) for package_dir in dirs]
+    if args.json:
+        sys.stdout.write(report_json(reports) + "\n")
+    else:
+        sys.stdout.write("\n\n".join(report.render() for report in reports) + "\n")
+    return 0 if all(report.ok for report in reports) else 1
+
+
 # ---------------------------------------------------------------- parser
 
 
@@ -185,6 +204,17 @@ def add_control_commands(commands: Any, common: argparse.ArgumentParser) -> None
     for sub in (add_cmd, list_cmd, clear_cmd):
         _url_option(sub)
     fault_cmd.set_defaults(handler=fault)
+
+    contract_cmd = commands.add_parser(
+        "contract", parents=[common], help="check the SDK's GraphQL documents against the schema"
+    )
+    contract_cmd.add_argument("--json", action="store_true", help="machine-readable output")
+    contract_cmd.add_argument(
+        "--package-dir",
+        action="append",
+        help="a wandb package, or a dir holding one (pip --target); repeatable",
+    )
+    contract_cmd.set_defaults(handler=contract, log_level="warning")
 
 
 def run_control_command(args: argparse.Namespace) -> int:
