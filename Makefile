@@ -7,7 +7,7 @@ FIXTURE_PORT ?= 9015
 DATA_DIR ?= data
 WORKERS ?= 2
 
-.PHONY: run test lint schema bench clean
+.PHONY: run test lint schema bench contract clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ schema: $(VENV)/.installed-runtime
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/round_trip.py
+	$(BIN)/python bench/reset.py
+
+# The GraphQL documents of wandb 0.31.0, 0.28.2 and 0.22.3 against the schema.
+contract: $(VENV)/.installed-test
+	BIN=$(BIN) bash .ci/contract
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR)

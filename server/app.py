@@ -7,17 +7,24 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from .config import Config
+from .faults import FaultRules
 from .graphql.schema import build_schema
 from .http import storage
+from .http.emulator_endpoints import emulator_routes
 from .http.file_stream import file_stream
 from .http.fixtures import fixture_command
 from .http.graphql_endpoint import graphql_endpoint
 from .http.health import health, ready, telemetry_disabled
+from .http.recording import RecordingMiddleware
+from .journal import Journal
+from .seed_check import check_seed
 from .seeding import apply_seed, load_seed_file
 from .signing import Signer
 from .storage import BlobStore
@@ -49,6 +56,9 @@ class Emulator:
         self.signer = Signer(_signing_secret(config.data_dir), URL_TTL_SECONDS)
         self.urls = Urls(config.base_url, self.signer)
         self.schema = build_schema(config)
+        self.journal = Journal(config.journal_size)
+        self.faults = FaultRules()
+        self._default_seed: dict[str, Any] | None = None
 
     async def start(self) -> None:
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
@@ -64,15 +74,23 @@ class Emulator:
         seed_file = self.config.seed_file
         if seed_file is None:
             return
-        if not seed_file.exists():
-            log.warning("seed file %s not found; starting without default data", seed_file)
-            return
-        await apply_seed(self.db, load_seed_file(seed_file))
+        if self._default_seed is None:
+            if not seed_file.exists():
+                log.warning("seed file %s not found; starting without default data", seed_file)
+                return
+            self._default_seed = load_seed_file(seed_file)
+        await apply_seed(self.db, self._default_seed)
+
+    async def apply_seed(self, seed: dict[str, Any]) -> None:
+        """Add users, organizations, teams and registries (a seed document) to the state."""
+        await apply_seed(self.db, check_seed(seed))
 
     async def reset(self) -> None:
-        """Wipe all state and re-apply the default seed."""
+        """Wipe all state (database, journal, fault rules) and re-apply the default seed."""
+        self.faults.clear()
         await self.db.wipe()
         await self.seed_defaults()
+        self.journal.clear()
 
 
 def _lifespan(emulator: Emulator, manage: bool):
@@ -105,6 +123,10 @@ def create_app(emulator: Emulator, *, manage_lifecycle: bool = False) -> Starlet
                 methods=["GET"],
             ),
             Route("/sdk/otel/v1/{signal}", telemetry_disabled, methods=["POST"]),
+            *(emulator_routes() if emulator.config.emulator_endpoints else []),
+        ],
+        middleware=[
+            Middleware(RecordingMiddleware, journal=emulator.journal, faults=emulator.faults)
         ],
         lifespan=_lifespan(emulator, manage_lifecycle),
     )

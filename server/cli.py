@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 
 from .app import Emulator, create_app, create_fixture_app
 from .config import DEFAULT_SEED_FILE, Config
+from .control_cli import add_control_commands, run_control_command
 from .seeding import load_seed_file
 
 
@@ -83,17 +84,29 @@ def _config_from_args(args: argparse.Namespace) -> Config:
         public_url=args.public_url,
         seed_file=Path(args.seed_file) if args.seed_file else DEFAULT_SEED_FILE,
         log_level=args.log_level,
+        journal_size=args.journal_size,
+        emulator_endpoints=args.emulator_endpoints,
     )
+
+
+LOG_LEVELS = ["critical", "error", "warning", "info", "debug"]
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return int(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wandb-emulator", description=__doc__)
-    parser.add_argument(
-        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
-    )
+    parser.add_argument("--log-level", default="info", choices=LOG_LEVELS)
+    # Every command takes --log-level too; SUPPRESS keeps the top-level value when it is absent.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--log-level", default=argparse.SUPPRESS, choices=LOG_LEVELS)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    serve_cmd = commands.add_parser("serve", help="run the emulator")
+    serve_cmd = commands.add_parser("serve", parents=[common], help="run the emulator")
     serve_cmd.add_argument("--host", default="127.0.0.1")
     serve_cmd.add_argument("--port", type=int, default=8080)
     serve_cmd.add_argument("--fixture-port", type=int, default=9015)
@@ -107,11 +120,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="seed applied on first start (default: fixtures/default.json)",
     )
     serve_cmd.add_argument(
-        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+        "--journal-size",
+        type=_positive_int,
+        default=1000,
+        help="requests kept in the request journal",
+    )
+    serve_cmd.add_argument(
+        "--no-emulator-endpoints",
+        dest="emulator_endpoints",
+        action="store_false",
+        help="leave out /_emulator/* (reset, journal, faults, seed), e.g. on a network",
     )
 
-    export_cmd = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
+    export_cmd = commands.add_parser(
+        "export-schema", parents=[common], help="print the GraphQL schema (SDL)"
+    )
     export_cmd.set_defaults(log_level="warning")
+    add_control_commands(commands, common)
     return parser
 
 
@@ -125,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
         from .graphql.schema import build_schema
 
         sys.stdout.write(build_schema().as_str() + "\n")
+    else:
+        return run_control_command(args)
     return 0
 
 

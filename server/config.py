@@ -23,6 +23,8 @@ class Config:
     max_query_tokens: int = 20_000
     max_query_aliases: int = 100
     log_level: str = "info"
+    journal_size: int = 1000
+    emulator_endpoints: bool = True
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -8,6 +8,7 @@ scanning for `query `/`mutation ` and matching braces, fragments appended.
 from __future__ import annotations
 
 import ast
+import importlib.util
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -101,11 +102,37 @@ def documents_in_python(package_dir: Path) -> Iterator[Document]:
                 yield doc
 
 
+def wandb_package_dir(directory: Path) -> Path:
+    """The `wandb` package in `directory`: the package itself or a dir holding it (--target)."""
+    if (directory / "wandb" / "__init__.py").is_file():
+        return directory / "wandb"
+    if (directory / "__init__.py").is_file() and directory.name == "wandb":
+        return directory
+    raise FileNotFoundError(f"no wandb package in {directory}")
+
+
+def package_version(package_dir: Path) -> str:
+    """The version a wandb package declares, read without importing it."""
+    text = (package_dir / "__init__.py").read_text(encoding="utf-8")
+    match = re.search(r"^__version__\s*=\s*[\"']([^\"']+)", text, re.MULTILINE)
+    return match.group(1) if match else "unknown"
+
+
+def installed_package_dir() -> Path:
+    """The installed wandb package, found without importing it (importing wandb is slow)."""
+    spec = importlib.util.find_spec("wandb")
+    if spec is None or spec.origin is None:
+        raise FileNotFoundError("wandb is not installed")
+    return Path(spec.origin).resolve().parent
+
+
 def installed_documents() -> list[Document]:
     """Every document of the installed wandb package (Python first, then wandb-core)."""
-    import wandb
+    return package_documents(installed_package_dir())
 
-    package_dir = Path(wandb.__file__).resolve().parent
+
+def package_documents(package_dir: Path) -> list[Document]:
+    """Every document of the wandb package in `package_dir` (Python first, then wandb-core)."""
     docs = list(documents_in_python(package_dir))
     core = package_dir / "bin" / "wandb-core"
     if core.exists():

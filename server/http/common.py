@@ -44,8 +44,12 @@ async def read_json(request: Request, max_bytes: int) -> Any:
         raise BadRequest(400, f"malformed JSON body: {exc}") from exc
 
 
+def error_body(message: str) -> dict[str, Any]:
+    return {"errors": [{"message": message}]}
+
+
 def error_response(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"errors": [{"message": message}]}, status_code=status)
+    return JSONResponse(error_body(message), status_code=status)
 
 
 async def request_viewer(request: Request) -> UserRec | None:

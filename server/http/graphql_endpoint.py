@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from graphql import GraphQLError
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from ..filters import FilterError
+from ..graphql import documents
 from ..graphql.context import Context
 from ..graphql.errors import ApiError, format_error
 from ..graphql.loaders import Loaders
 from ..ids import InvalidId
+from ..journal import RequestRecord
 from ..store.errors import StoreError
 from ..validation import InvalidName
-from .common import INVALID_CREDENTIALS, BadRequest, error_response, read_json, request_viewer
+from .common import INVALID_CREDENTIALS, BadRequest, error_body, read_json, request_viewer
+from .recording import apply_fault, current_record
 
 log = logging.getLogger("wandb_emulator.graphql")
 
@@ -55,18 +57,25 @@ def _format_errors(errors: list[GraphQLError]) -> tuple[list[dict[str, Any]], bo
     return formatted, request_error
 
 
-async def graphql_endpoint(request: Request) -> JSONResponse:
+async def graphql_endpoint(request: Request) -> Response:
     emulator = request.app.state.emulator
-    started = time.perf_counter()
+    record = current_record(request)
     try:
         payload = await read_json(request, emulator.config.max_body_bytes)
         query, variables, operation_name = _parse_request(payload)
     except BadRequest as exc:
-        return error_response(exc.status, exc.message)
+        return _answer(record, error_body(exc.message), exc.status)
+
+    operation = operation_name or documents.operation_name(query)
+    if record is not None:
+        record.operation, record.variables = operation, variables
+    rule = emulator.faults.take_for_operation(operation, variables)
+    if rule is not None and (injected := await apply_fault(rule, record)) is not None:
+        return injected
 
     viewer = await request_viewer(request)
     if viewer is None:
-        return error_response(401, INVALID_CREDENTIALS)
+        return _answer(record, error_body(INVALID_CREDENTIALS), 401)
 
     context = Context(
         db=emulator.db,
@@ -85,7 +94,12 @@ async def graphql_endpoint(request: Request) -> JSONResponse:
         body["errors"], request_error = _format_errors(result.errors)
         if request_error and result.data is None:
             status = 400
-    log.debug(
-        "graphql %s %.1fms", operation_name or "(anonymous)", (time.perf_counter() - started) * 1e3
-    )
+            if documents.asks_for_unknown_schema(result.errors):
+                body["errors"].append(documents.not_emulated_error(operation))
+    return _answer(record, body, status)
+
+
+def _answer(record: RequestRecord | None, body: dict[str, Any], status: int) -> JSONResponse:
+    if record is not None:
+        record.errors.extend(error["message"] for error in body.get("errors", ()))
     return JSONResponse(body, status_code=status)

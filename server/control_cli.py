@@ -1,0 +1,225 @@
+"""The `wandb-emulator` commands that are not `serve`: reset, seed, journal, fault, contract.
+
+reset/seed/journal/fault talk to a running server through its /_emulator endpoints
+(`--url`, default $WANDB_EMULATOR_URL or http://127.0.0.1:8080); `seed --data-dir`
+writes to a data directory instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+DEFAULT_URL = "http://127.0.0.1:8080"
+HTTP_TIMEOUT = 30
+
+
+class ControlError(Exception):
+    """A command failed; the message is for the user."""
+
+
+def _request(url: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        url.rstrip("/") + "/_emulator" + path,
+        data=data,
+        method=method,
+        headers={"content-type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
+            return json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        detail = exc.read().decode(errors="replace")
+        with contextlib.suppress(json.JSONDecodeError, AttributeError):
+            detail = json.loads(detail).get("error", detail)
+        raise ControlError(f"{method} {path}: HTTP {exc.code}: {detail}") from exc
+    except urllib.error.URLError as exc:
+        raise ControlError(f"cannot reach the emulator at {url}: {exc.reason}") from exc
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, indent=2) + "\n")
+
+
+# ---------------------------------------------------------------- commands
+
+
+def reset(args: argparse.Namespace) -> int:
+    result = _request(args.url, "POST", "/reset")
+    print(f"reset in {result['duration_ms']:.1f} ms")
+    return 0
+
+
+def seed(args: argparse.Namespace) -> int:
+    from .seeding import SeedError, load_seed_file
+
+    try:
+        document = load_seed_file(Path(args.file))
+    except (OSError, ValueError, SeedError) as exc:
+        raise ControlError(f"cannot read seed file {args.file}: {exc}") from exc
+    if args.data_dir:
+        asyncio.run(_seed_data_dir(Path(args.data_dir), document))
+    else:
+        _request(args.url, "POST", "/seed", document)
+    print(f"seeded from {args.file}")
+    return 0
+
+
+async def _seed_data_dir(data_dir: Path, document: dict[str, Any]) -> None:
+    from .app import Emulator
+    from .config import Config
+    from .seeding import SeedError
+    from .store.errors import StoreError
+
+    emulator = Emulator(Config(data_dir=data_dir))
+    await emulator.start()
+    try:
+        await emulator.apply_seed(document)
+    except (SeedError, StoreError, ValueError) as exc:
+        raise ControlError(f"seed not applied: {exc}") from exc
+    finally:
+        await emulator.stop()
+
+
+def journal(args: argparse.Namespace) -> int:
+    if args.clear:
+        _request(args.url, "DELETE", "/journal")
+        return 0
+    query = {"operation": args.operation, "limit": args.limit}
+    query = {key: value for key, value in query.items() if value is not None}
+    suffix = "?" + urllib.parse.urlencode(query) if query else ""
+    _print_json(_request(args.url, "GET", "/journal" + suffix)["entries"])
+    return 0
+
+
+def fault(args: argparse.Namespace) -> int:
+    if args.fault_command == "add":
+        spec = {
+            "operation": args.operation,
+            "path": args.path,
+            "method": args.method,
+            "variables": _json_object_arg(args.variables),
+            "error": args.error,
+            "status": args.status,
+            "latency_ms": args.latency_ms,
+            "times": args.times,
+        }
+        added = _request(args.url, "POST", "/faults", {k: v for k, v in spec.items() if v})
+        _print_json(added["fault"])
+    elif args.fault_command == "list":
+        _print_json(_request(args.url, "GET", "/faults")["faults"])
+    elif args.id is not None:
+        _request(args.url, "DELETE", f"/faults/{args.id}")
+    else:
+        _request(args.url, "DELETE", "/faults")
+    return 0
+
+
+def _json_object_arg(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ControlError(f"--variables is not JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise ControlError("--variables must be a JSON object")
+    return value
+
+
+def contract(args: argparse.Namespace) -> int:
+    from .contract.check import contract_report, report_json
+    from .contract.extract import installed_package_dir, wandb_package_dir
+    from .graphql.schema import build_schema
+
+    try:
+        dirs = [wandb_package_dir(Path(d)) for d in args.package_dir or []]
+        dirs = dirs or [installed_package_dir()]
+    except FileNotFoundError as exc:
+        raise ControlError(str(exc)) from exc
+    schema = build_schema()._schema
+    reports = [contract_report(package_dir, schema) for package_dir in dirs]
+    if args.json:
+        sys.stdout.write(report_json(reports) + "\n")
+    else:
+        sys.stdout.write("\n\n".join(report.render() for report in reports) + "\n")
+    return 0 if all(report.ok for report in reports) else 1
+
+
+# ---------------------------------------------------------------- parser
+
+
+def _url_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--url",
+        default=os.environ.get("WANDB_EMULATOR_URL", DEFAULT_URL),
+        help="base URL of a running emulator (default: $WANDB_EMULATOR_URL or %(default)s)",
+    )
+
+
+def add_control_commands(commands: Any, common: argparse.ArgumentParser) -> None:
+    """Register the commands on the `wandb-emulator` subparsers."""
+    reset_cmd = commands.add_parser("reset", parents=[common], help="wipe back to the seed")
+    _url_option(reset_cmd)
+    reset_cmd.set_defaults(handler=reset)
+
+    seed_cmd = commands.add_parser("seed", parents=[common], help="add users, orgs, teams...")
+    seed_cmd.add_argument("file", help="seed document, JSON or YAML")
+    _url_option(seed_cmd)
+    seed_cmd.add_argument("--data-dir", help="write to this data directory instead of a server")
+    seed_cmd.set_defaults(handler=seed)
+
+    journal_cmd = commands.add_parser("journal", parents=[common], help="print recorded requests")
+    _url_option(journal_cmd)
+    journal_cmd.add_argument("--operation", help="only this GraphQL operation")
+    journal_cmd.add_argument("--limit", type=int, help="only the last N entries")
+    journal_cmd.add_argument("--clear", action="store_true", help="empty the journal")
+    journal_cmd.set_defaults(handler=journal)
+
+    fault_cmd = commands.add_parser("fault", parents=[common], help="inject or clear faults")
+    fault_commands = fault_cmd.add_subparsers(dest="fault_command", required=True)
+    add_cmd = fault_commands.add_parser("add", parents=[common], help="add a fault rule")
+    target = add_cmd.add_mutually_exclusive_group(required=True)
+    target.add_argument("--operation", help="GraphQL operation name, e.g. FetchRegistry")
+    target.add_argument("--path", help="glob of a non-GraphQL path, e.g. '/files/*'")
+    add_cmd.add_argument("--method", help="HTTP method, with --path")
+    add_cmd.add_argument("--variables", help="JSON object: only requests with these variables")
+    add_cmd.add_argument("--error", help="answer with this GraphQL error message")
+    add_cmd.add_argument("--status", type=int, help="answer with this HTTP status")
+    add_cmd.add_argument("--latency-ms", type=int, help="delay the answer")
+    add_cmd.add_argument("--times", type=int, help="apply N times (default: until cleared)")
+    list_cmd = fault_commands.add_parser("list", parents=[common], help="list fault rules")
+    clear_cmd = fault_commands.add_parser("clear", parents=[common], help="remove fault rules")
+    clear_cmd.add_argument("--id", type=int, help="only this rule")
+    for sub in (add_cmd, list_cmd, clear_cmd):
+        _url_option(sub)
+    fault_cmd.set_defaults(handler=fault)
+
+    contract_cmd = commands.add_parser(
+        "contract", parents=[common], help="check the SDK's GraphQL documents against the schema"
+    )
+    contract_cmd.add_argument("--json", action="store_true", help="machine-readable output")
+    contract_cmd.add_argument(
+        "--package-dir",
+        action="append",
+        help="a wandb package, or a dir holding one (pip --target); repeatable",
+    )
+    contract_cmd.set_defaults(handler=contract, log_level="warning")
+
+
+def run_control_command(args: argparse.Namespace) -> int:
+    try:
+        return args.handler(args)
+    except ControlError as exc:
+        sys.stderr.write(f"wandb-emulator {args.command}: {exc}\n")
+        return 2

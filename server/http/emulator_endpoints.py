@@ -1,0 +1,133 @@
+"""Emulator-only endpoints under /_emulator: reset, journal, faults, seed.
+
+No W&B path starts with an underscore, so the prefix cannot collide. `serve
+--no-emulator-endpoints` leaves them out for servers reachable from a network.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Mount, Route
+
+from ..faults import FaultSpecError
+from ..seeding import SeedError
+from ..store.errors import StoreError
+from .common import BadRequest, read_json
+from .recording import EMULATOR_PREFIX
+
+MAX_CONTROL_BODY = 1024 * 1024
+_ENDPOINTS = (
+    "POST /reset",
+    "GET /journal",
+    "DELETE /journal",
+    "GET /faults",
+    "POST /faults",
+    "DELETE /faults",
+    "DELETE /faults/{id}",
+    "POST /seed",
+)
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+async def _json_object(request: Request) -> dict[str, Any]:
+    body = await read_json(request, MAX_CONTROL_BODY)
+    if not isinstance(body, dict):
+        raise BadRequest(400, "the body must be a JSON object")
+    return body
+
+
+async def reset(request: Request) -> JSONResponse:
+    started = time.perf_counter()
+    await request.app.state.emulator.reset()
+    return JSONResponse({"ok": True, "duration_ms": (time.perf_counter() - started) * 1e3})
+
+
+async def read_journal(request: Request) -> JSONResponse:
+    journal = request.app.state.emulator.journal
+    operation = request.query_params.get("operation")
+    entries = journal.find(operation) if operation else journal.entries()
+    limit = request.query_params.get("limit", "")
+    if limit:
+        if not limit.isdigit():
+            return _error(400, "`limit` must be a non-negative integer")
+        entries = entries[len(entries) - int(limit) :] if int(limit) else []
+    return JSONResponse({"size": journal.size, "entries": [e.to_json() for e in entries]})
+
+
+async def clear_journal(request: Request) -> JSONResponse:
+    request.app.state.emulator.journal.clear()
+    return JSONResponse({"ok": True})
+
+
+async def list_faults(request: Request) -> JSONResponse:
+    rules = request.app.state.emulator.faults.rules()
+    return JSONResponse({"faults": [rule.to_json() for rule in rules]})
+
+
+async def add_fault(request: Request) -> JSONResponse:
+    try:
+        rule = request.app.state.emulator.faults.add(**await _json_object(request))
+    except BadRequest as exc:
+        return _error(exc.status, exc.message)
+    except FaultSpecError as exc:
+        return _error(400, str(exc))
+    return JSONResponse({"fault": rule.to_json()}, status_code=201)
+
+
+async def clear_faults(request: Request) -> JSONResponse:
+    request.app.state.emulator.faults.clear()
+    return JSONResponse({"ok": True})
+
+
+async def remove_fault(request: Request) -> JSONResponse:
+    rule_id = request.path_params["rule_id"]
+    if not request.app.state.emulator.faults.remove(rule_id):
+        return _error(404, f"no fault rule {rule_id}")
+    return JSONResponse({"ok": True})
+
+
+async def seed(request: Request) -> JSONResponse:
+    try:
+        await request.app.state.emulator.apply_seed(await _json_object(request))
+    except BadRequest as exc:
+        return _error(exc.status, exc.message)
+    except (SeedError, StoreError, ValueError) as exc:
+        return _error(400, f"seed not applied: {exc}")
+    return JSONResponse({"ok": True})
+
+
+async def unknown(request: Request) -> JSONResponse:
+    listed = ", ".join(_ENDPOINTS)
+    return _error(
+        404, f"no emulator endpoint {request.method} {request.url.path}; there are: {listed}"
+    )
+
+
+def emulator_routes() -> list[BaseRoute]:
+    return [
+        Mount(
+            EMULATOR_PREFIX,
+            routes=[
+                Route("/reset", reset, methods=["POST"]),
+                Route("/journal", read_journal, methods=["GET"]),
+                Route("/journal", clear_journal, methods=["DELETE"]),
+                Route("/faults", list_faults, methods=["GET"]),
+                Route("/faults", add_fault, methods=["POST"]),
+                Route("/faults", clear_faults, methods=["DELETE"]),
+                Route("/faults/{rule_id:int}", remove_fault, methods=["DELETE"]),
+                Route("/seed", seed, methods=["POST"]),
+                Route(
+                    "/{rest:path}",
+                    unknown,
+                    methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                ),
+            ],
+        )
+    ]

@@ -1,0 +1,91 @@
+"""Journal every base-port request and apply injected faults, as one ASGI middleware.
+
+The entry is written when the response starts, so a client that has its answer can
+already read it from the journal. GraphQL details (operation, variables, errors) are
+filled in by the GraphQL endpoint through `current_record`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..faults import FaultRule, FaultRules
+from ..journal import Journal, RequestRecord
+
+log = logging.getLogger("wandb_emulator.requests")
+
+EMULATOR_PREFIX = "/_emulator"
+GRAPHQL_PATH = "/graphql"
+_RECORD_KEY = "wandb_emulator_record"
+
+
+def current_record(request: Request) -> RequestRecord | None:
+    return request.scope.get("state", {}).get(_RECORD_KEY)
+
+
+async def apply_fault(rule: FaultRule, record: RequestRecord | None) -> Response | None:
+    """Wait the rule's latency; the error response it calls for, if any."""
+    if record is not None:
+        record.fault = rule.applied()
+    if rule.latency_ms:
+        await asyncio.sleep(rule.latency_ms / 1000)
+    if not rule.fails:
+        return None
+    if record is not None:
+        record.errors.append(rule.message)
+    return JSONResponse(
+        {"data": None, "errors": [{"message": rule.message}]}, status_code=rule.response_status
+    )
+
+
+class RecordingMiddleware:
+    def __init__(self, app: ASGIApp, journal: Journal, faults: FaultRules) -> None:
+        self.app = app
+        self.journal = journal
+        self.faults = faults
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(EMULATOR_PREFIX):
+            await self.app(scope, receive, send)
+            return
+        record = RequestRecord(method=scope["method"], path=scope["path"], timestamp=time.time())
+        scope.setdefault("state", {})[_RECORD_KEY] = record
+        started = time.perf_counter()
+        recorded = False
+
+        def finish(status: int) -> None:
+            nonlocal recorded
+            recorded = True
+            entry = self.journal.record(record, status, (time.perf_counter() - started) * 1e3)
+            log.debug(
+                "%s %s %s -> %d in %.1fms",
+                entry.method,
+                entry.path,
+                entry.operation or "",
+                entry.status,
+                entry.duration_ms,
+            )
+
+        async def send_and_record(message: Message) -> None:
+            if message["type"] == "http.response.start" and not recorded:
+                finish(message["status"])
+            await send(message)
+
+        try:
+            if scope["path"] != GRAPHQL_PATH and (
+                rule := self.faults.take_for_request(scope["method"], scope["path"])
+            ):
+                response = await apply_fault(rule, record)
+                if response is not None:
+                    await response(scope, receive, send_and_record)
+                    return
+            await self.app(scope, receive, send_and_record)
+        finally:
+            if not recorded:
+                finish(500)

@@ -1,0 +1,61 @@
+"""pytest plugin of wandb-emulator, active once the package is installed (entry point pytest11).
+
+    def test_model_lands_in_registry(wandb_emulator_user):
+        api = wandb.Api()  # the environment points at the emulator, as a fresh user
+        api.create_registry("models", visibility="organization")
+
+Fixtures (all prefixed `wandb_emulator`):
+- `wandb_emulator` (session): a running emulator for this session, or for this
+  xdist worker; `.base_url`, `.journal`, `.faults`, `.reset()`, `.seed(doc)`, `.new_user()`.
+- `wandb_emulator_user`: a fresh user, organization and team; sets WANDB_BASE_URL,
+  WANDB_API_KEY, WANDB_ENTITY and WANDB_USERNAME for the test and restores them after.
+- `wandb_emulator_journal`: the request journal, emptied before the test.
+- `wandb_emulator_faults`: the fault rules, cleared after the test.
+
+Nothing is imported or started until a test asks for one of these fixtures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from .faults import FaultRules
+    from .journal import Journal
+    from .testing import EmulatorUser, RunningEmulator
+
+
+@pytest.fixture(scope="session")
+def wandb_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
+    """An emulator for this test session (one per xdist worker), on a free loopback port."""
+    from .testing import RunningEmulator
+
+    with RunningEmulator(tmp_path_factory.mktemp("wandb-emulator") / "data") as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def wandb_emulator_user(wandb_emulator: RunningEmulator) -> Iterator[EmulatorUser]:
+    """A fresh user, organization and team; the WANDB_* variables point at them."""
+    user = wandb_emulator.new_user()
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in user.environ.items():
+            patch.setenv(name, value)
+        yield user
+
+
+@pytest.fixture
+def wandb_emulator_journal(wandb_emulator: RunningEmulator) -> Journal:
+    """The request journal of the session's emulator, emptied before the test."""
+    wandb_emulator.journal.clear()
+    return wandb_emulator.journal
+
+
+@pytest.fixture
+def wandb_emulator_faults(wandb_emulator: RunningEmulator) -> Iterator[FaultRules]:
+    """The fault rules of the session's emulator, cleared after the test."""
+    yield wandb_emulator.faults
+    wandb_emulator.faults.clear()

@@ -1,0 +1,181 @@
+"""An emulator inside the test process: uvicorn on a free loopback port, in a thread.
+
+The pytest plugin (`server.pytest_plugin`) builds on this; it also works on its own:
+
+    with RunningEmulator(tmp_dir) as emulator:
+        user = emulator.new_user()
+        ...
+        emulator.journal.assert_called("UpsertRegistry")
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Coroutine
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+import uvicorn
+
+from .app import Emulator, create_app
+from .config import Config
+from .faults import FaultRules
+from .journal import Journal
+
+T = TypeVar("T")
+START_TIMEOUT = 30.0
+CALL_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class EmulatorUser:
+    """A user who administers its own organization and team; its API key is its username."""
+
+    username: str
+    api_key: str
+    organization: str
+    org_entity: str
+    team: str
+    base_url: str
+
+    @property
+    def environ(self) -> dict[str, str]:
+        """The variables that point the wandb SDK at the emulator as this user."""
+        return {
+            "WANDB_BASE_URL": self.base_url,
+            "WANDB_API_KEY": self.api_key,
+            "WANDB_ENTITY": self.team,
+            "WANDB_USERNAME": self.username,
+        }
+
+    def api(self, **overrides: Any) -> Any:
+        """A `wandb.Api` for this user, whatever the environment says."""
+        import wandb
+
+        return wandb.Api(api_key=self.api_key, overrides={"base_url": self.base_url, **overrides})
+
+
+def _random_name(prefix: str, hex_chars: int = 12) -> str:
+    return f"{prefix}-{secrets.token_hex(hex_chars // 2)}"
+
+
+def _loopback_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+class RunningEmulator:
+    """Serves one Emulator from a background thread with its own event loop."""
+
+    def __init__(self, data_dir: Path, config: Config | None = None) -> None:
+        self._socket = _loopback_socket()
+        port = self._socket.getsockname()[1]
+        base = config or Config(log_level="warning")
+        self.config = replace(base, data_dir=data_dir, host="127.0.0.1", port=port)
+        self.emulator = Emulator(self.config)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._failure: BaseException | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def base_url(self) -> str:
+        return self.config.base_url
+
+    @property
+    def journal(self) -> Journal:
+        return self.emulator.journal
+
+    @property
+    def faults(self) -> FaultRules:
+        return self.emulator.faults
+
+    def start(self) -> RunningEmulator:
+        self._thread = threading.Thread(target=self._serve, name="wandb-emulator", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + START_TIMEOUT
+        while not (self._server is not None and self._server.started):
+            if self._failure is not None or not self._thread.is_alive():
+                raise RuntimeError("the emulator failed to start") from self._failure
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the emulator did not start within {START_TIMEOUT}s")
+            time.sleep(0.005)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=START_TIMEOUT)
+        self._socket.close()
+
+    def __enter__(self) -> RunningEmulator:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def _serve(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except BaseException as exc:  # reported to start() or lost at shutdown
+            self._failure = exc
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        await self.emulator.start()
+        server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(self.emulator),
+                lifespan="off",
+                log_level=self.config.log_level.lower(),
+                access_log=False,
+            )
+        )
+        self._server = server
+        try:
+            await server.serve(sockets=[self._socket])
+        finally:
+            await self.emulator.stop()
+
+    # ------------------------------------------------------------------ state
+
+    def call(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run a coroutine on the server's loop (where the database lives) and wait for it."""
+        if self._loop is None:
+            coroutine.close()
+            raise RuntimeError("the emulator is not running")
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(CALL_TIMEOUT)
+
+    def reset(self) -> None:
+        """Back to the seeded default: database, journal and fault rules."""
+        self.call(self.emulator.reset())
+
+    def seed(self, seed: dict[str, Any]) -> None:
+        """Apply a seed document (users, organizations, teams, registries)."""
+        self.call(self.emulator.apply_seed(seed))
+
+    def new_user(self) -> EmulatorUser:
+        """A fresh user, admin of a fresh organization and of a team in it (random names)."""
+        username = _random_name("user", 40)  # API keys shorter than 40 characters are refused
+        organization, team = _random_name("org"), _random_name("team")
+        org_entity = f"{organization}-entity"
+        admin = [{"username": username, "role": "admin"}]
+        self.seed(
+            {
+                "users": [{"username": username, "defaultEntity": team}],
+                "organizations": [
+                    {"name": organization, "orgEntityName": org_entity, "members": admin}
+                ],
+                "teams": [{"name": team, "organization": organization, "members": admin}],
+            }
+        )
+        return EmulatorUser(username, username, organization, org_entity, team, self.base_url)

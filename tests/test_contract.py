@@ -1,0 +1,109 @@
+"""`wandb-emulator contract`: extraction from a package dir, classification, exit status."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from server.contract.check import check_documents, classify, contract_report
+from server.contract.extract import Document, package_documents, wandb_package_dir
+from server.graphql.schema import build_schema
+
+REGISTRY_DOC = "query FetchRegistry($entity: String) { entity(name: $entity) { id } }"
+UNKNOWN_ARTIFACT_DOC = 'query ArtifactByID { artifact(id: "x") { notAField } }'
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "server", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def fake_wandb(root: Path, *documents: str) -> Path:
+    """A directory laid out like `pip install --target`: root/wandb with documents in it."""
+    package = root / "wandb"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text('__version__ = "9.9.9"\n')
+    constants = "\n".join(f'DOC_{i} = """{doc}"""' for i, doc in enumerate(documents))
+    (package / "ops.py").write_text(constants + "\n")
+    return root
+
+
+@pytest.mark.parametrize(
+    ("name", "area"),
+    [
+        ("UpsertRegistry", "registry"),
+        ("LinkArtifact", "registry"),
+        ("DeleteArtifactPortfolio", "registry"),
+        ("ArtifactCollectionMembershipFiles", "artifact"),  # 0.22.3 name
+        ("UpdateArtifact", "artifact"),
+        ("FetchOrgInfoFromEntity", "project/entity/user/org/team"),
+        ("RunState", "run"),
+        ("UpsertBucket", "run"),
+        ("GetRunQueueItem", "launch"),
+        ("UpsertSweep", "sweep"),
+        ("CreateAutomation", "automation"),
+        ("ProjectViews", "report"),
+        ("ProbeServerCapabilities", "other"),
+        ("ServerFeaturesQuery", "other"),
+    ],
+)
+def test_operations_are_classified_by_name(name: str, area: str) -> None:
+    assert classify(name) == area
+
+
+def test_validation_against_the_server_schema() -> None:
+    schema = build_schema()._schema
+    docs = [Document("FetchRegistry", "query", "t", REGISTRY_DOC)]
+    docs.append(Document("ArtifactByID", "query", "t", UNKNOWN_ARTIFACT_DOC))
+    ok, bad = check_documents(docs, schema)
+    assert ok.supported and ok.area == "registry"
+    assert not bad.supported and bad.area == "artifact"
+    assert bad.errors[0] == 'Cannot query field "notAField" on type "Artifact".'
+
+
+def test_a_package_dir_is_read_without_importing_it(tmp_path: Path) -> None:
+    root = fake_wandb(tmp_path, REGISTRY_DOC)
+    assert wandb_package_dir(root) == root / "wandb"
+    assert wandb_package_dir(root / "wandb") == root / "wandb"
+    [doc] = package_documents(root / "wandb")
+    assert (doc.name, doc.source) == ("FetchRegistry", "wandb/ops.py:1")
+    report = contract_report(root / "wandb", build_schema()._schema)
+    assert report.version == "9.9.9" and report.ok
+
+
+def test_exit_status_fails_only_for_registry_and_artifact_operations(tmp_path: Path) -> None:
+    good = fake_wandb(tmp_path / "good", REGISTRY_DOC, "query RunState { nope }")
+    result = cli("contract", "--package-dir", str(good))
+    assert result.returncode == 0, result.stdout
+    assert "run " in result.stdout and "RunState" in result.stdout
+
+    bad = fake_wandb(tmp_path / "bad", UNKNOWN_ARTIFACT_DOC)
+    result = cli("contract", "--json", "--package-dir", str(bad))
+    assert result.returncode == 1
+    [report] = json.loads(result.stdout)
+    assert report["wandb_version"] == "9.9.9" and report["ok"] is False
+    assert report["areas"]["artifact"] == {"supported": 0, "unsupported": 1}
+    [failing] = report["failing"]
+    assert (failing["name"], failing["source"]) == ("ArtifactByID", "wandb/ops.py:1")
+
+
+def test_a_dir_without_wandb_is_refused(tmp_path: Path) -> None:
+    result = cli("contract", "--package-dir", str(tmp_path))
+    assert result.returncode == 2 and "no wandb package" in result.stderr
+
+
+def test_the_installed_sdk_registry_workflow_is_supported() -> None:
+    result = cli("contract", "--json")
+    [report] = json.loads(result.stdout)
+    assert report["wandb_version"] == "0.31.0"
+    assert result.returncode == (0 if report["ok"] else 1)
+    failing = {f["name"] for f in report["failing"]}
+    workflow = {"FetchRegistry", "FetchRegistries", "UpsertRegistry", "RenameRegistry"}
+    workflow |= {"CreateRegistryMembers", "RegistryUserMembers", "ServerFeaturesQuery"}
+    assert not workflow & failing
+    assert sum(area["supported"] for area in report["areas"].values()) >= 30

@@ -1,0 +1,114 @@
+"""`wandb-emulator reset | seed | journal | fault` against a running emulator."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import wandb
+from conftest import free_port
+
+from server.testing import RunningEmulator
+
+SEED_YAML = """
+users:
+  - username: yaml-user
+    apiKey: yaml-user-key-0000000000000000000000000000000000
+organizations:
+  - name: yaml-org
+    members: [{username: yaml-user, role: admin}]
+registries:
+  - name: from-yaml
+    organization: yaml-org
+"""
+YAML_KEY = "yaml-user-key-0000000000000000000000000000000000"
+DEFAULT_KEY = "local-wandb-emulator-default-api-key-0000000000"
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "server", *args], capture_output=True, text=True, timeout=60
+    )
+
+
+@pytest.fixture
+def emulator(tmp_path: Path) -> Iterator[RunningEmulator]:
+    with RunningEmulator(tmp_path / "data") as running:
+        yield running
+
+
+def test_seed_a_yaml_file_into_a_running_server_then_reset(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    seed_file = tmp_path / "seed.yaml"
+    seed_file.write_text(SEED_YAML)
+    seeded = cli("seed", str(seed_file), "--url", emulator.base_url)
+    assert seeded.returncode == 0, seeded.stderr
+    api = wandb.Api(api_key=YAML_KEY, overrides={"base_url": emulator.base_url})
+    assert [r.name for r in api.registries(organization="yaml-org")] == ["from-yaml"]
+
+    reset = cli("--log-level", "debug", "reset", "--url", emulator.base_url)
+    assert reset.returncode == 0, reset.stderr
+    assert reset.stdout.startswith("reset in ")
+    with pytest.raises(wandb.errors.AuthenticationError):
+        wandb.Api(api_key=YAML_KEY, overrides={"base_url": emulator.base_url})
+
+
+def test_seed_a_data_dir_before_serving(tmp_path: Path) -> None:
+    seed_file = tmp_path / "seed.yaml"
+    seed_file.write_text(SEED_YAML)
+    data_dir = tmp_path / "data"
+    seeded = cli("seed", str(seed_file), "--data-dir", str(data_dir), "--log-level", "warning")
+    assert seeded.returncode == 0, seeded.stderr
+    with RunningEmulator(data_dir) as emulator:
+        api = wandb.Api(api_key=YAML_KEY, overrides={"base_url": emulator.base_url})
+        assert [r.name for r in api.registries(organization="yaml-org")] == ["from-yaml"]
+        # The default seed was applied too, as `serve` does on a fresh data dir.
+        default = wandb.Api(api_key=DEFAULT_KEY, overrides={"base_url": emulator.base_url})
+        assert default.viewer.username == "emulator"
+
+
+def test_bad_seed_files_fail_with_a_message(emulator: RunningEmulator, tmp_path: Path) -> None:
+    seed_file = tmp_path / "seed.json"
+    seed_file.write_text('{"teams": [{"name": "t", "organization": "missing"}]}')
+    result = cli("seed", str(seed_file), "--url", emulator.base_url)
+    assert result.returncode == 2
+    assert "organization 'missing' not found" in result.stderr
+    missing = cli("seed", str(tmp_path / "absent.json"), "--url", emulator.base_url)
+    assert missing.returncode == 2 and "cannot read seed file" in missing.stderr
+
+
+def test_faults_and_journal_from_the_command_line(emulator: RunningEmulator) -> None:
+    url = ["--url", emulator.base_url]
+    added = cli(
+        "fault", "add", "--operation", "Viewer", "--error", "cli says no", "--times", "1", *url
+    )
+    assert added.returncode == 0, added.stderr
+    rule = json.loads(added.stdout)
+    assert (rule["operation"], rule["error"], rule["times"]) == ("Viewer", "cli says no", 1)
+    assert [r["id"] for r in json.loads(cli("fault", "list", *url).stdout)] == [rule["id"]]
+
+    response = httpx.post(
+        emulator.base_url + "/graphql", json={"query": "query Viewer { viewer { id } }"}
+    )
+    assert response.json()["errors"] == [{"message": "cli says no"}]
+    entries = json.loads(cli("journal", "--operation", "Viewer", *url).stdout)
+    assert entries[-1]["fault"]["id"] == rule["id"]
+
+    assert cli("fault", "clear", *url).returncode == 0
+    assert emulator.faults.rules() == []
+    assert cli("journal", "--clear", *url).returncode == 0
+    assert len(emulator.journal) == 0
+
+
+def test_refused_faults_and_unreachable_servers_exit_2(emulator: RunningEmulator) -> None:
+    refused = cli("fault", "add", "--operation", "Viewer", "--url", emulator.base_url)
+    assert refused.returncode == 2
+    assert "HTTP 400" in refused.stderr and "needs an `error`" in refused.stderr
+    nowhere = cli("reset", "--url", f"http://127.0.0.1:{free_port()}")
+    assert nowhere.returncode == 2 and "cannot reach the emulator" in nowhere.stderr

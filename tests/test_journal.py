@@ -1,0 +1,151 @@
+"""The request journal: the ring buffer, its helpers, and what the server records."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+from conftest import OrgSetup, ServerProcess, graphql, launch_server, wait_until_ready
+
+from server.config import Config
+from server.journal import Journal, RequestRecord
+from server.testing import RunningEmulator
+
+VIEWER = "query Viewer { viewer { username } }"
+
+
+def record(journal: Journal, operation: str | None, path: str = "/graphql", **variables) -> None:
+    journal.record(RequestRecord("POST", path, time.time(), operation, variables or None), 200, 1.0)
+
+
+def test_the_journal_keeps_only_the_newest_entries() -> None:
+    journal = Journal(size=3)
+    for name in ("A", "B", "C", "D"):
+        record(journal, name)
+    assert journal.operations() == ["B", "C", "D"]
+    assert [entry.seq for entry in journal] == [2, 3, 4]
+    journal.clear()
+    assert len(journal) == 0
+
+
+def test_find_and_assert_called_match_a_subset_of_the_variables() -> None:
+    journal = Journal()
+    record(journal, "FetchRegistry", name="a", entity="org")
+    record(journal, "FetchRegistry", name="b", entity="org")
+    record(journal, None)
+    assert journal.operations() == ["FetchRegistry", "FetchRegistry", "(anonymous)"]
+    assert len(journal.find("FetchRegistry", {"entity": "org"})) == 2
+    [entry] = journal.assert_called("FetchRegistry", times=1, variables={"name": "b"})
+    assert entry.variables == {"name": "b", "entity": "org"}
+    journal.assert_not_called("FetchRegistry", {"name": "c"})
+    assert journal.last("FetchRegistry") is entry
+
+
+def test_assertion_helpers_fail_with_what_was_seen() -> None:
+    journal = Journal()
+    record(journal, "Viewer")
+    with pytest.raises(AssertionError, match=r"UpsertRegistry at least once, got 0.*'Viewer'"):
+        journal.assert_called("UpsertRegistry")
+    with pytest.raises(AssertionError, match="2 time"):
+        journal.assert_called("Viewer", times=2)
+    with pytest.raises(AssertionError, match="Viewer was sent 1 time"):
+        journal.assert_not_called("Viewer")
+    with pytest.raises(AssertionError, match="no request for Nope"):
+        journal.last("Nope")
+
+
+def test_a_journal_holds_at_least_one_entry() -> None:
+    with pytest.raises(ValueError):
+        Journal(size=0)
+
+
+def journal_entries(server: ServerProcess, **params: str) -> list[dict]:
+    response = httpx.get(server.base_url + "/_emulator/journal", params=params, timeout=10)
+    assert response.status_code == 200
+    return response.json()["entries"]
+
+
+def test_graphql_requests_are_recorded_with_the_name_from_the_document(
+    server: ServerProcess, org_setup: OrgSetup
+) -> None:
+    key = org_setup.admin.api_key
+    query = "query FetchRegistry($name: String) { entity(name: $name) { id } }"
+    assert graphql(server, key, query, {"name": f"marker-{key}"}).status_code == 200
+    [entry] = [
+        e
+        for e in journal_entries(server, operation="FetchRegistry")
+        if e["variables"] == {"name": f"marker-{key}"}
+    ]
+    assert (entry["method"], entry["path"], entry["status"], entry["errors"]) == (
+        "POST",
+        "/graphql",
+        200,
+        [],
+    )
+    assert entry["duration_ms"] > 0
+
+
+def test_errors_and_statuses_are_recorded(server: ServerProcess, org_setup: OrgSetup) -> None:
+    marker = f"Unknown{org_setup.org.replace('-', '')}"
+    response = graphql(server, org_setup.admin.api_key, f"query {marker} {{ nope }}")
+    assert response.status_code == 400
+    [entry] = journal_entries(server, operation=marker)
+    assert entry["status"] == 400
+    assert entry["errors"][0] == 'Cannot query field "nope" on type "Query".'
+
+    unauthorized = graphql(server, "no-such-key", f"query {marker}Auth {{ viewer {{ id }} }}")
+    assert unauthorized.status_code == 401
+    [entry] = journal_entries(server, operation=f"{marker}Auth")
+    assert entry["status"] == 401 and "invalid API key" in entry["errors"][0]
+
+
+def test_other_requests_are_recorded_by_method_and_path(server: ServerProcess) -> None:
+    httpx.get(server.base_url + "/ready", timeout=10)
+    httpx.get(server.base_url + "/no/such/path", timeout=10)
+    entries = journal_entries(server, limit="50")
+    assert {"method": "GET", "path": "/ready", "status": 200}.items() <= entries[-2].items()
+    assert entries[-1]["path"] == "/no/such/path" and entries[-1]["status"] == 404
+    assert all(entry["operation"] is None for entry in entries[-2:])
+    # Reading the journal is not journaled.
+    assert not any(e["path"].startswith("/_emulator") for e in journal_entries(server))
+
+
+def test_journal_http_input_is_checked(server: ServerProcess) -> None:
+    response = httpx.get(server.base_url + "/_emulator/journal?limit=x", timeout=10)
+    assert response.status_code == 400
+    assert "limit" in response.json()["error"]
+    assert journal_entries(server, limit="0") == []
+
+
+def test_the_journal_size_is_configurable(tmp_path) -> None:
+    with RunningEmulator(tmp_path / "data", Config(journal_size=2, log_level="warning")) as emu:
+        for _ in range(3):
+            httpx.get(emu.base_url + "/ready", timeout=10)
+        response = httpx.get(emu.base_url + "/_emulator/journal", timeout=10).json()
+        assert response["size"] == 2
+        assert [entry["seq"] for entry in response["entries"]] == [2, 3]
+
+
+def test_the_journal_sees_what_the_sdk_sends(wandb_emulator_user, wandb_emulator_journal) -> None:
+    import wandb
+
+    api = wandb.Api()
+    api.create_registry("journaled", visibility="organization")
+    [upsert] = wandb_emulator_journal.assert_called("UpsertRegistry", times=1)
+    assert upsert.variables["input"]["entityName"] == wandb_emulator_user.org_entity
+    assert upsert.variables["input"]["name"] == "wandb-registry-journaled"
+    ops = wandb_emulator_journal.operations()
+    assert ops.index("FetchRegistry") < ops.index("UpsertRegistry")
+
+
+def test_debug_logging_writes_one_line_per_request(tmp_path) -> None:
+    server = launch_server(tmp_path / "data", log_level="debug")
+    try:
+        wait_until_ready(server)
+        graphql(server, "local-wandb-emulator-default-api-key-0000000000", VIEWER)
+    finally:
+        server.stop()
+    lines = [line for line in server.log_path.read_text().splitlines() if "POST /graphql" in line]
+    assert len(lines) == 1
+    assert "POST /graphql Viewer -> 200 in " in lines[0] and lines[0].endswith("ms")
