@@ -149,3 +149,14 @@ def test_run_files_are_uploaded_and_downloadable(org_setup: OrgSetup, tmp_path) 
     assert saved.size == len("remember this")
     downloaded = saved.download(root=str(tmp_path / "out"))
     assert downloaded.read() == "remember this"
+
+
+def test_projects_of_an_entity(org_setup: OrgSetup) -> None:
+    for name in ("alpha", "beta"):
+        with wandb.init(entity=org_setup.team, project=name, settings=settings_for(org_setup)):
+            pass
+    api = org_setup.admin.api()
+    assert sorted(p.name for p in api.projects(org_setup.team)) == ["alpha", "beta"]
+    assert api.project("alpha", org_setup.team).name == "alpha"
+    outsider = org_setup.fixtures.user().api()
+    assert list(outsider.projects(org_setup.team)) == []

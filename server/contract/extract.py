@@ -33,7 +33,14 @@ def _operations(node: DocumentNode) -> list[OperationDefinitionNode]:
     return [d for d in node.definitions if isinstance(d, OperationDefinitionNode)]
 
 
+# Older SDKs fill `_NAME_` placeholder lines of a template at run time, with extra
+# fields when introspection finds them and with nothing otherwise; checking the
+# minimal variant keeps the placeholder from reading as an unknown field.
+_TEMPLATE_PLACEHOLDER = re.compile(r"(?m)^[ \t]*_[A-Z][A-Z_]*_[ \t]*$")
+
+
 def _as_document(text: str, source: str) -> Document | None:
+    text = _TEMPLATE_PLACEHOLDER.sub("", text)
     try:
         node = parse(text)
     except GraphQLSyntaxError:

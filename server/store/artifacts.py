@@ -53,12 +53,15 @@ async def artifact_types_by_ids(conn: Conn, ids: list[int]) -> dict[int, Artifac
     return {row.id: row for row in rows}
 
 
-async def ensure_artifact_type(conn: Conn, project_id: int, name: str) -> ArtifactTypeRec:
+async def ensure_artifact_type(
+    conn: Conn, project_id: int, name: str, description: str | None = None
+) -> ArtifactTypeRec:
     await execute(
         conn,
-        "INSERT INTO artifact_types (project_id, name, created_at) VALUES (?, ?, ?)"
-        " ON CONFLICT (project_id, name) DO NOTHING",
-        (project_id, name, utc_now()),
+        "INSERT INTO artifact_types (project_id, name, description, created_at)"
+        " VALUES (?, ?, ?, ?) ON CONFLICT (project_id, name)"
+        " DO UPDATE SET description = COALESCE(excluded.description, description)",
+        (project_id, name, description, utc_now()),
     )
     found = await artifact_type_by_name(conn, project_id, name)
     assert found is not None

@@ -39,9 +39,12 @@ from .types import (
     ArtifactType,
     ArtifactTypeConnection,
     ArtifactTypeEdge,
+    InputArtifactConnection,
+    InputArtifactEdge,
     VersionedArtifactConnection,
     VersionedArtifactEdge,
     collection_node,
+    load_artifact,
     metadata_of,
 )
 
@@ -158,12 +161,30 @@ async def project_membership(
     return ArtifactCollectionMembership(rec=found) if found else None
 
 
-async def project_artifact(root: Any, info: Info, name: str | None = None) -> Artifact | None:
+async def project_artifact(
+    root: Any, info: Info, name: str | None = None, enable_tracking: bool | None = None
+) -> Artifact | None:
     membership = await project_membership(root, info, name)
     if membership is None:
         return None
     rec = await info.context.loaders.artifact.load(membership.rec.artifact_id)
     return Artifact(rec=rec) if rec else None
+
+
+async def artifact_of_type(
+    info: Info, artifact_type: ArtifactTypeRec, name: str | None
+) -> Artifact | None:
+    if not name:
+        return None
+    collection_name, version = split_version(name)
+    async with info.context.db.read() as conn:
+        collection = await artifacts.collection_by_name(
+            conn, artifact_type.project_id, collection_name
+        )
+        if collection is None or collection.type_id != artifact_type.id:
+            return None
+        found = await membership_for_version(conn, collection, version)
+    return await load_artifact(info, found.artifact_id) if found else None
 
 
 async def collection_of_type(
@@ -465,15 +486,26 @@ async def manifest_of(info: Info, artifact: ArtifactRec) -> ArtifactManifest | N
 # ------------------------------------------------------------ lineage
 
 
-async def run_artifacts(
-    info: Info, run: Any, *, used: bool, first: int | None, after: str | None
-) -> ArtifactConnection:
-    """The versions a run used (inputs) or logged (outputs)."""
+async def run_input_artifacts(
+    info: Info, run: Any, first: int | None, after: str | None
+) -> InputArtifactConnection:
+    """The versions a run used."""
     async with info.context.db.read() as conn:
-        if used:
-            found = await artifacts.artifacts_used_by(conn, run.id)
-        else:
-            found = await artifacts.artifacts_logged_by(conn, run.id)
+        found = await artifacts.artifacts_used_by(conn, run.id)
+    page = paginate(found, first, after, info.context.config.max_page_size)
+    return InputArtifactConnection(
+        total_count=page.total_count,
+        page_info=page.page_info,
+        edges=[InputArtifactEdge(node=Artifact(rec=a), cursor=c) for c, a in page.items],
+    )
+
+
+async def run_output_artifacts(
+    info: Info, run: Any, first: int | None, after: str | None
+) -> ArtifactConnection:
+    """The versions a run logged."""
+    async with info.context.db.read() as conn:
+        found = await artifacts.artifacts_logged_by(conn, run.id)
     page = paginate(found, first, after, info.context.config.max_page_size)
     return ArtifactConnection(
         total_count=page.total_count,

@@ -125,6 +125,12 @@ class ArtifactType:
     def created_at(self) -> DateTime:
         return DateTime(self.rec.created_at)
 
+    @strawberry.field(description="A version of a collection of this type: `name:vN|alias`.")
+    async def artifact(self, info: Info, name: str | None = None) -> Artifact | None:
+        from .resolvers import artifact_of_type
+
+        return await artifact_of_type(info, self.rec, name)
+
     @strawberry.field
     async def artifact_collection(
         self, info: Info, name: str | None = None
@@ -463,6 +469,20 @@ class Artifact:
 
         return await files_page(info, self.rec, names, first, after)
 
+    @strawberry.field(description="Download URLs of the files a manifest names.")
+    async def files_by_manifest_entries(
+        self,
+        info: Info,
+        storage_layout: str,
+        manifest_version: str,
+        entries: list[ArtifactManifestEntryInput] | None = None,
+        storage_region: str | None = None,
+    ) -> FileConnection:
+        from .resolvers import files_page
+
+        names = None if entries is None else [e.name for e in entries]
+        return await files_page(info, self.rec, names, None, None)
+
     @strawberry.field
     async def created_by(self, info: Info) -> ArtifactCreator | None:
         from .resolvers import creator_of
@@ -489,6 +509,28 @@ class ArtifactConnection:
     total_count: int
     page_info: PageInfo
     edges: list[ArtifactEdge]
+
+
+@strawberry.type
+class InputArtifactEdge:
+    node: Artifact | None
+    cursor: str
+
+
+@strawberry.type
+class InputArtifactConnection:
+    """The versions a run used (older SDKs select it by this name)."""
+
+    total_count: int
+    page_info: PageInfo
+    edges: list[InputArtifactEdge]
+
+
+@strawberry.input
+class ArtifactManifestEntryInput:
+    name: str
+    digest: str
+    birth_artifact_id: strawberry.ID | None = strawberry.field(name="birthArtifactID", default=None)
 
 
 @strawberry.type

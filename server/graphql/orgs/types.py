@@ -88,6 +88,10 @@ class Organization:
         entity = await info.context.loaders.entity.load(self.rec.org_entity_id)
         return Entity(rec=entity) if entity else None
 
+    @strawberry.field(description="Set only for CoreWeave organizations; never here.")
+    def core_weave_organization_id(self) -> str | None:
+        return None
+
     @strawberry.field(description="Registry versions support the advanced filter/order fields.")
     def advanced_registry_features(self) -> AdvancedRegistryFeatures | None:
         return AdvancedRegistryFeatures(advanced_search=True)

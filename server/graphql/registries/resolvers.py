@@ -48,11 +48,23 @@ async def entity_projects(
     first: int | None = None,
     after: str | None = None,
 ) -> ProjectConnection:
+    return await projects_page(info, root.rec.id, filters, order, first, after)
+
+
+async def projects_page(
+    info: Info,
+    entity_id: int,
+    filters: str | None,
+    order: str | None,
+    first: int | None,
+    after: str | None,
+) -> ProjectConnection:
+    """The entity's projects the viewer may see, filtered, ordered and paged."""
     ctx = info.context
     filter_doc = parse_filter(filters)
     key, descending = sort_key_for(order, _PROJECT_ORDER_FIELDS, "id")
     async with ctx.db.read() as conn:
-        candidates = await projects.projects_of_entity(conn, root.rec.id)
+        candidates = await projects.projects_of_entity(conn, entity_id)
         visible = [p for p in candidates if await auth.can_view_project(conn, ctx.viewer, p)]
     docs = [(project_document(p), p) for p in visible]
     selected = [(doc, p) for doc, p in docs if matches(filter_doc, doc)]

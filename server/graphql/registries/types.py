@@ -6,7 +6,7 @@ import strawberry
 
 from ...auth import REGISTRY_ROLES
 from ...ids import encode_id
-from ...store import projects
+from ...store import accounts, projects
 from ...store.records import EntityRec, ProjectRec, UserRec
 from ..artifacts import resolvers as artifact_resolvers
 from ..context import Info
@@ -16,8 +16,10 @@ from ..scalars import DateTime, JSONString
 
 if TYPE_CHECKING:
     from ..orgs.types import Entity
+    from ..users.types import User
 
 _Entity = Annotated["Entity", strawberry.lazy("server.graphql.orgs.types")]
+_User = Annotated["User", strawberry.lazy("server.graphql.users.types")]
 
 
 @strawberry.type
@@ -124,6 +126,14 @@ class Project:
         entity = await info.context.loaders.entity.load(self.rec.entity_id)
         assert entity is not None
         return entity.name
+
+    @strawberry.field(description="The owner of a project in a personal entity.")
+    async def user(self, info: Info) -> _User | None:
+        from ..users.types import User
+
+        async with info.context.db.read() as conn:
+            owner = await accounts.user_by_entity(conn, self.rec.entity_id)
+        return User(rec=owner) if owner else None
 
     @strawberry.field
     def is_benchmark(self) -> bool:

@@ -17,7 +17,7 @@ from ..pagination import PageInfo, paginate
 from ..scalars import DateTime, Int64, JSONString
 
 if TYPE_CHECKING:
-    from ..artifacts.types import ArtifactConnection
+    from ..artifacts.types import ArtifactConnection, InputArtifactConnection
     from ..registries.types import Project
     from ..users.types import User
 
@@ -25,6 +25,9 @@ _Project = Annotated["Project", strawberry.lazy("server.graphql.registries.types
 _User = Annotated["User", strawberry.lazy("server.graphql.users.types")]
 _ArtifactConnection = Annotated[
     "ArtifactConnection", strawberry.lazy("server.graphql.artifacts.types")
+]
+_InputArtifactConnection = Annotated[
+    "InputArtifactConnection", strawberry.lazy("server.graphql.artifacts.types")
 ]
 
 TAIL_LINES = 10
@@ -206,18 +209,18 @@ class Run:
     @strawberry.field
     async def input_artifacts(
         self, info: Info, first: int | None = None, after: str | None = None
-    ) -> _ArtifactConnection:
-        from ..artifacts.resolvers import run_artifacts
+    ) -> _InputArtifactConnection:
+        from ..artifacts.resolvers import run_input_artifacts
 
-        return await run_artifacts(info, self.rec, used=True, first=first, after=after)
+        return await run_input_artifacts(info, self.rec, first, after)
 
     @strawberry.field
     async def output_artifacts(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> _ArtifactConnection:
-        from ..artifacts.resolvers import run_artifacts
+        from ..artifacts.resolvers import run_output_artifacts
 
-        return await run_artifacts(info, self.rec, used=False, first=first, after=after)
+        return await run_output_artifacts(info, self.rec, first, after)
 
     @strawberry.field
     async def project(self, info: Info) -> _Project | None:

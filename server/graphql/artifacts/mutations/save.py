@@ -36,6 +36,7 @@ from ..types import (
     ArtifactManifest,
     ArtifactManifestType,
     ArtifactStorageLayout,
+    ArtifactType,
 )
 from .common import artifact_for_write, user_aliases, visible_artifact
 
@@ -458,8 +459,37 @@ async def _manifest_target(info: Info, conn: Conn, artifact_id: str) -> Artifact
     return await artifact_for_write(conn, info.context.viewer, artifact_id)
 
 
+@strawberry.input
+class CreateArtifactTypeInput:
+    entity_name: str
+    project_name: str
+    name: str
+    description: str | None = None
+    client_mutation_id: str | None = None
+
+
+@strawberry.type
+class CreateArtifactTypePayload:
+    artifact_type: ArtifactType
+    client_mutation_id: str | None = None
+
+
 @strawberry.type
 class ArtifactSaveMutations:
+    @strawberry.mutation(description="Declare an artifact type in a project (older SDKs).")
+    async def create_artifact_type(
+        self, info: Info, input: CreateArtifactTypeInput
+    ) -> CreateArtifactTypePayload | None:
+        name = check_artifact_type_name(input.name)
+        async with info.context.db.write() as conn:
+            project = await writable_project(
+                conn, info.context.viewer, input.entity_name, input.project_name, create=True
+            )
+            created = await artifacts.ensure_artifact_type(
+                conn, project.id, name, input.description
+            )
+        return CreateArtifactTypePayload(artifact_type=ArtifactType(rec=created))
+
     @strawberry.mutation
     async def create_artifact(
         self, info: Info, input: CreateArtifactInput
