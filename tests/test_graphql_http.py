@@ -161,3 +161,11 @@ def test_graphql_requires_post(server) -> None:
 
 def test_telemetry_is_declined(server) -> None:
     assert httpx.post(server.base_url + "/sdk/otel/v1/metrics").status_code == 404
+
+
+def test_absurd_version_numbers_are_just_not_found(org_setup: OrgSetup, server) -> None:
+    query = """query ($e: String!) { project(name: "p", entityName: $e) {
+      artifactCollectionMembership(name: "x:v99999999999999999999") { id } } }"""
+    org_setup.admin.api().create_project("p", org_setup.team)
+    response = graphql(server, org_setup.admin.api_key, query, {"e": org_setup.team}).json()
+    assert response == {"data": {"project": {"artifactCollectionMembership": None}}}

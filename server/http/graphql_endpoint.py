@@ -16,6 +16,7 @@ from ..graphql.errors import ApiError, format_error
 from ..graphql.loaders import Loaders
 from ..ids import InvalidId
 from ..journal import RequestRecord
+from ..storage import ChecksumMismatch
 from ..store.errors import StoreError
 from ..validation import InvalidName
 from .common import INVALID_CREDENTIALS, BadRequest, error_body, read_json, request_viewer
@@ -23,7 +24,7 @@ from .recording import apply_fault, current_record
 
 log = logging.getLogger("wandb_emulator.graphql")
 
-CLIENT_ERRORS = (ApiError, InvalidId, FilterError, InvalidName, StoreError)
+CLIENT_ERRORS = (ApiError, InvalidId, FilterError, InvalidName, StoreError, ChecksumMismatch)
 
 
 def _parse_request(payload: Any) -> tuple[str, dict[str, Any] | None, str | None]:

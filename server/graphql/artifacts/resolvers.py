@@ -49,6 +49,7 @@ from .types import (
 )
 
 _VERSION = re.compile(r"^v(\d+)$")
+MAX_VERSION_INDEX = 2**62  # beyond any SQLite integer a collection could reach
 _COLLECTION_ORDER = {
     "name": "name",
     "created_at": "created_at",
@@ -81,7 +82,10 @@ async def membership_for_version(
 ) -> MembershipRec | None:
     """Resolve `vN`, an alias, or a digest within a collection."""
     if match := _VERSION.match(version):
-        return await artifacts.membership_by_version(conn, collection.id, int(match.group(1)))
+        index = int(match.group(1))
+        if index > MAX_VERSION_INDEX:
+            return None
+        return await artifacts.membership_by_version(conn, collection.id, index)
     found = await artifacts.membership_by_alias(conn, collection.id, version)
     if found is None and len(version) >= 32:
         found = await artifacts.membership_by_digest(conn, collection.id, version)
