@@ -20,6 +20,7 @@ from ...store.records import (
     TagRec,
 )
 from ..context import Info
+from ..fields import global_id_field, record_field
 from ..files.types import File, FileConnection
 from ..pagination import PageInfo
 from ..runs.types import Run, RunConnection
@@ -74,13 +75,9 @@ class ArtifactStorageLayout(Enum):
 class Tag:
     rec: strawberry.Private[TagRec]
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(encode_id("Tag", self.rec.id))
+    id = global_id_field("Tag")
 
-    @strawberry.field
-    def name(self) -> str:
-        return self.rec.name
+    name = record_field("name", str)
 
     @strawberry.field
     def tag_category_name(self) -> str | None:
@@ -109,21 +106,13 @@ def tag_connection(tags: list[TagRec]) -> TagConnection:
 class ArtifactType:
     rec: strawberry.Private[ArtifactTypeRec]
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(encode_id("ArtifactType", self.rec.id))
+    id = global_id_field("ArtifactType")
 
-    @strawberry.field
-    def name(self) -> str:
-        return self.rec.name
+    name = record_field("name", str)
 
-    @strawberry.field
-    def description(self) -> str | None:
-        return self.rec.description
+    description = record_field("description", str | None)
 
-    @strawberry.field
-    def created_at(self) -> DateTime:
-        return DateTime(self.rec.created_at)
+    created_at = record_field("created_at", DateTime)
 
     @strawberry.field(description="A version of a collection of this type: `name:vN|alias`.")
     async def artifact(self, info: Info, name: str | None = None) -> Artifact | None:
@@ -173,13 +162,9 @@ class ArtifactTypeConnection:
 class ArtifactAlias:
     rec: strawberry.Private[AliasRec]
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(encode_id("ArtifactAlias", self.rec.id))
+    id = global_id_field("ArtifactAlias")
 
-    @strawberry.field
-    def alias(self) -> str:
-        return self.rec.alias
+    alias = record_field("alias", str)
 
     @strawberry.field
     async def artifact_collection(self, info: Info) -> ArtifactCollection | None:
@@ -203,25 +188,15 @@ class ArtifactCollection:
     rec: strawberry.Private[CollectionRec]
     deleted: strawberry.Private[bool] = False
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(encode_id("ArtifactCollection", self.rec.id))
+    id = global_id_field("ArtifactCollection")
 
-    @strawberry.field
-    def name(self) -> str:
-        return self.rec.name
+    name = record_field("name", str)
 
-    @strawberry.field
-    def description(self) -> str | None:
-        return self.rec.description
+    description = record_field("description", str | None)
 
-    @strawberry.field
-    def created_at(self) -> DateTime:
-        return DateTime(self.rec.created_at)
+    created_at = record_field("created_at", DateTime)
 
-    @strawberry.field
-    def updated_at(self) -> DateTime | None:
-        return DateTime(self.rec.updated_at)
+    updated_at = record_field("updated_at", DateTime | None)
 
     @strawberry.field
     def state(self) -> ArtifactCollectionState:
@@ -356,9 +331,7 @@ ArtifactCreator = Annotated[Run | User, strawberry.union("ArtifactCreator")]
 class Artifact:
     rec: strawberry.Private[ArtifactRec]
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(encode_id("Artifact", self.rec.id))
+    id = global_id_field("Artifact")
 
     @strawberry.field
     async def version_index(self, info: Info) -> int | None:
@@ -378,17 +351,13 @@ class Artifact:
         assert rec is not None
         return ArtifactType(rec=rec)
 
-    @strawberry.field
-    def description(self) -> str | None:
-        return self.rec.description
+    description = record_field("description", str | None)
 
     @strawberry.field
     def metadata(self) -> JSONString | None:
         return JSONString(self.rec.metadata or "{}")
 
-    @strawberry.field
-    def ttl_duration_seconds(self) -> Int64:
-        return Int64(self.rec.ttl_duration_seconds)
+    ttl_duration_seconds = record_field("ttl_duration_seconds", Int64)
 
     @strawberry.field
     def ttl_is_inherited(self) -> bool:
@@ -407,13 +376,9 @@ class Artifact:
     def state(self) -> ArtifactState:
         return ArtifactState(self.rec.state)
 
-    @strawberry.field
-    def size(self) -> Int64:
-        return Int64(self.rec.size)
+    size = record_field("size", Int64)
 
-    @strawberry.field
-    def digest(self) -> str:
-        return self.rec.digest
+    digest = record_field("digest", str)
 
     @strawberry.field
     def digest_algorithm(self) -> ArtifactDigestAlgorithm:
@@ -423,17 +388,11 @@ class Artifact:
     def commit_hash(self) -> str | None:
         return None
 
-    @strawberry.field
-    def file_count(self) -> Int64:
-        return Int64(self.rec.file_count)
+    file_count = record_field("file_count", Int64)
 
-    @strawberry.field
-    def created_at(self) -> DateTime:
-        return DateTime(self.rec.created_at)
+    created_at = record_field("created_at", DateTime)
 
-    @strawberry.field
-    def updated_at(self) -> DateTime | None:
-        return DateTime(self.rec.updated_at)
+    updated_at = record_field("updated_at", DateTime | None)
 
     @strawberry.field(description="Aliases of this version in every collection it belongs to.")
     async def aliases(self, info: Info) -> list[ArtifactAlias]:
@@ -551,17 +510,11 @@ class VersionedArtifactConnection:
 class ArtifactCollectionMembership:
     rec: strawberry.Private[MembershipRec]
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(encode_id("ArtifactCollectionMembership", self.rec.id))
+    id = global_id_field("ArtifactCollectionMembership")
 
-    @strawberry.field
-    def version_index(self) -> int | None:
-        return self.rec.version_index
+    version_index = record_field("version_index", int | None)
 
-    @strawberry.field
-    def created_at(self) -> DateTime:
-        return DateTime(self.rec.created_at)
+    created_at = record_field("created_at", DateTime)
 
     @strawberry.field(description="The aliases of this version within this collection.")
     async def aliases(self, info: Info) -> list[ArtifactAlias]:

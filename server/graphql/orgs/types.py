@@ -9,6 +9,7 @@ from ...store import accounts
 from ...store.records import EntityRec, InviteRec, OrganizationRec, TeamMemberRec
 from ..artifacts import resolvers as artifact_resolvers
 from ..context import Info
+from ..fields import global_id_field, record_field
 from ..registries import resolvers as registry_resolvers
 from ..scalars import DateTime, Int64, JSONString
 
@@ -69,17 +70,11 @@ class AdvancedRegistryFeatures:
 class Organization:
     rec: strawberry.Private[OrganizationRec]
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(encode_id("Organization", self.rec.id))
+    id = global_id_field("Organization")
 
-    @strawberry.field
-    def name(self) -> str:
-        return self.rec.name
+    name = record_field("name", str)
 
-    @strawberry.field
-    def created_at(self) -> DateTime:
-        return DateTime(self.rec.created_at)
+    created_at = record_field("created_at", DateTime)
 
     @strawberry.field
     async def org_entity(self, info: Info) -> Entity | None:
@@ -101,13 +96,9 @@ class Organization:
 class Entity:
     rec: strawberry.Private[EntityRec]
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(encode_id("Entity", self.rec.id))
+    id = global_id_field("Entity")
 
-    @strawberry.field
-    def name(self) -> str:
-        return self.rec.name
+    name = record_field("name", str)
 
     @strawberry.field
     def available(self) -> bool | None:
@@ -125,9 +116,7 @@ class Entity:
     def read_only_admin(self) -> bool:
         return False
 
-    @strawberry.field
-    def is_team(self) -> bool:
-        return self.rec.is_team
+    is_team = record_field("is_team", bool)
 
     @strawberry.field
     def entity_type(self) -> str | None:
@@ -157,9 +146,7 @@ class Entity:
     def limits(self) -> JSONString | None:
         return JSONString("{}")
 
-    @strawberry.field
-    def created_at(self) -> DateTime:
-        return DateTime(self.rec.created_at)
+    created_at = record_field("created_at", DateTime)
 
     @strawberry.field
     async def members(self, info: Info) -> list[Member]:

@@ -10,6 +10,7 @@ from ...store import accounts, projects
 from ...store.records import EntityRec, ProjectRec, UserRec
 from ..artifacts import resolvers as artifact_resolvers
 from ..context import Info
+from ..fields import global_id_field, record_field
 from ..pagination import PageInfo
 from ..runs import resolvers as run_resolvers
 from ..scalars import DateTime, JSONString
@@ -77,37 +78,23 @@ class ProjectTeamMember:
 class Project:
     rec: strawberry.Private[ProjectRec]
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(encode_id("Project", self.rec.id))
+    id = global_id_field("Project")
 
     @strawberry.field
     def internal_id(self) -> strawberry.ID:
         return strawberry.ID(encode_id("ProjectInternalId", self.rec.id))
 
-    @strawberry.field
-    def name(self) -> str:
-        return self.rec.name
+    name = record_field("name", str)
 
-    @strawberry.field
-    def description(self) -> str | None:
-        return self.rec.description
+    description = record_field("description", str | None)
 
-    @strawberry.field
-    def access(self) -> str | None:
-        return self.rec.access
+    access = record_field("access", str | None)
 
-    @strawberry.field
-    def created_at(self) -> DateTime:
-        return DateTime(self.rec.created_at)
+    created_at = record_field("created_at", DateTime)
 
-    @strawberry.field
-    def updated_at(self) -> DateTime | None:
-        return DateTime(self.rec.updated_at)
+    updated_at = record_field("updated_at", DateTime | None)
 
-    @strawberry.field
-    def allow_all_artifact_types_in_registry(self) -> bool:
-        return self.rec.allow_all_artifact_types
+    allow_all_artifact_types_in_registry = record_field("allow_all_artifact_types", bool)
 
     @strawberry.field
     def read_only(self) -> bool | None:

@@ -12,6 +12,7 @@ from ...storage import md5_hex_to_b64
 from ...store import runs
 from ...store.records import RunFileRec, RunRec
 from ..context import Info
+from ..fields import global_id_field, record_field
 from ..files.types import File, FileConnection, FileEdge
 from ..pagination import PageInfo, paginate
 from ..scalars import DateTime, Int64, JSONString
@@ -37,57 +38,33 @@ TAIL_LINES = 10
 class Run:
     rec: strawberry.Private[RunRec]
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(encode_id("Run", self.rec.id))
+    id = global_id_field("Run")
 
-    @strawberry.field
-    def name(self) -> str:
-        return self.rec.name
+    name = record_field("name", str)
 
-    @strawberry.field
-    def project_id(self) -> int:
-        return self.rec.project_id
+    project_id = record_field("project_id", int)
 
     @strawberry.field
     def display_name(self) -> str | None:
         return self.rec.display_name or self.rec.name
 
-    @strawberry.field
-    def description(self) -> str | None:
-        return self.rec.description
+    description = record_field("description", str | None)
 
-    @strawberry.field
-    def notes(self) -> str | None:
-        return self.rec.notes
+    notes = record_field("notes", str | None)
 
-    @strawberry.field
-    def group(self) -> str | None:
-        return self.rec.group_name
+    group = record_field("group_name", str | None)
 
-    @strawberry.field
-    def job_type(self) -> str | None:
-        return self.rec.job_type
+    job_type = record_field("job_type", str | None)
 
-    @strawberry.field
-    def commit(self) -> str | None:
-        return self.rec.commit_hash
+    commit = record_field("commit_hash", str | None)
 
-    @strawberry.field
-    def host(self) -> str | None:
-        return self.rec.host
+    host = record_field("host", str | None)
 
-    @strawberry.field
-    def sweep_name(self) -> str | None:
-        return self.rec.sweep_name
+    sweep_name = record_field("sweep_name", str | None)
 
-    @strawberry.field
-    def state(self) -> str:
-        return self.rec.state
+    state = record_field("state", str)
 
-    @strawberry.field
-    def exitcode(self) -> int | None:
-        return self.rec.exit_code
+    exitcode = record_field("exit_code", int | None)
 
     @strawberry.field
     def read_only(self) -> bool:
@@ -111,29 +88,17 @@ class Run:
     def tags(self) -> list[str]:
         return json.loads(self.rec.tags)
 
-    @strawberry.field
-    def created_at(self) -> DateTime:
-        return DateTime(self.rec.created_at)
+    created_at = record_field("created_at", DateTime)
 
-    @strawberry.field
-    def updated_at(self) -> DateTime | None:
-        return DateTime(self.rec.updated_at)
+    updated_at = record_field("updated_at", DateTime | None)
 
-    @strawberry.field
-    def heartbeat_at(self) -> DateTime | None:
-        return DateTime(self.rec.heartbeat_at)
+    heartbeat_at = record_field("heartbeat_at", DateTime | None)
 
-    @strawberry.field
-    def history_line_count(self) -> int | None:
-        return self.rec.history_line_count
+    history_line_count = record_field("history_line_count", int | None)
 
-    @strawberry.field
-    def events_line_count(self) -> int | None:
-        return self.rec.events_line_count
+    events_line_count = record_field("events_line_count", int | None)
 
-    @strawberry.field
-    def log_line_count(self) -> int | None:
-        return self.rec.log_line_count
+    log_line_count = record_field("log_line_count", int | None)
 
     @strawberry.field(description="JSON list of the last history lines.")
     async def history_tail(self, info: Info) -> str | None:

@@ -4,10 +4,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from ...ids import encode_id
 from ...store import accounts
 from ...store.records import ApiKeyRec, UserRec
 from ..context import Info
+from ..fields import global_id_field, record_field
 from ..scalars import DateTime, JSONString
 
 if TYPE_CHECKING:
@@ -21,18 +21,14 @@ _EntityConnection = Annotated["EntityConnection", strawberry.lazy("server.graphq
 class ApiKey:
     rec: strawberry.Private[ApiKeyRec]
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(encode_id("ApiKey", self.rec.id))
+    id = global_id_field("ApiKey")
 
     @strawberry.field
     def name(self) -> str:
         """Keys are only ever shown by a short prefix, as on the real server."""
         return self.rec.key[:6]
 
-    @strawberry.field
-    def description(self) -> str | None:
-        return self.rec.description
+    description = record_field("description", str | None)
 
 
 @strawberry.type
@@ -49,29 +45,17 @@ class ApiKeyConnection:
 class User:
     rec: strawberry.Private[UserRec]
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(encode_id("User", self.rec.id))
+    id = global_id_field("User")
 
-    @strawberry.field
-    def name(self) -> str:
-        return self.rec.name
+    name = record_field("name", str)
 
-    @strawberry.field
-    def username(self) -> str | None:
-        return self.rec.username
+    username = record_field("username", str | None)
 
-    @strawberry.field
-    def email(self) -> str | None:
-        return self.rec.email
+    email = record_field("email", str | None)
 
-    @strawberry.field
-    def admin(self) -> bool | None:
-        return self.rec.admin
+    admin = record_field("admin", bool | None)
 
-    @strawberry.field
-    def created_at(self) -> DateTime:
-        return DateTime(self.rec.created_at)
+    created_at = record_field("created_at", DateTime)
 
     @strawberry.field
     def deleted_at(self) -> DateTime | None:
