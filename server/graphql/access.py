@@ -13,12 +13,17 @@ from .errors import ApiError, PermissionDenied
 DEFAULT_PROJECT = "uncategorized"
 
 
-async def target_entity(conn: Conn, viewer: UserRec, name: str | None) -> EntityRec:
+async def named_or_default_entity(
+    conn: Conn, viewer: UserRec, name: str | None
+) -> EntityRec | None:
     """The named entity, or the viewer's default entity when no name is given."""
     if name:
-        entity = await accounts.entity_by_name(conn, name)
-    else:
-        entity = await accounts.entity_by_id(conn, viewer.default_entity_id or viewer.entity_id)
+        return await accounts.entity_by_name(conn, name)
+    return await accounts.entity_by_id(conn, viewer.default_entity_id or viewer.entity_id)
+
+
+async def target_entity(conn: Conn, viewer: UserRec, name: str | None) -> EntityRec:
+    entity = await named_or_default_entity(conn, viewer, name)
     if entity is None:
         raise ApiError(f"entity {name!r} not found")
     return entity

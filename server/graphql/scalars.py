@@ -7,6 +7,21 @@ from typing import Any, NewType
 
 import strawberry
 
+from .errors import ApiError
+
+
+def json_object(value: str | None, field: str) -> str | None:
+    """Check that a JSONString argument holds a JSON object; the text is kept as sent."""
+    if value is None:
+        return None
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise ApiError(f"{field} must be a JSON object: {exc.msg}") from exc
+    if not isinstance(parsed, dict):
+        raise ApiError(f"{field} must be a JSON object")
+    return value
+
 
 def _parse_json_string(value: Any) -> str:
     if isinstance(value, str):

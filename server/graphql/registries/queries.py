@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import strawberry
 
-from ...store import accounts
+from ..access import named_or_default_entity
 from ..context import Info
 from .resolvers import projects_page, visible_project
 from .types import Project, ProjectConnection
@@ -11,14 +11,8 @@ from .types import Project, ProjectConnection
 async def _project(info: Info, name: str | None, entity_name: str | None) -> Project | None:
     if not name:
         return None
-    ctx = info.context
-    async with ctx.db.read() as conn:
-        if entity_name:
-            entity = await accounts.entity_by_name(conn, entity_name)
-        else:
-            entity = await accounts.entity_by_id(
-                conn, ctx.viewer.default_entity_id or ctx.viewer.entity_id
-            )
+    async with info.context.db.read() as conn:
+        entity = await named_or_default_entity(conn, info.context.viewer, entity_name)
     if entity is None:
         return None
     project = await visible_project(info, entity.id, name)
@@ -36,14 +30,8 @@ class ProjectQueries:
         after: str | None = None,
         order: str | None = None,
     ) -> ProjectConnection | None:
-        ctx = info.context
-        async with ctx.db.read() as conn:
-            if entity_name:
-                entity = await accounts.entity_by_name(conn, entity_name)
-            else:
-                entity = await accounts.entity_by_id(
-                    conn, ctx.viewer.default_entity_id or ctx.viewer.entity_id
-                )
+        async with info.context.db.read() as conn:
+            entity = await named_or_default_entity(conn, info.context.viewer, entity_name)
         if entity is None:
             return None
         return await projects_page(info, entity.id, None, order, first, after)

@@ -19,7 +19,7 @@ from ..access import writable_project
 from ..context import Info
 from ..errors import ApiError, PermissionDenied
 from ..files.types import File
-from ..scalars import JSONString
+from ..scalars import JSONString, json_object
 from .types import Run
 
 RUN_ID_ALPHABET = string.ascii_lowercase + string.digits
@@ -88,18 +88,6 @@ class MarkRunFilesUploadedPayload:
     client_mutation_id: str | None = None
 
 
-def _json_object(value: str | None, field: str) -> str | None:
-    if value is None:
-        return None
-    try:
-        parsed = json.loads(value)
-    except json.JSONDecodeError as exc:
-        raise ApiError(f"{field} must be a JSON object: {exc.msg}") from exc
-    if not isinstance(parsed, dict):
-        raise ApiError(f"{field} must be a JSON object")
-    return value
-
-
 def _run_values(input: UpsertBucketInput) -> dict[str, object]:
     return {
         "display_name": input.display_name,
@@ -111,8 +99,8 @@ def _run_values(input: UpsertBucketInput) -> dict[str, object]:
         "host": input.host,
         "program": input.job_program,
         "sweep": input.sweep,
-        "config": _json_object(input.config, "config"),
-        "summary_metrics": _json_object(input.summary_metrics, "summaryMetrics"),
+        "config": json_object(input.config, "config"),
+        "summary_metrics": json_object(input.summary_metrics, "summaryMetrics"),
         "tags": None if input.tags is None else json.dumps(input.tags),
         "state": input.state,
     }

@@ -10,7 +10,7 @@ from ....store.records import CollectionRec, UserRec
 from ....validation import check_artifact_type_name, check_name
 from ...context import Info
 from ...errors import ApiError
-from ...scalars import Int64, JSONString
+from ...scalars import Int64, JSONString, json_object
 from ..types import (
     Artifact,
     ArtifactCollection,
@@ -25,7 +25,7 @@ from .common import (
     user_aliases,
     visible_artifact,
 )
-from .save import ArtifactAliasInput, TagInput, _metadata
+from .save import ArtifactAliasInput, TagInput
 
 
 @strawberry.input
@@ -208,7 +208,7 @@ async def _update_artifact(info: Info, input: UpdateArtifactInput) -> Artifact:
             conn,
             artifact.id,
             description=input.description,
-            metadata=_metadata(input.metadata),
+            metadata=json_object(input.metadata, "metadata"),
             ttl_duration_seconds=input.ttl_duration_seconds,
         )
         await _change_tags(conn, input, artifact.id)

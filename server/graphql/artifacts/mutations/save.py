@@ -28,7 +28,7 @@ from ...files.types import (
     UploadUrlPart,
 )
 from ...pagination import PageInfo
-from ...scalars import Int64, JSONString
+from ...scalars import Int64, JSONString, json_object
 from ..resolvers import manifest_node
 from ..types import (
     Artifact,
@@ -239,18 +239,6 @@ async def _apply_tags(conn: Conn, artifact_id: int, tags: list[TagInput] | None)
         )
 
 
-def _metadata(value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        parsed = json.loads(value)
-    except json.JSONDecodeError as exc:
-        raise ApiError(f"metadata must be a JSON object: {exc.msg}") from exc
-    if not isinstance(parsed, dict):
-        raise ApiError("metadata must be a JSON object")
-    return value
-
-
 async def _create_artifact(info: Info, input: CreateArtifactInput) -> ArtifactRec:
     viewer = info.context.viewer
     name = input.artifact_collection_name or (input.artifact_collection_names or [None])[0]
@@ -274,7 +262,7 @@ async def _create_artifact(info: Info, input: CreateArtifactInput) -> ArtifactRe
             sequence,
             digest=input.digest,
             description=input.description,
-            metadata=_metadata(input.metadata),
+            metadata=json_object(input.metadata, "metadata"),
             client_id=input.client_id,
             run_id=run.id if run else None,
             user_id=viewer.id,
