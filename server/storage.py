@@ -107,6 +107,18 @@ class BlobStore:
             raise
         return key, staging.size
 
+    def put(self, data: bytes) -> str:
+        """Store bytes the server produced itself; return their key."""
+        staging = _Staging(self.root, ".put-")
+        try:
+            staging.write(data)
+            key = staging.md5.hexdigest()
+            staging.place(self.path(key))
+        except BaseException:
+            staging.discard()
+            raise
+        return key
+
     def concatenate(self, keys: list[str]) -> tuple[str, int]:
         """Join stored parts into one blob (multipart uploads); return (key, size)."""
         staging = _Staging(self.root, ".join-")

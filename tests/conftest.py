@@ -280,3 +280,14 @@ def run_in_parallel(script: str, argvs: list[list[str]], timeout: float = 180) -
         assert "database is locked" not in err
         outputs.append(out.strip())
     return outputs
+
+
+def journal_mark(server: ServerProcess) -> int:
+    """The newest journal sequence number, to read what a test sends after it."""
+    entries = journal_since(server, 0)
+    return entries[-1]["seq"] if entries else 0
+
+
+def journal_since(server: ServerProcess, mark: int) -> list[dict]:
+    response = httpx.get(f"{server.base_url}/_emulator/journal", timeout=10)
+    return [e for e in response.json()["entries"] if e["seq"] > mark]

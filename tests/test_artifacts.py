@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 from pathlib import Path
 
 import pytest
 import wandb
-from conftest import OrgSetup, log_artifacts
+from conftest import OrgSetup, journal_mark, journal_since, log_artifacts
 
 FILES = {
     "weights.bin": os.urandom(50_000),
@@ -16,12 +18,45 @@ FILES = {
 }
 
 
+def upload_kind(path: str) -> str:
+    """What an upload URL is for: its signed token's payload names it."""
+    body = path.rsplit("/", 1)[-1].split(".")[0]
+    return json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))["t"]
+
+
 def read_tree(root: Path) -> dict[str, bytes]:
     return {
         str(path.relative_to(root)): path.read_bytes()
         for path in sorted(root.rglob("*"))
         if path.is_file()
     }
+
+
+def test_logging_uses_the_whole_upload_protocol(
+    org_setup: OrgSetup, server, tmp_path: Path
+) -> None:
+    mark = journal_mark(server)
+    log_artifacts(org_setup.admin, org_setup.team, [("proto", "model", FILES)], tmp_path)
+    seen = journal_since(server, mark)
+    operations = [e["operation"] for e in seen if e["operation"]]
+    for expected in (
+        "UpsertBucket",
+        "CreateArtifact",
+        "CreateArtifactFiles",
+        "CommitArtifact",
+        "ArtifactType",
+    ):
+        assert expected in operations, expected
+    assert operations.count("CreateArtifactManifest") == 2
+    puts = [e for e in seen if e["method"] == "PUT" and e["path"].startswith("/storage/upload/")]
+    kinds = [upload_kind(e["path"]) for e in puts]
+    assert kinds.count("artifact-file") == len(FILES)
+    assert kinds.count("manifest") == 1
+    assert "run-file" in kinds
+    assert all(e["status"] == 200 for e in puts)
+    streams = [e for e in seen if e["path"].endswith("/file_stream")]
+    assert streams and all(e["status"] == 200 for e in streams)
+    assert not [e for e in seen if e["status"] >= 500]
 
 
 def test_logged_artifact_downloads_identical_bytes(org_setup: OrgSetup, tmp_path: Path) -> None:
@@ -139,14 +174,19 @@ def test_project_listings(org_setup: OrgSetup, tmp_path: Path) -> None:
     assert [a.version for a in collection.artifacts()] == ["v0"]
 
 
-def test_incremental_artifact_keeps_earlier_files(org_setup: OrgSetup, tmp_path: Path) -> None:
+def test_incremental_artifact_keeps_earlier_files(
+    org_setup: OrgSetup, server, tmp_path: Path
+) -> None:
     log_artifacts(org_setup.admin, org_setup.team, [("grow", "dataset", {"a.txt": b"a"})], tmp_path)
     settings = wandb.Settings(api_key=org_setup.admin.api_key, base_url=org_setup.admin.base_url)
+    mark = journal_mark(server)
     with wandb.init(entity=org_setup.team, project="training", settings=settings) as run:
-        draft = run.use_artifact("grow:latest").new_draft()
+        draft = wandb.Artifact("grow", type="dataset", incremental=True)
         Path(tmp_path, "b.txt").write_bytes(b"b")
         draft.add_file(str(tmp_path / "b.txt"))
         run.log_artifact(draft).wait()
+    operations = [e["operation"] for e in journal_since(server, mark)]
+    assert "UpdateArtifactManifest" in operations
     grown = org_setup.admin.api().artifact(f"{org_setup.team}/training/grow:latest")
     assert grown.version == "v1"
     assert read_tree(Path(grown.download(root=str(tmp_path / "out")))) == {
@@ -161,3 +201,20 @@ def test_wrong_type_for_an_existing_name_is_refused(org_setup: OrgSetup, tmp_pat
         log_artifacts(
             org_setup.admin, org_setup.team, [("typed", "dataset", FILES)], tmp_path / "b"
         )
+
+
+def test_new_draft_of_a_version_keeps_its_files(org_setup: OrgSetup, tmp_path: Path) -> None:
+    log_artifacts(
+        org_setup.admin, org_setup.team, [("drafted", "dataset", {"a.txt": b"a"})], tmp_path
+    )
+    settings = wandb.Settings(api_key=org_setup.admin.api_key, base_url=org_setup.admin.base_url)
+    with wandb.init(entity=org_setup.team, project="training", settings=settings) as run:
+        draft = run.use_artifact("drafted:latest").new_draft()
+        Path(tmp_path, "c.txt").write_bytes(b"c")
+        draft.add_file(str(tmp_path / "c.txt"))
+        run.log_artifact(draft).wait()
+    newer = org_setup.admin.api().artifact(f"{org_setup.team}/training/drafted:v1")
+    assert read_tree(Path(newer.download(root=str(tmp_path / "out")))) == {
+        "a.txt": b"a",
+        "c.txt": b"c",
+    }

@@ -274,15 +274,32 @@ async def _create_artifact(info: Info, input: CreateArtifactInput) -> ArtifactRe
         return created
 
 
-def _manifest_entries(text: bytes) -> dict[str, dict]:
+def _read_manifest(info: Info, blob_key: str) -> dict:
     try:
-        manifest = json.loads(text)
+        manifest = json.loads(info.context.blobs.path(blob_key).read_bytes())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ApiError("the uploaded manifest is not valid JSON") from exc
-    contents = manifest.get("contents") if isinstance(manifest, dict) else None
-    if not isinstance(contents, dict):
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("contents"), dict):
         raise ApiError("the uploaded manifest has no `contents`")
-    return contents
+    return manifest
+
+
+async def _full_manifest(info: Info, conn: Conn, artifact: ArtifactRec) -> dict:
+    """The version's complete manifest. An incremental (or patch) manifest holds only the
+    entries that changed since its base version; the rest are inherited and stored merged,
+    so downloads read one complete manifest."""
+    assert artifact.manifest_blob_key is not None
+    manifest = _read_manifest(info, artifact.manifest_blob_key)
+    if artifact.manifest_type not in ("INCREMENTAL", "PATCH") or not artifact.base_artifact_id:
+        return manifest
+    base = await artifacts.artifact_by_id(conn, artifact.base_artifact_id)
+    if base is None or base.manifest_blob_key is None:
+        raise ApiError("the base version of an incremental artifact has no manifest")
+    inherited = _read_manifest(info, base.manifest_blob_key)["contents"]
+    merged = {**manifest, "contents": {**inherited, **manifest["contents"]}}
+    key = info.context.blobs.put(json.dumps(merged, sort_keys=True).encode())
+    await artifacts.set_manifest(conn, artifact.id, blob_key=key)
+    return merged
 
 
 def _file_from_entry(
@@ -324,9 +341,7 @@ async def _commit(info: Info, global_id: str) -> ArtifactRec:
             raise ApiError(f"artifact {global_id!r} is {artifact.state.lower()}")
         if artifact.manifest_blob_key is None:
             raise ApiError("cannot commit an artifact whose manifest was not uploaded")
-        entries = _manifest_entries(
-            info.context.blobs.path(artifact.manifest_blob_key).read_bytes()
-        )
+        entries = (await _full_manifest(info, conn, artifact))["contents"]
         mimetypes = await artifacts.announced_mimetypes(conn, artifact.id)
         files = [
             _file_from_entry(info, artifact.id, name, entry, mimetypes)
