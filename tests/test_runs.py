@@ -8,7 +8,7 @@ import json
 import httpx
 import pytest
 import wandb
-from conftest import OrgSetup, ServerProcess
+from conftest import OrgSetup, ServerProcess, graphql
 
 
 def settings_for(setup: OrgSetup) -> wandb.Settings:
@@ -34,6 +34,23 @@ def test_init_log_finish_shows_config_summary_and_state(org_setup: OrgSetup) -> 
     assert public.summary["best"] == 0.2
     assert public.summary["_step"] == 4
     assert public.lastHistoryStep == 4
+
+
+def test_console_output_reaches_the_run(org_setup: OrgSetup, server: ServerProcess) -> None:
+    settings = wandb.Settings(
+        api_key=org_setup.admin.api_key,
+        base_url=org_setup.admin.base_url,
+        silent=True,
+        console="wrap",
+    )
+    with wandb.init(entity=org_setup.team, project="console", settings=settings) as run:
+        for n in range(3):
+            print(f"epoch {n} done")
+        run_id = run.id
+    query = """query ($e: String!, $r: String!) { project(name: "console", entityName: $e) {
+      run(name: $r) { logLineCount historyLineCount } } }"""
+    counts = graphql(server, org_setup.admin.api_key, query, {"e": org_setup.team, "r": run_id})
+    assert counts.json()["data"]["project"]["run"]["logLineCount"] >= 3
 
 
 def test_failed_run_is_marked_failed(org_setup: OrgSetup) -> None:
