@@ -7,7 +7,7 @@ FIXTURE_PORT ?= 9015
 DATA_DIR ?= data
 WORKERS ?= 2
 
-.PHONY: run test lint schema bench contract clean
+.PHONY: run test lint schema bench contract compat clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ bench: $(VENV)/.installed-test
 # The GraphQL documents of wandb 0.31.0, 0.28.2 and 0.22.3 against the schema.
 contract: $(VENV)/.installed-test
 	BIN=$(BIN) bash .ci/contract
+
+# A Registry round trip with wandb 0.28.2 and 0.22.3, each in its own virtualenv.
+compat: $(VENV)/.installed-test
+	$(BIN)/python tests/compat/run.py
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR)

@@ -1,0 +1,59 @@
+"""Run the Registry round trip (`round_trip.py`) with older wandb releases, each in its
+own virtualenv, against a fresh emulator. Usage: python tests/compat/run.py [VERSION...]"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from conftest import start_server  # noqa: E402
+
+VERSIONS = ("0.28.2", "0.22.3")
+VENVS = Path(os.environ.get("COMPAT_VENV_DIR", HERE.parent.parent / ".venv" / "compat-sdks"))
+
+
+def sdk_python(version: str) -> Path:
+    """A virtualenv with wandb==version (made once, then reused)."""
+    venv = VENVS / version
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", f"wandb=={version}", "httpx"],
+            check=True,
+        )
+    return python
+
+
+def main(versions: list[str]) -> int:
+    server = start_server(Path(tempfile.mkdtemp(prefix="wandb-emulator-compat-")) / "data")
+    failed = []
+    try:
+        for version in versions:
+            result = subprocess.run(
+                [
+                    str(sdk_python(version)),
+                    str(HERE / "round_trip.py"),
+                    server.base_url,
+                    server.fixture_url,
+                ],
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+            print(f"wandb {version}: {'ok' if result.returncode == 0 else 'FAILED'}")
+            if result.returncode != 0:
+                failed.append(version)
+                print(result.stdout[-3000:], result.stderr[-3000:], sep="\n")
+    finally:
+        server.stop()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:] or list(VERSIONS)))
