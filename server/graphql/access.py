@@ -36,18 +36,6 @@ async def may_create_in(conn: Conn, viewer: UserRec, entity: EntityRec) -> bool:
     return await auth.entity_role(conn, viewer, entity) in ("admin", "member")
 
 
-async def readable_project(
-    conn: Conn, viewer: UserRec, entity_name: str | None, project_name: str | None
-) -> ProjectRec | None:
-    if not entity_name or not project_name:
-        return None
-    entity = await accounts.entity_by_name(conn, entity_name)
-    project = await projects.project_by_name(conn, entity.id, project_name) if entity else None
-    if project is None or not await auth.can_view_project(conn, viewer, project):
-        return None
-    return project
-
-
 async def writable_project(
     conn: Conn,
     viewer: UserRec,

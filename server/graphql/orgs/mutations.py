@@ -12,6 +12,7 @@ from ...store.records import EntityRec, InviteRec, OrganizationRec, UserRec
 from ...validation import check_name
 from ..context import Info
 from ..errors import ApiError, PermissionDenied
+from ..fields import global_id_field
 from ..scalars import DateTime
 from ..users.types import User
 from .types import Entity
@@ -47,11 +48,7 @@ class Invite:
     rec: strawberry.Private[InviteRec]
     to_user_rec: strawberry.Private[UserRec | None]
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        from ...ids import encode_id
-
-        return strawberry.ID(encode_id("Invite", self.rec.id))
+    id = global_id_field("Invite")
 
     @strawberry.field
     def name(self) -> str:
