@@ -3,6 +3,7 @@ and fresh, randomly named users, organizations and teams for every test."""
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import subprocess
@@ -209,14 +210,19 @@ def org_setup(fixtures: FixtureClient) -> OrgSetup:
     return OrgSetup(admin=admin, org=org, team=team, fixtures=fixtures)
 
 
+@functools.cache
+def http_client(base_url: str) -> httpx.Client:
+    """One keep-alive client per server: a new connection per request costs ~20 ms."""
+    return httpx.Client(base_url=base_url, timeout=10)
+
+
 def graphql(
     server: ServerProcess, key: str, query: str, variables: dict | None = None, **kwargs
 ) -> httpx.Response:
-    return httpx.post(
-        server.base_url + "/graphql",
+    return http_client(server.base_url).post(
+        "/graphql",
         json={"query": query, "variables": variables or {}},
         auth=("api", key),
-        timeout=10,
         **kwargs,
     )
 

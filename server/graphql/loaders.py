@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
 from ..store import accounts, artifacts, projects
 from ..store.database import Conn, Database
 from ..store.records import (
+    AliasRec,
     ArtifactRec,
     ArtifactTypeRec,
     CollectionRec,
     EntityRec,
     OrganizationRec,
     ProjectRec,
+    TagRec,
     UserRec,
 )
 
@@ -23,12 +25,12 @@ V = TypeVar("V")
 
 
 def _batched(
-    db: Database, fetch: Callable[[Conn, list[int]], Awaitable[dict[int, V]]]
-) -> DataLoader[int, V | None]:
-    async def load(keys: Sequence[int]) -> list[V | None]:
+    db: Database, fetch: Callable[[Conn, list[int]], Awaitable[dict[int, V]]], default: Any = None
+) -> DataLoader[int, Any]:
+    async def load(keys: Sequence[int]) -> list[Any]:
         async with db.read() as conn:
             found = await fetch(conn, list(set(keys)))
-        return [found.get(key) for key in keys]
+        return [found.get(key, default) for key in keys]
 
     return DataLoader(load_fn=load)
 
@@ -49,4 +51,16 @@ class Loaders:
         )
         self.artifact_type: DataLoader[int, ArtifactTypeRec | None] = _batched(
             db, artifacts.artifact_types_by_ids
+        )
+        self.artifact_aliases: DataLoader[int, list[AliasRec]] = _batched(
+            db, artifacts.aliases_of_artifacts, default=[]
+        )
+        self.artifact_tags: DataLoader[int, list[TagRec]] = _batched(
+            db, artifacts.tags_of_artifacts, default=[]
+        )
+        self.collection_tags: DataLoader[int, list[TagRec]] = _batched(
+            db, artifacts.tags_of_collections, default=[]
+        )
+        self.sequence_version: DataLoader[int, int | None] = _batched(
+            db, artifacts.sequence_versions
         )

@@ -456,6 +456,19 @@ async def memberships_of_collections(conn: Conn, collection_ids: list[int]) -> l
     )
 
 
+async def sequence_versions(conn: Conn, artifact_ids: list[int]) -> dict[int, int]:
+    """Each committed artifact's version index in its own sequence."""
+    if not artifact_ids:
+        return {}
+    async with conn.execute(
+        "SELECT m.artifact_id, m.version_index FROM artifact_memberships m"
+        " JOIN artifacts a ON a.id = m.artifact_id AND m.collection_id = a.sequence_id"
+        f" WHERE m.artifact_id IN ({placeholders(artifact_ids)})",
+        artifact_ids,
+    ) as cur:
+        return {row[0]: row[1] for row in await cur.fetchall()}
+
+
 async def memberships_of_artifact(
     conn: Conn, artifact_id: int, *, include_deleted: bool = False
 ) -> list[MembershipRec]:
@@ -493,13 +506,23 @@ async def delete_alias(conn: Conn, collection_id: int, artifact_id: int, alias: 
     )
 
 
-async def aliases_of_artifact(conn: Conn, artifact_id: int) -> list[AliasRec]:
-    return await fetch_all(
+async def aliases_of_artifacts(conn: Conn, ids: list[int]) -> dict[int, list[AliasRec]]:
+    if not ids:
+        return {}
+    rows = await fetch_all(
         conn,
         AliasRec,
-        "SELECT * FROM artifact_aliases WHERE artifact_id = ? ORDER BY id",
-        (artifact_id,),
+        f"SELECT * FROM artifact_aliases WHERE artifact_id IN ({placeholders(ids)}) ORDER BY id",
+        ids,
     )
+    grouped: dict[int, list[AliasRec]] = {}
+    for row in rows:
+        grouped.setdefault(row.artifact_id, []).append(row)
+    return grouped
+
+
+async def aliases_of_artifact(conn: Conn, artifact_id: int) -> list[AliasRec]:
+    return (await aliases_of_artifacts(conn, [artifact_id])).get(artifact_id, [])
 
 
 async def aliases_of_collection(conn: Conn, collection_id: int) -> list[AliasRec]:
@@ -544,14 +567,35 @@ async def untag_artifact(conn: Conn, artifact_id: int, name: str) -> None:
     )
 
 
+async def _tags_by_owner(
+    conn: Conn, assignments: str, owner: str, ids: list[int]
+) -> dict[int, list[TagRec]]:
+    """Tags of many artifacts or collections; `assignments`/`owner` are fixed names."""
+    if not ids:
+        return {}
+    async with conn.execute(
+        f"SELECT x.{owner} AS owner, t.id, t.name, t.category FROM tags t"
+        f" JOIN {assignments} x ON x.tag_id = t.id WHERE x.{owner} IN ({placeholders(ids)})"
+        " ORDER BY x.rowid",
+        ids,
+    ) as cur:
+        rows = await cur.fetchall()
+    grouped: dict[int, list[TagRec]] = {}
+    for row in rows:
+        grouped.setdefault(row["owner"], []).append(TagRec(row["id"], row["name"], row["category"]))
+    return grouped
+
+
+async def tags_of_artifacts(conn: Conn, ids: list[int]) -> dict[int, list[TagRec]]:
+    return await _tags_by_owner(conn, "artifact_tags", "artifact_id", ids)
+
+
+async def tags_of_collections(conn: Conn, ids: list[int]) -> dict[int, list[TagRec]]:
+    return await _tags_by_owner(conn, "collection_tags", "collection_id", ids)
+
+
 async def tags_of_artifact(conn: Conn, artifact_id: int) -> list[TagRec]:
-    return await fetch_all(
-        conn,
-        TagRec,
-        "SELECT t.* FROM tags t JOIN artifact_tags x ON x.tag_id = t.id"
-        " WHERE x.artifact_id = ? ORDER BY x.rowid",
-        (artifact_id,),
-    )
+    return (await tags_of_artifacts(conn, [artifact_id])).get(artifact_id, [])
 
 
 async def tag_collection(conn: Conn, collection_id: int, tag: TagRec) -> None:
@@ -572,13 +616,7 @@ async def untag_collection(conn: Conn, collection_id: int, name: str) -> None:
 
 
 async def tags_of_collection(conn: Conn, collection_id: int) -> list[TagRec]:
-    return await fetch_all(
-        conn,
-        TagRec,
-        "SELECT t.* FROM tags t JOIN collection_tags x ON x.tag_id = t.id"
-        " WHERE x.collection_id = ? ORDER BY x.rowid",
-        (collection_id,),
-    )
+    return (await tags_of_collections(conn, [collection_id])).get(collection_id, [])
 
 
 # ------------------------------------------------------------------- files

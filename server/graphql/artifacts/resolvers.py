@@ -204,10 +204,8 @@ async def collection_of_type(
 # ------------------------------------------------------------ collections
 
 
-async def collection_document(conn: Conn, rec: CollectionRec) -> dict[str, Any]:
+def collection_document(rec: CollectionRec, tags: list[str], type_name: str) -> dict[str, Any]:
     """The fields a collection filter can test."""
-    tags = [t.name for t in await artifacts.tags_of_collection(conn, rec.id)]
-    type_rec = (await artifacts.artifact_types_by_ids(conn, [rec.type_id]))[rec.type_id]
     return {
         "id": [rec.id, encode_id("ArtifactCollection", rec.id)],
         "artifact_collection_id": rec.id,
@@ -218,7 +216,7 @@ async def collection_document(conn: Conn, rec: CollectionRec) -> dict[str, Any]:
         "description": rec.description,
         "tag": tags,
         "tags": tags,
-        "type": type_rec.name,
+        "type": type_name,
         "created_at": rec.created_at,
         "updated_at": rec.updated_at,
     }
@@ -235,7 +233,12 @@ async def _filtered_collections(
     found = await artifacts.collections_of_projects(
         conn, project_ids, kinds or ("SEQUENCE", "PORTFOLIO"), type_id
     )
-    docs = [(await collection_document(conn, c), c) for c in found]
+    tags = await artifacts.tags_of_collections(conn, [c.id for c in found])
+    types = await artifacts.artifact_types_by_ids(conn, list({c.type_id for c in found}))
+    docs = [
+        (collection_document(c, [t.name for t in tags.get(c.id, [])], types[c.type_id].name), c)
+        for c in found
+    ]
     return [(doc, c) for doc, c in docs if matches(filter_doc, doc)]
 
 
@@ -273,14 +276,10 @@ def _sortable(doc: dict[str, Any], key: str, fallback: int) -> Any:
 # --------------------------------------------------------------- versions
 
 
-async def version_document(conn: Conn, membership: MembershipRec, artifact: ArtifactRec) -> dict:
+def version_document(
+    membership: MembershipRec, artifact: ArtifactRec, aliases: list[str], tags: list[str]
+) -> dict[str, Any]:
     """The fields a version filter or order can use, in the basic and advanced vocabularies."""
-    aliases = [
-        a.alias
-        for a in await artifacts.aliases_of_artifact(conn, artifact.id)
-        if a.collection_id == membership.collection_id
-    ]
-    tags = [t.name for t in await artifacts.tags_of_artifact(conn, artifact.id)]
     metadata = metadata_of(artifact)
     return {
         "id": [artifact.id, encode_id("Artifact", artifact.id)],
@@ -310,10 +309,22 @@ async def _filtered_versions(
 ) -> list[MembershipRec]:
     filter_doc = parse_filter(filters)
     key, descending = sort_key_for(order, _VERSION_ORDER, "membership")
-    by_id = await artifacts.artifacts_by_ids(conn, [m.artifact_id for m in memberships])
+    artifact_ids = [m.artifact_id for m in memberships]
+    by_id = await artifacts.artifacts_by_ids(conn, artifact_ids)
+    aliases = await artifacts.aliases_of_artifacts(conn, artifact_ids)
+    tags = await artifacts.tags_of_artifacts(conn, artifact_ids)
     selected = []
     for membership in memberships:
-        doc = await version_document(conn, membership, by_id[membership.artifact_id])
+        doc = version_document(
+            membership,
+            by_id[membership.artifact_id],
+            [
+                a.alias
+                for a in aliases.get(membership.artifact_id, [])
+                if a.collection_id == membership.collection_id
+            ],
+            [t.name for t in tags.get(membership.artifact_id, [])],
+        )
         if matches(filter_doc, doc):
             selected.append((doc[key], membership))
     selected.sort(key=lambda pair: (pair[0], pair[1].id), reverse=descending)

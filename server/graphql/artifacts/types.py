@@ -217,8 +217,7 @@ class ArtifactCollection:
 
     @strawberry.field
     async def tags(self, info: Info) -> TagConnection:
-        async with info.context.db.read() as conn:
-            return tag_connection(await artifacts.tags_of_collection(conn, self.rec.id))
+        return tag_connection(await info.context.loaders.collection_tags.load(self.rec.id))
 
     @strawberry.field
     async def aliases(
@@ -335,9 +334,7 @@ class Artifact:
 
     @strawberry.field
     async def version_index(self, info: Info) -> int | None:
-        async with info.context.db.read() as conn:
-            found = await artifacts.membership_of(conn, self.rec.sequence_id, self.rec.id)
-        return found.version_index if found else None
+        return await info.context.loaders.sequence_version.load(self.rec.id)
 
     @strawberry.field
     async def artifact_sequence(self, info: Info) -> ArtifactSequence:
@@ -365,8 +362,7 @@ class Artifact:
 
     @strawberry.field
     async def tags(self, info: Info) -> list[Tag]:
-        async with info.context.db.read() as conn:
-            return [Tag(rec=t) for t in await artifacts.tags_of_artifact(conn, self.rec.id)]
+        return [Tag(rec=t) for t in await info.context.loaders.artifact_tags.load(self.rec.id)]
 
     @strawberry.field
     def history_step(self) -> Int64 | None:
@@ -396,8 +392,7 @@ class Artifact:
 
     @strawberry.field(description="Aliases of this version in every collection it belongs to.")
     async def aliases(self, info: Info) -> list[ArtifactAlias]:
-        async with info.context.db.read() as conn:
-            found = await artifacts.aliases_of_artifact(conn, self.rec.id)
+        found = await info.context.loaders.artifact_aliases.load(self.rec.id)
         return [ArtifactAlias(rec=a) for a in found]
 
     @strawberry.field
@@ -518,8 +513,7 @@ class ArtifactCollectionMembership:
 
     @strawberry.field(description="The aliases of this version within this collection.")
     async def aliases(self, info: Info) -> list[ArtifactAlias]:
-        async with info.context.db.read() as conn:
-            found = await artifacts.aliases_of_artifact(conn, self.rec.artifact_id)
+        found = await info.context.loaders.artifact_aliases.load(self.rec.artifact_id)
         return [ArtifactAlias(rec=a) for a in found if a.collection_id == self.rec.collection_id]
 
     @strawberry.field
