@@ -6,6 +6,7 @@ import pytest
 import wandb
 from conftest import FixtureClient, OrgSetup, ServerProcess, graphql
 from wandb.errors import AuthenticationError, CommError
+from wandb.sdk.lib.service.service_connection import WandbApiFailedError
 
 UPDATE_DEFAULT_ENTITY = """
 mutation ($entity: String!) { updateUser(input: {defaultEntity: $entity}) { user { entity } } }
@@ -112,3 +113,36 @@ def test_create_team_needs_an_organization(fixtures: FixtureClient, server) -> N
         server, loner.api_key, "query ($n: String) { entity(name: $n) { id } }", {"n": name}
     )
     assert response.json()["data"]["entity"] is None
+
+
+def test_instance_admins_create_users(server) -> None:
+    import json
+    from pathlib import Path
+
+    seed = json.loads(
+        (Path(__file__).resolve().parent.parent / "fixtures/default.json").read_text()
+    )
+    admin_key = seed["users"][0]["apiKey"]
+    api = wandb.Api(api_key=admin_key, overrides={"base_url": server.base_url})
+    created = api.create_user("jane.doe@example.org")
+    assert created.email == "jane.doe@example.org"
+    assert created.username.startswith("jane-doe")
+    assert api.user("jane.doe@example.org").username == created.username
+    again = api.create_user("jane.doe@example.net")
+    assert again.username != created.username
+
+
+def test_only_instance_admins_create_users(fixtures: FixtureClient) -> None:
+    with pytest.raises(WandbApiFailedError, match="only instance admins"):
+        fixtures.user().api().create_user("someone@example.org")
+
+
+def test_service_accounts_join_the_team(org_setup: OrgSetup) -> None:
+    team = org_setup.admin.api().team(org_setup.team)
+    account = team.create_service_account("CI uploader")
+    assert account is not None
+    assert account.account_type == "SERVICE"
+    assert [m.account_type for m in org_setup.admin.api().team(org_setup.team).members] == [
+        "USER",
+        "SERVICE",
+    ]

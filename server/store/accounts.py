@@ -17,8 +17,24 @@ from .records import (
     utc_now,
 )
 
-_USER_COLUMNS = "id, username, name, email, admin, entity_id, default_entity_id, created_at"
-_USER_SELECT = f"SELECT {_USER_COLUMNS} FROM users"
+_USER_COLUMNS = (
+    "id",
+    "username",
+    "name",
+    "email",
+    "admin",
+    "account_type",
+    "entity_id",
+    "default_entity_id",
+    "created_at",
+)
+_USER_SELECT = f"SELECT {', '.join(_USER_COLUMNS)} FROM users"
+
+
+def user_columns(alias: str) -> str:
+    """The UserRec columns of `users` under a table alias, for joins."""
+    return ", ".join(f"{alias}.{column}" for column in _USER_COLUMNS)
+
 
 # ---------------------------------------------------------------- entities
 
@@ -86,7 +102,7 @@ async def user_by_api_key(conn: Conn, key: str) -> UserRec | None:
     return await fetch_one(
         conn,
         UserRec,
-        f"SELECT {', '.join('u.' + c.strip() for c in _USER_COLUMNS.split(','))} "
+        f"SELECT {user_columns('u')} "
         "FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key = ?",
         (key,),
     )
@@ -125,6 +141,7 @@ async def create_user(
     admin: bool = False,
     password: str | None = None,
     api_key: str | None = None,
+    account_type: str = "USER",
 ) -> UserRec:
     """Create a user with its personal entity and, if given, an API key."""
     if await user_by_username(conn, username) is not None:
@@ -134,9 +151,19 @@ async def create_user(
     entity = await _create_entity(conn, username, "USER", None)
     user_id = await insert(
         conn,
-        "INSERT INTO users (username, name, email, password, admin, entity_id, default_entity_id,"
-        " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (username, name or username, email, password, int(admin), entity.id, entity.id, utc_now()),
+        "INSERT INTO users (username, name, email, password, admin, account_type, entity_id,"
+        " default_entity_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            username,
+            name or username,
+            email,
+            password,
+            int(admin),
+            account_type,
+            entity.id,
+            entity.id,
+            utc_now(),
+        ),
     )
     if api_key:
         await add_api_key(conn, user_id, api_key)
@@ -307,7 +334,7 @@ async def team_role(conn: Conn, entity_id: int, user_id: int) -> str | None:
 async def team_members(conn: Conn, entity_id: int) -> list[TeamMemberRec]:
     """Accepted members (in join order) followed by pending invites."""
     async with conn.execute(
-        f"SELECT {', '.join('u.' + c.strip() for c in _USER_COLUMNS.split(','))}, m.role "
+        f"SELECT {user_columns('u')}, m.role "
         "FROM team_members m JOIN users u ON u.id = m.user_id WHERE m.entity_id = ? "
         "ORDER BY m.rowid",
         (entity_id,),

@@ -33,6 +33,7 @@ MIGRATIONS: list[tuple[int, str]] = [
             email TEXT UNIQUE,
             password TEXT,
             admin INTEGER NOT NULL DEFAULT 0,
+            account_type TEXT NOT NULL DEFAULT 'USER' CHECK (account_type IN ('USER', 'SERVICE')),
             entity_id INTEGER NOT NULL REFERENCES entities(id),
             default_entity_id INTEGER REFERENCES entities(id) ON DELETE SET NULL,
             created_at TEXT NOT NULL

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import accounts
 from ._sql import execute, fetch_all, fetch_column, fetch_one, insert, placeholders
 from .database import Conn
 from .errors import Conflict
@@ -129,8 +130,8 @@ async def allow_artifact_types(conn: Conn, project_id: int, names: list[str]) ->
 
 async def user_members(conn: Conn, project_id: int) -> list[tuple[UserRec, str]]:
     async with conn.execute(
-        "SELECT u.id, u.username, u.name, u.email, u.admin, u.entity_id, u.default_entity_id,"
-        " u.created_at, m.role FROM project_user_members m JOIN users u ON u.id = m.user_id"
+        f"SELECT {accounts.user_columns('u')}, m.role"
+        " FROM project_user_members m JOIN users u ON u.id = m.user_id"
         " WHERE m.project_id = ? ORDER BY m.rowid",
         (project_id,),
     ) as cur:

@@ -32,6 +32,7 @@ class UserRec:
     name: str
     email: str | None
     admin: bool
+    account_type: str  # USER | SERVICE
     entity_id: int
     default_entity_id: int | None
     created_at: str

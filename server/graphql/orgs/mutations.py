@@ -14,6 +14,7 @@ from ..context import Info
 from ..errors import ApiError, PermissionDenied
 from ..fields import global_id_field
 from ..scalars import DateTime
+from ..users.mutations import new_api_key
 from ..users.types import User
 from .types import Entity
 
@@ -133,8 +134,42 @@ async def _invitee(conn: Conn, input: CreateInviteInput) -> UserRec | None:
     raise ApiError("an invite needs an email or a username")
 
 
+@strawberry.input
+class CreateServiceAccountInput:
+    entity_name: str
+    description: str
+    client_mutation_id: str | None = None
+
+
+@strawberry.type
+class CreateServiceAccountPayload:
+    user: User | None
+    client_mutation_id: str | None = None
+
+
 @strawberry.type
 class TeamMutations:
+    @strawberry.mutation(description="A service account: a non-human member of the team.")
+    async def create_service_account(
+        self, info: Info, input: CreateServiceAccountInput
+    ) -> CreateServiceAccountPayload | None:
+        ctx = info.context
+        async with ctx.db.write() as conn:
+            team = await _team(conn, input.entity_name)
+            await _require_team_admin(conn, ctx.viewer, team)
+            username = await accounts.free_entity_name(conn, f"{team.name}-service")
+            account = await accounts.create_user(
+                conn,
+                username,
+                name=input.description,
+                account_type="SERVICE",
+                api_key=new_api_key(),
+            )
+            await accounts.set_team_member(conn, team.id, account.id, "member")
+            if team.organization_id is not None:
+                await accounts.set_org_member(conn, team.organization_id, account.id, "member")
+        return CreateServiceAccountPayload(user=User(rec=account))
+
     @strawberry.mutation
     async def create_team(self, info: Info, input: CreateTeamInput) -> CreateTeamPayload | None:
         ctx = info.context

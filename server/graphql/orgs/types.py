@@ -47,6 +47,7 @@ class Member:
             email=user.email,
             username=user.username,
             name=user.name,
+            account_type=user.account_type,
         )
 
     @classmethod

@@ -59,7 +59,7 @@ class ProjectMember:
 
     @strawberry.field
     def account_type(self) -> str | None:
-        return "USER"
+        return self.user.account_type
 
 
 @strawberry.type

@@ -49,8 +49,40 @@ class DeleteApiKeyPayload:
     client_mutation_id: str | None = None
 
 
+@strawberry.input
+class CreateUserInput:
+    email: str
+    admin: bool | None = None
+    client_mutation_id: str | None = None
+
+
+@strawberry.type
+class CreateUserPayload:
+    user: User | None
+    client_mutation_id: str | None = None
+
+
+def new_api_key() -> str:
+    return "local-" + secrets.token_hex(20)
+
+
 @strawberry.type
 class UserMutations:
+    @strawberry.mutation(description="Create a user (instance admins only).")
+    async def create_user(self, info: Info, input: CreateUserInput) -> CreateUserPayload | None:
+        ctx = info.context
+        if not ctx.viewer.admin:
+            raise PermissionDenied("permission denied: only instance admins create users")
+        local_part, at, domain = input.email.partition("@")
+        if not at or not local_part or not domain:
+            raise ApiError(f"invalid email {input.email!r}")
+        async with ctx.db.write() as conn:
+            username = await accounts.free_entity_name(conn, _username_from(local_part))
+            user = await accounts.create_user(
+                conn, username, email=input.email, admin=bool(input.admin), api_key=new_api_key()
+            )
+        return CreateUserPayload(user=User(rec=user))
+
     @strawberry.mutation
     async def update_user(self, info: Info, input: UpdateUserInput) -> UpdateUserPayload | None:
         ctx = info.context
@@ -72,9 +104,7 @@ class UserMutations:
     ) -> GenerateApiKeyPayload | None:
         ctx = info.context
         async with ctx.db.write() as conn:
-            key = await accounts.add_api_key(
-                conn, ctx.viewer.id, "local-" + secrets.token_hex(20), input.description
-            )
+            key = await accounts.add_api_key(conn, ctx.viewer.id, new_api_key(), input.description)
         return GenerateApiKeyPayload(api_key=ApiKey(rec=key))
 
     @strawberry.mutation
@@ -86,3 +116,9 @@ class UserMutations:
         async with ctx.db.write() as conn:
             deleted = await accounts.delete_api_key(conn, key_id, ctx.viewer.id)
         return DeleteApiKeyPayload(success=deleted)
+
+
+def _username_from(local_part: str) -> str:
+    """A valid username from an email's local part ("jane.doe+x" -> "jane-doe-x")."""
+    cleaned = "".join(c if c.isalnum() or c in "-_" else "-" for c in local_part.lower())
+    return cleaned.strip("-") or "user"

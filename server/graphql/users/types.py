@@ -65,9 +65,7 @@ class User:
     def photo_url(self) -> str | None:
         return None
 
-    @strawberry.field
-    def account_type(self) -> str | None:
-        return "USER"
+    account_type = record_field("account_type", str | None)
 
     @strawberry.field
     def flags(self) -> JSONString | None:
