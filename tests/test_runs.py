@@ -177,3 +177,25 @@ def test_projects_of_an_entity(org_setup: OrgSetup) -> None:
     assert api.project("alpha", org_setup.team).name == "alpha"
     outsider = org_setup.fixtures.user().api()
     assert list(outsider.projects(org_setup.team)) == []
+
+
+def test_history_reads(org_setup: OrgSetup) -> None:
+    with wandb.init(
+        entity=org_setup.team, project="history", settings=settings_for(org_setup)
+    ) as run:
+        for step in range(10):
+            row = {"loss": 10 - step}
+            if step % 2 == 0:
+                row["acc"] = step / 10
+            run.log(row)
+        run_id = run.id
+    public = org_setup.admin.api().run(f"{org_setup.team}/history/{run_id}")
+    full = public.history(pandas=False)
+    assert [r["loss"] for r in full] == list(range(10, 0, -1))
+    sampled = public.history(keys=["acc"], pandas=False)
+    assert [r["acc"] for r in sampled] == [0.0, 0.2, 0.4, 0.6, 0.8]
+    assert set(sampled[0]) == {"_step", "acc"}
+    assert len(public.history(samples=3, pandas=False)) == 3
+    scanned = list(public.scan_history(keys=["loss"]))
+    assert [r["loss"] for r in scanned] == list(range(10, 0, -1))
+    assert [r["_step"] for r in public.scan_history(min_step=7)] == [7, 8, 9]

@@ -7,11 +7,13 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.scalars import JSON
 
+from ... import history
 from ...ids import encode_id
 from ...storage import md5_hex_to_b64
 from ...store import runs
 from ...store.records import RunFileRec, RunRec
 from ..context import Info
+from ..errors import ApiError
 from ..fields import global_id_field, record_field
 from ..files.types import File, FileConnection, FileEdge
 from ..pagination import PageInfo, paginate
@@ -113,17 +115,46 @@ class Run:
             lines = await runs.lines(conn, self.rec.id, stream)
         return json.dumps(lines[-TAIL_LINES:])
 
+    async def _rows(self, info: Info, stream: str) -> list[dict]:
+        async with info.context.db.read() as conn:
+            return history.parse_rows(await runs.lines(conn, self.rec.id, stream))
+
+    @strawberry.field(name="history", description="History rows as JSON strings.")
+    async def history_rows(
+        self,
+        info: Info,
+        samples: int | None = None,
+        min_step: Int64 | None = None,
+        max_step: Int64 | None = None,
+    ) -> list[str]:
+        rows = history.in_steps(await self._rows(info, "history"), min_step, max_step)
+        return [json.dumps(row) for row in history.sample(rows, samples)]
+
+    @strawberry.field(description="System metrics rows as JSON strings.")
+    async def events(self, info: Info, samples: int | None = None) -> list[str]:
+        rows = await self._rows(info, "events")
+        return [json.dumps(row) for row in history.sample(rows, samples)]
+
+    @strawberry.field(
+        description="For each spec {keys, samples, minStep, maxStep}: the rows "
+        "that have all its keys, reduced to them and sampled."
+    )
+    async def sampled_history(self, info: Info, specs: list[JSONString]) -> list[JSON]:
+        rows = await self._rows(info, "history")
+        return [_sampled(rows, json_object_value(spec)) for spec in specs]
+
+    @strawberry.field(description="History is never exported to parquet here: all rows are live.")
+    async def parquet_history(self, info: Info, live_keys: list[str]) -> ParquetHistory:
+        rows = await self._rows(info, "history")
+        selected = history.with_keys(rows, live_keys) if live_keys else rows
+        return ParquetHistory(parquet_urls=[], live_data=selected)
+
     @strawberry.field
     async def history_keys(self, info: Info) -> JSON:
-        async with info.context.db.read() as conn:
-            lines = await runs.lines(conn, self.rec.id, "history")
-        keys: set[str] = set()
-        last_step = -1
-        for line in lines:
-            record = json.loads(line)
-            keys.update(record)
-            last_step = max(last_step, int(record.get("_step", last_step + 1)))
-        return {"lastStep": last_step, "keys": {key: {} for key in sorted(keys)}}
+        rows = await self._rows(info, "history")
+        keys = sorted({key for row in rows for key in row})
+        steps = [row[history.STEP] for row in rows if isinstance(row.get(history.STEP), int)]
+        return {"lastStep": max(steps, default=-1), "keys": {key: {} for key in keys}}
 
     @strawberry.field(description="Selected keys of the `_wandb` config entry.")
     def wandb_config(self, keys: list[str] | None = None) -> JSONString | None:
@@ -193,6 +224,35 @@ class Run:
 
         project = await info.context.loaders.project.load(self.rec.project_id)
         return Project(rec=project) if project else None
+
+
+@strawberry.type
+class ParquetHistory:
+    parquet_urls: list[str]
+    live_data: list[JSON]
+
+
+def json_object_value(spec: str) -> dict:
+    try:
+        value = json.loads(spec)
+    except json.JSONDecodeError as exc:
+        raise ApiError(f"history spec is not JSON: {exc.msg}") from exc
+    if not isinstance(value, dict):
+        raise ApiError("a history spec must be a JSON object")
+    return value
+
+
+def _sampled(rows: list[dict], spec: dict) -> list[dict]:
+    keys = spec.get("keys") or []
+    if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+        raise ApiError("spec keys must be a list of strings")
+    # A spec's maxStep is inclusive (wandb-core asks for last_step, not last_step + 1),
+    # unlike the exclusive maxStep argument of `history`.
+    max_step = spec.get("maxStep")
+    selected = history.in_steps(
+        rows, spec.get("minStep"), None if max_step is None else max_step + 1
+    )
+    return history.sample(history.with_keys(selected, keys), spec.get("samples"))
 
 
 def _like(pattern: str, name: str) -> bool:
