@@ -10,16 +10,21 @@ import strawberry
 from .errors import ApiError
 
 
-def json_object(value: str | None, field: str) -> str | None:
-    """Check that a JSONString argument holds a JSON object; the text is kept as sent."""
-    if value is None:
-        return None
+def parse_json_object(value: str, field: str) -> dict[str, Any]:
+    """The JSON object a JSONString argument holds; a clear error for anything else."""
     try:
         parsed = json.loads(value)
     except json.JSONDecodeError as exc:
         raise ApiError(f"{field} must be a JSON object: {exc.msg}") from exc
     if not isinstance(parsed, dict):
         raise ApiError(f"{field} must be a JSON object")
+    return parsed
+
+
+def json_object(value: str | None, field: str) -> str | None:
+    """Check that a JSONString argument holds a JSON object; the text is kept as sent."""
+    if value is not None:
+        parse_json_object(value, field)
     return value
 
 

@@ -111,11 +111,8 @@ class CreateProjectMembersInput:
 
 
 @strawberry.input
-class DeleteProjectMembersInput:
-    project_id: strawberry.ID
-    user_ids: list[strawberry.ID] | None = None
-    team_ids: list[strawberry.ID] | None = None
-    client_mutation_id: str | None = None
+class DeleteProjectMembersInput(CreateProjectMembersInput):
+    """The same fields as CreateProjectMembersInput."""
 
 
 @strawberry.input

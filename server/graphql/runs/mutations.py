@@ -74,12 +74,8 @@ class CreateRunFilesPayload:
 
 
 @strawberry.input
-class MarkRunFilesUploadedInput:
-    entity_name: str
-    project_name: str
-    run_name: str
-    files: list[str]
-    client_mutation_id: str | None = None
+class MarkRunFilesUploadedInput(CreateRunFilesInput):
+    """The same fields as CreateRunFilesInput."""
 
 
 @strawberry.type

@@ -17,7 +17,7 @@ from ..errors import ApiError
 from ..fields import global_id_field, record_field
 from ..files.types import File, FileConnection, FileEdge
 from ..pagination import PageInfo, paginate
-from ..scalars import DateTime, Int64, JSONString
+from ..scalars import DateTime, Int64, JSONString, parse_json_object
 
 if TYPE_CHECKING:
     from ..artifacts.types import ArtifactConnection, InputArtifactConnection
@@ -141,7 +141,7 @@ class Run:
     )
     async def sampled_history(self, info: Info, specs: list[JSONString]) -> list[JSON]:
         rows = await self._rows(info, "history")
-        return [_sampled(rows, json_object_value(spec)) for spec in specs]
+        return [_sampled(rows, parse_json_object(spec, "a history spec")) for spec in specs]
 
     @strawberry.field(description="History is never exported to parquet here: all rows are live.")
     async def parquet_history(self, info: Info, live_keys: list[str]) -> ParquetHistory:
@@ -230,16 +230,6 @@ class Run:
 class ParquetHistory:
     parquet_urls: list[str]
     live_data: list[JSON]
-
-
-def json_object_value(spec: str) -> dict:
-    try:
-        value = json.loads(spec)
-    except json.JSONDecodeError as exc:
-        raise ApiError(f"history spec is not JSON: {exc.msg}") from exc
-    if not isinstance(value, dict):
-        raise ApiError("a history spec must be a JSON object")
-    return value
 
 
 def _sampled(rows: list[dict], spec: dict) -> list[dict]:
