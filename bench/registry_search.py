@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from conftest import FixtureClient, graphql, start_server  # noqa: E402
+from conftest import FixtureClient, graphql, start_server
 
 VERSIONS = 200
 COLLECTIONS = 10
@@ -39,19 +39,41 @@ def b64md5(data: bytes) -> str:
 
 def logged_version(server, key: str, team: str, index: int) -> str:
     content = f"version {index}".encode()
-    artifact = graphql(server, key, CREATE, {"input": {
-        "artifactTypeName": "model", "artifactCollectionName": f"src-{index % COLLECTIONS}",
-        "entityName": team, "projectName": "bench", "digest": f"digest-{index}",
-        "digestAlgorithm": "MANIFEST_MD5", "tags": [{"tagName": f"t{index % 3}"}]}}
+    artifact = graphql(
+        server,
+        key,
+        CREATE,
+        {
+            "input": {
+                "artifactTypeName": "model",
+                "artifactCollectionName": f"src-{index % COLLECTIONS}",
+                "entityName": team,
+                "projectName": "bench",
+                "digest": f"digest-{index}",
+                "digestAlgorithm": "MANIFEST_MD5",
+                "tags": [{"tagName": f"t{index % 3}"}],
+            }
+        },
     ).json()["data"]["createArtifact"]["artifact"]["id"]
-    files = graphql(server, key, FILES, {"input": {"artifactFiles": [
-        {"artifactID": artifact, "name": "w.bin", "md5": b64md5(content)}]}}).json()
+    files = graphql(
+        server,
+        key,
+        FILES,
+        {
+            "input": {
+                "artifactFiles": [{"artifactID": artifact, "name": "w.bin", "md5": b64md5(content)}]
+            }
+        },
+    ).json()
     if url := files["data"]["createArtifactFiles"]["files"]["edges"][0]["node"]["uploadUrl"]:
         httpx.put(url, content=content).raise_for_status()
-    manifest_url = graphql(server, key, MANIFEST, {"id": artifact, "entity": team}).json()[
-        "data"]["createArtifactManifest"]["artifactManifest"]["file"]["uploadUrl"]
-    manifest = {"version": 1, "contents": {"w.bin": {"digest": b64md5(content),
-                                                      "size": len(content)}}}
+    manifest_url = graphql(server, key, MANIFEST, {"id": artifact, "entity": team}).json()["data"][
+        "createArtifactManifest"
+    ]["artifactManifest"]["file"]["uploadUrl"]
+    manifest = {
+        "version": 1,
+        "contents": {"w.bin": {"digest": b64md5(content), "size": len(content)}},
+    }
     httpx.put(manifest_url, json=manifest).raise_for_status()
     graphql(server, key, COMMIT, {"id": artifact}).raise_for_status()
     return artifact
@@ -59,8 +81,12 @@ def logged_version(server, key: str, team: str, index: int) -> str:
 
 def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="wandb-emulator-bench-"))
-    os.environ.update(WANDB_DIR=str(work), WANDB_CACHE_DIR=str(work / "cache"),
-                      WANDB_CONFIG_DIR=str(work / "config"), WANDB_SILENT="true")
+    os.environ.update(
+        WANDB_DIR=str(work),
+        WANDB_CACHE_DIR=str(work / "cache"),
+        WANDB_CONFIG_DIR=str(work / "config"),
+        WANDB_SILENT="true",
+    )
     server = start_server(work / "data")
     try:
         fixtures = FixtureClient(server)
@@ -72,12 +98,25 @@ def main() -> None:
         org_entity = api.organization(org).org_entity.name
         for index in range(VERSIONS):
             artifact = logged_version(server, admin.api_key, team, index)
-            graphql(server, admin.api_key, LINK, {"input": {
-                "artifactID": artifact, "artifactPortfolioName": f"coll-{index % COLLECTIONS}",
-                "entityName": org_entity, "projectName": "wandb-registry-bench",
-                "aliases": [{"alias": f"a{index}",
-                             "artifactCollectionName": f"coll-{index % COLLECTIONS}"}],
-            }}).raise_for_status()
+            graphql(
+                server,
+                admin.api_key,
+                LINK,
+                {
+                    "input": {
+                        "artifactID": artifact,
+                        "artifactPortfolioName": f"coll-{index % COLLECTIONS}",
+                        "entityName": org_entity,
+                        "projectName": "wandb-registry-bench",
+                        "aliases": [
+                            {
+                                "alias": f"a{index}",
+                                "artifactCollectionName": f"coll-{index % COLLECTIONS}",
+                            }
+                        ],
+                    }
+                },
+            ).raise_for_status()
         registry = api.registry("bench", org)
         for label, read in [
             (f"versions(), {VERSIONS} versions, 100 per page", lambda: list(registry.versions())),
