@@ -8,17 +8,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 import httpx
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from conftest import FixtureClient, graphql, start_server
+from _setup import registry_setup
+from conftest import graphql
 
 VERSIONS = 200
 COLLECTIONS = 10
@@ -80,21 +75,9 @@ def logged_version(server, key: str, team: str, index: int) -> str:
 
 
 def main() -> None:
-    work = Path(tempfile.mkdtemp(prefix="wandb-emulator-bench-"))
-    os.environ.update(
-        WANDB_DIR=str(work),
-        WANDB_CACHE_DIR=str(work / "cache"),
-        WANDB_CONFIG_DIR=str(work / "config"),
-        WANDB_SILENT="true",
-    )
-    server = start_server(work / "data")
-    try:
-        fixtures = FixtureClient(server)
-        admin = fixtures.user()
-        org = fixtures.org(admin)
-        team = fixtures.team(org, admin)
+    with registry_setup("bench") as setup:
+        server, admin, org, team = setup.server, setup.admin, setup.org, setup.team
         api = admin.api()
-        api.create_registry("bench", "organization", organization=org)
         org_entity = api.organization(org).org_entity.name
         for index in range(VERSIONS):
             artifact = logged_version(server, admin.api_key, team, index)
@@ -129,8 +112,6 @@ def main() -> None:
                 read()
                 times.append(time.perf_counter() - started)
             print(f"{label}: median {statistics.median(times) * 1000:.0f} ms")
-    finally:
-        server.stop()
 
 
 if __name__ == "__main__":
