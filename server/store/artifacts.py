@@ -53,6 +53,10 @@ async def artifact_types_by_ids(conn: Conn, ids: list[int]) -> dict[int, Artifac
     return {row.id: row for row in rows}
 
 
+async def artifact_type_name(conn: Conn, type_id: int) -> str:
+    return (await artifact_types_by_ids(conn, [type_id]))[type_id].name
+
+
 async def ensure_artifact_type(
     conn: Conn, project_id: int, name: str, description: str | None = None
 ) -> ArtifactTypeRec:

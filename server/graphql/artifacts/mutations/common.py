@@ -63,3 +63,43 @@ def check_alias(alias: str) -> str:
     if alias == artifacts.LATEST or _VERSION_ALIAS.match(alias):
         raise ApiError(f"the alias {alias!r} is assigned by the server")
     return alias
+
+
+# Refusals worded for how the caller reached the collection: logging into it (a
+# sequence) or linking into it (a portfolio).
+_WRONG_KIND = {
+    "SEQUENCE": "{name!r} is a portfolio of linked artifacts; log to another name",
+    "PORTFOLIO": "{name!r} holds logged artifacts; link into a portfolio instead",
+}
+_WRONG_TYPE = {
+    "SEQUENCE": "artifact {name!r} already exists with type {existing!r};"
+    " cannot create another with type {wanted!r}",
+    "PORTFOLIO": "collection {name!r} holds artifacts of type {existing!r}, not {wanted!r}",
+}
+
+
+async def collection_of_kind(
+    conn: Conn,
+    project_id: int,
+    name: str,
+    kind: str,
+    type_name: str,
+    *,
+    client_id: str | None = None,
+) -> CollectionRec:
+    """The project's collection `name`, created on first use; it must be of `kind`
+    and hold `type_name` artifacts."""
+    existing = await artifacts.collection_by_name(conn, project_id, name)
+    if existing is None:
+        artifact_type = await artifacts.ensure_artifact_type(conn, project_id, type_name)
+        return await artifacts.create_collection(
+            conn, project_id, artifact_type.id, name, kind, client_id=client_id
+        )
+    if existing.kind != kind:
+        raise ApiError(_WRONG_KIND[kind].format(name=name))
+    existing_type = await artifacts.artifact_type_name(conn, existing.type_id)
+    if existing_type != type_name:
+        raise ApiError(
+            _WRONG_TYPE[kind].format(name=name, existing=existing_type, wanted=type_name)
+        )
+    return existing

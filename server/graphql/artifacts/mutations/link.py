@@ -14,7 +14,7 @@ from ...access import writable_project
 from ...context import Info
 from ...errors import ApiError, PermissionDenied
 from ..types import ArtifactCollectionMembership
-from .common import collection_for_write, user_aliases, visible_artifact
+from .common import collection_for_write, collection_of_kind, user_aliases, visible_artifact
 from .save import ArtifactAliasInput
 
 
@@ -114,31 +114,13 @@ async def _target_portfolio(
     )
     if auth.is_registry(project):
         await _check_registry_rules(conn, artifact, project, type_name)
-    portfolio = await artifacts.collection_by_name(conn, project.id, name)
-    if portfolio is None:
-        artifact_type = await artifacts.ensure_artifact_type(conn, project.id, type_name)
-        return await artifacts.create_collection(
-            conn, project.id, artifact_type.id, name, "PORTFOLIO"
-        )
-    if portfolio.kind != "PORTFOLIO":
-        raise ApiError(f"{name!r} holds logged artifacts; link into a portfolio instead")
-    portfolio_type = (await artifacts.artifact_types_by_ids(conn, [portfolio.type_id]))[
-        portfolio.type_id
-    ]
-    if portfolio_type.name != type_name:
-        raise ApiError(
-            f"collection {name!r} holds artifacts of type {portfolio_type.name!r},"
-            f" not {type_name!r}"
-        )
-    return portfolio
+    return await collection_of_kind(conn, project.id, name, "PORTFOLIO", type_name)
 
 
 async def _link(info: Info, input: LinkArtifactInput) -> MembershipRec:
     async with info.context.db.write() as conn:
         artifact = await _source_artifact(conn, info.context.viewer, input)
-        type_name = (await artifacts.artifact_types_by_ids(conn, [artifact.type_id]))[
-            artifact.type_id
-        ].name
+        type_name = await artifacts.artifact_type_name(conn, artifact.type_id)
         portfolio = await _target_portfolio(conn, info, input, artifact, type_name)
         membership = await artifacts.add_membership(conn, portfolio, artifact.id)
         if any(a.artifact_collection_name != portfolio.name for a in input.aliases or []):

@@ -14,7 +14,7 @@ from ....ids import decode_id, encode_id
 from ....storage import md5_b64_to_hex, md5_hex_to_b64
 from ....store import artifacts, runs
 from ....store.database import Conn
-from ....store.records import ArtifactFileRec, ArtifactRec, CollectionRec, ProjectRec, utc_now
+from ....store.records import ArtifactFileRec, ArtifactRec, utc_now
 from ....validation import check_artifact_type_name, check_name
 from ...access import writable_project
 from ...context import Info
@@ -38,7 +38,7 @@ from ..types import (
     ArtifactStorageLayout,
     ArtifactType,
 )
-from .common import artifact_for_write, user_aliases, visible_artifact
+from .common import artifact_for_write, collection_of_kind, user_aliases, visible_artifact
 
 
 @strawberry.input
@@ -208,29 +208,6 @@ def _requested_aliases(input: CreateArtifactInput, collection: str) -> list[str]
     return [a.alias for a in input.aliases or [] if a.artifact_collection_name == collection]
 
 
-async def _sequence_for(
-    conn: Conn, project: ProjectRec, name: str, type_name: str, client_id: str | None
-) -> CollectionRec:
-    """The artifact's sequence, created on first use; its type must match."""
-    existing = await artifacts.collection_by_name(conn, project.id, name)
-    if existing is None:
-        artifact_type = await artifacts.ensure_artifact_type(conn, project.id, type_name)
-        return await artifacts.create_collection(
-            conn, project.id, artifact_type.id, name, "SEQUENCE", client_id=client_id
-        )
-    if existing.kind != "SEQUENCE":
-        raise ApiError(f"{name!r} is a portfolio of linked artifacts; log to another name")
-    existing_type = (await artifacts.artifact_types_by_ids(conn, [existing.type_id]))[
-        existing.type_id
-    ]
-    if existing_type.name != type_name:
-        raise ApiError(
-            f"artifact {name!r} already exists with type {existing_type.name!r};"
-            f" cannot create another with type {type_name!r}"
-        )
-    return existing
-
-
 async def _apply_tags(conn: Conn, artifact_id: int, tags: list[TagInput] | None) -> None:
     for tag in tags or []:
         check_name("tag", tag.tag_name)
@@ -248,7 +225,9 @@ async def _create_artifact(info: Info, input: CreateArtifactInput) -> ArtifactRe
         project = await writable_project(
             conn, viewer, input.entity_name, input.project_name, create=True
         )
-        sequence = await _sequence_for(conn, project, name, type_name, input.sequence_client_id)
+        sequence = await collection_of_kind(
+            conn, project.id, name, "SEQUENCE", type_name, client_id=input.sequence_client_id
+        )
         aliases = user_aliases(_requested_aliases(input, name))
         if input.enable_digest_deduplication is not False:
             existing = await artifacts.committed_with_digest(conn, sequence.id, input.digest)
