@@ -54,8 +54,9 @@ async def writable_project(
         if not await may_create_in(conn, viewer, entity):
             raise PermissionDenied(f"permission denied: cannot create projects in {entity.name!r}")
         return await projects.create_project(conn, entity.id, name, access="USER_READ")
-    if not await auth.can_write_project(conn, viewer, project):
-        if not await auth.can_view_project(conn, viewer, project):
-            raise ApiError(f"project {entity.name}/{name} not found")
+    role = await auth.project_role(conn, viewer, project)
+    if role is None:
+        raise ApiError(f"project {entity.name}/{name} not found")
+    if not auth.role_at_least(role, "member"):
         raise PermissionDenied(f"permission denied: cannot write to {entity.name}/{name}")
     return project

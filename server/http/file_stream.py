@@ -23,11 +23,12 @@ async def _writable_run(conn: Conn, viewer: UserRec, params: dict[str, str]) -> 
     entity = await accounts.entity_by_name(conn, params["entity"])
     project = await projects.project_by_name(conn, entity.id, params["project"]) if entity else None
     run = await runs.run_by_name(conn, project.id, params["run"]) if project else None
-    if project is None or run is None or not await auth.can_view_project(conn, viewer, project):
+    role = await auth.project_role(conn, viewer, project) if project else None
+    if run is None or role is None:
         raise BadRequest(
             404, f"run {params['entity']}/{params['project']}/{params['run']} not found"
         )
-    if not await auth.can_write_project(conn, viewer, project):
+    if not auth.role_at_least(role, "member"):
         raise BadRequest(403, "permission denied")
     return run
 

@@ -34,10 +34,10 @@ async def visible_artifact(conn: Conn, viewer: UserRec, global_id: str) -> Artif
 
 async def require_write(conn: Conn, viewer: UserRec, project_id: int) -> ProjectRec:
     project = await projects.project_by_id(conn, project_id)
-    if project is None or not await auth.can_view_project(conn, viewer, project):
+    role = await auth.project_role(conn, viewer, project) if project else None
+    if project is None or role is None:
         raise ApiError("project not found")
-    if not await auth.can_write_project(conn, viewer, project):
-        role = await auth.project_role(conn, viewer, project)
+    if not auth.role_at_least(role, "member"):
         raise PermissionDenied(f"permission denied: {role} role cannot modify {project.name!r}")
     return project
 
