@@ -133,11 +133,6 @@ def installed_package_dir() -> Path:
     return Path(spec.origin).resolve().parent
 
 
-def installed_documents() -> list[Document]:
-    """Every document of the installed wandb package (Python first, then wandb-core)."""
-    return package_documents(installed_package_dir())
-
-
 def package_documents(package_dir: Path) -> list[Document]:
     """Every document of the wandb package in `package_dir` (Python first, then wandb-core)."""
     docs = list(documents_in_python(package_dir))

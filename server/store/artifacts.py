@@ -598,10 +598,6 @@ async def tags_of_collections(conn: Conn, ids: list[int]) -> dict[int, list[TagR
     return await _tags_by_owner(conn, "collection_tags", "collection_id", ids)
 
 
-async def tags_of_artifact(conn: Conn, artifact_id: int) -> list[TagRec]:
-    return (await tags_of_artifacts(conn, [artifact_id])).get(artifact_id, [])
-
-
 async def tag_collection(conn: Conn, collection_id: int, tag: TagRec) -> None:
     await execute(
         conn,
@@ -617,10 +613,6 @@ async def untag_collection(conn: Conn, collection_id: int, name: str) -> None:
         " AND tag_id IN (SELECT id FROM tags WHERE name = ?)",
         (collection_id, name),
     )
-
-
-async def tags_of_collection(conn: Conn, collection_id: int) -> list[TagRec]:
-    return (await tags_of_collections(conn, [collection_id])).get(collection_id, [])
 
 
 # ------------------------------------------------------------------- files
