@@ -7,7 +7,7 @@ FIXTURE_PORT ?= 9015
 DATA_DIR ?= data
 WORKERS ?= 2
 
-.PHONY: run test lint schema bench contract compat clean
+.PHONY: run test lint schema bench contract compat wheel-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,13 +25,13 @@ run: $(VENV)/.installed-runtime
 	$(BIN)/wandb-emulator serve --port $(PORT) --fixture-port $(FIXTURE_PORT) --data-dir $(DATA_DIR)
 
 test: $(VENV)/.installed-test
-	$(BIN)/ruff check server tests bench
-	$(BIN)/ruff format --check server tests bench
+	$(BIN)/ruff check server tests bench .ci
+	$(BIN)/ruff format --check server tests bench .ci
 	$(BIN)/python -m pytest -n $(WORKERS) -q
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check --fix server tests bench
-	$(BIN)/ruff format server tests bench
+	$(BIN)/ruff check --fix server tests bench .ci
+	$(BIN)/ruff format server tests bench .ci
 
 schema: $(VENV)/.installed-runtime
 	$(BIN)/wandb-emulator export-schema > schema.graphql
@@ -49,6 +49,10 @@ contract: $(VENV)/.installed-test
 # A Registry round trip with wandb 0.28.2 and 0.22.3, each in its own virtualenv.
 compat: $(VENV)/.installed-test
 	$(BIN)/python tests/compat/run.py
+
+# Build the wheel, install it outside the checkout, serve, and use the SDK against it.
+wheel-check: $(VENV)/.installed-test
+	$(BIN)/python .ci/wheel_check.py
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from server.testing import RunningEmulator
+from wandb_emulator.testing import RunningEmulator
 
 RUNS = 30
 USERS = 10

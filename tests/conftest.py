@@ -63,7 +63,7 @@ def launch_server(
     fixture_port = free_port()
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     log_path = data_dir.parent / f"{data_dir.name}-server.log"
-    command = [sys.executable, "-m", "server", "serve", "--port", str(port)]
+    command = [sys.executable, "-m", "wandb_emulator", "serve", "--port", str(port)]
     command += ["--fixture-port", str(fixture_port), "--data-dir", str(data_dir)]
     command += ["--log-level", log_level, *extra]
     with log_path.open("ab") as log:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import wandb
 from conftest import FixtureClient, OrgSetup, ServerProcess, graphql
@@ -116,12 +118,9 @@ def test_create_team_needs_an_organization(fixtures: FixtureClient, server) -> N
 
 
 def test_instance_admins_create_users(server) -> None:
-    import json
-    from pathlib import Path
+    from wandb_emulator.config import DEFAULT_SEED_FILE
 
-    seed = json.loads(
-        (Path(__file__).resolve().parent.parent / "fixtures/default.json").read_text()
-    )
+    seed = json.loads(DEFAULT_SEED_FILE.read_text())
     admin_key = seed["users"][0]["apiKey"]
     api = wandb.Api(api_key=admin_key, overrides={"base_url": server.base_url})
     created = api.create_user("jane.doe@example.org")

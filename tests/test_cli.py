@@ -12,9 +12,9 @@ import pytest
 import wandb
 from conftest import free_port, start_server
 
-DEFAULT_SEED = json.loads(
-    (Path(__file__).resolve().parent.parent / "fixtures" / "default.json").read_text()
-)
+from wandb_emulator.config import DEFAULT_SEED_FILE
+
+DEFAULT_SEED = json.loads(DEFAULT_SEED_FILE.read_text())
 DEFAULT_KEY = DEFAULT_SEED["users"][0]["apiKey"]
 
 
@@ -77,7 +77,7 @@ def test_public_url_is_announced_and_used_in_file_urls(tmp_path: Path) -> None:
 
 def test_export_schema_prints_the_committed_schema() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "server", "export-schema"],
+        [sys.executable, "-m", "wandb_emulator", "export-schema"],
         capture_output=True,
         text=True,
         check=True,

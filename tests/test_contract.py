@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from server.contract.check import check_documents, classify, contract_report
-from server.contract.extract import Document, package_documents, wandb_package_dir
-from server.graphql.schema import build_schema
+from wandb_emulator.contract.check import check_documents, classify, contract_report
+from wandb_emulator.contract.extract import Document, package_documents, wandb_package_dir
+from wandb_emulator.graphql.schema import build_schema
 
 REGISTRY_DOC = "query FetchRegistry($entity: String) { entity(name: $entity) { id } }"
 UNKNOWN_ARTIFACT_DOC = 'query ArtifactByID { artifact(id: "x") { notAField } }'
@@ -19,7 +19,7 @@ UNKNOWN_ARTIFACT_DOC = 'query ArtifactByID { artifact(id: "x") { notAField } }'
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "server", *args], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "wandb_emulator", *args], capture_output=True, text=True, timeout=120
     )
 
 

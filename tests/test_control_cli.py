@@ -13,7 +13,7 @@ import pytest
 import wandb
 from conftest import free_port
 
-from server.testing import RunningEmulator
+from wandb_emulator.testing import RunningEmulator
 
 SEED_YAML = """
 users:
@@ -32,7 +32,7 @@ DEFAULT_KEY = "local-wandb-emulator-default-api-key-0000000000"
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "server", *args], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "wandb_emulator", *args], capture_output=True, text=True, timeout=60
     )
 
 

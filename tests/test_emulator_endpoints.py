@@ -10,7 +10,7 @@ import pytest
 import wandb
 from conftest import start_server
 
-from server.testing import EmulatorUser, RunningEmulator
+from wandb_emulator.testing import EmulatorUser, RunningEmulator
 
 DEFAULT_KEY = "local-wandb-emulator-default-api-key-0000000000"
 

@@ -9,7 +9,7 @@ import pytest
 import wandb
 from conftest import OrgSetup, ServerProcess, graphql
 
-from server.faults import FaultRules, FaultSpecError
+from wandb_emulator.faults import FaultRules, FaultSpecError
 
 FETCH = "query FetchRegistry($entity: String) { entity(name: $entity) { id } }"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.filters import FilterError, matches, parse_filter, sort_key_for
+from wandb_emulator.filters import FilterError, matches, parse_filter, sort_key_for
 
 DOC = {
     "name": "wandb-registry-models",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.history import in_steps, parse_rows, sample, with_keys
+from wandb_emulator.history import in_steps, parse_rows, sample, with_keys
 
 ROWS = parse_rows(
     [

@@ -8,9 +8,9 @@ import httpx
 import pytest
 from conftest import OrgSetup, ServerProcess, graphql, launch_server, wait_until_ready
 
-from server.config import Config
-from server.journal import Journal, RequestRecord
-from server.testing import RunningEmulator
+from wandb_emulator.config import Config
+from wandb_emulator.journal import Journal, RequestRecord
+from wandb_emulator.testing import RunningEmulator
 
 VIEWER = "query Viewer { viewer { username } }"
 

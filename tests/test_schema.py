@@ -7,7 +7,7 @@ from pathlib import Path
 from graphql import build_schema as parse_sdl
 from graphql import find_breaking_changes
 
-from server.graphql.schema import build_schema
+from wandb_emulator.graphql.schema import build_schema
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema.graphql"
 

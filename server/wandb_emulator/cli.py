@@ -117,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument(
         "--seed-file",
         default=None,
-        help="seed applied on first start (default: fixtures/default.json)",
+        help="seed applied on first start (default: the packaged default seed)",
     )
     serve_cmd.add_argument(
         "--journal-size",

@@ -30,7 +30,7 @@ from ..users.types import User
 if TYPE_CHECKING:
     from ..registries.types import Project
 
-_Project = Annotated["Project", strawberry.lazy("server.graphql.registries.types")]
+_Project = Annotated["Project", strawberry.lazy("wandb_emulator.graphql.registries.types")]
 
 
 @strawberry.enum

@@ -13,8 +13,10 @@ from ..scalars import DateTime, JSONString
 if TYPE_CHECKING:
     from ..orgs.types import EntityConnection, Organization
 
-_Organization = Annotated["Organization", strawberry.lazy("server.graphql.orgs.types")]
-_EntityConnection = Annotated["EntityConnection", strawberry.lazy("server.graphql.orgs.types")]
+_Organization = Annotated["Organization", strawberry.lazy("wandb_emulator.graphql.orgs.types")]
+_EntityConnection = Annotated[
+    "EntityConnection", strawberry.lazy("wandb_emulator.graphql.orgs.types")
+]
 
 
 @strawberry.type

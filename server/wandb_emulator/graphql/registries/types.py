@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from ..orgs.types import Entity
     from ..users.types import User
 
-_Entity = Annotated["Entity", strawberry.lazy("server.graphql.orgs.types")]
-_User = Annotated["User", strawberry.lazy("server.graphql.users.types")]
+_Entity = Annotated["Entity", strawberry.lazy("wandb_emulator.graphql.orgs.types")]
+_User = Annotated["User", strawberry.lazy("wandb_emulator.graphql.users.types")]
 
 
 @strawberry.type

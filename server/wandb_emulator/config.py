@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SEED_FILE = REPO_ROOT / "fixtures" / "default.json"
+DEFAULT_SEED_FILE = Path(__file__).resolve().parent / "seeds" / "default.json"
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """An emulator inside the test process: uvicorn on a free loopback port, in a thread.
 
-The pytest plugin (`server.pytest_plugin`) builds on this; it also works on its own:
+The pytest plugin (`wandb_emulator.pytest_plugin`) builds on this; it also works on its own:
 
     with RunningEmulator(tmp_dir) as emulator:
         user = emulator.new_user()

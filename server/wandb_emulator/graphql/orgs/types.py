@@ -16,7 +16,7 @@ from ..scalars import DateTime, Int64, JSONString
 if TYPE_CHECKING:
     from ..users.types import User
 
-_User = Annotated["User", strawberry.lazy("server.graphql.users.types")]
+_User = Annotated["User", strawberry.lazy("wandb_emulator.graphql.users.types")]
 
 
 @strawberry.type

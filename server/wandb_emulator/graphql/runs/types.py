@@ -24,13 +24,13 @@ if TYPE_CHECKING:
     from ..registries.types import Project
     from ..users.types import User
 
-_Project = Annotated["Project", strawberry.lazy("server.graphql.registries.types")]
-_User = Annotated["User", strawberry.lazy("server.graphql.users.types")]
+_Project = Annotated["Project", strawberry.lazy("wandb_emulator.graphql.registries.types")]
+_User = Annotated["User", strawberry.lazy("wandb_emulator.graphql.users.types")]
 _ArtifactConnection = Annotated[
-    "ArtifactConnection", strawberry.lazy("server.graphql.artifacts.types")
+    "ArtifactConnection", strawberry.lazy("wandb_emulator.graphql.artifacts.types")
 ]
 _InputArtifactConnection = Annotated[
-    "InputArtifactConnection", strawberry.lazy("server.graphql.artifacts.types")
+    "InputArtifactConnection", strawberry.lazy("wandb_emulator.graphql.artifacts.types")
 ]
 
 TAIL_LINES = 10
