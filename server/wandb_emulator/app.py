@@ -14,6 +14,8 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from .config import Config
+from .domain.events import EventBus
+from .domain.unit import UnitOfWork
 from .faults import FaultRules
 from .graphql.schema import build_schema
 from .http import storage
@@ -52,6 +54,8 @@ class Emulator:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.db = Database(config.database_path)
+        self.events = EventBus()
+        self.uow = UnitOfWork(self.db, self.events)
         self.blobs = BlobStore(config.data_dir / "blobs")
         self.signer = Signer(_signing_secret(config.data_dir), URL_TTL_SECONDS)
         self.urls = Urls(config.base_url, self.signer)

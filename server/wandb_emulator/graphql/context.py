@@ -8,6 +8,7 @@ from typing import Any
 from strawberry.types import Info as _Info
 
 from ..config import Config
+from ..domain.unit import UnitOfWork
 from ..storage import BlobStore
 from ..store.database import Database
 from ..store.records import UserRec
@@ -18,6 +19,7 @@ from .loaders import Loaders
 @dataclass
 class Context:
     db: Database
+    uow: UnitOfWork
     config: Config
     viewer: UserRec
     loaders: Loaders

@@ -80,6 +80,7 @@ async def graphql_endpoint(request: Request) -> Response:
 
     context = Context(
         db=emulator.db,
+        uow=emulator.uow,
         config=emulator.config,
         viewer=viewer,
         loaders=Loaders(emulator.db),
