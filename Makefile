@@ -7,7 +7,11 @@ FIXTURE_PORT ?= 9015
 DATA_DIR ?= data
 WORKERS ?= 2
 
-.PHONY: run test lint schema bench contract compat wheel-check clean
+# The type checker over the package (configured in pyproject.toml).
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy
+
+.PHONY: run test lint typecheck schema bench contract compat wheel-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

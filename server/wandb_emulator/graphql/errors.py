@@ -31,7 +31,7 @@ def w_and_b_message(message: str) -> str:
 
 
 def format_error(error: GraphQLError, *, validation: bool) -> dict[str, Any]:
-    formatted = error.formatted
+    formatted = dict(error.formatted)
     if validation:
         formatted["message"] = w_and_b_message(error.message)
     return formatted

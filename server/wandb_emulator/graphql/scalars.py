@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, NewType
+from typing import TYPE_CHECKING, Any, NewType
 
 import strawberry
 
@@ -34,26 +34,31 @@ def _parse_json_string(value: Any) -> str:
     return json.dumps(value)
 
 
-JSONString = strawberry.scalar(
-    NewType("JSONString", str),
-    name="JSONString",
-    description="A JSON document encoded as a string.",
-    serialize=lambda value: value,
-    parse_value=_parse_json_string,
-)
+if TYPE_CHECKING:  # type checkers see the plain NewTypes; Strawberry sees the scalars
+    JSONString = NewType("JSONString", str)
+    DateTime = NewType("DateTime", str)
+    Int64 = NewType("Int64", int)
+else:
+    JSONString = strawberry.scalar(
+        NewType("JSONString", str),
+        name="JSONString",
+        description="A JSON document encoded as a string.",
+        serialize=lambda value: value,
+        parse_value=_parse_json_string,
+    )
 
-DateTime = strawberry.scalar(
-    NewType("DateTime", str),
-    name="DateTime",
-    description="A UTC timestamp in ISO 8601 form.",
-    serialize=lambda value: value,
-    parse_value=str,
-)
+    DateTime = strawberry.scalar(
+        NewType("DateTime", str),
+        name="DateTime",
+        description="A UTC timestamp in ISO 8601 form.",
+        serialize=lambda value: value,
+        parse_value=str,
+    )
 
-Int64 = strawberry.scalar(
-    NewType("Int64", int),
-    name="Int64",
-    description="A 64-bit integer.",
-    serialize=int,
-    parse_value=int,
-)
+    Int64 = strawberry.scalar(
+        NewType("Int64", int),
+        name="Int64",
+        description="A 64-bit integer.",
+        serialize=int,
+        parse_value=int,
+    )

@@ -46,7 +46,7 @@ Mutation = merge_types(
 
 
 class _Schema(strawberry.Schema):
-    def process_errors(self, errors, execution_context=None) -> None:  # type: ignore[override]
+    def process_errors(self, errors, execution_context=None) -> None:
         """Errors are logged by the HTTP layer, which knows client errors from bugs."""
 
 

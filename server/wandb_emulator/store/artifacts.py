@@ -154,7 +154,7 @@ async def update_collection(
     conn: Conn, collection: CollectionRec, *, name: str | None, description: str | None
 ) -> None:
     renamed = name is not None and name != collection.name
-    if renamed and await collection_by_name(conn, collection.project_id, name) is not None:
+    if name is not None and renamed and await collection_by_name(conn, collection.project_id, name):
         raise Conflict(f"an artifact collection named {name!r} already exists")
     await execute(
         conn,

@@ -4,7 +4,10 @@ organization-wide registry search (collections and versions across registries)."
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
+
+import strawberry
 
 from ... import auth
 from ...filters import matches, parse_filter, sort_key_for
@@ -433,7 +436,7 @@ def entity_xxhash_digests_enabled(root: Any) -> bool:
 def artifact_file_node(info: Info, rec: ArtifactFileRec) -> File:
     url = info.context.urls.blob(rec.blob_key, rec.name) if rec.blob_key else (rec.ref or "")
     return File(
-        id=encode_id("ArtifactFile", rec.artifact_id) + ":" + rec.name,
+        id=strawberry.ID(encode_id("ArtifactFile", rec.artifact_id) + ":" + rec.name),
         name=rec.name,
         display_name=rec.name,
         size_bytes=Int64(rec.size or 0),
@@ -457,7 +460,7 @@ async def _require_download(info: Info, artifact: ArtifactRec) -> None:
 async def files_page(
     info: Info,
     artifact: ArtifactRec,
-    names: list[str | None] | None,
+    names: Sequence[str | None] | None,
     first: int | None,
     after: str | None,
 ) -> FileConnection:
@@ -481,7 +484,7 @@ def manifest_node(info: Info, artifact: ArtifactRec, *, include_upload: bool) ->
     )
     upload = info.context.urls.upload(t="manifest", a=artifact.id) if include_upload else None
     file = File(
-        id=encode_id("ArtifactManifestFile", artifact.id),
+        id=strawberry.ID(encode_id("ArtifactManifestFile", artifact.id)),
         name="wandb_manifest.json",
         display_name="wandb_manifest.json",
         download_url=url,

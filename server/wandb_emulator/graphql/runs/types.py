@@ -141,20 +141,20 @@ class Run:
     )
     async def sampled_history(self, info: Info, specs: list[JSONString]) -> list[JSON]:
         rows = await self._rows(info, "history")
-        return [_sampled(rows, parse_json_object(spec, "a history spec")) for spec in specs]
+        return [JSON(_sampled(rows, parse_json_object(spec, "a history spec"))) for spec in specs]
 
     @strawberry.field(description="History is never exported to parquet here: all rows are live.")
     async def parquet_history(self, info: Info, live_keys: list[str]) -> ParquetHistory:
         rows = await self._rows(info, "history")
         selected = history.with_keys(rows, live_keys) if live_keys else rows
-        return ParquetHistory(parquet_urls=[], live_data=selected)
+        return ParquetHistory(parquet_urls=[], live_data=[JSON(row) for row in selected])
 
     @strawberry.field
     async def history_keys(self, info: Info) -> JSON:
         rows = await self._rows(info, "history")
         keys = sorted({key for row in rows for key in row})
         steps = [row[history.STEP] for row in rows if isinstance(row.get(history.STEP), int)]
-        return {"lastStep": max(steps, default=-1), "keys": {key: {} for key in keys}}
+        return JSON({"lastStep": max(steps, default=-1), "keys": {key: {} for key in keys}})
 
     @strawberry.field(description="Selected keys of the `_wandb` config entry.")
     def wandb_config(self, keys: list[str] | None = None) -> JSONString | None:

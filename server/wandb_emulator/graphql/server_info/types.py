@@ -33,4 +33,4 @@ class ServerInfo:
 
     @strawberry.field(description="`wandb verify` reads this; no version bounds are imposed.")
     def cli_version_info(self) -> JSON:
-        return {}
+        return JSON({})
