@@ -164,8 +164,8 @@ def test_run_files_are_uploaded_and_downloadable(org_setup: OrgSetup, tmp_path) 
     assert {"notes.txt", "wandb-metadata.json", "config.yaml"} <= names
     saved = public.file("notes.txt")
     assert saved.size == len("remember this")
-    downloaded = saved.download(root=str(tmp_path / "out"))
-    assert downloaded.read() == "remember this"
+    with saved.download(root=str(tmp_path / "out")) as downloaded:
+        assert downloaded.read() == "remember this"
 
 
 def test_projects_of_an_entity(org_setup: OrgSetup) -> None:

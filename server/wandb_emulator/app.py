@@ -13,12 +13,13 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
+from .blobs import BlobStore
 from .config import Config
 from .domain.events import EventBus
 from .domain.unit import UnitOfWork
 from .faults import FaultRules
 from .graphql.schema import build_schema
-from .http import storage
+from .http import files
 from .http.emulator_endpoints import emulator_routes
 from .http.file_stream import file_stream
 from .http.fixtures import fixture_command
@@ -29,7 +30,6 @@ from .journal import Journal
 from .seed_check import check_seed
 from .seeding import apply_seed, load_seed_file
 from .signing import Signer
-from .storage import BlobStore
 from .store.database import Database
 from .urls import Urls
 
@@ -118,12 +118,12 @@ def create_app(emulator: Emulator, *, manage_lifecycle: bool = False) -> Starlet
             Route("/graphql", graphql_endpoint, methods=["POST"]),
             Route("/ready", ready, methods=["GET"]),
             Route("/files/{entity}/{project}/{run}/file_stream", file_stream, methods=["POST"]),
-            Route("/storage/upload/{token}", storage.upload, methods=["PUT"]),
-            Route("/storage/blob/{token}/{filename:path}", storage.download, methods=["GET"]),
-            Route("/artifacts/{entity}/{md5}", storage.download_by_digest, methods=["GET"]),
+            Route("/storage/upload/{token}", files.upload, methods=["PUT"]),
+            Route("/storage/blob/{token}/{filename:path}", files.download, methods=["GET"]),
+            Route("/artifacts/{entity}/{md5}", files.download_by_digest, methods=["GET"]),
             Route(
                 "/artifactsV2/{region}/{entity}/{path:path}/{md5}/{filename}",
-                storage.download_by_digest,
+                files.download_by_digest,
                 methods=["GET"],
             ),
             Route("/sdk/otel/v1/{signal}", telemetry_disabled, methods=["POST"]),

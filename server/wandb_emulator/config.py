@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_SEED_FILE = Path(__file__).resolve().parent / "seeds" / "default.json"
@@ -24,7 +24,6 @@ class Config:
     log_level: str = "info"
     journal_size: int = 1000
     emulator_endpoints: bool = True
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def database_path(self) -> Path:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from strawberry.types import Info as _Info
 
+from ..blobs import BlobStore
 from ..config import Config
 from ..domain.unit import UnitOfWork
-from ..storage import BlobStore
 from ..store.database import Database
 from ..store.records import UserRec
 from ..urls import Urls
@@ -25,7 +24,6 @@ class Context:
     loaders: Loaders
     urls: Urls
     blobs: BlobStore
-    cache: dict[Any, Any] = field(default_factory=dict)
 
 
 Info = _Info[Context, None]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, NewType
+from typing import Any, NewType
 
 import strawberry
+from strawberry.types.scalar import ScalarDefinition
 
 from .errors import ApiError
 
@@ -34,31 +35,28 @@ def _parse_json_string(value: Any) -> str:
     return json.dumps(value)
 
 
-if TYPE_CHECKING:  # type checkers see the plain NewTypes; Strawberry sees the scalars
-    JSONString = NewType("JSONString", str)
-    DateTime = NewType("DateTime", str)
-    Int64 = NewType("Int64", int)
-else:
-    JSONString = strawberry.scalar(
-        NewType("JSONString", str),
+JSONString = NewType("JSONString", str)
+DateTime = NewType("DateTime", str)
+Int64 = NewType("Int64", int)
+
+# The Python types above stand for these GraphQL scalars (StrawberryConfig.scalar_map).
+SCALAR_MAP: dict[object, ScalarDefinition] = {
+    JSONString: strawberry.scalar(
         name="JSONString",
         description="A JSON document encoded as a string.",
         serialize=lambda value: value,
         parse_value=_parse_json_string,
-    )
-
-    DateTime = strawberry.scalar(
-        NewType("DateTime", str),
+    ),
+    DateTime: strawberry.scalar(
         name="DateTime",
         description="A UTC timestamp in ISO 8601 form.",
         serialize=lambda value: value,
         parse_value=str,
-    )
-
-    Int64 = strawberry.scalar(
-        NewType("Int64", int),
+    ),
+    Int64: strawberry.scalar(
         name="Int64",
         description="A 64-bit integer.",
         serialize=int,
         parse_value=int,
-    )
+    ),
+}

@@ -24,6 +24,7 @@ from .orgs.queries import OrgQueries
 from .registries.mutations import ProjectMutations
 from .registries.queries import ProjectQueries
 from .runs.mutations import RunMutations
+from .scalars import SCALAR_MAP
 from .server_info.queries import ServerInfoQueries
 from .users.mutations import UserMutations
 from .users.queries import UserQueries
@@ -56,7 +57,7 @@ def build_schema(config: Config | None = None) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         types=[artifact_types.ArtifactPortfolio, artifact_types.ArtifactSequence],
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
         extensions=[
             lambda: ParserCache(maxsize=512),
             lambda: ValidationCache(maxsize=512),

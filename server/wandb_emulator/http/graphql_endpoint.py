@@ -9,6 +9,7 @@ from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ..blobs import ChecksumMismatch
 from ..filters import FilterError
 from ..graphql import documents
 from ..graphql.context import Context
@@ -16,7 +17,6 @@ from ..graphql.errors import ApiError, format_error
 from ..graphql.loaders import Loaders
 from ..ids import InvalidId
 from ..journal import RequestRecord
-from ..storage import ChecksumMismatch
 from ..store.errors import StoreError
 from ..validation import InvalidName
 from .common import INVALID_CREDENTIALS, BadRequest, error_body, read_json, request_viewer

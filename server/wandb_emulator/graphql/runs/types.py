@@ -8,8 +8,8 @@ import strawberry
 from strawberry.scalars import JSON
 
 from ... import history
+from ...blobs import md5_hex_to_b64
 from ...ids import encode_id
-from ...storage import md5_hex_to_b64
 from ...store import runs
 from ...store.records import RunFileRec, RunRec
 from ..context import Info

@@ -10,8 +10,8 @@ from enum import Enum
 
 import strawberry
 
+from ....blobs import md5_b64_to_hex, md5_hex_to_b64
 from ....ids import decode_id, encode_id
-from ....storage import md5_b64_to_hex, md5_hex_to_b64
 from ....store import artifacts, runs
 from ....store.database import Conn
 from ....store.records import ArtifactFileRec, ArtifactRec, utc_now

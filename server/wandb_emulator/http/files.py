@@ -8,8 +8,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
+from ..blobs import ChecksumMismatch, TooLarge, md5_b64_to_hex
 from ..signing import InvalidToken
-from ..storage import ChecksumMismatch, TooLarge, md5_b64_to_hex
 from ..store import artifacts, runs
 from .common import INVALID_CREDENTIALS, error_response, request_viewer
 
