@@ -24,6 +24,7 @@ import uvicorn
 
 from .app import Emulator, create_app
 from .config import Config
+from .domain.events import Event, Subscriber
 from .faults import FaultRules
 from .journal import Journal
 
@@ -97,6 +98,11 @@ class RunningEmulator:
     @property
     def faults(self) -> FaultRules:
         return self.emulator.faults
+
+    def subscribe(self, handler: Subscriber, event_type: type[Event] = Event) -> None:
+        """Register a domain-event subscriber (best before `start`); it runs on the
+        server's loop after each commit."""
+        self.emulator.events.subscribe(handler, event_type)
 
     def start(self) -> RunningEmulator:
         self._thread = threading.Thread(target=self._serve, name="wandb-emulator", daemon=True)

@@ -44,6 +44,15 @@ class ArtifactCommitted(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ArtifactDeleted(Event):
+    """A version was deleted; it left every collection (aliases: AliasRemoved each)."""
+
+    artifact_id: int
+    collection_id: int
+    project_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class ArtifactLinked(Event):
     artifact_id: int
     collection_id: int

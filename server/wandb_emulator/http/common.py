@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from .. import auth
+from ..domain.errors import DomainError, NotFound, PermissionDenied
 from ..store.records import UserRec
 
 INVALID_CREDENTIALS = "invalid API key: no user is registered with this key"
@@ -42,6 +43,15 @@ async def read_json(request: Request, max_bytes: int) -> Any:
         return json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BadRequest(400, f"malformed JSON body: {exc}") from exc
+
+
+def domain_status(error: DomainError) -> int:
+    """The HTTP status of a domain refusal."""
+    if isinstance(error, NotFound):
+        return 404
+    if isinstance(error, PermissionDenied):
+        return 403
+    return 400
 
 
 def error_body(message: str) -> dict[str, Any]:

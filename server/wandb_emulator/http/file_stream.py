@@ -3,34 +3,24 @@ console lines of a live run, and its end (`complete` with `exitcode`)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from .. import auth
-from ..store import accounts, projects, runs
-from ..store.database import Conn
-from ..store.records import RunRec, UserRec
-from .common import INVALID_CREDENTIALS, BadRequest, error_response, read_json, request_viewer
+from ..domain import runs
+from ..domain.errors import DomainError
+from ..domain.runs import StreamUpdate
+from .common import (
+    INVALID_CREDENTIALS,
+    BadRequest,
+    domain_status,
+    error_response,
+    read_json,
+    request_viewer,
+)
 
-SUMMARY_FILE = "wandb-summary.json"
 MAX_FILE_STREAM_BODY = 64 * 1024 * 1024
-
-
-async def _writable_run(conn: Conn, viewer: UserRec, params: dict[str, str]) -> RunRec:
-    entity = await accounts.entity_by_name(conn, params["entity"])
-    project = await projects.project_by_name(conn, entity.id, params["project"]) if entity else None
-    run = await runs.run_by_name(conn, project.id, params["run"]) if project else None
-    role = await auth.project_role(conn, viewer, project) if project else None
-    if run is None or role is None:
-        raise BadRequest(
-            404, f"run {params['entity']}/{params['project']}/{params['run']} not found"
-        )
-    if not auth.role_at_least(role, "member"):
-        raise BadRequest(403, "permission denied")
-    return run
 
 
 def _file_updates(body: Any) -> dict[str, tuple[int, list[str]]]:
@@ -52,22 +42,10 @@ def _file_updates(body: Any) -> dict[str, tuple[int, list[str]]]:
     return updates
 
 
-async def _apply(conn: Conn, run: RunRec, body: dict[str, Any]) -> None:
-    for name, (offset, content) in _file_updates(body).items():
-        if name == SUMMARY_FILE:
-            if content:
-                json.loads(content[-1])
-                await runs.set_summary(conn, run.id, content[-1])
-        elif name in runs.LINE_STREAMS:
-            await runs.write_lines(conn, run.id, name, offset, content)
-    for name in body.get("uploaded") or []:
-        if isinstance(name, str):
-            await runs.touch_run_file(conn, run.id, name)
-    if body.get("complete"):
-        exit_code = body.get("exitcode")
-        await runs.finish_run(conn, run.id, exit_code if isinstance(exit_code, int) else 0)
-    else:
-        await runs.heartbeat(conn, run.id)
+def _stream_update(body: Any) -> StreamUpdate:
+    updates = _file_updates(body)
+    uploaded = [name for name in body.get("uploaded") or [] if isinstance(name, str)]
+    return StreamUpdate(updates, uploaded, bool(body.get("complete")), body.get("exitcode"))
 
 
 async def file_stream(request: Request) -> JSONResponse:
@@ -76,12 +54,14 @@ async def file_stream(request: Request) -> JSONResponse:
     if viewer is None:
         return error_response(401, INVALID_CREDENTIALS)
     try:
-        body = await read_json(request, MAX_FILE_STREAM_BODY)
-        async with emulator.db.write() as conn:
-            run = await _writable_run(conn, viewer, request.path_params)
-            await _apply(conn, run, body)
+        update = _stream_update(await read_json(request, MAX_FILE_STREAM_BODY))
+        params = request.path_params
+        async with emulator.uow.write() as tx:
+            await runs.stream(
+                tx, viewer, params["entity"], params["project"], params["run"], update
+            )
     except BadRequest as exc:
         return error_response(exc.status, exc.message)
-    except json.JSONDecodeError:
-        return error_response(400, f"{SUMMARY_FILE} lines must be JSON objects")
+    except DomainError as exc:
+        return error_response(domain_status(exc), str(exc))
     return JSONResponse({"exitcode": None, "limits": {}})

@@ -9,8 +9,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
 from ..blobs import ChecksumMismatch, TooLarge, md5_b64_to_hex
+from ..domain import artifacts, runs
+from ..domain.unit import Tx
 from ..signing import InvalidToken
-from ..store import artifacts, runs
 from .common import INVALID_CREDENTIALS, error_response, request_viewer
 
 log = logging.getLogger("wandb_emulator.storage")
@@ -38,19 +39,19 @@ async def upload(request: Request) -> Response:
         return _storage_error(400, "BadDigest", str(exc))
     except TooLarge as exc:
         return _storage_error(413, "EntityTooLarge", str(exc))
-    async with emulator.db.write() as conn:
-        await _record_upload(conn, target, key, size)
+    async with emulator.uow.write() as tx:
+        await _record_upload(tx, target, key, size)
     return Response(status_code=200, headers={"ETag": f'"{key}"'})
 
 
-async def _record_upload(conn: Any, target: dict[str, Any], key: str, size: int) -> None:
+async def _record_upload(tx: Tx, target: dict[str, Any], key: str, size: int) -> None:
     kind = target.get("t")
     if kind == "manifest":
-        await artifacts.set_manifest(conn, target["a"], blob_key=key)
+        await artifacts.record_manifest_upload(tx, target["a"], key)
     elif kind == "run-file":
-        await runs.store_run_file(conn, target["r"], target["n"], key, size, key)
+        await runs.store_uploaded_run_file(tx, target["r"], target["n"], key, size)
     elif kind == "part":
-        await artifacts.record_part(conn, target["u"], target["p"], key)
+        await artifacts.record_part_upload(tx, target["u"], target["p"], key)
 
 
 async def download(request: Request) -> Response:

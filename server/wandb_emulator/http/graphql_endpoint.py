@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ..blobs import ChecksumMismatch
+from ..domain.errors import DomainError
 from ..filters import FilterError
 from ..graphql import documents
 from ..graphql.context import Context
@@ -24,7 +25,15 @@ from .recording import apply_fault, current_record
 
 log = logging.getLogger("wandb_emulator.graphql")
 
-CLIENT_ERRORS = (ApiError, InvalidId, FilterError, InvalidName, StoreError, ChecksumMismatch)
+CLIENT_ERRORS = (
+    ApiError,
+    DomainError,
+    InvalidId,
+    FilterError,
+    InvalidName,
+    StoreError,
+    ChecksumMismatch,
+)
 
 
 def _parse_request(payload: Any) -> tuple[str, dict[str, Any] | None, str | None]:

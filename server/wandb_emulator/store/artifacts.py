@@ -554,20 +554,28 @@ async def ensure_tag(conn: Conn, name: str, category: str | None) -> TagRec:
     return tag
 
 
-async def tag_artifact(conn: Conn, artifact_id: int, tag: TagRec) -> None:
-    await execute(
-        conn,
-        "INSERT OR IGNORE INTO artifact_tags (artifact_id, tag_id) VALUES (?, ?)",
-        (artifact_id, tag.id),
+async def tag_artifact(conn: Conn, artifact_id: int, tag: TagRec) -> bool:
+    """Tag the artifact; False when it already had the tag."""
+    return (
+        await execute(
+            conn,
+            "INSERT OR IGNORE INTO artifact_tags (artifact_id, tag_id) VALUES (?, ?)",
+            (artifact_id, tag.id),
+        )
+        > 0
     )
 
 
-async def untag_artifact(conn: Conn, artifact_id: int, name: str) -> None:
-    await execute(
-        conn,
-        "DELETE FROM artifact_tags WHERE artifact_id = ?"
-        " AND tag_id IN (SELECT id FROM tags WHERE name = ?)",
-        (artifact_id, name),
+async def untag_artifact(conn: Conn, artifact_id: int, name: str) -> bool:
+    """Remove the tag (of any category) named `name`; False when the artifact had none."""
+    return (
+        await execute(
+            conn,
+            "DELETE FROM artifact_tags WHERE artifact_id = ?"
+            " AND tag_id IN (SELECT id FROM tags WHERE name = ?)",
+            (artifact_id, name),
+        )
+        > 0
     )
 
 
@@ -598,20 +606,28 @@ async def tags_of_collections(conn: Conn, ids: list[int]) -> dict[int, list[TagR
     return await _tags_by_owner(conn, "collection_tags", "collection_id", ids)
 
 
-async def tag_collection(conn: Conn, collection_id: int, tag: TagRec) -> None:
-    await execute(
-        conn,
-        "INSERT OR IGNORE INTO collection_tags (collection_id, tag_id) VALUES (?, ?)",
-        (collection_id, tag.id),
+async def tag_collection(conn: Conn, collection_id: int, tag: TagRec) -> bool:
+    """Tag the collection; False when it already had the tag."""
+    return (
+        await execute(
+            conn,
+            "INSERT OR IGNORE INTO collection_tags (collection_id, tag_id) VALUES (?, ?)",
+            (collection_id, tag.id),
+        )
+        > 0
     )
 
 
-async def untag_collection(conn: Conn, collection_id: int, name: str) -> None:
-    await execute(
-        conn,
-        "DELETE FROM collection_tags WHERE collection_id = ?"
-        " AND tag_id IN (SELECT id FROM tags WHERE name = ?)",
-        (collection_id, name),
+async def untag_collection(conn: Conn, collection_id: int, name: str) -> bool:
+    """Remove the tag named `name`; False when the collection had none."""
+    return (
+        await execute(
+            conn,
+            "DELETE FROM collection_tags WHERE collection_id = ?"
+            " AND tag_id IN (SELECT id FROM tags WHERE name = ?)",
+            (collection_id, name),
+        )
+        > 0
     )
 
 

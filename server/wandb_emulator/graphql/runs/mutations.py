@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import json
-import secrets
-import string
 
 import strawberry
 
-from ... import auth
-from ...ids import decode_id
-from ...store import projects, runs
-from ...store.database import Conn
-from ...store.records import ProjectRec, RunRec
+from ...domain import runs as domain_runs
+from ...store.records import RunRec
 from ...urls import Urls
-from ...validation import check_name
-from ..access import writable_project
 from ..context import Info
-from ..errors import ApiError, PermissionDenied
 from ..files.types import File
 from ..scalars import JSONString, json_object
 from .types import Run
-
-RUN_ID_ALPHABET = string.ascii_lowercase + string.digits
 
 
 @strawberry.input
@@ -102,24 +92,16 @@ def _run_values(input: UpsertBucketInput) -> dict[str, object]:
     }
 
 
-async def _run_by_global_id(conn: Conn, info: Info, global_id: str) -> tuple[ProjectRec, RunRec]:
-    run = await runs.run_by_id(conn, decode_id(global_id, "Run"))
-    project = await projects.project_by_id(conn, run.project_id) if run else None
-    if run is None or project is None:
-        raise ApiError(f"run {global_id!r} not found")
-    if not await auth.can_write_project(conn, info.context.viewer, project):
-        raise PermissionDenied("permission denied: cannot update this run")
-    return project, run
-
-
-async def writable_run(
-    conn: Conn, info: Info, entity: str, project_name: str, run_name: str
-) -> RunRec:
-    project = await writable_project(conn, info.context.viewer, entity, project_name, create=False)
-    run = await runs.run_by_name(conn, project.id, run_name)
-    if run is None:
-        raise ApiError(f"run {entity}/{project_name}/{run_name} not found")
-    return run
+async def _touch_files(info: Info, input: CreateRunFilesInput) -> RunRec:
+    async with info.context.uow.write() as tx:
+        return await domain_runs.touch_run_files(
+            tx,
+            info.context.viewer,
+            input.entity_name,
+            input.project_name,
+            input.run_name,
+            input.files,
+        )
 
 
 @strawberry.type
@@ -128,18 +110,15 @@ class RunMutations:
     async def upsert_bucket(
         self, info: Info, input: UpsertBucketInput
     ) -> UpsertBucketPayload | None:
-        viewer = info.context.viewer
-        async with info.context.db.write() as conn:
-            if input.id:
-                project, existing = await _run_by_global_id(conn, info, input.id)
-                name = existing.name
-            else:
-                project = await writable_project(
-                    conn, viewer, input.entity_name, input.model_name, create=True
-                )
-                name = check_name("run", input.name or _new_run_id())
-            run, inserted = await runs.upsert_run(
-                conn, project.id, name, _run_values(input), viewer.id
+        async with info.context.uow.write() as tx:
+            run, inserted = await domain_runs.upsert_run(
+                tx,
+                info.context.viewer,
+                _run_values(input),
+                run_id=input.id,
+                entity_name=input.entity_name,
+                project_name=input.model_name,
+                name=input.name,
             )
         return UpsertBucketPayload(bucket=Run(rec=run), inserted=inserted)
 
@@ -148,12 +127,7 @@ class RunMutations:
         self, info: Info, input: CreateRunFilesInput
     ) -> CreateRunFilesPayload | None:
         urls: Urls = info.context.urls
-        async with info.context.db.write() as conn:
-            run = await writable_run(
-                conn, info, input.entity_name, input.project_name, input.run_name
-            )
-            for name in input.files:
-                await runs.touch_run_file(conn, run.id, name)
+        run = await _touch_files(info, input)
         files = [
             File(
                 id=strawberry.ID(f"{run.id}:{name}"),
@@ -171,14 +145,5 @@ class RunMutations:
     async def mark_run_files_uploaded(
         self, info: Info, input: MarkRunFilesUploadedInput
     ) -> MarkRunFilesUploadedPayload | None:
-        async with info.context.db.write() as conn:
-            run = await writable_run(
-                conn, info, input.entity_name, input.project_name, input.run_name
-            )
-            for name in input.files:
-                await runs.touch_run_file(conn, run.id, name)
+        await _touch_files(info, input)
         return MarkRunFilesUploadedPayload(success=True)
-
-
-def _new_run_id() -> str:
-    return "".join(secrets.choice(RUN_ID_ALPHABET) for _ in range(8))

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import strawberry
 
-from ....store import accounts, artifacts, projects
-from ....store.database import Conn
-from ....store.records import CollectionRec, UserRec
-from ....validation import check_artifact_type_name, check_name
+from ....domain import artifacts, collections
+from ....domain.artifacts import AliasTarget, ArtifactChanges
 from ...context import Info
-from ...errors import ApiError
 from ...scalars import Int64, JSONString, json_object
 from ..types import (
     Artifact,
@@ -17,15 +14,7 @@ from ..types import (
     Tag,
     collection_node,
 )
-from .common import (
-    artifact_for_write,
-    check_alias,
-    collection_for_write,
-    require_write,
-    user_aliases,
-    visible_artifact,
-)
-from .save import ArtifactAliasInput, TagInput
+from .save import ArtifactAliasInput, TagInput, _tag_specs
 
 
 @strawberry.input
@@ -156,111 +145,55 @@ class DeleteArtifactCollectionTagAssignmentsInput:
 # ------------------------------------------------------------------ helpers
 
 
-async def _collection_at(
-    conn: Conn, viewer: UserRec, entity: str, project: str, name: str
-) -> CollectionRec:
-    entity_rec = await accounts.entity_by_name(conn, entity)
-    project_rec = (
-        await projects.project_by_name(conn, entity_rec.id, project) if entity_rec else None
-    )
-    collection = (
-        await artifacts.collection_by_name(conn, project_rec.id, name) if project_rec else None
-    )
-    if collection is None:
-        raise ApiError(f"artifact collection {entity}/{project}/{name} not found")
-    await require_write(conn, viewer, collection.project_id)
-    return collection
-
-
-async def _change_aliases(info: Info, artifact_id: str, aliases: list, add: bool) -> None:
-    viewer = info.context.viewer
-    async with info.context.db.write() as conn:
-        artifact = await visible_artifact(conn, viewer, artifact_id)
-        for spec in aliases:
-            check_alias(spec.alias)
-            collection = await _collection_at(
-                conn, viewer, spec.entity_name, spec.project_name, spec.artifact_collection_name
-            )
-            if await artifacts.membership_of(conn, collection.id, artifact.id) is None:
-                raise ApiError(
-                    f"the artifact is not a version of {spec.artifact_collection_name!r}"
-                )
-            if add:
-                await artifacts.set_alias(conn, collection.id, artifact.id, spec.alias)
-            else:
-                await artifacts.delete_alias(conn, collection.id, artifact.id, spec.alias)
-
-
-async def _change_tags(conn: Conn, input: UpdateArtifactInput, artifact_id: int) -> None:
-    for tag in input.tags_to_add or []:
-        check_name("tag", tag.tag_name)
-        await artifacts.tag_artifact(
-            conn, artifact_id, await artifacts.ensure_tag(conn, tag.tag_name, tag.tag_category_name)
-        )
-    for tag in input.tags_to_delete or []:
-        await artifacts.untag_artifact(conn, artifact_id, tag.tag_name)
+async def _change_aliases(
+    info: Info, artifact_id: str, aliases: list[ArtifactCollectionAliasInput], add: bool
+) -> None:
+    targets = [
+        AliasTarget(a.entity_name, a.project_name, a.artifact_collection_name, a.alias)
+        for a in aliases
+    ]
+    async with info.context.uow.write() as tx:
+        await artifacts.change_aliases(tx, info.context.viewer, artifact_id, targets, add=add)
 
 
 async def _update_artifact(info: Info, input: UpdateArtifactInput) -> Artifact:
-    async with info.context.db.write() as conn:
-        artifact = await artifact_for_write(conn, info.context.viewer, input.artifact_id)
-        await artifacts.update_artifact(
-            conn,
-            artifact.id,
-            description=input.description,
-            metadata=json_object(input.metadata, "metadata"),
-            ttl_duration_seconds=input.ttl_duration_seconds,
+    changes = ArtifactChanges(
+        description=input.description,
+        metadata=json_object(input.metadata, "metadata"),
+        ttl_duration_seconds=input.ttl_duration_seconds,
+        tags_to_add=_tag_specs(input.tags_to_add),
+        tags_to_delete=[tag.tag_name for tag in input.tags_to_delete or []],
+        aliases=[a.alias for a in input.aliases or []],
+    )
+    async with info.context.uow.write() as tx:
+        updated = await artifacts.update_artifact(
+            tx, info.context.viewer, input.artifact_id, changes
         )
-        await _change_tags(conn, input, artifact.id)
-        sequence = await artifacts.collection_by_id(conn, artifact.sequence_id)
-        assert sequence is not None
-        for alias in user_aliases([a.alias for a in input.aliases or []]):
-            await artifacts.set_alias(conn, sequence.id, artifact.id, alias)
-        updated = await artifacts.artifact_by_id(conn, artifact.id)
-    assert updated is not None
     return Artifact(rec=updated)
 
 
 async def _delete_artifact(info: Info, input: DeleteArtifactInput) -> Artifact:
-    async with info.context.db.write() as conn:
-        artifact = await artifact_for_write(conn, info.context.viewer, input.artifact_id)
-        named = [
-            a.alias
-            for a in await artifacts.aliases_of_artifact(conn, artifact.id)
-            if a.alias != artifacts.LATEST
-        ]
-        if named and not input.delete_aliases:
-            raise ApiError(
-                f"cannot delete an artifact with aliases ({', '.join(sorted(set(named)))});"
-                " delete them first or pass delete_aliases=True"
-            )
-        await artifacts.delete_artifact(conn, artifact)
-        deleted = await artifacts.artifact_by_id(conn, artifact.id)
-    assert deleted is not None
+    async with info.context.uow.write() as tx:
+        deleted = await artifacts.delete_artifact(
+            tx, info.context.viewer, input.artifact_id, delete_aliases=bool(input.delete_aliases)
+        )
     return Artifact(rec=deleted)
 
 
 async def _update_collection(
     info: Info, global_id: str, kind: str, name: str | None, description: str | None
 ) -> ArtifactCollection:
-    async with info.context.db.write() as conn:
-        collection = await collection_for_write(conn, info.context.viewer, global_id, kind)
-        await artifacts.update_collection(
-            conn,
-            collection,
-            name=check_name("collection", name) if name else None,
-            description=description,
+    async with info.context.uow.write() as tx:
+        updated = await collections.update_collection(
+            tx, info.context.viewer, global_id, kind, name=name, description=description
         )
-        updated = await artifacts.collection_by_id(conn, collection.id)
-    assert updated is not None
     return collection_node(updated)
 
 
 async def _delete_collection(info: Info, global_id: str, kind: str) -> ArtifactCollectionPayload:
     """Delete a collection; the payload shows its last state, marked DELETED."""
-    async with info.context.db.write() as conn:
-        collection = await collection_for_write(conn, info.context.viewer, global_id, kind)
-        await artifacts.delete_collection(conn, collection)
+    async with info.context.uow.write() as tx:
+        collection = await collections.delete_collection(tx, info.context.viewer, global_id, kind)
     return ArtifactCollectionPayload(artifact_collection=collection_node(collection, deleted=True))
 
 
@@ -310,17 +243,13 @@ class ArtifactEditMutations:
     async def move_artifact_sequence(
         self, info: Info, input: MoveArtifactSequenceInput
     ) -> ArtifactCollectionPayload | None:
-        type_name = check_artifact_type_name(input.destination_artifact_type_name)
-        async with info.context.db.write() as conn:
-            collection = await collection_for_write(
-                conn, info.context.viewer, input.artifact_sequence_id, "SEQUENCE"
+        async with info.context.uow.write() as tx:
+            moved = await collections.move_collection_type(
+                tx,
+                info.context.viewer,
+                input.artifact_sequence_id,
+                input.destination_artifact_type_name,
             )
-            artifact_type = await artifacts.ensure_artifact_type(
-                conn, collection.project_id, type_name
-            )
-            await artifacts.move_collection_type(conn, collection, artifact_type.id)
-            moved = await artifacts.collection_by_id(conn, collection.id)
-        assert moved is not None
         return ArtifactCollectionPayload(artifact_collection=collection_node(moved))
 
     @strawberry.mutation
@@ -339,35 +268,28 @@ class ArtifactEditMutations:
     async def create_artifact_collection_tag_assignments(
         self, info: Info, input: CreateArtifactCollectionTagAssignmentsInput
     ) -> CreateArtifactCollectionTagAssignmentsPayload | None:
-        added = []
-        async with info.context.db.write() as conn:
-            collection = await _collection_at(
-                conn,
+        async with info.context.uow.write() as tx:
+            added = await collections.tag_collection(
+                tx,
                 info.context.viewer,
                 input.entity_name,
                 input.project_name,
                 input.artifact_collection_name,
+                _tag_specs(input.tags),
             )
-            for tag in input.tags:
-                rec = await artifacts.ensure_tag(
-                    conn, check_name("tag", tag.tag_name), tag.tag_category_name
-                )
-                await artifacts.tag_collection(conn, collection.id, rec)
-                added.append(Tag(rec=rec))
-        return CreateArtifactCollectionTagAssignmentsPayload(tags=added)
+        return CreateArtifactCollectionTagAssignmentsPayload(tags=[Tag(rec=t) for t in added])
 
     @strawberry.mutation
     async def delete_artifact_collection_tag_assignments(
         self, info: Info, input: DeleteArtifactCollectionTagAssignmentsInput
     ) -> SuccessResult | None:
-        async with info.context.db.write() as conn:
-            collection = await _collection_at(
-                conn,
+        async with info.context.uow.write() as tx:
+            await collections.untag_collection(
+                tx,
                 info.context.viewer,
                 input.entity_name,
                 input.project_name,
                 input.artifact_collection_name,
+                [tag.tag_name for tag in input.tags],
             )
-            for tag in input.tags:
-                await artifacts.untag_collection(conn, collection.id, tag.tag_name)
         return SuccessResult(success=True)

@@ -1,0 +1,53 @@
+"""Lookups of artifacts and collections for a user, with the checks that raise.
+
+The permission rules themselves live in `auth.py`; these functions apply them to the
+things artifact, collection and link operations name, and raise the errors the SDK sees.
+"""
+
+from __future__ import annotations
+
+from .. import auth
+from ..ids import decode_id
+from ..store import artifacts, projects
+from ..store.database import Conn
+from ..store.records import ArtifactRec, CollectionRec, ProjectRec, UserRec
+from .errors import NotFound, PermissionDenied
+
+
+async def visible_artifact(conn: Conn, actor: UserRec, global_id: str) -> ArtifactRec:
+    """An artifact the actor may see (in its source project or any it is linked into)."""
+    artifact = await artifacts.artifact_by_id(conn, decode_id(global_id, "Artifact"))
+    if artifact is None or not await auth.can_view_artifact(conn, actor, artifact):
+        raise NotFound(f"artifact {global_id!r} not found")
+    return artifact
+
+
+async def artifact_for_write(conn: Conn, actor: UserRec, global_id: str) -> ArtifactRec:
+    """An artifact the actor may change: write access to its source project."""
+    artifact = await visible_artifact(conn, actor, global_id)
+    sequence = await artifacts.collection_by_id(conn, artifact.sequence_id)
+    assert sequence is not None
+    await require_write(conn, actor, sequence.project_id)
+    return artifact
+
+
+async def require_write(conn: Conn, actor: UserRec, project_id: int) -> ProjectRec:
+    """The project, if the actor holds at least the member role in it."""
+    project = await projects.project_by_id(conn, project_id)
+    role = await auth.project_role(conn, actor, project) if project else None
+    if project is None or role is None:
+        raise NotFound("project not found")
+    if not auth.role_at_least(role, "member"):
+        raise PermissionDenied(f"permission denied: {role} role cannot modify {project.name!r}")
+    return project
+
+
+async def collection_for_write(
+    conn: Conn, actor: UserRec, global_id: str, kind: str | None = None
+) -> CollectionRec:
+    """A collection (of `kind`, when given) the actor may change."""
+    collection = await artifacts.collection_by_id(conn, decode_id(global_id, "ArtifactCollection"))
+    if collection is None or (kind is not None and collection.kind != kind):
+        raise NotFound(f"artifact collection {global_id!r} not found")
+    await require_write(conn, actor, collection.project_id)
+    return collection

@@ -1,0 +1,506 @@
+"""Artifact versions: creation (with digest deduplication), manifests, file uploads,
+commit, lineage (use), editing (description, metadata, tags, aliases) and deletion.
+
+The upload protocol wandb-core drives when a run logs an artifact:
+create -> manifest -> files (+ PUTs) -> manifest (+ PUT of the manifest) -> commit.
+
+Events: `ArtifactCreated` when a new pending version is created (not on a digest
+deduplication hit), `ArtifactCommitted` when it becomes a version, `ArtifactDeleted` on
+deletion, tag and alias events for every tag and alias that changed (see `aliases`).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+
+from ..blobs import BlobStore, md5_b64_to_hex, md5_hex_to_b64
+from ..graphql.access import writable_project
+from ..ids import decode_id
+from ..store import accounts, artifacts, projects, runs
+from ..store.database import Conn
+from ..store.records import (
+    ArtifactFileRec,
+    ArtifactRec,
+    ArtifactTypeRec,
+    CollectionRec,
+    UserRec,
+    utc_now,
+)
+from ..validation import check_artifact_type_name, check_name
+from .aliases import (
+    AliasChanges,
+    TagSpec,
+    check_alias,
+    emit_artifact_event,
+    tag_artifact,
+    untag_artifact,
+    user_aliases,
+)
+from .artifact_access import artifact_for_write, require_write, visible_artifact
+from .errors import InvalidInput, NotFound
+from .events import ArtifactCommitted, ArtifactCreated, ArtifactDeleted
+from .unit import Tx
+
+# Refusals worded for how the caller reached the collection: logging into it (a
+# sequence) or linking into it (a portfolio).
+_WRONG_KIND = {
+    "SEQUENCE": "{name!r} is a portfolio of linked artifacts; log to another name",
+    "PORTFOLIO": "{name!r} holds logged artifacts; link into a portfolio instead",
+}
+_WRONG_TYPE = {
+    "SEQUENCE": "artifact {name!r} already exists with type {existing!r};"
+    " cannot create another with type {wanted!r}",
+    "PORTFOLIO": "collection {name!r} holds artifacts of type {existing!r}, not {wanted!r}",
+}
+
+
+async def collection_of_kind(
+    conn: Conn,
+    project_id: int,
+    name: str,
+    kind: str,
+    type_name: str,
+    *,
+    client_id: str | None = None,
+) -> CollectionRec:
+    """The project's collection `name`, created on first use; it must be of `kind`
+    and hold `type_name` artifacts."""
+    existing = await artifacts.collection_by_name(conn, project_id, name)
+    if existing is None:
+        artifact_type = await artifacts.ensure_artifact_type(conn, project_id, type_name)
+        return await artifacts.create_collection(
+            conn, project_id, artifact_type.id, name, kind, client_id=client_id
+        )
+    if existing.kind != kind:
+        raise InvalidInput(_WRONG_KIND[kind].format(name=name))
+    existing_type = await artifacts.artifact_type_name(conn, existing.type_id)
+    if existing_type != type_name:
+        raise InvalidInput(
+            _WRONG_TYPE[kind].format(name=name, existing=existing_type, wanted=type_name)
+        )
+    return existing
+
+
+async def sequence_of(conn: Conn, artifact: ArtifactRec) -> CollectionRec:
+    sequence = await artifacts.collection_by_id(conn, artifact.sequence_id)
+    assert sequence is not None
+    return sequence
+
+
+async def _reloaded(conn: Conn, artifact_id: int) -> ArtifactRec:
+    artifact = await artifacts.artifact_by_id(conn, artifact_id)
+    assert artifact is not None
+    return artifact
+
+
+# ------------------------------------------------------------------ create
+
+
+@dataclass(frozen=True)
+class NewArtifact:
+    """What a client asks for when it creates a version (CreateArtifactInput)."""
+
+    entity_name: str
+    project_name: str
+    name: str | None  # of the sequence
+    type_name: str
+    digest: str
+    aliases: list[str] = field(default_factory=list)  # those naming this collection
+    run_name: str | None = None
+    description: str | None = None
+    metadata: str | None = None
+    client_id: str | None = None
+    sequence_client_id: str | None = None
+    deduplicate: bool = True
+    history_step: int | None = None
+    ttl_duration_seconds: int | None = None
+    tags: list[TagSpec] = field(default_factory=list)
+
+
+async def create_artifact_type(
+    tx: Tx,
+    actor: UserRec,
+    entity_name: str,
+    project_name: str,
+    name: str,
+    description: str | None,
+) -> ArtifactTypeRec:
+    name = check_artifact_type_name(name)
+    project = await writable_project(tx.conn, actor, entity_name, project_name, create=True)
+    return await artifacts.ensure_artifact_type(tx.conn, project.id, name, description)
+
+
+async def create_artifact(tx: Tx, actor: UserRec, new: NewArtifact) -> ArtifactRec:
+    """A pending version of the sequence `new.name` (created on first use); with digest
+    deduplication, the committed version that has the same digest instead."""
+    conn = tx.conn
+    name = check_name("artifact", new.name)
+    type_name = check_artifact_type_name(new.type_name)
+    project = await writable_project(conn, actor, new.entity_name, new.project_name, create=True)
+    sequence = await collection_of_kind(
+        conn, project.id, name, "SEQUENCE", type_name, client_id=new.sequence_client_id
+    )
+    aliases = user_aliases(new.aliases)
+    if new.deduplicate:
+        existing = await artifacts.committed_with_digest(conn, sequence.id, new.digest)
+        if existing is not None:
+            async with AliasChanges(tx, actor, [sequence]):
+                for alias in aliases:
+                    await artifacts.set_alias(conn, sequence.id, existing.id, alias)
+            return existing
+    run = await runs.run_by_name(conn, project.id, new.run_name) if new.run_name else None
+    created = await artifacts.create_artifact(
+        conn,
+        sequence,
+        digest=new.digest,
+        description=new.description,
+        metadata=new.metadata,
+        client_id=new.client_id,
+        run_id=run.id if run else None,
+        user_id=actor.id,
+        history_step=new.history_step,
+        ttl_duration_seconds=new.ttl_duration_seconds,
+        aliases=aliases,
+    )
+    emit_artifact_event(tx, ArtifactCreated, actor, created.id, sequence)
+    await tag_artifact(tx, actor, created, sequence, new.tags)
+    return created
+
+
+# --------------------------------------------------------------- manifests
+
+
+async def set_manifest(
+    tx: Tx,
+    actor: UserRec,
+    artifact_id: str,
+    *,
+    manifest_type: str | None = None,
+    digest: str | None = None,
+    base_artifact_id: str | None = None,
+) -> ArtifactRec:
+    artifact = await artifact_for_write(tx.conn, actor, artifact_id)
+    base = decode_id(base_artifact_id, "Artifact") if base_artifact_id else None
+    await artifacts.set_manifest(
+        tx.conn, artifact.id, manifest_type=manifest_type, digest=digest, base_artifact_id=base
+    )
+    return artifact
+
+
+async def record_manifest_upload(tx: Tx, artifact_id: int, blob_key: str) -> None:
+    """The manifest's bytes arrived (through a signed upload URL)."""
+    await artifacts.set_manifest(tx.conn, artifact_id, blob_key=blob_key)
+
+
+def _read_manifest(blobs: BlobStore, blob_key: str) -> dict:
+    try:
+        manifest = json.loads(blobs.path(blob_key).read_bytes())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidInput("the uploaded manifest is not valid JSON") from exc
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("contents"), dict):
+        raise InvalidInput("the uploaded manifest has no `contents`")
+    return manifest
+
+
+async def _full_manifest(conn: Conn, blobs: BlobStore, artifact: ArtifactRec) -> dict:
+    """The version's complete manifest. An incremental (or patch) manifest holds only the
+    entries that changed since its base version; the rest are inherited and stored merged,
+    so downloads read one complete manifest."""
+    assert artifact.manifest_blob_key is not None
+    manifest = _read_manifest(blobs, artifact.manifest_blob_key)
+    if artifact.manifest_type not in ("INCREMENTAL", "PATCH") or not artifact.base_artifact_id:
+        return manifest
+    base = await artifacts.artifact_by_id(conn, artifact.base_artifact_id)
+    if base is None or base.manifest_blob_key is None:
+        raise InvalidInput("the base version of an incremental artifact has no manifest")
+    inherited = _read_manifest(blobs, base.manifest_blob_key)["contents"]
+    merged = {**manifest, "contents": {**inherited, **manifest["contents"]}}
+    key = blobs.put(json.dumps(merged, sort_keys=True).encode())
+    await artifacts.set_manifest(conn, artifact.id, blob_key=key)
+    return merged
+
+
+# ------------------------------------------------------------------- files
+
+
+@dataclass(frozen=True)
+class FileUpload:
+    """Where a file's bytes go: nowhere (stored already), one URL, or multipart parts."""
+
+    artifact_id: int
+    name: str
+    md5: str
+    blob_key: str
+    stored: bool
+    multipart_id: str | None = None
+
+
+async def announce_files(
+    tx: Tx,
+    blobs: BlobStore,
+    actor: UserRec,
+    files: list[tuple[str, str, str, str | None, bool]],
+) -> list[FileUpload]:
+    """Announce files (artifact global id, name, MD5, mimetype, multipart) of versions the
+    actor may change; content stored already needs no upload."""
+    checked: dict[str, ArtifactRec] = {}
+    uploads = []
+    for global_id, name, md5, mimetype, multipart in files:
+        if global_id not in checked:
+            checked[global_id] = await artifact_for_write(tx.conn, actor, global_id)
+        artifact = checked[global_id]
+        await artifacts.announce_file(tx.conn, artifact.id, name, md5, mimetype)
+        key = md5_b64_to_hex(md5)
+        upload = FileUpload(artifact.id, name, md5, key, stored=blobs.exists(key))
+        if not upload.stored and multipart:
+            upload_id = uuid.uuid4().hex
+            await artifacts.start_multipart(tx.conn, upload_id, artifact.id, name, md5)
+            upload = FileUpload(artifact.id, name, md5, key, stored=False, multipart_id=upload_id)
+        uploads.append(upload)
+    return uploads
+
+
+async def complete_multipart(
+    tx: Tx,
+    blobs: BlobStore,
+    actor: UserRec,
+    artifact_id: str,
+    upload_id: str,
+    part_numbers: list[int] | None,
+) -> str | None:
+    """Assemble the uploaded parts (in order) into the file; `part_numbers=None` aborts.
+    Returns the file's base64 MD5 (None when aborted)."""
+    artifact = await artifact_for_write(tx.conn, actor, artifact_id)
+    upload = await artifacts.multipart_upload(tx.conn, upload_id)
+    if upload is None or upload.artifact_id != artifact.id:
+        raise NotFound(f"multipart upload {upload_id!r} not found")
+    if part_numbers is None:
+        await artifacts.finish_multipart(tx.conn, upload_id)
+        return None
+    parts = json.loads(upload.parts)
+    order = sorted(part_numbers)
+    missing = [n for n in order if str(n) not in parts]
+    if missing:
+        raise InvalidInput(f"parts {missing} of the multipart upload were not uploaded")
+    key, _size = blobs.concatenate([parts[str(n)] for n in order])
+    if key != md5_b64_to_hex(upload.md5):
+        raise InvalidInput("the assembled file does not match its announced MD5")
+    await artifacts.finish_multipart(tx.conn, upload_id)
+    return md5_hex_to_b64(key)
+
+
+async def record_part_upload(tx: Tx, upload_id: str, part_number: int, blob_key: str) -> None:
+    """A part of a multipart upload arrived (through a signed upload URL)."""
+    await artifacts.record_part(tx.conn, upload_id, part_number, blob_key)
+
+
+def _file_from_entry(
+    blobs: BlobStore, artifact_id: int, name: str, entry: dict, mimetypes: dict[str, str | None]
+) -> ArtifactFileRec:
+    digest, ref = entry.get("digest"), entry.get("ref")
+    if not isinstance(digest, str):
+        raise InvalidInput(f"manifest entry {name!r} has no digest")
+    blob_key = None
+    size = entry.get("size")
+    if ref is None:
+        blob_key = md5_b64_to_hex(digest)
+        if not blobs.exists(blob_key):
+            raise InvalidInput(f"file {name!r} of the manifest was not uploaded")
+        if isinstance(size, int) and blobs.size(blob_key) != size:
+            raise InvalidInput(
+                f"file {name!r} has {blobs.size(blob_key)} bytes, the manifest says {size}"
+            )
+    return ArtifactFileRec(
+        artifact_id=artifact_id,
+        name=name,
+        md5=digest,
+        digest=digest,
+        size=size if isinstance(size, int) else None,
+        mimetype=mimetypes.get(name),
+        blob_key=blob_key,
+        ref=ref,
+        updated_at=utc_now(),
+    )
+
+
+# ------------------------------------------------------------------ commit
+
+
+async def commit(tx: Tx, blobs: BlobStore, actor: UserRec, artifact_id: str) -> ArtifactRec:
+    """Make a pending version a version of its sequence: its files become exactly the
+    manifest's (every stored file uploaded, sizes matching), its aliases and `latest`
+    move to it. Committing a committed version changes nothing."""
+    conn = tx.conn
+    artifact = await artifact_for_write(conn, actor, artifact_id)
+    if artifact.state == "COMMITTED":
+        return artifact
+    if artifact.state != "PENDING":
+        raise InvalidInput(f"artifact {artifact_id!r} is {artifact.state.lower()}")
+    if artifact.manifest_blob_key is None:
+        raise InvalidInput("cannot commit an artifact whose manifest was not uploaded")
+    entries = (await _full_manifest(conn, blobs, artifact))["contents"]
+    mimetypes = await artifacts.announced_mimetypes(conn, artifact.id)
+    files = [
+        _file_from_entry(blobs, artifact.id, name, entry, mimetypes)
+        for name, entry in entries.items()
+        if isinstance(entry, dict)
+    ]
+    await artifacts.replace_files(conn, artifact.id, files)
+    sequence = await sequence_of(conn, artifact)
+    changes = AliasChanges(tx, actor, [sequence])
+    async with changes:
+        await artifacts.commit_artifact(
+            conn, artifact, size=sum(f.size or 0 for f in files), file_count=len(files)
+        )
+        membership = await artifacts.membership_of(conn, sequence.id, artifact.id)
+        assert membership is not None
+        emit_artifact_event(
+            tx,
+            ArtifactCommitted,
+            actor,
+            artifact.id,
+            sequence,
+            version_index=membership.version_index,
+        )
+    return await _reloaded(conn, artifact.id)
+
+
+# ----------------------------------------------------------------- lineage
+
+
+async def use_artifact(
+    tx: Tx,
+    actor: UserRec,
+    artifact_id: str,
+    entity_name: str,
+    project_name: str,
+    run_name: str,
+    used_as: str | None,
+) -> ArtifactRec:
+    """Record that the run used the version (lineage: the run's inputs)."""
+    artifact = await visible_artifact(tx.conn, actor, artifact_id)
+    project = await writable_project(tx.conn, actor, entity_name, project_name, create=True)
+    run = await runs.run_by_name(tx.conn, project.id, run_name)
+    if run is None:
+        raise NotFound(f"run {entity_name}/{project_name}/{run_name} not found")
+    await artifacts.record_usage(tx.conn, run.id, artifact.id, used_as)
+    return artifact
+
+
+# ----------------------------------------------------------------- editing
+
+
+@dataclass(frozen=True)
+class ArtifactChanges:
+    """What UpdateArtifact may change; None leaves a value as it is."""
+
+    description: str | None = None
+    metadata: str | None = None
+    ttl_duration_seconds: int | None = None
+    tags_to_add: list[TagSpec] = field(default_factory=list)
+    tags_to_delete: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+
+
+async def update_artifact(
+    tx: Tx, actor: UserRec, artifact_id: str, changes: ArtifactChanges
+) -> ArtifactRec:
+    artifact = await artifact_for_write(tx.conn, actor, artifact_id)
+    await artifacts.update_artifact(
+        tx.conn,
+        artifact.id,
+        description=changes.description,
+        metadata=changes.metadata,
+        ttl_duration_seconds=changes.ttl_duration_seconds,
+    )
+    sequence = await sequence_of(tx.conn, artifact)
+    await tag_artifact(tx, actor, artifact, sequence, changes.tags_to_add)
+    await untag_artifact(tx, actor, artifact, sequence, changes.tags_to_delete)
+    async with AliasChanges(tx, actor, [sequence]):
+        for alias in user_aliases(changes.aliases):
+            await artifacts.set_alias(tx.conn, sequence.id, artifact.id, alias)
+    return await _reloaded(tx.conn, artifact.id)
+
+
+@dataclass(frozen=True)
+class AliasTarget:
+    """An alias of a version in a collection named by entity/project/name."""
+
+    entity_name: str
+    project_name: str
+    collection_name: str
+    alias: str
+
+
+async def collection_at(
+    conn: Conn, actor: UserRec, entity: str, project: str, name: str
+) -> CollectionRec:
+    """The collection named entity/project/name, if the actor may change it."""
+    entity_rec = await accounts.entity_by_name(conn, entity)
+    project_rec = (
+        await projects.project_by_name(conn, entity_rec.id, project) if entity_rec else None
+    )
+    collection = (
+        await artifacts.collection_by_name(conn, project_rec.id, name) if project_rec else None
+    )
+    if collection is None:
+        raise NotFound(f"artifact collection {entity}/{project}/{name} not found")
+    await require_write(conn, actor, collection.project_id)
+    return collection
+
+
+async def change_aliases(
+    tx: Tx, actor: UserRec, artifact_id: str, targets: list[AliasTarget], *, add: bool
+) -> None:
+    """Add (or delete) aliases of a version in collections it belongs to."""
+    artifact = await visible_artifact(tx.conn, actor, artifact_id)
+    for target in targets:
+        check_alias(target.alias)
+        collection = await collection_at(
+            tx.conn, actor, target.entity_name, target.project_name, target.collection_name
+        )
+        if await artifacts.membership_of(tx.conn, collection.id, artifact.id) is None:
+            raise InvalidInput(f"the artifact is not a version of {target.collection_name!r}")
+        async with AliasChanges(tx, actor, [collection]):
+            if add:
+                await artifacts.set_alias(tx.conn, collection.id, artifact.id, target.alias)
+            else:
+                await artifacts.delete_alias(tx.conn, collection.id, artifact.id, target.alias)
+
+
+async def _collections_holding(conn: Conn, artifact_ids: list[int]) -> list[CollectionRec]:
+    ids = sorted(
+        {
+            m.collection_id
+            for artifact_id in artifact_ids
+            for m in await artifacts.memberships_of_artifact(
+                conn, artifact_id, include_deleted=True
+            )
+        }
+    )
+    return list((await artifacts.collections_by_ids(conn, ids)).values())
+
+
+async def delete_artifact(
+    tx: Tx, actor: UserRec, artifact_id: str, *, delete_aliases: bool
+) -> ArtifactRec:
+    """Soft-delete a version; one with named aliases only when `delete_aliases` is set."""
+    artifact = await artifact_for_write(tx.conn, actor, artifact_id)
+    named = [
+        a.alias
+        for a in await artifacts.aliases_of_artifact(tx.conn, artifact.id)
+        if a.alias != artifacts.LATEST
+    ]
+    if named and not delete_aliases:
+        raise InvalidInput(
+            f"cannot delete an artifact with aliases ({', '.join(sorted(set(named)))});"
+            " delete them first or pass delete_aliases=True"
+        )
+    sequence = await sequence_of(tx.conn, artifact)
+    holding = await _collections_holding(tx.conn, [artifact.id])
+    async with AliasChanges(tx, actor, holding):
+        await artifacts.delete_artifact(tx.conn, artifact)
+        emit_artifact_event(tx, ArtifactDeleted, actor, artifact.id, sequence)
+    return await _reloaded(tx.conn, artifact.id)

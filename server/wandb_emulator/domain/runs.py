@@ -1,0 +1,176 @@
+"""Runs: creation and updates (UpsertBucket), their files, and what file_stream delivers
+while they live (history, summary, events, console lines) and when they end.
+
+Events: `RunStateChanged` whenever a run's state changes (a new run announces its first
+state, `running`; the end of the stream announces `finished` or `failed`), and
+`RunHistoryLogged` with the history rows file_stream delivered for the first time (rows
+resent at an offset already stored replace the stored ones and are not announced again).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import string
+from dataclasses import dataclass
+from typing import Any
+
+from .. import auth
+from ..graphql.access import writable_project
+from ..history import parse_rows
+from ..ids import decode_id
+from ..store import accounts, projects, runs
+from ..store.database import Conn
+from ..store.records import ProjectRec, RunRec, UserRec
+from ..validation import check_name
+from .errors import InvalidInput, NotFound, PermissionDenied
+from .events import RunHistoryLogged, RunStateChanged
+from .unit import Tx
+
+RUN_ID_ALPHABET = string.ascii_lowercase + string.digits
+SUMMARY_FILE = "wandb-summary.json"
+HISTORY_FILE = "wandb-history.jsonl"
+
+
+def new_run_id() -> str:
+    return "".join(secrets.choice(RUN_ID_ALPHABET) for _ in range(8))
+
+
+def _state_changed(tx: Tx, actor: UserRec, before: RunRec | None, after: RunRec) -> None:
+    if before is None or before.state != after.state:
+        tx.emit(
+            RunStateChanged(
+                actor_id=actor.id, run_id=after.id, project_id=after.project_id, state=after.state
+            )
+        )
+
+
+async def _run_by_global_id(
+    conn: Conn, actor: UserRec, global_id: str
+) -> tuple[ProjectRec, RunRec]:
+    run = await runs.run_by_id(conn, decode_id(global_id, "Run"))
+    project = await projects.project_by_id(conn, run.project_id) if run else None
+    if run is None or project is None:
+        raise NotFound(f"run {global_id!r} not found")
+    if not await auth.can_write_project(conn, actor, project):
+        raise PermissionDenied("permission denied: cannot update this run")
+    return project, run
+
+
+async def upsert_run(
+    tx: Tx,
+    actor: UserRec,
+    values: dict[str, object],
+    *,
+    run_id: str | None = None,
+    entity_name: str | None = None,
+    project_name: str | None = None,
+    name: str | None = None,
+) -> tuple[RunRec, bool]:
+    """Update the run `run_id` (global id), or create or update the run `name` (a fresh id
+    when None) of entity/project (the project created on first use). `values` maps
+    `store.runs.RUN_FIELDS` keys to new values (None: unchanged). Returns the run and
+    whether it was created."""
+    if run_id:
+        project, existing = await _run_by_global_id(tx.conn, actor, run_id)
+        name = existing.name
+    else:
+        project = await writable_project(tx.conn, actor, entity_name, project_name, create=True)
+        name = check_name("run", name or new_run_id())
+        existing = await runs.run_by_name(tx.conn, project.id, name)
+    run, inserted = await runs.upsert_run(tx.conn, project.id, name, values, actor.id)
+    _state_changed(tx, actor, existing, run)
+    return run, inserted
+
+
+async def writable_run(
+    conn: Conn, actor: UserRec, entity: str, project_name: str, run_name: str
+) -> RunRec:
+    project = await writable_project(conn, actor, entity, project_name, create=False)
+    run = await runs.run_by_name(conn, project.id, run_name)
+    if run is None:
+        raise NotFound(f"run {entity}/{project_name}/{run_name} not found")
+    return run
+
+
+async def touch_run_files(
+    tx: Tx, actor: UserRec, entity: str, project_name: str, run_name: str, files: list[str]
+) -> RunRec:
+    """Announce files of a run (CreateRunFiles, MarkRunFilesUploaded)."""
+    run = await writable_run(tx.conn, actor, entity, project_name, run_name)
+    for name in files:
+        await runs.touch_run_file(tx.conn, run.id, name)
+    return run
+
+
+async def store_uploaded_run_file(tx: Tx, run_id: int, name: str, blob_key: str, size: int) -> None:
+    """A run file's bytes arrived (through a signed upload URL)."""
+    await runs.store_run_file(tx.conn, run_id, name, blob_key, size, blob_key)
+
+
+# ------------------------------------------------------------- file_stream
+
+
+@dataclass(frozen=True)
+class StreamUpdate:
+    """One file_stream request: line chunks by file name (offset, lines), the names of
+    uploaded files, and whether the run ended (with its exit code)."""
+
+    files: dict[str, tuple[int, list[str]]]
+    uploaded: list[str]
+    complete: bool
+    exit_code: Any = None
+
+
+async def _streamed_run(conn: Conn, actor: UserRec, entity: str, project: str, run: str) -> RunRec:
+    entity_rec = await accounts.entity_by_name(conn, entity)
+    project_rec = (
+        await projects.project_by_name(conn, entity_rec.id, project) if entity_rec else None
+    )
+    run_rec = await runs.run_by_name(conn, project_rec.id, run) if project_rec else None
+    role = await auth.project_role(conn, actor, project_rec) if project_rec else None
+    if run_rec is None or role is None:
+        raise NotFound(f"run {entity}/{project}/{run} not found")
+    if not auth.role_at_least(role, "member"):
+        raise PermissionDenied("permission denied")
+    return run_rec
+
+
+def _new_history_rows(run: RunRec, offset: int, lines: list[str]) -> tuple[dict[str, Any], ...]:
+    """Rows at line numbers not stored before (resent lines replace rows announced already)."""
+    fresh = lines[max(run.history_line_count - offset, 0) :]
+    return tuple(parse_rows(fresh))
+
+
+async def stream(
+    tx: Tx, actor: UserRec, entity: str, project: str, run_name: str, update: StreamUpdate
+) -> RunRec:
+    """Apply one file_stream request to a run the actor may write."""
+    run = await _streamed_run(tx.conn, actor, entity, project, run_name)
+    for name, (offset, content) in update.files.items():
+        if name == SUMMARY_FILE:
+            if content:
+                try:
+                    json.loads(content[-1])
+                except json.JSONDecodeError as exc:
+                    raise InvalidInput(f"{SUMMARY_FILE} lines must be JSON objects") from exc
+                await runs.set_summary(tx.conn, run.id, content[-1])
+        elif name in runs.LINE_STREAMS:
+            await runs.write_lines(tx.conn, run.id, name, offset, content)
+            if name == HISTORY_FILE and (rows := _new_history_rows(run, offset, content)):
+                tx.emit(
+                    RunHistoryLogged(
+                        actor_id=actor.id, run_id=run.id, project_id=run.project_id, rows=rows
+                    )
+                )
+    for name in update.uploaded:
+        await runs.touch_run_file(tx.conn, run.id, name)
+    if update.complete:
+        exit_code = update.exit_code if isinstance(update.exit_code, int) else 0
+        await runs.finish_run(tx.conn, run.id, exit_code)
+        finished = await runs.run_by_id(tx.conn, run.id)
+        assert finished is not None
+        _state_changed(tx, actor, run, finished)
+        return finished
+    await runs.heartbeat(tx.conn, run.id)
+    return run
