@@ -147,3 +147,46 @@ def test_refused_operations_announce_nothing(
         api.artifact(f"{user.team}/refusals/table:v0").delete()
     assert recorder.events == before
     assert set(api.artifact(f"{user.team}/refusals/table:v0").aliases) == {"keep", "latest"}
+
+
+def test_tags_and_deletion_are_announced(
+    emulator: tuple[RunningEmulator, Recorder], tmp_path: Path
+) -> None:
+    running, recorder = emulator
+    user = running.new_user()
+    api = user.api()
+    settings = wandb.Settings(api_key=user.api_key, base_url=user.base_url)
+    with wandb.init(entity=user.team, project="tags", settings=settings) as run:
+        for content in (b"first", b"second"):
+            Path(tmp_path, "data.csv").write_bytes(content)
+            artifact = wandb.Artifact("table", type="dataset")
+            artifact.add_file(str(tmp_path / "data.csv"))
+            run.log_artifact(artifact, aliases=["keep"])
+            artifact.wait()
+    mark = len(recorder.events)
+    collection = api.artifact(f"{user.team}/tags/table:latest").collection
+    collection.tags = ["shared"]
+    collection.save()
+    collection.tags = []
+    collection.save()
+    newest = api.artifact(f"{user.team}/tags/table:v1")
+    newest.tags = ["golden"]
+    newest.save()
+    newest = api.artifact(f"{user.team}/tags/table:v1")
+    newest.tags = []
+    newest.save()
+    api.artifact(f"{user.team}/tags/table:v1").delete(delete_aliases=True)
+
+    described = _describe(recorder.events[mark:])
+    v1 = str(next(e for e in recorder.events if isinstance(e, ev.ArtifactDeleted)).artifact_id)
+    assert [(kind, detail) for kind, _, detail in described] == [
+        ("CollectionTagAdded", "shared"),
+        ("CollectionTagRemoved", "shared"),
+        ("ArtifactTagAdded", "golden"),
+        ("ArtifactTagRemoved", "golden"),
+        ("ArtifactDeleted", v1),
+        ("AliasRemoved", "keep"),
+        ("AliasRemoved", "latest"),
+        ("AliasAdded", "latest"),  # back on v0
+    ]
+    assert api.artifact(f"{user.team}/tags/table:latest").version == "v0"
