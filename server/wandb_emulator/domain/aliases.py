@@ -13,9 +13,9 @@ already holds announces nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any
 
 from ..store import artifacts
 from ..store.records import ArtifactRec, CollectionRec, UserRec
@@ -29,8 +29,6 @@ from .events import (
     Event,
 )
 from .unit import Tx
-
-ArtifactEvent = TypeVar("ArtifactEvent", bound=Event)
 
 _VERSION_ALIAS = re.compile(r"^v\d+$")
 
@@ -110,7 +108,7 @@ async def set_aliases(
 
 def emit_artifact_event(
     tx: Tx,
-    event_type: type[ArtifactEvent],
+    event_type: Callable[..., Event],
     actor: UserRec,
     artifact_id: int,
     collection: CollectionRec,

@@ -44,9 +44,10 @@ async def _source_artifact(conn: Conn, actor: UserRec, request: LinkRequest) -> 
     if request.artifact_id:
         artifact = await visible_artifact(conn, actor, request.artifact_id)
     elif request.client_id:
-        artifact = await artifacts.artifact_by_client_id(conn, request.client_id)
-        if artifact is None or not await auth.can_view_artifact(conn, actor, artifact):
+        by_client = await artifacts.artifact_by_client_id(conn, request.client_id)
+        if by_client is None or not await auth.can_view_artifact(conn, actor, by_client):
             raise NotFound(f"artifact with client id {request.client_id!r} not found")
+        artifact = by_client
     else:
         raise InvalidInput("linkArtifact needs an artifactID or a clientID")
     if artifact.state != "COMMITTED":

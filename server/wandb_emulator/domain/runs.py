@@ -71,6 +71,7 @@ async def upsert_run(
     when None) of entity/project (the project created on first use). `values` maps
     `store.runs.RUN_FIELDS` keys to new values (None: unchanged). Returns the run and
     whether it was created."""
+    existing: RunRec | None
     if run_id:
         project, existing = await _run_by_global_id(tx.conn, actor, run_id)
         name = existing.name

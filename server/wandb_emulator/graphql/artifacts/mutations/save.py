@@ -205,7 +205,8 @@ def _tag_specs(tags: list[TagInput] | None) -> list[TagSpec]:
 
 
 async def _create_artifact(info: Info, input: CreateArtifactInput) -> ArtifactRec:
-    name = input.artifact_collection_name or (input.artifact_collection_names or [None])[0]
+    names = input.artifact_collection_names or []
+    name = input.artifact_collection_name or (names[0] if names else None)
     new = NewArtifact(
         entity_name=input.entity_name,
         project_name=input.project_name,
@@ -269,7 +270,7 @@ def _file_node(info: Info, spec: CreateArtifactFileSpecInput, upload: artifacts.
 
 async def _create_files(info: Info, input: CreateArtifactFilesInput) -> FileConnection:
     announced = [
-        (spec.artifact_id, spec.name, spec.md5, spec.mimetype, bool(spec.upload_parts_input))
+        (str(spec.artifact_id), spec.name, spec.md5, spec.mimetype, bool(spec.upload_parts_input))
         for spec in input.artifact_files
     ]
     async with info.context.uow.write() as tx:
