@@ -123,7 +123,8 @@ class StreamUpdate:
     exit_code: Any = None
 
 
-async def _streamed_run(conn: Conn, actor: UserRec, entity: str, project: str, run: str) -> RunRec:
+async def streamed_run(conn: Conn, actor: UserRec, entity: str, project: str, run: str) -> RunRec:
+    """The run a file_stream request names, if the actor may write it."""
     entity_rec = await accounts.entity_by_name(conn, entity)
     project_rec = (
         await projects.project_by_name(conn, entity_rec.id, project) if entity_rec else None
@@ -143,11 +144,8 @@ def _new_history_rows(run: RunRec, offset: int, lines: list[str]) -> tuple[dict[
     return tuple(parse_rows(fresh))
 
 
-async def stream(
-    tx: Tx, actor: UserRec, entity: str, project: str, run_name: str, update: StreamUpdate
-) -> RunRec:
-    """Apply one file_stream request to a run the actor may write."""
-    run = await _streamed_run(tx.conn, actor, entity, project, run_name)
+async def stream(tx: Tx, actor: UserRec, run: RunRec, update: StreamUpdate) -> RunRec:
+    """Apply one file_stream request to a run (from `streamed_run`)."""
     for name, (offset, content) in update.files.items():
         if name == SUMMARY_FILE:
             if content:

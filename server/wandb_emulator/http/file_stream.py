@@ -54,12 +54,13 @@ async def file_stream(request: Request) -> JSONResponse:
     if viewer is None:
         return error_response(401, INVALID_CREDENTIALS)
     try:
-        update = _stream_update(await read_json(request, MAX_FILE_STREAM_BODY))
+        body = await read_json(request, MAX_FILE_STREAM_BODY)
         params = request.path_params
         async with emulator.uow.write() as tx:
-            await runs.stream(
-                tx, viewer, params["entity"], params["project"], params["run"], update
+            run = await runs.streamed_run(
+                tx.conn, viewer, params["entity"], params["project"], params["run"]
             )
+            await runs.stream(tx, viewer, run, _stream_update(body))
     except BadRequest as exc:
         return error_response(exc.status, exc.message)
     except DomainError as exc:
