@@ -83,11 +83,11 @@ class Emulator:
                 log.warning("seed file %s not found; starting without default data", seed_file)
                 return
             self._default_seed = load_seed_file(seed_file)
-        await apply_seed(self.db, self._default_seed)
+        await apply_seed(self.uow, self._default_seed)
 
     async def apply_seed(self, seed: dict[str, Any]) -> None:
         """Add users, organizations, teams and registries (a seed document) to the state."""
-        await apply_seed(self.db, check_seed(seed))
+        await apply_seed(self.uow, check_seed(seed))
 
     async def reset(self) -> None:
         """Wipe all state (database, journal, fault rules) and re-apply the default seed."""

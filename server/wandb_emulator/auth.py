@@ -8,6 +8,14 @@ Registry roles, weakest first: restricted_viewer, viewer, member, admin.
 - A `restricted` registry (access RESTRICTED) is visible only to its user members
   and to members of its team members (and to organization admins).
 - Users outside the organization see no registry of it.
+
+Other rules: organization admins and members create projects, registries and teams in
+it (viewers do not); team admins and organization admins administer a team; users and
+team members create projects in their own entity; only instance admins create users,
+and users update only themselves unless they are instance admins.
+
+The `require_*` functions apply a rule and raise the domain's NotFound/PermissionDenied
+with the caller's wording; every refusal goes through them.
 """
 
 from __future__ import annotations
@@ -15,12 +23,14 @@ from __future__ import annotations
 import base64
 import binascii
 
+from .domain.errors import NotFound, PermissionDenied
 from .store import accounts, artifacts, projects
 from .store.database import Conn
 from .store.records import ArtifactRec, EntityRec, OrganizationRec, ProjectRec, UserRec
 
 REGISTRY_PREFIX = "wandb-registry-"
 REGISTRY_ROLES = ("restricted_viewer", "viewer", "member", "admin")
+ORG_ROLES = ("admin", "member", "viewer")
 _RANK = {role: rank for rank, role in enumerate(REGISTRY_ROLES)}
 RESTRICTED_ACCESS = "RESTRICTED"
 
@@ -116,8 +126,37 @@ async def can_view_project(conn: Conn, user: UserRec, project: ProjectRec) -> bo
     return await project_role(conn, user, project) is not None
 
 
-async def can_create_registry(conn: Conn, user: UserRec, org: OrganizationRec) -> bool:
+async def can_create_in_org(conn: Conn, user: UserRec, org: OrganizationRec) -> bool:
+    """Organization admins and members create registries and teams; viewers do not."""
     return await accounts.org_role(conn, org.id, user.id) in ("admin", "member")
+
+
+can_create_registry = can_create_in_org
+
+
+async def can_create_in(conn: Conn, user: UserRec, entity: EntityRec) -> bool:
+    """May the user create projects (registries in an organization's entity) there?"""
+    if entity.kind == "ORGANIZATION" and entity.organization_id is not None:
+        org = await accounts.org_by_id(conn, entity.organization_id)
+        return org is not None and await can_create_in_org(conn, user, org)
+    return await entity_role(conn, user, entity) in ("admin", "member")
+
+
+async def can_admin_team(conn: Conn, user: UserRec, team: EntityRec) -> bool:
+    """Team admins, and admins of the team's organization."""
+    if await accounts.team_role(conn, team.id, user.id) == "admin":
+        return True
+    return team.organization_id is not None and (
+        await accounts.org_role(conn, team.organization_id, user.id) == "admin"
+    )
+
+
+def can_create_users(user: UserRec) -> bool:
+    return user.admin
+
+
+def can_update_user(actor: UserRec, user_id: int) -> bool:
+    return user_id == actor.id or actor.admin
 
 
 async def can_view_org(conn: Conn, user: UserRec, org: OrganizationRec) -> bool:
@@ -144,3 +183,62 @@ async def can_view_artifact(conn: Conn, user: UserRec, artifact: ArtifactRec) ->
 async def can_download_artifact(conn: Conn, user: UserRec, artifact: ArtifactRec) -> bool:
     """Restricted viewers see a registry's versions but may not fetch their files."""
     return any(r != "restricted_viewer" for r in await _roles_over_artifact(conn, user, artifact))
+
+
+# ------------------------------------------------------------ checks that raise
+
+
+async def require_project_role(
+    conn: Conn,
+    user: UserRec,
+    project: ProjectRec | None,
+    minimum: str,
+    *,
+    not_found: str = "project not found",
+    forbidden: str | None = None,
+) -> str:
+    """The user's role in `project` when at least `minimum`.
+
+    NotFound(`not_found`) when the project is missing or invisible to the user;
+    PermissionDenied(`forbidden`, by default "permission denied: ROLE role cannot modify
+    'NAME'") when the role is weaker than `minimum`.
+    """
+    role = await project_role(conn, user, project) if project is not None else None
+    if project is None or role is None:
+        raise NotFound(not_found)
+    require_role(role, minimum, forbidden or cannot_modify(role, project))
+    return role
+
+
+def require_role(role: str, minimum: str, forbidden: str) -> None:
+    if not role_at_least(role, minimum):
+        raise PermissionDenied(forbidden)
+
+
+def cannot_modify(role: str, project: ProjectRec) -> str:
+    return f"permission denied: {role} role cannot modify {project.name!r}"
+
+
+async def require_create_in(conn: Conn, user: UserRec, entity: EntityRec) -> None:
+    if not await can_create_in(conn, user, entity):
+        raise PermissionDenied(f"permission denied: cannot create projects in {entity.name!r}")
+
+
+async def require_create_teams_in(conn: Conn, user: UserRec, org: OrganizationRec) -> None:
+    if not await can_create_in_org(conn, user, org):
+        raise PermissionDenied(f"permission denied: cannot create teams in {org.name!r}")
+
+
+async def require_team_admin(conn: Conn, user: UserRec, team: EntityRec) -> None:
+    if not await can_admin_team(conn, user, team):
+        raise PermissionDenied(f"permission denied: only admins of {team.name!r} can do this")
+
+
+def require_create_users(user: UserRec) -> None:
+    if not can_create_users(user):
+        raise PermissionDenied("permission denied: only instance admins create users")
+
+
+def require_update_user(actor: UserRec, user_id: int) -> None:
+    if not can_update_user(actor, user_id):
+        raise PermissionDenied("you can only update your own user")

@@ -78,14 +78,13 @@ def seed(args: argparse.Namespace) -> int:
 async def _seed_data_dir(data_dir: Path, document: dict[str, Any]) -> None:
     from .app import Emulator
     from .config import Config
-    from .seeding import SeedError
-    from .store.errors import StoreError
+    from .seeding import SEED_ERRORS
 
     emulator = Emulator(Config(data_dir=data_dir))
     await emulator.start()
     try:
         await emulator.apply_seed(document)
-    except (SeedError, StoreError, ValueError) as exc:
+    except SEED_ERRORS as exc:
         raise ControlError(f"seed not applied: {exc}") from exc
     finally:
         await emulator.stop()

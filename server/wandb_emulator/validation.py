@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from .domain.errors import InvalidInput
+
 NAME_MAXLEN = 128
 INVALID_NAME_CHARS = frozenset("/\\#?%:\r\n")
 ARTIFACT_TYPE_SEP_CHARS = frozenset("/:")
 
 
-class InvalidName(ValueError):
-    pass
+class InvalidName(InvalidInput):
+    """A name that breaks a naming rule (a ValueError, like every InvalidInput)."""
 
 
 def check_name(kind: str, name: str | None) -> str:

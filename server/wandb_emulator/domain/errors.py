@@ -17,5 +17,6 @@ class PermissionDenied(DomainError):
         super().__init__(message)
 
 
-class InvalidInput(DomainError):
-    """Arguments that break a naming or shape rule."""
+class InvalidInput(DomainError, ValueError):
+    """Arguments that break a naming or shape rule (a ValueError too, for callers that
+    validate input before any domain call)."""

@@ -161,6 +161,14 @@ class RegistryMemberAdded(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class RegistryMemberRoleChanged(Event):
+    project_id: int
+    role: str  # the new role
+    user_id: int | None = None
+    team_entity_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class RegistryMemberRemoved(Event):
     project_id: int
     user_id: int | None = None

@@ -1,4 +1,8 @@
-"""Errors resolvers raise, and the W&B-style formatting of all GraphQL errors."""
+"""Errors resolvers raise, and the W&B-style formatting of all GraphQL errors.
+
+`ApiError` and `PermissionDenied` are the domain layer's errors under their GraphQL-era
+names: whatever the domain refuses reaches the client with its message unchanged.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,10 @@ from typing import Any
 
 from graphql import GraphQLError
 
+from ..domain.errors import DomainError as ApiError
+from ..domain.errors import PermissionDenied
 
-class ApiError(Exception):
-    """An error whose message is meant for the client, as the W&B server words it."""
-
-
-class PermissionDenied(ApiError):
-    def __init__(self, message: str = "permission denied") -> None:
-        super().__init__(message)
+__all__ = ["ApiError", "NotEmulated", "PermissionDenied", "format_error", "w_and_b_message"]
 
 
 class NotEmulated(ApiError):

@@ -14,8 +14,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 
 from ..faults import FaultSpecError
-from ..seeding import SeedError
-from ..store.errors import StoreError
+from ..seeding import SEED_ERRORS
 from .common import BadRequest, read_json
 from .recording import EMULATOR_PREFIX
 
@@ -98,7 +97,7 @@ async def seed(request: Request) -> JSONResponse:
         await request.app.state.emulator.apply_seed(await _json_object(request))
     except BadRequest as exc:
         return _error(exc.status, exc.message)
-    except (SeedError, StoreError, ValueError) as exc:
+    except SEED_ERRORS as exc:
         return _error(400, f"seed not applied: {exc}")
     return JSONResponse({"ok": True})
 

@@ -3,6 +3,8 @@
 /db/user          up | password | down | login | logout | down_all
 /db/organization  up | add_members | down
 /db/team          up
+
+An adapter over the domain's system operations (the ones seed files use too).
 """
 
 from __future__ import annotations
@@ -13,14 +15,15 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from .. import seeding
-from ..store import accounts
-from ..store.database import Conn
+from ..domain import accounts, organizations
+from ..domain.errors import DomainError, PermissionDenied
+from ..domain.errors import NotFound as DomainNotFound
+from ..domain.unit import Tx
+from ..store import accounts as account_store
 from ..store.errors import Conflict, NotFound, StoreError
-from ..validation import InvalidName
 from .common import BadRequest, read_json
 
-Command = Callable[[Conn, dict[str, Any]], Awaitable[dict[str, Any]]]
+Command = Callable[[Tx, dict[str, Any]], Awaitable[dict[str, Any]]]
 MAX_FIXTURE_BODY = 1024 * 1024
 
 
@@ -34,37 +37,33 @@ def _field(body: dict[str, Any], name: str) -> Any:
 # --------------------------------------------------------------------- users
 
 
-async def _user_up(conn: Conn, body: dict[str, Any]) -> dict[str, Any]:
+async def _user_up(tx: Tx, body: dict[str, Any]) -> dict[str, Any]:
     username = _field(body, "username")
-    user = await seeding.ensure_user(
-        conn, username, admin=bool(body.get("admin")), password=body.get("password")
+    user = await accounts.ensure_user(
+        tx, username, admin=bool(body.get("admin")), password=body.get("password")
     )
     return {"username": user.username, "apiKey": username}
 
 
-async def _user_password(conn: Conn, body: dict[str, Any]) -> dict[str, Any]:
-    user = await seeding.require_user(conn, _field(body, "username"))
-    await accounts.set_password(conn, user.id, body.get("password"))
-    if "admin" in body:
-        await accounts.set_admin(conn, user.id, bool(body["admin"]))
+async def _user_password(tx: Tx, body: dict[str, Any]) -> dict[str, Any]:
+    admin = bool(body["admin"]) if "admin" in body else None
+    user = await accounts.set_password(
+        tx, _field(body, "username"), body.get("password"), admin=admin
+    )
     return {"username": user.username}
 
 
-async def _user_down(conn: Conn, body: dict[str, Any]) -> dict[str, Any]:
-    user = await accounts.user_by_username(conn, _field(body, "username"))
-    if user is not None:
-        await accounts.delete_user(conn, user)
-    return {"deleted": user is not None}
+async def _user_down(tx: Tx, body: dict[str, Any]) -> dict[str, Any]:
+    return {"deleted": await accounts.delete_user(tx, _field(body, "username"))}
 
 
-async def _user_noop(conn: Conn, body: dict[str, Any]) -> dict[str, Any]:
+async def _user_noop(tx: Tx, body: dict[str, Any]) -> dict[str, Any]:
     """login/logout only affect the W&B web session, which the emulator has none of."""
     return {}
 
 
-async def _user_down_all(conn: Conn, body: dict[str, Any]) -> dict[str, Any]:
-    for user in await accounts.all_users(conn):
-        await accounts.delete_user(conn, user)
+async def _user_down_all(tx: Tx, body: dict[str, Any]) -> dict[str, Any]:
+    await accounts.delete_all_users(tx)
     return {}
 
 
@@ -78,43 +77,42 @@ def _fixture_data(body: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-async def _org_up(conn: Conn, body: dict[str, Any]) -> dict[str, Any]:
-    org = await seeding.ensure_organization(
-        conn, _field(body, "orgName"), org_entity_name=_fixture_data(body).get("orgEntityName")
+async def _org_up(tx: Tx, body: dict[str, Any]) -> dict[str, Any]:
+    org = await organizations.ensure_organization(
+        tx, _field(body, "orgName"), org_entity_name=_fixture_data(body).get("orgEntityName")
     )
     if username := body.get("username"):
-        await seeding.add_org_member(conn, org, username, "admin")
-    entity = await accounts.entity_by_id(conn, org.org_entity_id or 0)
+        await organizations.add_org_member(tx, org, username, "admin")
+    entity = await account_store.entity_by_id(tx.conn, org.org_entity_id or 0)
     return {"orgName": org.name, "orgEntityName": entity.name if entity else None}
 
 
-async def _org_add_members(conn: Conn, body: dict[str, Any]) -> dict[str, Any]:
-    org = await seeding.require_organization(conn, _field(body, "orgName"))
+async def _org_add_members(tx: Tx, body: dict[str, Any]) -> dict[str, Any]:
+    org = await accounts.require_organization(tx.conn, _field(body, "orgName"))
     members = _fixture_data(body).get("members") or []
     for member in members:
-        await seeding.add_org_member(
-            conn, org, _field(member, "username"), member.get("role") or "member"
+        await organizations.add_org_member(
+            tx, org, _field(member, "username"), member.get("role") or "member"
         )
     return {"added": len(members)}
 
 
-async def _org_down(conn: Conn, body: dict[str, Any]) -> dict[str, Any]:
-    org = await accounts.org_by_name(conn, _field(body, "orgName"))
-    if org is not None:
-        await accounts.delete_organization(conn, org)
-    return {"deleted": org is not None}
+async def _org_down(tx: Tx, body: dict[str, Any]) -> dict[str, Any]:
+    return {"deleted": await organizations.delete_organization(tx, _field(body, "orgName"))}
 
 
 # --------------------------------------------------------------------- teams
 
 
-async def _team_up(conn: Conn, body: dict[str, Any]) -> dict[str, Any]:
+async def _team_up(tx: Tx, body: dict[str, Any]) -> dict[str, Any]:
     data = _fixture_data(body)
     team_name = _field(data.get("team") or {}, "name")
-    org = await seeding.require_organization(conn, _field(data.get("organization") or {}, "name"))
-    team = await seeding.ensure_team(conn, team_name, org)
+    org = await accounts.require_organization(
+        tx.conn, _field(data.get("organization") or {}, "name")
+    )
+    team = await accounts.ensure_team(tx, team_name, org)
     if username := body.get("username"):
-        await seeding.add_team_member(conn, team, username, "admin")
+        await accounts.add_team_member(tx, team, username, "admin")
     return {"teamName": team.name, "orgName": org.name}
 
 
@@ -132,6 +130,15 @@ COMMANDS: dict[str, dict[str, Command]] = {
 }
 
 
+def _status_of(error: Exception) -> int:
+    """The HTTP status of a refused command: 404 unknown names, 409 names taken."""
+    if isinstance(error, NotFound | DomainNotFound):
+        return 404
+    if isinstance(error, Conflict):
+        return 409
+    return 403 if isinstance(error, PermissionDenied) else 400
+
+
 async def fixture_command(request: Request) -> JSONResponse:
     emulator = request.app.state.emulator
     resource = request.path_params["resource"]
@@ -145,14 +152,10 @@ async def fixture_command(request: Request) -> JSONResponse:
         handler = handlers.get(body.get("command", ""))
         if handler is None:
             raise BadRequest(400, f"unknown command {body.get('command')!r} for {resource!r}")
-        async with emulator.db.write() as conn:
-            result = await handler(conn, body)
+        async with emulator.uow.write() as tx:
+            result = await handler(tx, body)
     except BadRequest as exc:
         return JSONResponse({"error": exc.message}, status_code=exc.status)
-    except NotFound as exc:
-        return JSONResponse({"error": str(exc)}, status_code=404)
-    except Conflict as exc:
-        return JSONResponse({"error": str(exc)}, status_code=409)
-    except (StoreError, seeding.SeedError, InvalidName) as exc:
-        return JSONResponse({"error": str(exc)}, status_code=400)
+    except (StoreError, DomainError) as exc:
+        return JSONResponse({"error": str(exc)}, status_code=_status_of(exc))
     return JSONResponse({"ok": True, **result})

@@ -14,26 +14,20 @@ from ..domain.errors import DomainError
 from ..filters import FilterError
 from ..graphql import documents
 from ..graphql.context import Context
-from ..graphql.errors import ApiError, format_error
+from ..graphql.errors import format_error
 from ..graphql.loaders import Loaders
 from ..ids import InvalidId
 from ..journal import RequestRecord
 from ..store.errors import StoreError
-from ..validation import InvalidName
 from .common import INVALID_CREDENTIALS, BadRequest, error_body, read_json, request_viewer
 from .recording import apply_fault, current_record
 
 log = logging.getLogger("wandb_emulator.graphql")
 
-CLIENT_ERRORS = (
-    ApiError,
-    DomainError,
-    InvalidId,
-    FilterError,
-    InvalidName,
-    StoreError,
-    ChecksumMismatch,
-)
+# The one place that decides which exceptions reach the client with their message: every
+# domain refusal (graphql.errors.ApiError is DomainError), malformed ids and filters, store
+# conflicts and checksum mismatches. Anything else is an "internal server error".
+CLIENT_ERRORS = (DomainError, InvalidId, FilterError, StoreError, ChecksumMismatch)
 
 
 def _parse_request(payload: Any) -> tuple[str, dict[str, Any] | None, str | None]:

@@ -1,23 +1,14 @@
-"""Creating, updating, renaming and deleting projects/registries, and registry members."""
+"""Creating, updating, renaming and deleting projects/registries, and registry members:
+GraphQL inputs in, `domain.registries` does the work, GraphQL types out."""
 
 from __future__ import annotations
 
 import strawberry
 
-from ... import auth
+from ...domain import registries
 from ...ids import decode_id
-from ...store import accounts, projects
-from ...store.database import Conn
-from ...store.records import EntityRec, ProjectRec, UserRec
-from ...validation import check_artifact_type_name, check_name
-from ..access import may_create_in, target_entity
 from ..context import Info
-from ..errors import ApiError, PermissionDenied
 from .types import Project
-
-REGISTRY_ACCESS = ("PRIVATE", "RESTRICTED")
-PROJECT_ACCESS = ("PRIVATE", "RESTRICTED", "USER_READ", "USER_WRITE", "ENTITY_READ", "ENTITY_WRITE")
-DEFAULT_NEW_MEMBER_ROLE = "member"
 
 
 @strawberry.input
@@ -115,6 +106,13 @@ class DeleteProjectMembersInput(CreateProjectMembersInput):
     """The same fields as CreateProjectMembersInput."""
 
 
+def _ids(input: CreateProjectMembersInput) -> dict[str, list[int]]:
+    return {
+        "user_ids": [decode_id(uid, "User") for uid in input.user_ids or []],
+        "team_ids": [decode_id(tid, "Entity") for tid in input.team_ids or []],
+    }
+
+
 @strawberry.input
 class UpdateProjectMemberInput:
     project_id: strawberry.ID
@@ -131,156 +129,64 @@ class UpdateProjectTeamMemberInput:
     client_mutation_id: str | None = None
 
 
-# ------------------------------------------------------------------ helpers
+# ------------------------------------------------------------------ adapters
 
 
-async def _require_admin(conn: Conn, viewer: UserRec, project: ProjectRec) -> None:
-    """Only registry admins (or entity admins for plain projects) may change a project."""
-    role = await auth.project_role(conn, viewer, project)
-    if role is None:
-        raise ApiError("project not found")
-    if role != "admin":
-        raise PermissionDenied(f"permission denied: {role} role cannot modify {project.name!r}")
+def _project_id(global_id: str) -> int:
+    return decode_id(global_id, "Project", "ProjectInternalId")
 
 
-async def _project_by_global_id(conn: Conn, viewer: UserRec, global_id: str) -> ProjectRec:
-    project = await projects.project_by_id(
-        conn, decode_id(global_id, "Project", "ProjectInternalId")
-    )
-    if project is None or not await auth.can_view_project(conn, viewer, project):
-        raise ApiError("project not found")
-    return project
-
-
-def _check_access(access: str | None, is_registry: bool) -> None:
-    allowed = REGISTRY_ACCESS if is_registry else PROJECT_ACCESS
-    if access is not None and access not in allowed:
-        raise ApiError(f"invalid access {access!r}; expected one of {', '.join(allowed)}")
-
-
-def _type_names(types: list[ArtifactTypeInput] | None) -> list[str]:
-    return [check_artifact_type_name(t.name) for t in types or []]
-
-
-async def _create(
-    conn: Conn, viewer: UserRec, entity: EntityRec, input: UpsertModelInput
-) -> ProjectRec:
-    name = check_name("project", input.name)
-    is_registry = name.startswith(auth.REGISTRY_PREFIX)
-    _check_access(input.access, is_registry)
-    if not await may_create_in(conn, viewer, entity):
-        raise PermissionDenied(f"permission denied: cannot create projects in {entity.name!r}")
-    types = _type_names(input.artifact_types)
-    project = await projects.create_project(
-        conn,
-        entity.id,
-        name,
-        description=input.description,
-        access=input.access or ("PRIVATE" if is_registry else "USER_READ"),
-        allow_all_artifact_types=input.allow_all_artifact_types_in_registry is not False,
-    )
-    await projects.allow_artifact_types(conn, project.id, types)
-    if entity.kind == "ORGANIZATION":
-        await projects.set_user_member(conn, project.id, viewer.id, "admin")
-    return project
-
-
-async def _update(
-    conn: Conn, viewer: UserRec, project: ProjectRec, input: UpsertModelInput
-) -> None:
-    await _require_admin(conn, viewer, project)
-    _check_access(input.access, auth.is_registry(project))
-    types = _type_names(input.artifact_types)
-    await projects.update_project(
-        conn,
-        project.id,
+def _settings(input: UpsertModelInput) -> registries.ProjectSettings:
+    return registries.ProjectSettings(
         description=input.description,
         access=input.access,
         allow_all_artifact_types=input.allow_all_artifact_types_in_registry,
+        artifact_types=[t.name for t in input.artifact_types or []],
     )
-    await projects.allow_artifact_types(conn, project.id, types)
 
 
 async def _upsert(info: Info, input: UpsertModelInput) -> UpsertModelPayload | None:
     ctx = info.context
-    async with ctx.db.write() as conn:
-        if input.id:
-            existing = await _project_by_global_id(conn, ctx.viewer, input.id)
-        else:
-            entity = await target_entity(conn, ctx.viewer, input.entity_name)
-            existing = await projects.project_by_name(
-                conn, entity.id, check_name("project", input.name)
-            )
-            if existing is not None and not await auth.can_view_project(conn, ctx.viewer, existing):
-                raise PermissionDenied(f"permission denied: cannot modify {existing.name!r}")
-        if existing is None:
-            project = await _create(conn, ctx.viewer, entity, input)
-        else:
-            await _update(conn, ctx.viewer, existing, input)
-            project = existing
-        saved = await projects.project_by_id(conn, project.id)
-    assert saved is not None
-    node = Project(rec=saved)
-    return UpsertModelPayload(project=node, model=node, inserted=existing is None)
+    project_id = _project_id(input.id) if input.id else None
+    async with ctx.uow.write() as tx:
+        project, inserted = await registries.upsert_project(
+            tx,
+            ctx.viewer,
+            _settings(input),
+            project_id=project_id,
+            entity_name=input.entity_name,
+            name=input.name,
+        )
+    node = Project(rec=project)
+    return UpsertModelPayload(project=node, model=node, inserted=inserted)
 
 
 async def _rename(info: Info, input: RenameProjectInput) -> RenameProjectPayload | None:
     ctx = info.context
-    new_name = check_name("project", input.new_project_name)
-    async with ctx.db.write() as conn:
-        entity = await target_entity(conn, ctx.viewer, input.entity_name)
-        project = await projects.project_by_name(conn, entity.id, input.old_project_name)
-        if project is None or not await auth.can_view_project(conn, ctx.viewer, project):
-            raise ApiError(f"project {input.old_project_name!r} not found")
-        await _require_admin(conn, ctx.viewer, project)
-        if auth.is_registry(project) != new_name.startswith(auth.REGISTRY_PREFIX):
-            raise ApiError("a registry keeps its wandb-registry- prefix when renamed")
-        await projects.rename_project(conn, project, new_name)
-        renamed = await projects.project_by_id(conn, project.id)
+    async with ctx.uow.write() as tx:
+        renamed = await registries.rename_project(
+            tx, ctx.viewer, input.entity_name, input.old_project_name, input.new_project_name
+        )
     return RenameProjectPayload(project=Project(rec=renamed) if renamed else None, inserted=False)
 
 
 async def _delete(info: Info, input: DeleteModelInput) -> SuccessPayload | None:
     ctx = info.context
-    async with ctx.db.write() as conn:
-        project = await _project_by_global_id(conn, ctx.viewer, input.id)
-        await _require_admin(conn, ctx.viewer, project)
-        deleted = await projects.delete_project(conn, project.id)
+    project_id = _project_id(input.id)
+    async with ctx.uow.write() as tx:
+        deleted = await registries.delete_project(tx, ctx.viewer, project_id)
     return SuccessPayload(success=deleted)
 
 
-def _check_role(role: str) -> str:
-    if role not in auth.REGISTRY_ROLES:
-        raise ApiError(f"invalid role {role!r}; expected one of {', '.join(auth.REGISTRY_ROLES)}")
-    return role
-
-
-async def _org_user(conn: Conn, project: ProjectRec, global_id: str) -> UserRec:
-    user = await accounts.user_by_id(conn, decode_id(global_id, "User"))
-    entity = await accounts.entity_by_id(conn, project.entity_id)
-    org_id = entity.organization_id if entity else None
-    if user is None or org_id is None or await accounts.org_role(conn, org_id, user.id) is None:
-        raise ApiError(f"user {global_id!r} is not a member of the registry's organization")
-    return user
-
-
-async def _org_team(conn: Conn, project: ProjectRec, global_id: str) -> EntityRec:
-    team = await accounts.entity_by_id(conn, decode_id(global_id, "Entity"))
-    entity = await accounts.entity_by_id(conn, project.entity_id)
-    if (
-        team is None
-        or team.kind != "TEAM"
-        or entity is None
-        or team.organization_id != entity.organization_id
-    ):
-        raise ApiError(f"team {global_id!r} is not a team of the registry's organization")
-    return team
-
-
-async def _admin_project(info: Info, conn: Conn, project_id: str) -> ProjectRec:
-    project = await _project_by_global_id(conn, info.context.viewer, project_id)
-    await _require_admin(conn, info.context.viewer, project)
-    return project
+async def _set_role(
+    info: Info, project_id: str, kind: registries.MemberKind, member_id: int, role: str
+) -> SuccessPayload:
+    ctx = info.context
+    async with ctx.uow.write() as tx:
+        await registries.set_member_role(
+            tx, ctx.viewer, _project_id(project_id), kind, member_id, role
+        )
+    return SuccessPayload(success=True)
 
 
 @strawberry.type
@@ -303,54 +209,38 @@ class ProjectMutations:
     async def create_project_members(
         self, info: Info, input: CreateProjectMembersInput
     ) -> SuccessPayload | None:
-        async with info.context.db.write() as conn:
-            project = await _admin_project(info, conn, input.project_id)
-            users = [await _org_user(conn, project, uid) for uid in input.user_ids or []]
-            teams = [await _org_team(conn, project, tid) for tid in input.team_ids or []]
-            for user in users:
-                await projects.add_user_member_if_absent(
-                    conn, project.id, user.id, DEFAULT_NEW_MEMBER_ROLE
-                )
-            for team in teams:
-                await projects.add_team_member_if_absent(
-                    conn, project.id, team.id, DEFAULT_NEW_MEMBER_ROLE
-                )
+        ctx = info.context
+        async with ctx.uow.write() as tx:
+            await registries.add_members(
+                tx, ctx.viewer, _project_id(input.project_id), **_ids(input)
+            )
         return SuccessPayload(success=True)
 
     @strawberry.mutation
     async def delete_project_members(
         self, info: Info, input: DeleteProjectMembersInput
     ) -> SuccessPayload | None:
-        async with info.context.db.write() as conn:
-            project = await _admin_project(info, conn, input.project_id)
-            for uid in input.user_ids or []:
-                await projects.remove_user_member(conn, project.id, decode_id(uid, "User"))
-            for tid in input.team_ids or []:
-                await projects.remove_team_member(conn, project.id, decode_id(tid, "Entity"))
+        ctx = info.context
+        async with ctx.uow.write() as tx:
+            await registries.remove_members(
+                tx, ctx.viewer, _project_id(input.project_id), **_ids(input)
+            )
         return SuccessPayload(success=True)
 
     @strawberry.mutation
     async def update_project_member(
         self, info: Info, input: UpdateProjectMemberInput
     ) -> SuccessPayload | None:
-        role = _check_role(input.user_project_role)
-        async with info.context.db.write() as conn:
-            project = await _admin_project(info, conn, input.project_id)
-            user_id = decode_id(input.user_id, "User")
-            if await projects.direct_user_role(conn, project.id, user_id) is None:
-                raise ApiError(f"user {input.user_id!r} is not a member of {project.name!r}")
-            await projects.set_user_member(conn, project.id, user_id, role)
-        return SuccessPayload(success=True)
+        user_id = decode_id(input.user_id, "User")
+        return await _set_role(
+            info, input.project_id, registries.USER, user_id, input.user_project_role
+        )
 
     @strawberry.mutation
     async def update_project_team_member(
         self, info: Info, input: UpdateProjectTeamMemberInput
     ) -> SuccessPayload | None:
-        role = _check_role(input.team_project_role)
-        async with info.context.db.write() as conn:
-            project = await _admin_project(info, conn, input.project_id)
-            team_id = decode_id(input.team_id, "Entity")
-            if await projects.direct_team_role(conn, project.id, team_id) is None:
-                raise ApiError(f"team {input.team_id!r} is not a member of {project.name!r}")
-            await projects.set_team_member(conn, project.id, team_id, role)
-        return SuccessPayload(success=True)
+        team_id = decode_id(input.team_id, "Entity")
+        return await _set_role(
+            info, input.project_id, registries.TEAM, team_id, input.team_project_role
+        )
