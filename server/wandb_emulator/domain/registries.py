@@ -260,19 +260,20 @@ class MemberKind:
 
     noun: str
     id_type: str
-    event_field: str
+    is_team: bool
     role_of: Callable[[Conn, int, int], Awaitable[str | None]]
     set_role: Callable[[Conn, int, int, str], Awaitable[None]]
     remove: Callable[[Conn, int, int], Awaitable[bool]]
 
-    def event_ids(self, member_id: int) -> dict[str, int]:
-        return {self.event_field: member_id}
+    def event_ids(self, member_id: int) -> tuple[int | None, int | None]:
+        """The (user_id, team_entity_id) of a member in events."""
+        return (None, member_id) if self.is_team else (member_id, None)
 
 
 USER = MemberKind(
     "user",
     "User",
-    "user_id",
+    False,
     projects.direct_user_role,
     projects.set_user_member,
     projects.remove_user_member,
@@ -280,7 +281,7 @@ USER = MemberKind(
 TEAM = MemberKind(
     "team",
     "Entity",
-    "team_entity_id",
+    True,
     projects.direct_team_role,
     projects.set_team_member,
     projects.remove_team_member,
@@ -338,8 +339,17 @@ async def _put_member(
     await kind.set_role(tx.conn, project.id, member_id, role)
     if await _registry_org(tx.conn, project) is None:
         return
+    user_id, team_id = kind.event_ids(member_id)
     event = RegistryMemberAdded if old is None else RegistryMemberRoleChanged
-    tx.emit(event(actor_id=actor_id, project_id=project.id, role=role, **kind.event_ids(member_id)))
+    tx.emit(
+        event(
+            actor_id=actor_id,
+            project_id=project.id,
+            role=role,
+            user_id=user_id,
+            team_entity_id=team_id,
+        )
+    )
 
 
 async def add_members(
@@ -375,9 +385,13 @@ async def remove_members(
     for kind, ids in ((USER, user_ids), (TEAM, team_ids)):
         for member_id in ids:
             if await kind.remove(tx.conn, project.id, member_id) and announce:
+                user_id, team_id = kind.event_ids(member_id)
                 tx.emit(
                     RegistryMemberRemoved(
-                        actor_id=actor.id, project_id=project.id, **kind.event_ids(member_id)
+                        actor_id=actor.id,
+                        project_id=project.id,
+                        user_id=user_id,
+                        team_entity_id=team_id,
                     )
                 )
 
