@@ -11,7 +11,7 @@ from ..ids import decode_id
 from ..store import artifacts, projects
 from ..store.database import Conn
 from ..store.records import ArtifactRec, CollectionRec, ProjectRec, UserRec
-from .errors import NotFound, PermissionDenied
+from .errors import NotFound
 
 
 async def visible_artifact(conn: Conn, actor: UserRec, global_id: str) -> ArtifactRec:
@@ -34,11 +34,8 @@ async def artifact_for_write(conn: Conn, actor: UserRec, global_id: str) -> Arti
 async def require_write(conn: Conn, actor: UserRec, project_id: int) -> ProjectRec:
     """The project, if the actor holds at least the member role in it."""
     project = await projects.project_by_id(conn, project_id)
-    role = await auth.project_role(conn, actor, project) if project else None
-    if project is None or role is None:
-        raise NotFound("project not found")
-    if not auth.role_at_least(role, "member"):
-        raise PermissionDenied(f"permission denied: {role} role cannot modify {project.name!r}")
+    await auth.require_project_role(conn, actor, project, "member")
+    assert project is not None
     return project
 
 

@@ -16,7 +16,6 @@ import uuid
 from dataclasses import dataclass, field
 
 from ..blobs import BlobStore, md5_b64_to_hex, md5_hex_to_b64
-from ..graphql.access import writable_project
 from ..ids import decode_id
 from ..store import accounts, artifacts, projects, runs
 from ..store.database import Conn
@@ -41,6 +40,7 @@ from .aliases import (
 from .artifact_access import artifact_for_write, require_write, visible_artifact
 from .errors import InvalidInput, NotFound
 from .events import ArtifactCommitted, ArtifactCreated, ArtifactDeleted
+from .projects import writable_project
 from .unit import Tx
 
 # Refusals worded for how the caller reached the collection: logging into it (a

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .. import auth
-from ..graphql.access import writable_project
 from ..ids import decode_id
 from ..store import accounts, artifacts, projects
 from ..store.database import Conn
@@ -23,6 +22,7 @@ from .artifact_access import collection_for_write, visible_artifact
 from .artifacts import collection_of_kind
 from .errors import InvalidInput, NotFound, PermissionDenied
 from .events import ArtifactLinked, ArtifactUnlinked
+from .projects import writable_project
 from .unit import Tx
 
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import auth
-from ..graphql.access import writable_project
 from ..history import parse_rows
 from ..ids import decode_id
 from ..store import accounts, projects, runs
@@ -25,6 +24,7 @@ from ..store.records import ProjectRec, RunRec, UserRec
 from ..validation import check_name
 from .errors import InvalidInput, NotFound, PermissionDenied
 from .events import RunHistoryLogged, RunStateChanged
+from .projects import writable_project
 from .unit import Tx
 
 RUN_ID_ALPHABET = string.ascii_lowercase + string.digits
@@ -130,11 +130,12 @@ async def streamed_run(conn: Conn, actor: UserRec, entity: str, project: str, ru
         await projects.project_by_name(conn, entity_rec.id, project) if entity_rec else None
     )
     run_rec = await runs.run_by_name(conn, project_rec.id, run) if project_rec else None
-    role = await auth.project_role(conn, actor, project_rec) if project_rec else None
-    if run_rec is None or role is None:
-        raise NotFound(f"run {entity}/{project}/{run} not found")
-    if not auth.role_at_least(role, "member"):
-        raise PermissionDenied("permission denied")
+    not_found = f"run {entity}/{project}/{run} not found"
+    if run_rec is None:
+        raise NotFound(not_found)
+    await auth.require_project_role(
+        conn, actor, project_rec, "member", not_found=not_found, forbidden="permission denied"
+    )
     return run_rec
 
 

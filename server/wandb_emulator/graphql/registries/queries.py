@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import strawberry
 
-from ..access import named_or_default_entity
+from ...domain.projects import named_or_default_entity
 from ..context import Info
 from .resolvers import projects_page, visible_project
 from .types import Project, ProjectConnection
