@@ -242,3 +242,13 @@ def require_create_users(user: UserRec) -> None:
 def require_update_user(actor: UserRec, user_id: int) -> None:
     if not can_update_user(actor, user_id):
         raise PermissionDenied("you can only update your own user")
+
+
+async def can_manage_entity(conn: Conn, user: UserRec, entity: EntityRec) -> bool:
+    """Integrations and secrets of an entity: its admins (the owner of a personal entity)."""
+    return await entity_role(conn, user, entity) == "admin"
+
+
+async def can_manage_automations(conn: Conn, user: UserRec, project: ProjectRec) -> bool:
+    """Automations scoped to a project, registry or collection: its (registry) admins."""
+    return await project_role(conn, user, project) == "admin"

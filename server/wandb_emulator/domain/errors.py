@@ -5,11 +5,22 @@ from __future__ import annotations
 
 
 class DomainError(Exception):
-    """A refusal meant for the client."""
+    """A refusal meant for the client.
+
+    `http_status`, when set, is the status of the response if the refused operation is
+    the only thing the request asked for (the SDK branches on 404 and 409 in places)."""
+
+    http_status: int | None = None
 
 
 class NotFound(DomainError):
     """The thing does not exist, or the actor may not know that it exists."""
+
+
+class Conflict(DomainError):
+    """A name is already taken."""
+
+    http_status = 409
 
 
 class PermissionDenied(DomainError):

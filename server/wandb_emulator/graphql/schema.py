@@ -19,6 +19,7 @@ from .artifacts.mutations.edit import ArtifactEditMutations
 from .artifacts.mutations.link import ArtifactLinkMutations
 from .artifacts.mutations.save import ArtifactSaveMutations
 from .artifacts.queries import ArtifactQueries
+from .automations.mutations import AutomationMutations
 from .orgs.mutations import TeamMutations
 from .orgs.queries import OrgQueries
 from .registries.mutations import ProjectMutations
@@ -42,6 +43,7 @@ Mutation = merge_types(
         ArtifactSaveMutations,
         ArtifactLinkMutations,
         ArtifactEditMutations,
+        AutomationMutations,
     ),
 )
 

@@ -101,7 +101,16 @@ async def graphql_endpoint(request: Request) -> Response:
             status = 400
             if documents.asks_for_unknown_schema(result.errors):
                 body["errors"].append(documents.not_emulated_error(operation))
+        else:
+            status = _refusal_status(result.errors, result.data) or status
     return _answer(record, body, status)
+
+
+def _refusal_status(errors: list[GraphQLError], data: dict[str, Any] | None) -> int | None:
+    """The HTTP status a lone domain refusal asks for, when nothing else was answered."""
+    if len(errors) != 1 or any(value is not None for value in (data or {}).values()):
+        return None
+    return getattr(errors[0].original_error, "http_status", None)
 
 
 def _answer(record: RequestRecord | None, body: dict[str, Any], status: int) -> JSONResponse:

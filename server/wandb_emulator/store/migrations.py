@@ -290,4 +290,54 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX artifact_usages_by_artifact ON artifact_usages(artifact_id);
         """,
     ),
+    (
+        2,
+        """
+        -- Team secrets: values are read only by webhook delivery, never returned.
+        CREATE TABLE secrets (
+            id INTEGER PRIMARY KEY,
+            entity_id INTEGER NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            value TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (entity_id, name)
+        );
+
+        CREATE TABLE integrations (
+            id INTEGER PRIMARY KEY,
+            entity_id INTEGER NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('GENERIC_WEBHOOK', 'SLACK')),
+            name TEXT NOT NULL,
+            url TEXT,
+            access_token_ref TEXT,
+            secret_ref TEXT,
+            slack_team TEXT,
+            slack_channel TEXT,
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX integrations_by_entity ON integrations(entity_id);
+
+        -- Automations ("triggers" in the schema). scope_id is a project or a collection id.
+        CREATE TABLE triggers (
+            id INTEGER PRIMARY KEY,
+            entity_id INTEGER NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            description TEXT,
+            enabled INTEGER NOT NULL DEFAULT 1,
+            scope_type TEXT NOT NULL CHECK (scope_type IN ('PROJECT', 'ARTIFACT_COLLECTION')),
+            scope_id INTEGER NOT NULL,
+            event_type TEXT NOT NULL,
+            event_filter TEXT NOT NULL,
+            action_type TEXT NOT NULL,
+            action_config TEXT NOT NULL,
+            integration_id INTEGER REFERENCES integrations(id) ON DELETE SET NULL,
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (entity_id, name)
+        );
+        CREATE INDEX triggers_by_scope ON triggers(scope_type, scope_id);
+        """,
+    ),
 ]

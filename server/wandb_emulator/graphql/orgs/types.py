@@ -8,6 +8,7 @@ from ...ids import encode_id
 from ...store import accounts
 from ...store.records import EntityRec, InviteRec, OrganizationRec, TeamMemberRec
 from ..artifacts import resolvers as artifact_resolvers
+from ..automations import resolvers as automation_resolvers
 from ..context import Info
 from ..fields import global_id_field, record_field
 from ..registries import resolvers as registry_resolvers
@@ -91,6 +92,8 @@ class Organization:
     @strawberry.field(description="Registry versions support the advanced filter/order fields.")
     def advanced_registry_features(self) -> AdvancedRegistryFeatures | None:
         return AdvancedRegistryFeatures(advanced_search=True)
+
+    triggers = strawberry.field(resolver=automation_resolvers.org_triggers)
 
 
 @strawberry.type
@@ -182,6 +185,9 @@ class Entity:
     xxhash_digests_enabled = strawberry.field(
         resolver=artifact_resolvers.entity_xxhash_digests_enabled
     )
+    integrations = strawberry.field(resolver=automation_resolvers.entity_integrations)
+    triggers = strawberry.field(resolver=automation_resolvers.entity_triggers)
+    secrets = strawberry.field(resolver=automation_resolvers.entity_secrets)
 
 
 @strawberry.type

@@ -9,6 +9,7 @@ from ...ids import encode_id
 from ...store import accounts, projects
 from ...store.records import EntityRec, ProjectRec, UserRec
 from ..artifacts import resolvers as artifact_resolvers
+from ..automations import resolvers as automation_resolvers
 from ..context import Info
 from ..fields import global_id_field, record_field
 from ..pagination import PageInfo
@@ -144,6 +145,7 @@ class Project:
     artifact_collection_membership = strawberry.field(
         resolver=artifact_resolvers.project_membership
     )
+    triggers = strawberry.field(resolver=automation_resolvers.project_triggers)
 
     @strawberry.field
     async def members(self, info: Info) -> list[ProjectMember]:

@@ -6,6 +6,7 @@ import strawberry
 
 from ...store import accounts
 from ...store.records import ApiKeyRec, UserRec
+from ..automations import resolvers as automation_resolvers
 from ..context import Info
 from ..fields import global_id_field, record_field
 from ..scalars import DateTime, JSONString
@@ -103,6 +104,8 @@ class User:
         async with info.context.db.read() as conn:
             orgs = await accounts.orgs_of_user(conn, self.rec.id)
         return [Organization(rec=org) for org in orgs]
+
+    projects = strawberry.field(resolver=automation_resolvers.viewer_projects)
 
 
 @strawberry.type

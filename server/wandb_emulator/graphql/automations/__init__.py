@@ -1,0 +1,1 @@
+"""Automations: integrations, team secrets and triggers (the schema of W&B's automations API)."""
