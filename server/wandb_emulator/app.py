@@ -13,6 +13,8 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
+from .automations.delivery import DeliverySettings
+from .automations.engine import AutomationEngine
 from .blobs import BlobStore
 from .config import Config
 from .domain.events import EventBus
@@ -62,6 +64,19 @@ class Emulator:
         self.schema = build_schema(config)
         self.journal = Journal(config.journal_size)
         self.faults = FaultRules()
+        self.automations = AutomationEngine(
+            self.db,
+            self.urls,
+            self.faults,
+            DeliverySettings(
+                synchronous=config.automations_synchronous,
+                timeout_s=config.webhook_timeout_s,
+                retries=config.webhook_retries,
+                backoff_ms=config.webhook_backoff_ms,
+            ),
+            config.delivery_log_size,
+        )
+        self.automations.subscribe(self.events)
         self._default_seed: dict[str, Any] | None = None
 
     async def start(self) -> None:
@@ -72,6 +87,7 @@ class Emulator:
             await self.seed_defaults()
 
     async def stop(self) -> None:
+        await self.automations.stop()
         await self.db.close()
 
     async def seed_defaults(self) -> None:
@@ -90,8 +106,10 @@ class Emulator:
         await apply_seed(self.uow, check_seed(seed))
 
     async def reset(self) -> None:
-        """Wipe all state (database, journal, fault rules) and re-apply the default seed."""
+        """Wipe all state (database, journal, fault rules, delivery log) and re-seed."""
         self.faults.clear()
+        await self.automations.idle()
+        self.automations.reset()
         await self.db.wipe()
         await self.seed_defaults()
         self.journal.clear()

@@ -24,6 +24,12 @@ class Config:
     log_level: str = "info"
     journal_size: int = 1000
     emulator_endpoints: bool = True
+    # Automation deliveries (webhooks, notifications)
+    automations_synchronous: bool = False
+    webhook_timeout_s: float = 10.0
+    webhook_retries: int = 3
+    webhook_backoff_ms: int = 500
+    delivery_log_size: int = 1000
 
     @property
     def database_path(self) -> Path:

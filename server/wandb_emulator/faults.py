@@ -1,9 +1,10 @@
 """Fault injection: rules that make the emulator fail on purpose, to test retries and errors.
 
-A rule names a GraphQL operation (optionally a subset of its variables) or, for other
-requests, a path pattern; it answers with a GraphQL error, an HTTP status and/or added
-latency, `times` times or until cleared. Rules are read by the server's event loop and
-changed from a test's thread, hence the lock.
+A rule names a GraphQL operation (optionally a subset of its variables), for other
+requests a path pattern, or for outgoing automation deliveries a webhook URL pattern; it
+answers with a GraphQL error, an HTTP status and/or added latency (a delivery attempt
+fails or waits instead), `times` times or until cleared. Rules are read by the server's
+event loop and changed from a test's thread, hence the lock.
 """
 
 from __future__ import annotations
@@ -16,7 +17,17 @@ from typing import Any
 
 MAX_LATENCY_MS = 60_000
 _SPEC_KEYS = frozenset(
-    {"operation", "variables", "path", "method", "error", "status", "latency_ms", "times"}
+    {
+        "operation",
+        "variables",
+        "path",
+        "webhook",
+        "method",
+        "error",
+        "status",
+        "latency_ms",
+        "times",
+    }
 )
 
 
@@ -30,6 +41,7 @@ class FaultRule:
     operation: str | None = None
     variables: dict[str, Any] = field(default_factory=dict)
     path: str | None = None
+    webhook: str | None = None
     method: str | None = None
     error: str | None = None
     status: int | None = None
@@ -67,6 +79,9 @@ class FaultRule:
             and (self.method is None or self.method == method)
         )
 
+    def matches_webhook(self, url: str) -> bool:
+        return self.webhook is not None and fnmatch.fnmatchcase(url, self.webhook)
+
     def applied(self) -> dict[str, Any]:
         """How the rule shows in a journal entry."""
         return {
@@ -82,6 +97,7 @@ class FaultRule:
             "operation": self.operation,
             "variables": self.variables,
             "path": self.path,
+            "webhook": self.webhook,
             "method": self.method,
             "error": self.error,
             "status": self.status,
@@ -134,6 +150,10 @@ class FaultRules:
         """The first live rule for this non-GraphQL request, counted as one hit."""
         return self._take(lambda rule: rule.matches_request(method, path))
 
+    def take_for_webhook(self, url: str) -> FaultRule | None:
+        """The first live rule for an automation delivery to this URL, counted as one hit."""
+        return self._take(lambda rule: rule.matches_webhook(url))
+
     def _take(self, matches: Callable[[FaultRule], bool]) -> FaultRule | None:
         with self._lock:
             for rule in self._rules:
@@ -150,8 +170,12 @@ def parse_spec(spec: dict[str, Any]) -> dict[str, Any]:
         raise FaultSpecError(f"unknown fault keys {sorted(unknown)}; known: {sorted(_SPEC_KEYS)}")
     operation = _optional(spec, "operation", str)
     path = _optional(spec, "path", str)
-    if (operation is None) == (path is None):
-        raise FaultSpecError("give exactly one of `operation` (GraphQL) or `path` (other HTTP)")
+    webhook = _optional(spec, "webhook", str)
+    if sum(target is not None for target in (operation, path, webhook)) != 1:
+        raise FaultSpecError(
+            "give exactly one of `operation` (GraphQL), `path` (other HTTP)"
+            " or `webhook` (a URL pattern of automation deliveries)"
+        )
     variables = spec.get("variables") or {}
     if not isinstance(variables, dict):
         raise FaultSpecError("`variables` must be an object")
@@ -172,6 +196,7 @@ def parse_spec(spec: dict[str, Any]) -> dict[str, Any]:
         "operation": operation,
         "variables": variables,
         "path": path,
+        "webhook": webhook,
         "method": method.upper() if method else None,
         "error": error or None,
         "status": status,

@@ -14,6 +14,21 @@ from typing import Any
 
 DEFAULT_JOURNAL_SIZE = 1000
 
+# Variables whose values are secrets: recorded as a mask, never as sent.
+SECRET_VARIABLES = frozenset({"secretValue"})
+MASK = "********"
+
+
+def redacted(value: Any) -> Any:
+    """The variables with every secret value masked, at any depth."""
+    if isinstance(value, dict):
+        return {
+            key: MASK if key in SECRET_VARIABLES else redacted(item) for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [redacted(item) for item in value]
+    return value
+
 
 @dataclass(frozen=True)
 class JournalEntry:
@@ -75,7 +90,7 @@ class Journal:
                 status=status,
                 duration_ms=round(duration_ms, 3),
                 operation=record.operation,
-                variables=record.variables,
+                variables=redacted(record.variables),
                 errors=tuple(record.errors),
                 fault=record.fault,
             )

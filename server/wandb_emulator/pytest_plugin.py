@@ -11,6 +11,11 @@ Fixtures (all prefixed `wandb_emulator`):
   WANDB_API_KEY, WANDB_ENTITY and WANDB_USERNAME for the test and restores them after.
 - `wandb_emulator_journal`: the request journal, emptied before the test.
 - `wandb_emulator_faults`: the fault rules, cleared after the test.
+- `wandb_emulator_webhooks`: a webhook receiver on a free loopback port (`.url`,
+  `.wait_for(count, timeout)`, `.requests`, `.respond_with(statuses)`) for automations
+  to deliver to; deliveries are synchronous during the test (the request that causes an
+  event answers after the webhook has been delivered), and the delivery log is emptied
+  before it (`wandb_emulator.deliveries()`).
 
 Nothing is imported or started until a test asks for one of these fixtures.
 """
@@ -26,6 +31,7 @@ if TYPE_CHECKING:
     from .faults import FaultRules
     from .journal import Journal
     from .testing import EmulatorUser, RunningEmulator
+    from .webhooks import WebhookReceiver
 
 
 @pytest.fixture(scope="session")
@@ -59,3 +65,15 @@ def wandb_emulator_faults(wandb_emulator: RunningEmulator) -> Iterator[FaultRule
     """The fault rules of the session's emulator, cleared after the test."""
     yield wandb_emulator.faults
     wandb_emulator.faults.clear()
+
+
+@pytest.fixture
+def wandb_emulator_webhooks(wandb_emulator: RunningEmulator) -> Iterator[WebhookReceiver]:
+    """A loopback webhook receiver; automation deliveries are synchronous meanwhile."""
+    from .webhooks import WebhookReceiver
+
+    wandb_emulator.emulator.automations.deliveries.clear()
+    previous = wandb_emulator.configure_deliveries(synchronous=True)
+    with WebhookReceiver() as receiver:
+        yield receiver
+    wandb_emulator.configure_deliveries(**previous)

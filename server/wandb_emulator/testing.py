@@ -169,6 +169,37 @@ class RunningEmulator:
         """Apply a seed document (users, organizations, teams, registries)."""
         self.call(self.emulator.apply_seed(seed))
 
+    def deliveries(self, *, wait: bool = True) -> list[dict[str, Any]]:
+        """The automation delivery log, oldest first (after deliveries under way, if `wait`)."""
+        engine = self.emulator.automations
+        if wait:
+            self.call(engine.idle())
+        return [delivery.to_json() for delivery in engine.deliveries.entries()]
+
+    def configure_deliveries(self, **settings: Any) -> dict[str, Any]:
+        """Change delivery settings (synchronous, timeout_s, retries, backoff_ms); returns
+        the previous ones."""
+        current = self.emulator.automations.settings
+        previous = dict(vars(current))
+        unknown = set(settings) - set(previous)
+        if unknown:
+            raise ValueError(f"unknown delivery settings {sorted(unknown)}")
+        for key, value in settings.items():
+            setattr(current, key, value)
+        return previous
+
+    def add_slack_integration(
+        self, entity: str, team_name: str, channel_name: str, url: str | None = None
+    ) -> str:
+        """A Slack integration of `entity` (W&B creates them through OAuth); notifications
+        are recorded in the delivery log and, if `url` is a loopback URL, posted there."""
+        from .domain.automations import create_slack_integration, integration_global_id
+
+        rec = self.call(
+            create_slack_integration(self.emulator.uow, entity, team_name, channel_name, url)
+        )
+        return integration_global_id(rec)
+
     def new_user(self) -> EmulatorUser:
         """A fresh user, admin of a fresh organization and of a team in it (random names)."""
         username = _random_name("user", 40)  # API keys shorter than 40 characters are refused

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .. import auth
-from ..ids import InvalidId, decode_id
+from ..ids import InvalidId, decode_id, encode_id
 from ..store import accounts, artifacts, projects
 from ..store import automations as store
 from ..store.database import Conn
@@ -430,8 +430,6 @@ async def update_trigger(
 
 async def _current_input(conn: Conn, trigger: store.TriggerRec) -> TriggerInput:
     """A stored trigger in the shape of the API's input (for updates that keep fields)."""
-    from ..ids import encode_id
-
     type_name = "Project" if trigger.scope_type == "PROJECT" else "ArtifactCollection"
     config = json.loads(trigger.action_config)
     if trigger.integration_id is not None:
@@ -517,3 +515,11 @@ async def projects_of_user(conn: Conn, user: UserRec) -> list[ProjectRec]:
             if await auth.can_view_project(conn, user, project):
                 found.append(project)
     return found
+
+
+def trigger_global_id(trigger: store.TriggerRec) -> str:
+    return encode_id("Trigger", trigger.id)
+
+
+def integration_global_id(integration: store.IntegrationRec) -> str:
+    return encode_id("Integration", integration.id)

@@ -1,4 +1,5 @@
-"""Emulator-only endpoints under /_emulator: reset, journal, faults, seed.
+"""Emulator-only endpoints under /_emulator: reset, journal, faults, seed, automation
+deliveries and delivery settings, Slack integrations.
 
 No W&B path starts with an underscore, so the prefix cannot collide. `serve
 --no-emulator-endpoints` leaves them out for servers reachable from a network.
@@ -13,6 +14,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 
+from ..domain import automations as automation_rules
+from ..domain.errors import DomainError
 from ..faults import FaultSpecError
 from ..seeding import SEED_ERRORS
 from .common import BadRequest, read_json
@@ -28,6 +31,11 @@ _ENDPOINTS = (
     "DELETE /faults",
     "DELETE /faults/{id}",
     "POST /seed",
+    "GET /deliveries",
+    "DELETE /deliveries",
+    "GET /automations",
+    "POST /automations",
+    "POST /slack-integrations",
 )
 
 
@@ -102,6 +110,70 @@ async def seed(request: Request) -> JSONResponse:
     return JSONResponse({"ok": True})
 
 
+async def read_deliveries(request: Request) -> JSONResponse:
+    """The delivery log; `?wait=true` first waits for deliveries under way."""
+    engine = request.app.state.emulator.automations
+    if request.query_params.get("wait", "").lower() in ("1", "true", "yes"):
+        await engine.idle()
+    return JSONResponse({"deliveries": [d.to_json() for d in engine.deliveries.entries()]})
+
+
+async def clear_deliveries(request: Request) -> JSONResponse:
+    request.app.state.emulator.automations.deliveries.clear()
+    return JSONResponse({"ok": True})
+
+
+_SETTING_TYPES = {
+    "synchronous": bool,
+    "timeout_s": (int, float),
+    "retries": int,
+    "backoff_ms": int,
+}
+
+
+async def read_automation_settings(request: Request) -> JSONResponse:
+    return JSONResponse(vars(request.app.state.emulator.automations.settings))
+
+
+async def change_automation_settings(request: Request) -> JSONResponse:
+    """Change delivery settings: synchronous, timeout_s, retries, backoff_ms."""
+    settings = request.app.state.emulator.automations.settings
+    try:
+        body = await _json_object(request)
+    except BadRequest as exc:
+        return _error(exc.status, exc.message)
+    for key, value in body.items():
+        kind = _SETTING_TYPES.get(key)
+        if kind is None:
+            return _error(400, f"unknown setting {key!r}; known: {sorted(_SETTING_TYPES)}")
+        numeric = kind is not bool and isinstance(value, bool)
+        if not isinstance(value, kind) or numeric or (kind is not bool and value < 0):
+            expected = "boolean" if kind is bool else "non-negative number"
+            return _error(400, f"`{key}` must be a {expected}")
+    for key, value in body.items():
+        setattr(settings, key, value)
+    return JSONResponse(vars(settings))
+
+
+async def add_slack_integration(request: Request) -> JSONResponse:
+    """A Slack integration as W&B's OAuth flow would leave it: entity, team, channel,
+    and optionally a loopback `url` to which notifications are posted."""
+    try:
+        body = await _json_object(request)
+        rec = await automation_rules.create_slack_integration(
+            request.app.state.emulator.uow,
+            str(body.get("entity") or ""),
+            str(body.get("team_name") or ""),
+            str(body.get("channel_name") or ""),
+            body.get("url"),
+        )
+    except BadRequest as exc:
+        return _error(exc.status, exc.message)
+    except DomainError as exc:
+        return _error(400, str(exc))
+    return JSONResponse({"id": automation_rules.integration_global_id(rec)}, status_code=201)
+
+
 async def unknown(request: Request) -> JSONResponse:
     listed = ", ".join(_ENDPOINTS)
     return _error(
@@ -122,6 +194,11 @@ def emulator_routes() -> list[BaseRoute]:
                 Route("/faults", clear_faults, methods=["DELETE"]),
                 Route("/faults/{rule_id:int}", remove_fault, methods=["DELETE"]),
                 Route("/seed", seed, methods=["POST"]),
+                Route("/deliveries", read_deliveries, methods=["GET"]),
+                Route("/deliveries", clear_deliveries, methods=["DELETE"]),
+                Route("/automations", read_automation_settings, methods=["GET"]),
+                Route("/automations", change_automation_settings, methods=["POST"]),
+                Route("/slack-integrations", add_slack_integration, methods=["POST"]),
                 Route(
                     "/{rest:path}",
                     unknown,

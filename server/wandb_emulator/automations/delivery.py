@@ -1,0 +1,159 @@
+"""Delivering a rendered payload: POST with a bounded timeout, retries with back-off on
+5xx and connection errors, fault rules applied per attempt; every firing is recorded
+in the delivery log (secrets masked)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import threading
+import time
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import httpx
+
+from ..faults import FaultRules
+from .templates import scrub
+
+log = logging.getLogger("wandb_emulator.automations")
+
+
+@dataclass
+class DeliverySettings:
+    """Changeable at run time (`/_emulator/automations`); start from the Config."""
+
+    synchronous: bool = False
+    timeout_s: float = 10.0
+    retries: int = 3
+    backoff_ms: int = 500
+
+
+@dataclass
+class Attempt:
+    status: int | None
+    error: str | None
+    duration_ms: float
+    fault: int | None = None
+
+
+@dataclass
+class Delivery:
+    """One firing of an automation: what was sent where, and how it went."""
+
+    id: int
+    at: str
+    automation: dict[str, Any]
+    event: dict[str, Any]
+    action: str
+    url: str | None
+    payload: Any
+    headers: dict[str, str] = field(default_factory=dict)
+    attempts: list[Attempt] = field(default_factory=list)
+    outcome: str = "pending"  # pending | delivered | failed | recorded
+    duration_ms: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class DeliveryLog:
+    """The most recent deliveries, oldest first; written by the server loop, read by tests."""
+
+    def __init__(self, size: int) -> None:
+        self._entries: deque[Delivery] = deque(maxlen=size)
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def new(self, **fields: Any) -> Delivery:
+        at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        with self._lock:
+            delivery = Delivery(id=next(self._ids), at=at, **fields)
+            self._entries.append(delivery)
+        return delivery
+
+    def entries(self) -> list[Delivery]:
+        with self._lock:
+            return list(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def _retryable(status: int | None) -> bool:
+    return status is None or status >= 500
+
+
+class Sender:
+    """Sends one delivery, attempt by attempt, recording each into the Delivery."""
+
+    def __init__(self, settings: DeliverySettings, faults: FaultRules) -> None:
+        self.settings = settings
+        self.faults = faults
+        self._client: httpx.AsyncClient | None = None
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(follow_redirects=False)
+        return self._client
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def send(
+        self,
+        delivery: Delivery,
+        body: str,
+        headers: dict[str, str],
+        secret_values: list[str],
+    ) -> None:
+        assert delivery.url is not None
+        started = time.perf_counter()
+        for attempt_no in range(self.settings.retries + 1):
+            if attempt_no:
+                await asyncio.sleep(self.settings.backoff_ms * 2 ** (attempt_no - 1) / 1000)
+            attempt = await self._attempt(delivery.url, body, headers)
+            if attempt.error:
+                attempt.error = scrub(attempt.error, secret_values)
+            delivery.attempts.append(attempt)
+            if not _retryable(attempt.status):
+                break
+        last = delivery.attempts[-1].status
+        delivery.outcome = "delivered" if last is not None and 200 <= last < 300 else "failed"
+        delivery.duration_ms = round((time.perf_counter() - started) * 1e3, 3)
+        log.info(
+            "automation %r: %s to %s after %d attempt(s), status %s",
+            delivery.automation.get("name"),
+            delivery.outcome,
+            delivery.url,
+            len(delivery.attempts),
+            last,
+        )
+
+    async def _attempt(self, url: str, body: str, headers: dict[str, str]) -> Attempt:
+        started = time.perf_counter()
+        rule = self.faults.take_for_webhook(url)
+        if rule is not None:
+            if rule.latency_ms:
+                await asyncio.sleep(rule.latency_ms / 1000)
+            if rule.fails:
+                status = rule.status if rule.status is not None else 500
+                return Attempt(status, rule.message, _since(started), fault=rule.id)
+        try:
+            response = await self._http().post(
+                url, content=body.encode(), headers=headers, timeout=self.settings.timeout_s
+            )
+        except httpx.HTTPError as exc:
+            message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            return Attempt(None, message, _since(started), rule.id if rule else None)
+        return Attempt(response.status_code, None, _since(started), rule.id if rule else None)
+
+
+def _since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1e3, 3)
