@@ -86,6 +86,10 @@ def _config_from_args(args: argparse.Namespace) -> Config:
         log_level=args.log_level,
         journal_size=args.journal_size,
         emulator_endpoints=args.emulator_endpoints,
+        automations_synchronous=args.synchronous_deliveries,
+        webhook_retries=args.webhook_retries,
+        webhook_backoff_ms=args.webhook_backoff_ms,
+        webhook_timeout_s=args.webhook_timeout_s,
     )
 
 
@@ -130,6 +134,20 @@ def build_parser() -> argparse.ArgumentParser:
         dest="emulator_endpoints",
         action="store_false",
         help="leave out /_emulator/* (reset, journal, faults, seed), e.g. on a network",
+    )
+    serve_cmd.add_argument(
+        "--synchronous-deliveries",
+        action="store_true",
+        help="deliver automation webhooks before the request that caused the event answers",
+    )
+    serve_cmd.add_argument(
+        "--webhook-retries", type=int, default=3, help="retries on 5xx and connection errors"
+    )
+    serve_cmd.add_argument(
+        "--webhook-backoff-ms", type=int, default=500, help="first retry delay; doubles"
+    )
+    serve_cmd.add_argument(
+        "--webhook-timeout-s", type=float, default=10.0, help="timeout of each delivery attempt"
     )
 
     export_cmd = commands.add_parser(

@@ -1,6 +1,7 @@
-"""The `wandb-emulator` commands that are not `serve`: reset, seed, journal, fault, contract.
+"""The `wandb-emulator` commands that are not `serve`: reset, seed, journal, fault,
+deliveries, contract.
 
-reset/seed/journal/fault talk to a running server through its /_emulator endpoints
+reset/seed/journal/fault/deliveries talk to a running server through its /_emulator endpoints
 (`--url`, default $WANDB_EMULATOR_URL or http://127.0.0.1:8080); `seed --data-dir`
 writes to a data directory instead.
 """
@@ -106,6 +107,7 @@ def fault(args: argparse.Namespace) -> int:
         spec = {
             "operation": args.operation,
             "path": args.path,
+            "webhook": args.webhook,
             "method": args.method,
             "variables": _json_object_arg(args.variables),
             "error": args.error,
@@ -121,6 +123,28 @@ def fault(args: argparse.Namespace) -> int:
         _request(args.url, "DELETE", f"/faults/{args.id}")
     else:
         _request(args.url, "DELETE", "/faults")
+    return 0
+
+
+def deliveries(args: argparse.Namespace) -> int:
+    """Print the automation delivery log, change delivery settings, or empty the log."""
+    if args.clear:
+        _request(args.url, "DELETE", "/deliveries")
+        return 0
+    settings = {
+        "synchronous": {"sync": True, "async": False}.get(args.mode or ""),
+        "retries": args.retries,
+        "backoff_ms": args.backoff_ms,
+        "timeout_s": args.timeout_s,
+    }
+    settings = {key: value for key, value in settings.items() if value is not None}
+    if settings:
+        _print_json(_request(args.url, "POST", "/automations", settings))
+        return 0
+    entries = _request(args.url, "GET", "/deliveries?wait=true")["deliveries"]
+    if args.automation:
+        entries = [e for e in entries if e["automation"]["name"] == args.automation]
+    _print_json(entries[-args.limit :] if args.limit else entries)
     return 0
 
 
@@ -191,6 +215,7 @@ def add_control_commands(commands: Any, common: argparse.ArgumentParser) -> None
     target = add_cmd.add_mutually_exclusive_group(required=True)
     target.add_argument("--operation", help="GraphQL operation name, e.g. FetchRegistry")
     target.add_argument("--path", help="glob of a non-GraphQL path, e.g. '/files/*'")
+    target.add_argument("--webhook", help="glob of automation delivery URLs, e.g. '*/hook'")
     add_cmd.add_argument("--method", help="HTTP method, with --path")
     add_cmd.add_argument("--variables", help="JSON object: only requests with these variables")
     add_cmd.add_argument("--error", help="answer with this GraphQL error message")
@@ -203,6 +228,21 @@ def add_control_commands(commands: Any, common: argparse.ArgumentParser) -> None
     for sub in (add_cmd, list_cmd, clear_cmd):
         _url_option(sub)
     fault_cmd.set_defaults(handler=fault)
+
+    deliveries_cmd = commands.add_parser(
+        "deliveries", parents=[common], help="print automation deliveries, or change settings"
+    )
+    _url_option(deliveries_cmd)
+    deliveries_cmd.add_argument("--automation", help="only this automation (by name)")
+    deliveries_cmd.add_argument("--limit", type=int, help="only the last N deliveries")
+    deliveries_cmd.add_argument("--clear", action="store_true", help="empty the delivery log")
+    deliveries_cmd.add_argument(
+        "--mode", choices=["sync", "async"], help="deliver before the request answers, or after"
+    )
+    deliveries_cmd.add_argument("--retries", type=int, help="retries on 5xx/connection errors")
+    deliveries_cmd.add_argument("--backoff-ms", type=int, help="first retry delay (doubles)")
+    deliveries_cmd.add_argument("--timeout-s", type=float, help="timeout of each attempt")
+    deliveries_cmd.set_defaults(handler=deliveries)
 
     contract_cmd = commands.add_parser(
         "contract", parents=[common], help="check the SDK's GraphQL documents against the schema"
