@@ -135,7 +135,7 @@ def test_duplicate_names_fail_unless_fetch_existing(org_setup: OrgSetup, project
     api = org_setup.admin.api()
     event = OnRunState(scope=project, filter=RunEvent.state.eq("finished"))
     first = api.create_automation(event >> DoNothing(), name="once")
-    with pytest.raises(CommError, match="'once' exists. Unable to create another"):
+    with pytest.raises(CommError, match=r"'once' exists\. Unable to create another"):
         api.create_automation(event >> DoNothing(), name="once")
     again = api.create_automation(event >> DoNothing(), name="once", fetch_existing=True)
     assert again.id == first.id
@@ -190,7 +190,7 @@ def test_update_of_a_deleted_automation_is_not_found(org_setup: OrgSetup, projec
     event = OnRunState(scope=project, filter=RunEvent.state.eq("finished"))
     created = api.create_automation(event >> DoNothing(), name="gone")
     api.delete_automation(created)
-    with pytest.raises(CommError, match="'gone' not found. Unable to edit it"):
+    with pytest.raises(CommError, match=r"'gone' not found\. Unable to edit it"):
         api.update_automation(created, description="too late")
 
 

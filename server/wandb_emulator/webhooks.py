@@ -61,6 +61,8 @@ class WebhookReceiver:
         self.requests: list[ReceivedRequest] = []
         self._statuses: deque[int] = deque()
         self._delay_s = 0.0
+        self._released = threading.Event()
+        self._released.set()
         self._cond = threading.Condition()
         receiver = self
 
@@ -92,7 +94,10 @@ class WebhookReceiver:
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
+        self._released.set()
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread = None
         self._server.server_close()
 
     def __enter__(self) -> WebhookReceiver:
@@ -106,6 +111,13 @@ class WebhookReceiver:
         with self._cond:
             self._statuses.extend(statuses)
             self._delay_s = delay_s
+
+    def hold(self) -> None:
+        """Keep incoming requests waiting (unanswered) until `release()`."""
+        self._released.clear()
+
+    def release(self) -> None:
+        self._released.set()
 
     def clear(self) -> None:
         with self._cond:
@@ -135,6 +147,7 @@ class WebhookReceiver:
             delay = self._delay_s
         if delay:
             time.sleep(delay)
+        self._released.wait()
         request = ReceivedRequest(
             handler.command, handler.path, {k: v for k, v in handler.headers.items()}, body
         )
