@@ -1,4 +1,4 @@
-"""`wandb-emulator reset | seed | journal | fault` against a running emulator."""
+"""`wandb-emulator reset | seed | journal | fault | deliveries` against a running emulator."""
 
 from __future__ import annotations
 
@@ -112,3 +112,33 @@ def test_refused_faults_and_unreachable_servers_exit_2(emulator: RunningEmulator
     assert "HTTP 400" in refused.stderr and "needs an `error`" in refused.stderr
     nowhere = cli("reset", "--url", f"http://127.0.0.1:{free_port()}")
     assert nowhere.returncode == 2 and "cannot reach the emulator" in nowhere.stderr
+
+
+def test_deliveries_command_prints_the_log_and_changes_settings(
+    emulator: RunningEmulator,
+) -> None:
+    from wandb.automations import DoNothing, OnRunState, RunEvent
+
+    user = emulator.new_user()
+    api = user.api()
+    api.create_project("cli", user.team)
+    project = api.project("cli", user.team)
+    event = OnRunState(scope=project, filter=RunEvent.state.eq("finished"))
+    api.create_automation(event >> DoNothing(), name="cli-noop")
+    with wandb.init(
+        entity=user.team,
+        project="cli",
+        settings=wandb.Settings(api_key=user.api_key, base_url=user.base_url, silent=True),
+    ) as run:
+        run_id = run.id
+    printed = cli("deliveries", "--automation", "cli-noop", "--url", emulator.base_url)
+    assert printed.returncode == 0, printed.stderr
+    [delivery] = json.loads(printed.stdout)
+    assert (delivery["action"], delivery["outcome"]) == ("NO_OP", "recorded")
+    assert delivery["event"]["run_id"] == run_id
+
+    changed = cli("deliveries", "--mode", "sync", "--retries", "1", "--url", emulator.base_url)
+    assert json.loads(changed.stdout)["synchronous"] is True
+    assert emulator.emulator.automations.settings.retries == 1
+    assert cli("deliveries", "--clear", "--url", emulator.base_url).returncode == 0
+    assert emulator.deliveries() == []
