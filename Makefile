@@ -45,6 +45,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/round_trip.py
 	$(BIN)/python bench/reset.py
 	$(BIN)/python bench/registry_search.py
+	$(BIN)/python bench/automations.py
 
 # The GraphQL documents of wandb 0.31.0, 0.28.2 and 0.22.3 against the schema.
 contract: $(VENV)/.installed-test

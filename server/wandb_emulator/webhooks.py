@@ -47,6 +47,7 @@ class ReceivedRequest:
     path: str
     headers: dict[str, str]
     body: bytes
+    received_at: float  # time.perf_counter() when the body had been read
 
     @property
     def json(self) -> Any:
@@ -142,6 +143,7 @@ class WebhookReceiver:
     def _receive(self, handler: BaseHTTPRequestHandler) -> None:
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length)
+        received_at = time.perf_counter()
         with self._cond:
             status = self._statuses.popleft() if self._statuses else 200
             delay = self._delay_s
@@ -149,7 +151,11 @@ class WebhookReceiver:
             time.sleep(delay)
         self._released.wait()
         request = ReceivedRequest(
-            handler.command, handler.path, {k: v for k, v in handler.headers.items()}, body
+            handler.command,
+            handler.path,
+            {k: v for k, v in handler.headers.items()},
+            body,
+            received_at,
         )
         handler.send_response(status)
         handler.send_header("Content-Length", "0")
