@@ -11,6 +11,7 @@ the event bus, matching, rendering and the HTTP POST. Target: under 20 ms (media
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import tempfile
@@ -81,6 +82,7 @@ def report(label: str, times: list[float]) -> float:
 
 def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="wandb-emulator-bench-"))
+    os.environ.update(WANDB_DIR=str(work), WANDB_SILENT="true")  # no ./wandb run directory
     with RunningEmulator(work / "data") as emulator, WebhookReceiver() as receiver:
         event = prepare(emulator, receiver, work)
         print(f"event commit -> webhook received, {ROUNDS} deliveries each:")

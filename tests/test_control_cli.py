@@ -10,9 +10,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+import wandb
 from conftest import free_port
 
-import wandb
 from wandb_emulator.testing import RunningEmulator
 
 SEED_YAML = """

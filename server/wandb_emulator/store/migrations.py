@@ -291,7 +291,7 @@ MIGRATIONS: list[tuple[int, str]] = [
         """,
     ),
     (
-        2,
+        3,
         """
         -- Team secrets: values are read only by webhook delivery, never returned.
         CREATE TABLE secrets (
