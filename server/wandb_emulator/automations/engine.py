@@ -12,15 +12,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
 from ..domain import automations as rules
 from ..domain import events as ev
 from ..faults import FaultRules
+from ..store import artifacts, runs
 from ..store import automations as store
-from ..store import runs
 from ..store.database import Conn, Database
 from ..store.records import RunRec
 from ..urls import Urls
@@ -88,10 +88,12 @@ class AutomationEngine:
         if not event_types or project_id is None:
             return
         async with self.db.read() as conn:
-            triggers = await store.enabled_triggers_for(
-                conn, event_types, project_id, getattr(event, "collection_id", None)
-            )
-            firings = [f for t in triggers for f in await self._firings(conn, t, event)]
+            firings = []
+            for scoped in await _in_each_collection(conn, event):
+                triggers = await store.enabled_triggers_for(
+                    conn, event_types, scoped.project_id, getattr(scoped, "collection_id", None)
+                )
+                firings += [f for t in triggers for f in await self._firings(conn, t, scoped)]
             prepared = [await self._prepare(conn, firing) for firing in firings]
         for job in prepared:
             if job is not None:
@@ -249,6 +251,21 @@ def _slack_message(config: dict[str, Any], variables: dict[str, Any]) -> dict[st
         "severity": severity,
         "event_type": variables.get("event_type"),
     }
+
+
+async def _in_each_collection(conn: Conn, event: ev.Event) -> list[Any]:
+    """The event as each collection holding the version sees it: a version's tags belong
+    to the version, so registry collections it is linked into see them change too."""
+    if not isinstance(event, (ev.ArtifactTagAdded, ev.ArtifactTagRemoved)):
+        return [event]
+    seen = [event]
+    for membership in await artifacts.memberships_of_artifact(conn, event.artifact_id):
+        collection = await artifacts.collection_by_id(conn, membership.collection_id)
+        if collection is not None and collection.id != event.collection_id:
+            seen.append(
+                replace(event, collection_id=collection.id, project_id=collection.project_id)
+            )
+    return seen
 
 
 async def _secrets(conn: Conn, integration: store.IntegrationRec | None) -> dict[str, str]:

@@ -13,8 +13,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ..journal import MASK
+
 PLACEHOLDER = re.compile(r"\$\{([^${}]+)\}")
-MASK = "********"
 
 
 def _lookup(variables: Mapping[str, Any], name: str) -> tuple[bool, Any]:

@@ -3,6 +3,7 @@ types are imported lazily, these modules import each other."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -38,16 +39,31 @@ def _name_filter(filters: str | None) -> str | None:
     return name if isinstance(name, str) else None
 
 
+def connection(
+    info: Info,
+    items: Sequence[Any],
+    first: int | None,
+    after: str | None,
+    node: Callable[[Any], Any],
+    edge_type: Any,
+    connection_type: Any,
+) -> Any:
+    """A page of `items` as a Relay connection of `node(item)`s."""
+    page = paginate(items, first, after, info.context.config.max_page_size)
+    return connection_type(
+        edges=[edge_type(node=node(item), cursor=cursor) for cursor, item in page.items],
+        page_info=page.page_info,
+        total_count=page.total_count,
+    )
+
+
 def trigger_page(
     info: Info, triggers: list[TriggerRec], first: int | None, after: str | None
 ) -> TriggerConnection:
     from .types import Trigger, TriggerConnection, TriggerEdge
 
-    page = paginate(triggers, first, after, info.context.config.max_page_size)
-    return TriggerConnection(
-        edges=[TriggerEdge(node=Trigger(rec=rec), cursor=cursor) for cursor, rec in page.items],
-        page_info=page.page_info,
-        total_count=page.total_count,
+    return connection(
+        info, triggers, first, after, lambda rec: Trigger(rec=rec), TriggerEdge, TriggerConnection
     )
 
 
@@ -111,13 +127,8 @@ async def entity_integrations(
     ctx = info.context
     async with ctx.db.read() as conn:
         integrations = await domain.entity_integrations(conn, ctx.viewer, root.rec)
-    page = paginate(integrations, first, after, ctx.config.max_page_size)
-    return IntegrationConnection(
-        edges=[
-            IntegrationEdge(node=integration_of(rec), cursor=cursor) for cursor, rec in page.items
-        ],
-        page_info=page.page_info,
-        total_count=page.total_count,
+    return connection(
+        info, integrations, first, after, integration_of, IntegrationEdge, IntegrationConnection
     )
 
 
@@ -140,15 +151,10 @@ async def viewer_projects(
     from ..registries.types import Project, ProjectConnection, ProjectEdge
 
     ctx = info.context
-    if root.rec.id != ctx.viewer.id:
-        return ProjectConnection(
-            edges=[], page_info=paginate([], 0, None, 1).page_info, total_count=0
-        )
-    async with ctx.db.read() as conn:
-        visible = await domain.projects_of_user(conn, root.rec)
-    page = paginate(visible, first, after, ctx.config.max_page_size)
-    return ProjectConnection(
-        edges=[ProjectEdge(node=Project(rec=rec), cursor=cursor) for cursor, rec in page.items],
-        page_info=page.page_info,
-        total_count=page.total_count,
+    visible = []
+    if root.rec.id == ctx.viewer.id:  # the viewer's own projects only
+        async with ctx.db.read() as conn:
+            visible = await domain.projects_of_user(conn, root.rec)
+    return connection(
+        info, visible, first, after, lambda rec: Project(rec=rec), ProjectEdge, ProjectConnection
     )
