@@ -29,7 +29,7 @@ AREAS = (
     "other",
 )
 # A failing operation of these areas makes the check fail: they are what the emulator is for.
-REQUIRED_AREAS = frozenset({"registry", "artifact"})
+REQUIRED_AREAS = frozenset({"registry", "artifact", "automation"})
 
 # Operation names of 0.31.0 whose area (as listed in shared/sdk-contract/ops-summary.md)
 # the keywords below would get wrong or not find. Names listed there under two areas

@@ -104,7 +104,13 @@ class DeleteTriggerInput:
 
 
 @strawberry.type
-class TriggerPayload:
+class CreateFilterTriggerPayload:
+    trigger: Trigger | None
+    client_mutation_id: str | None = None
+
+
+@strawberry.type
+class UpdateFilterTriggerPayload:
     trigger: Trigger | None
     client_mutation_id: str | None = None
 
@@ -199,18 +205,22 @@ class AutomationMutations:
     @strawberry.mutation
     async def create_filter_trigger(
         self, info: Info, input: CreateFilterTriggerInput
-    ) -> TriggerPayload | None:
+    ) -> CreateFilterTriggerPayload | None:
         ctx = info.context
         rec = await domain.create_trigger(ctx.uow, ctx.viewer, _trigger_input(input))
-        return TriggerPayload(trigger=Trigger(rec=rec), client_mutation_id=input.client_mutation_id)
+        return CreateFilterTriggerPayload(
+            trigger=Trigger(rec=rec), client_mutation_id=input.client_mutation_id
+        )
 
     @strawberry.mutation
     async def update_filter_trigger(
         self, info: Info, input: UpdateFilterTriggerInput
-    ) -> TriggerPayload | None:
+    ) -> UpdateFilterTriggerPayload | None:
         ctx = info.context
         rec = await domain.update_trigger(ctx.uow, ctx.viewer, input.id, _trigger_input(input))
-        return TriggerPayload(trigger=Trigger(rec=rec), client_mutation_id=input.client_mutation_id)
+        return UpdateFilterTriggerPayload(
+            trigger=Trigger(rec=rec), client_mutation_id=input.client_mutation_id
+        )
 
     @strawberry.mutation
     async def delete_trigger(
