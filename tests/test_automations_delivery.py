@@ -284,3 +284,28 @@ def test_payload_is_valid_json_whatever_the_values(
     setup.publish(setup.alias_added('we"ird\\alias'))
     [request] = wandb_emulator_webhooks.wait_for(1)
     assert json.loads(request.body)["a"] == 'quote " we"ird\\alias \\ end'
+
+
+def test_each_attempt_has_a_bounded_timeout(
+    setup: Setup, wandb_emulator_webhooks: WebhookReceiver
+) -> None:
+    setup.emulator.configure_deliveries(timeout_s=0.2, retries=1)
+    wandb_emulator_webhooks.respond_with([200, 200], delay_s=2)  # slower than the timeout
+    setup.automate(setup.webhook(wandb_emulator_webhooks.url), "slow")
+    setup.publish(setup.alias_added())
+    [logged] = _deliveries(setup, "slow")
+    assert [a["status"] for a in logged["attempts"]] == [None, None]
+    assert all("Timeout" in a["error"] for a in logged["attempts"])
+    assert logged["outcome"] == "failed"
+
+
+def test_a_latency_fault_delays_the_attempt_and_is_logged(
+    setup: Setup, wandb_emulator_webhooks: WebhookReceiver, wandb_emulator_faults
+) -> None:
+    rule = wandb_emulator_faults.add(webhook=wandb_emulator_webhooks.url, latency_ms=50, times=1)
+    setup.automate(setup.webhook(wandb_emulator_webhooks.url), "delayed")
+    setup.publish(setup.alias_added())
+    [logged] = _deliveries(setup, "delayed")
+    [attempt] = logged["attempts"]
+    assert (attempt["status"], attempt["fault"]) == (200, rule.id)
+    assert rule.hits == 1
