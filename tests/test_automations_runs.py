@@ -75,57 +75,51 @@ def test_threshold_fires_once_when_the_metric_crosses_it(
     assert len(_fired(wandb_emulator, "low-loss")) == 1  # stays below: no second firing
 
 
-def test_average_over_a_window(
+@pytest.mark.parametrize(
+    ("condition", "metric", "values", "fired_at", "event_type"),
+    [
+        # the first window of 3 averaging >= 0.8 ends at 0.95 (0.8, 0.9, 0.95)
+        (
+            RunEvent.metric("acc").avg(3) >= 0.8,
+            "acc",
+            [0.9, 0.9, 0.5, 0.8, 0.9, 0.95],
+            0.95,
+            "RUN_METRIC",
+        ),
+        # +5% then +14%: only the second is an increase of 10%
+        (
+            RunEvent.metric("acc").increases_by(frac=0.1),
+            "acc",
+            [1.0, 1.05, 1.2, 1.21],
+            1.2,
+            "RUN_METRIC_CHANGE",
+        ),
+        # 9.0 is far outside the previous 5 values
+        (
+            RunEvent.metric("loss").zscore(5) > 2,
+            "loss",
+            [1.0, 1.1, 0.9, 1.0, 1.05, 9.0, 1.0],
+            9.0,
+            "RUN_METRIC_ZSCORE",
+        ),
+    ],
+    ids=["window-average", "relative-change", "zscore"],
+)
+def test_metric_conditions_fire_once(
     wandb_emulator: RunningEmulator,
     wandb_emulator_user: EmulatorUser,
     wandb_emulator_webhooks: WebhookReceiver,
+    condition,
+    metric: str,
+    values: list[float],
+    fired_at: float,
+    event_type: str,
 ) -> None:
-    _automate(
-        wandb_emulator_user,
-        wandb_emulator_webhooks,
-        RunEvent.metric("acc").avg(3) >= 0.8,
-        "avg-acc",
-    )
-    _run(wandb_emulator_user, [0.9, 0.9, 0.5, 0.8, 0.9, 0.95], metric="acc")
+    _automate(wandb_emulator_user, wandb_emulator_webhooks, condition, "metric")
+    _run(wandb_emulator_user, values, metric=metric)
     [request] = wandb_emulator_webhooks.wait_for(1)
-    assert request.json["value"] == 0.95  # the first window averaging >= 0.8: 0.8, 0.9, 0.95
-    assert len(_fired(wandb_emulator, "avg-acc")) == 1
-
-
-def test_relative_change_over_windows(
-    wandb_emulator: RunningEmulator,
-    wandb_emulator_user: EmulatorUser,
-    wandb_emulator_webhooks: WebhookReceiver,
-) -> None:
-    _automate(
-        wandb_emulator_user,
-        wandb_emulator_webhooks,
-        RunEvent.metric("acc").increases_by(frac=0.1),
-        "acc-jump",
-    )
-    _run(wandb_emulator_user, [1.0, 1.05, 1.2, 1.21], metric="acc")
-    [request] = wandb_emulator_webhooks.wait_for(1)
-    assert request.json["value"] == 1.2
-    assert request.json["event"] == "RUN_METRIC_CHANGE"
-    assert len(_fired(wandb_emulator, "acc-jump")) == 1
-
-
-def test_zscore_flags_an_outlier(
-    wandb_emulator: RunningEmulator,
-    wandb_emulator_user: EmulatorUser,
-    wandb_emulator_webhooks: WebhookReceiver,
-) -> None:
-    _automate(
-        wandb_emulator_user,
-        wandb_emulator_webhooks,
-        RunEvent.metric("loss").zscore(5) > 2,
-        "outlier",
-    )
-    _run(wandb_emulator_user, [1.0, 1.1, 0.9, 1.0, 1.05, 9.0, 1.0])
-    [request] = wandb_emulator_webhooks.wait_for(1)
-    assert request.json["value"] == 9.0
-    assert request.json["event"] == "RUN_METRIC_ZSCORE"
-    assert len(_fired(wandb_emulator, "outlier")) == 1
+    assert (request.json["value"], request.json["event"]) == (fired_at, event_type)
+    assert len(_fired(wandb_emulator, "metric")) == 1
 
 
 @pytest.mark.parametrize(("exit_code", "fired"), [(0, "on-finish"), (1, "on-failure")])

@@ -108,8 +108,7 @@ class Emulator:
     async def reset(self) -> None:
         """Wipe all state (database, journal, fault rules, delivery log) and re-seed."""
         self.faults.clear()
-        await self.automations.idle()
-        self.automations.reset()
+        await self.automations.reset()
         await self.db.wipe()
         await self.seed_defaults()
         self.journal.clear()

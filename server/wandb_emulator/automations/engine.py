@@ -217,15 +217,20 @@ class AutomationEngine:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    def reset(self) -> None:
+    async def reset(self) -> None:
+        """Forget deliveries under way (cancelled), metric windows and the delivery log."""
+        await self._cancel()
         self._watches.clear()
         self.deliveries.clear()
 
     async def stop(self) -> None:
+        await self._cancel()
+        await self.sender.close()
+
+    async def _cancel(self) -> None:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*list(self._tasks), return_exceptions=True)
-        await self.sender.close()
 
 
 @dataclass
