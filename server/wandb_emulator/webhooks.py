@@ -84,8 +84,8 @@ class WebhookReceiver:
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/hook"
+        port = self._server.server_address[1]
+        return f"http://127.0.0.1:{port}/hook"
 
     def start(self) -> WebhookReceiver:
         self._thread = threading.Thread(
@@ -183,12 +183,14 @@ def create_webhook_integration(
         CreateGenericWebhookIntegrationInput,
     )
 
-    variables = CreateGenericWebhookIntegrationInput(
-        entity_name=entity,
-        name=name,
-        url_endpoint=url,
-        access_token_ref=access_token_ref,
-        secret_ref=secret_ref,
+    variables = CreateGenericWebhookIntegrationInput.model_validate(
+        {
+            "entityName": entity,
+            "name": name,
+            "urlEndpoint": url,
+            "accessTokenRef": access_token_ref,
+            "secretRef": secret_ref,
+        }
     ).model_dump()
     data = api._service_api.execute_graphql(
         CREATE_GENERIC_WEBHOOK_INTEGRATION_GQL,

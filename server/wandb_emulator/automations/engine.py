@@ -156,7 +156,7 @@ class AutomationEngine:
         secrets = await _secrets(conn, integration)
         shown = masked({**variables, **secrets}, list(secrets))
         full = {**variables, **secrets}
-        event_info = {
+        event_info: dict[str, Any] = {
             "type": trigger.event_type,
             "name": type(firing.event).__name__,
             "author": variables.get("event_author"),

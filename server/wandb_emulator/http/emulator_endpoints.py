@@ -123,12 +123,21 @@ async def clear_deliveries(request: Request) -> JSONResponse:
     return JSONResponse({"ok": True})
 
 
-_SETTING_TYPES = {
-    "synchronous": bool,
-    "timeout_s": (int, float),
-    "retries": int,
-    "backoff_ms": int,
-}
+_BOOLEAN_SETTINGS = frozenset({"synchronous"})
+_NUMBER_SETTINGS = frozenset({"timeout_s", "retries", "backoff_ms"})
+
+
+def _setting_error(key: str, value: Any) -> str | None:
+    if key in _BOOLEAN_SETTINGS:
+        return None if isinstance(value, bool) else f"`{key}` must be a boolean"
+    if key not in _NUMBER_SETTINGS:
+        known = sorted(_BOOLEAN_SETTINGS | _NUMBER_SETTINGS)
+        return f"unknown setting {key!r}; known: {known}"
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        return f"`{key}` must be a non-negative number"
+    if key != "timeout_s" and not isinstance(value, int):
+        return f"`{key}` must be a whole number"
+    return None
 
 
 async def read_automation_settings(request: Request) -> JSONResponse:
@@ -143,13 +152,8 @@ async def change_automation_settings(request: Request) -> JSONResponse:
     except BadRequest as exc:
         return _error(exc.status, exc.message)
     for key, value in body.items():
-        kind = _SETTING_TYPES.get(key)
-        if kind is None:
-            return _error(400, f"unknown setting {key!r}; known: {sorted(_SETTING_TYPES)}")
-        numeric = kind is not bool and isinstance(value, bool)
-        if not isinstance(value, kind) or numeric or (kind is not bool and value < 0):
-            expected = "boolean" if kind is bool else "non-negative number"
-            return _error(400, f"`{key}` must be a {expected}")
+        if (refusal := _setting_error(key, value)) is not None:
+            return _error(400, refusal)
     for key, value in body.items():
         setattr(settings, key, value)
     return JSONResponse(vars(settings))
