@@ -50,7 +50,20 @@ def wandb_emulator_user(wandb_emulator: RunningEmulator) -> Iterator[EmulatorUse
     with pytest.MonkeyPatch.context() as patch:
         for name, value in user.environ.items():
             patch.setenv(name, value)
+        _forget_sdk_session_credentials()
         yield user
+        _forget_sdk_session_credentials()
+
+
+def _forget_sdk_session_credentials() -> None:
+    """`wandb.init()` keeps the API key it logged in with for the process (per server
+    URL), and later `wandb.Api()`s prefer it to WANDB_API_KEY: forget it, so that the
+    next test's user is the one its environment names."""
+    try:
+        from wandb.sdk.lib.wbauth import unauthenticate_session
+    except ImportError:  # SDKs without session credentials
+        return
+    unauthenticate_session()
 
 
 @pytest.fixture
