@@ -126,6 +126,24 @@ def test_link_to_a_registry_fires_with_the_alias_filter(
     }
 
 
+def test_link_into_a_collection_fires_for_new_versions_only(
+    wandb_emulator: RunningEmulator,
+    wandb_emulator_user: EmulatorUser,
+    wandb_emulator_webhooks: WebhookReceiver,
+    registry,
+    tmp_path: Path,
+) -> None:
+    user = wandb_emulator_user
+    event = OnLinkArtifact(scope=_collection(registry))
+    user.api().create_automation(event >> _hook(user, wandb_emulator_webhooks), name="c-links")
+    source = _log(user, tmp_path, b"v1")
+    source.link("wandb-registry-models/classifier")
+    source.link("wandb-registry-models/classifier", aliases=["again"])  # linked already
+    [request] = wandb_emulator_webhooks.wait_for(1)
+    assert request.json["version"] == f"{user.org_entity}/wandb-registry-models/classifier:v1"
+    assert len(wandb_emulator.deliveries()) == 1
+
+
 def test_unlink_fires(
     wandb_emulator: RunningEmulator,
     wandb_emulator_user: EmulatorUser,
