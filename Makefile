@@ -11,7 +11,7 @@ WORKERS ?= 2
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
-.PHONY: run test lint typecheck schema bench contract compat wheel-check clean
+.PHONY: run test lint typecheck schema bench bench-quick contract compat wheel-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,12 +40,18 @@ lint: $(VENV)/.installed-test
 schema: $(VENV)/.installed-runtime
 	$(BIN)/wandb-emulator export-schema > schema.graphql
 
+# Ratios to the framework floor (bench/floor_app.py) and across scales; needs `wrk`.
+BENCHES := startup ops scale workflow
+
 bench: $(VENV)/.installed-test
-	$(BIN)/python bench/startup.py
-	$(BIN)/python bench/round_trip.py
+	@for b in $(BENCHES); do echo "== $$b"; $(BIN)/python bench/$$b.py || exit 1; done
 	$(BIN)/python bench/reset.py
 	$(BIN)/python bench/registry_search.py
 	$(BIN)/python bench/automations.py
+
+# The short CI mode: the same benchmarks, smaller and shorter; prints figures, asserts none.
+bench-quick: $(VENV)/.installed-test
+	@for b in $(BENCHES); do echo "== $$b"; $(BIN)/python bench/$$b.py --quick || exit 1; done
 
 # The GraphQL documents of wandb 0.31.0, 0.28.2 and 0.22.3 against the schema.
 contract: $(VENV)/.installed-test

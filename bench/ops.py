@@ -1,0 +1,143 @@
+"""Throughput of small SDK operations against the framework floor, in one run.
+
+The floor is `bench/floor_app.py` (a trivial `{ hello }` Strawberry query on the same
+Starlette + uvicorn stack, parser and validation caches on). The floor and the emulator
+are each driven by the same HTTP load generator (`wrk`, 1 thread, 8 connections) for the
+same time; the documents are the SDK's own (wandb 0.31.0). Prints req/s and the ratio
+to the floor. `--quick` (CI) runs each for 1 s instead of 8 and asserts nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from _setup import (
+    BENCH_KEY,
+    BENCH_ORG,
+    BENCH_ORG_ENTITY,
+    Portfolio,
+    build_data,
+    quick,
+    serve_data,
+)
+from conftest import free_port
+
+FLOOR_APP = Path(__file__).resolve().parent / "floor_app.py"
+CONNECTIONS = 8
+VIEWER = "query Viewer { viewer { id username entity } }"
+HELLO = "query Hello { hello }"
+
+
+def sdk_documents() -> dict[str, tuple[str, dict]]:
+    from wandb.sdk.artifacts._generated import operations as artifact_ops
+    from wandb.sdk.internal._generated import operations as internal_ops
+
+    registry_path = {"entity": BENCH_ORG_ENTITY, "project": "wandb-registry-bench"}
+    return {
+        "FetchRegistry": (
+            artifact_ops.FETCH_REGISTRY_GQL,
+            {"name": "wandb-registry-bench", "entity": BENCH_ORG_ENTITY},
+        ),
+        "Viewer": (VIEWER, {}),
+        "ServerFeaturesQuery": (internal_ops.SERVER_FEATURES_QUERY_GQL, {}),
+        "ArtifactByName": (
+            artifact_ops.ARTIFACT_MEMBERSHIP_BY_NAME_GQL,
+            {**registry_path, "name": "models:latest"},
+        ),
+        "RegistryVersions": (
+            artifact_ops.REGISTRY_VERSIONS_GQL,
+            {
+                "organization": BENCH_ORG,
+                "registryFilter": '{"name": "wandb-registry-bench"}',
+                "perPage": 100,
+            },
+        ),
+    }
+
+
+def wrk_script(path: Path, body: dict, key: str | None) -> None:
+    headers = {"Content-Type": "application/json"}
+    if key:
+        import base64
+
+        headers["Authorization"] = "Basic " + base64.b64encode(f"api:{key}".encode()).decode()
+    lines = ['wrk.method = "POST"', f"wrk.body = {json.dumps(json.dumps(body))}"]
+    lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def requests_per_second(url: str, body: dict, key: str | None, seconds: float) -> float:
+    """Check one answer is error-free, then load the endpoint with wrk."""
+    auth = ("api", key) if key else None
+    answer = httpx.post(url, json=body, auth=auth, timeout=30)
+    payload = answer.json()
+    if answer.status_code != 200 or payload.get("errors"):
+        raise SystemExit(f"{body.get('operationName')}: {answer.status_code} {payload}")
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "post.lua"
+        wrk_script(script, body, key)
+        out = subprocess.run(
+            ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "-s", str(script), url],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    if "Non-2xx" in out or "Socket errors" in out:
+        raise SystemExit(f"load errors:\n{out}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+
+def start_floor() -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, str(FLOOR_APP), str(port)])
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/ready", timeout=1).status_code == 200:
+                return process, base
+        except httpx.TransportError:
+            time.sleep(0.02)
+    process.kill()
+    raise SystemExit("floor app did not start")
+
+
+def main() -> int:
+    if shutil.which("wrk") is None:
+        print("ops: wrk not found (apt-get install wrk); skipped")
+        return 0
+    seconds = 1 if quick() else 8
+    floor, base = start_floor()
+    try:
+        floor_rps = requests_per_second(
+            base + "/graphql", {"query": HELLO, "operationName": "Hello"}, None, seconds
+        )
+    finally:
+        floor.terminate()
+        floor.wait()
+    print(f"floor {{ hello }}: {floor_rps:.0f} req/s")
+    data_dir = Path(tempfile.mkdtemp(prefix="wandb-emulator-bench-")) / "data"
+    build_data(data_dir, ["bench"], [Portfolio("bench", "models", 3)])
+    server = serve_data(data_dir)
+    try:
+        for name, (query, variables) in sdk_documents().items():
+            body = {"query": query, "variables": variables, "operationName": name}
+            if name == "ArtifactByName":
+                body["operationName"] = "ArtifactMembershipByName"
+            rps = requests_per_second(server.base_url + "/graphql", body, BENCH_KEY, seconds)
+            print(f"{name}: {rps:.0f} req/s, {rps / floor_rps:.2f}x the floor")
+    finally:
+        server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,160 @@
+"""Pages and lookups at 100, 10,000 and 100,000 linked versions; registries and
+collections at 10 vs 1,000 registries (10 collections each).
+
+Data is created in bulk through the store layer (`wandb_emulator.store.bulk`), then read
+through the real SDK: the first page and a page deep in the cursor chain of
+`registry.versions()`, `registries().collections()` and `api.registries()`, and
+`api.artifact()` by `:v<N-1>`, `:latest` and an alias. Prints each cost and the ratio of
+the largest to the smallest; then the server's RSS. `--quick` (CI) stops at 10,000.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from itertools import islice
+from pathlib import Path
+
+from _setup import BENCH_ORG, Portfolio, bench_api, build_data, quick, rss_mib, serve_data
+
+PAGE = 100
+REPEAT = 5
+
+
+def median_ms(action: Callable[[], object]) -> float:
+    action()  # warm the server's caches and the SDK's imports
+    times = []
+    for _ in range(REPEAT):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1e3
+
+
+def deep_cursor(data_dir: Path, sql: str, params: tuple) -> str:
+    """The cursor of the item just before the last page (position total - PAGE - 1)."""
+    db = sqlite3.connect(data_dir / "emulator.sqlite3")
+    try:
+        ids = [row[0] for row in db.execute(sql, params)]
+    finally:
+        db.close()
+    position = max(0, len(ids) - PAGE - 1)
+    try:
+        from wandb_emulator.store.listing import encode_cursor
+
+        return encode_cursor(ids[position], ids[position])
+    except ImportError:  # before keyset paging: offset cursors
+        from wandb_emulator.graphql.pagination import encode_cursor as encode_offset
+
+        return encode_offset(position)
+
+
+def take(iterable, count: int = PAGE) -> list:
+    return list(islice(iterable, count))
+
+
+def version_cases(api, registry, n: int, deep: str) -> dict[str, Callable[[], object]]:
+    path = f"{BENCH_ORG}/wandb-registry-r{n}/models"
+    return {
+        "registry.versions() first page": lambda: take(registry.versions()),
+        "registry.versions() deep page": lambda: take(registry.versions(start=deep)),
+        "api.artifact(:v<N-1>)": lambda: api.artifact(f"{path}:v{n - 1}"),
+        "api.artifact(:latest)": lambda: api.artifact(f"{path}:latest"),
+        "api.artifact(:alias)": lambda: api.artifact(f"{path}:middle"),
+    }
+
+
+def registry_cases(
+    api, deep_registry: str, deep_collection: str
+) -> dict[str, Callable[[], object]]:
+    one = api.registry("g0", organization=BENCH_ORG)
+    return {
+        "api.registries() first page": lambda: take(api.registries(BENCH_ORG)),
+        "api.registries() deep page": lambda: take(api.registries(BENCH_ORG, start=deep_registry)),
+        "registries().collections() first page": lambda: take(
+            api.registries(BENCH_ORG).collections()
+        ),
+        "registries().collections() deep page": lambda: take(
+            api.registries(BENCH_ORG).collections(start=deep_collection)
+        ),
+        "registry.collections() (one of all)": lambda: take(one.collections()),
+    }
+
+
+def versions_figures(sizes: list[int]) -> dict[str, dict[int, float]]:
+    data_dir = Path(tempfile.mkdtemp(prefix="wandb-emulator-scale-")) / "data"
+    registries = [f"r{n}" for n in sizes]
+    build_data(data_dir, registries, [Portfolio(f"r{n}", "models", n) for n in sizes])
+    server = serve_data(data_dir)
+    figures: dict[str, dict[int, float]] = {}
+    try:
+        api = bench_api(server)
+        for n in sizes:
+            registry = api.registry(f"r{n}", organization=BENCH_ORG)
+            deep = deep_cursor(
+                data_dir,
+                "SELECT m.id FROM artifact_memberships m JOIN artifact_collections c"
+                " ON c.id = m.collection_id JOIN projects p ON p.id = c.project_id"
+                " WHERE p.name = ? AND c.kind = 'PORTFOLIO' ORDER BY m.id",
+                (f"wandb-registry-r{n}",),
+            )
+            cases = version_cases(api, registry, n, deep)
+            for label, action in cases.items():
+                figures.setdefault(label, {})[n] = median_ms(action)
+        figures["server RSS (MiB)"] = {sizes[-1]: rss_mib(server.process.pid)}
+    finally:
+        server.stop()
+    return figures
+
+
+def registry_figures(counts: list[int]) -> dict[str, dict[int, float]]:
+    figures: dict[str, dict[int, float]] = {}
+    for count in counts:
+        data_dir = Path(tempfile.mkdtemp(prefix="wandb-emulator-scale-")) / "data"
+        build_data(data_dir, [f"g{i}" for i in range(count)], [], collections_each=10)
+        server = serve_data(data_dir)
+        try:
+            api = bench_api(server)
+            org_entity_projects = (
+                "SELECT p.id FROM projects p JOIN entities e ON e.id = p.entity_id"
+                " WHERE e.kind = 'ORGANIZATION' ORDER BY p.id"
+            )
+            deep_registry = deep_cursor(data_dir, org_entity_projects, ())
+            deep_collection = deep_cursor(
+                data_dir,
+                "SELECT id FROM artifact_collections WHERE kind = 'PORTFOLIO' ORDER BY id",
+                (),
+            )
+            cases = registry_cases(api, deep_registry, deep_collection)
+            for label, action in cases.items():
+                figures.setdefault(label, {})[count] = median_ms(action)
+        finally:
+            server.stop()
+    return figures
+
+
+def report(figures: dict[str, dict[int, float]], unit: str) -> None:
+    for label, by_size in figures.items():
+        if len(by_size) == 1:
+            ((size, value),) = by_size.items()
+            print(f"{label} after {size:,} {unit}: {value:.0f}")
+            continue
+        sizes = sorted(by_size)
+        cells = ", ".join(f"{by_size[s]:.1f} ms at {s:,}" for s in sizes)
+        print(f"{label}: {cells}; largest/smallest {by_size[sizes[-1]] / by_size[sizes[0]]:.2f}x")
+
+
+def main() -> int:
+    sizes = [100, 10_000] if quick() else [100, 10_000, 100_000]
+    counts = [10, 100] if quick() else [10, 1_000]
+    report(versions_figures(sizes), "versions")
+    report(registry_figures(counts), "registries")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
