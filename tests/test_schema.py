@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from graphql import build_schema as parse_sdl
 from graphql import find_breaking_changes
 
+from wandb_emulator.config import Config
 from wandb_emulator.graphql.schema import build_schema
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema.graphql"
@@ -36,3 +38,22 @@ def test_field_names_the_sdk_spells_oddly() -> None:
         "teamProjectRole",
     ):
         assert field in sdl
+
+
+def test_a_known_document_is_parsed_and_validated_once() -> None:
+    """The limits are static rules, so the validation cache key stays the same."""
+    schema = build_schema(Config(max_query_depth=3))
+    query = "query Probe { serverInfo { features { name } } }"
+    too_deep = "{ viewer { teams { edges { node { name } } } } }"
+
+    async def run() -> list[list[str]]:
+        results = [await schema.execute(q) for q in (query, query, query, too_deep, too_deep)]
+        return [[e.message for e in r.errors or []] for r in results]
+
+    errors = asyncio.run(run())
+
+    assert errors[:3] == [[], [], []]
+    assert errors[3] == errors[4] and "exceeds maximum operation depth" in errors[3][0]
+    assert schema.documents.parse.cache_info().hits == 3
+    validation = schema.documents.validate.cache_info()
+    assert (validation.hits, validation.misses) == (3, 2)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+from typing import Any
+
 import strawberry
-from strawberry.extensions import (
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from graphql import DocumentNode, GraphQLError, parse, specified_rules
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import validate_document
 from strawberry.tools import merge_types
 
 from ..config import Config
@@ -48,23 +48,70 @@ Mutation = merge_types(
 )
 
 
+DOCUMENT_CACHE_SIZE = 512
+
+
+class DocumentCache:
+    """Parsed and validated documents of one schema, keyed by query text.
+
+    The depth and alias limits are validation rules built once here, so every request
+    validates with the same rules and a known document is parsed and validated once.
+    """
+
+    def __init__(self, config: Config) -> None:
+        limits = [
+            QueryDepthLimiter(max_depth=config.max_query_depth),
+            MaxAliasesLimiter(max_alias_count=config.max_query_aliases),
+        ]
+        self.rules = (*specified_rules, *(rule for ext in limits for rule in ext.validation_rules))
+        self.max_tokens = config.max_query_tokens
+        self.schema: _Schema | None = None
+        self.parse: Callable[[str], DocumentNode] = lru_cache(DOCUMENT_CACHE_SIZE)(self._parse)
+        self.validate: Callable[[DocumentNode], list[GraphQLError]] = lru_cache(
+            DOCUMENT_CACHE_SIZE
+        )(self._validate)
+
+    def _parse(self, query: str) -> DocumentNode:
+        return parse(query, max_tokens=self.max_tokens)
+
+    def _validate(self, document: DocumentNode) -> list[GraphQLError]:
+        assert self.schema is not None
+        return validate_document(self.schema._schema, document, self.rules)
+
+
+class _CachedDocuments(SchemaExtension):
+    def __init__(self, cache: DocumentCache) -> None:
+        self.cache = cache
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        context.graphql_document = self.cache.parse(context.query or "")
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        assert context.graphql_document is not None
+        context.pre_execution_errors = list(self.cache.validate(context.graphql_document))
+        yield
+
+
 class _Schema(strawberry.Schema):
+    documents: DocumentCache
+
     def process_errors(self, errors, execution_context=None) -> None:
         """Errors are logged by the HTTP layer, which knows client errors from bugs."""
 
 
-def build_schema(config: Config | None = None) -> strawberry.Schema:
-    config = config or Config()
-    return _Schema(
+def build_schema(config: Config | None = None) -> Any:
+    """The schema; `schema.documents` is its parse/validation cache."""
+    documents = DocumentCache(config or Config())
+    schema = _Schema(
         query=Query,
         mutation=Mutation,
         types=[artifact_types.ArtifactPortfolio, artifact_types.ArtifactSequence],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
-        extensions=[
-            lambda: ParserCache(maxsize=512),
-            lambda: ValidationCache(maxsize=512),
-            lambda: QueryDepthLimiter(max_depth=config.max_query_depth),
-            lambda: MaxTokensLimiter(max_token_count=config.max_query_tokens),
-            lambda: MaxAliasesLimiter(max_alias_count=config.max_query_aliases),
-        ],
+        extensions=[lambda: _CachedDocuments(documents)],
     )
+    documents.schema = schema
+    schema.documents = documents
+    return schema
