@@ -26,6 +26,7 @@ import binascii
 from .domain.errors import NotFound, PermissionDenied
 from .store import accounts, artifacts, projects
 from .store.database import Conn
+from .store.listing import Where
 from .store.records import ArtifactRec, EntityRec, OrganizationRec, ProjectRec, UserRec
 
 REGISTRY_PREFIX = "wandb-registry-"
@@ -115,6 +116,19 @@ async def project_role(conn: Conn, user: UserRec, project: ProjectRec) -> str | 
         org = await accounts.org_by_id(conn, entity.organization_id)
         return None if org is None else await registry_role(conn, user, project, org)
     return await entity_role(conn, user, entity)
+
+
+NOTHING = Where("0")
+
+
+async def visible_projects(conn: Conn, user: UserRec, entity: EntityRec) -> Where:
+    """The projects of `entity` the user may see (`can_view_project`, as a listing scope)."""
+    if entity.kind == "ORGANIZATION" and entity.organization_id is not None:
+        org_role = await accounts.org_role(conn, entity.organization_id, user.id)
+        if org_role is None:
+            return NOTHING
+        return Where() if org_role == "admin" else projects.registries_visible_to(user.id)
+    return Where() if await entity_role(conn, user, entity) is not None else NOTHING
 
 
 async def can_write_project(conn: Conn, user: UserRec, project: ProjectRec) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 _MISSING = object()
@@ -101,14 +102,23 @@ def _compare(pred: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
     return check
 
 
+@lru_cache(maxsize=256)
+def compiled_pattern(text: str) -> re.Pattern[str]:
+    try:
+        return re.compile(text)
+    except re.error as exc:
+        raise FilterError(f"invalid $regex: {exc}") from exc
+
+
+def regexp(pattern: str, value: Any) -> bool:
+    """SQLite's REGEXP (`value REGEXP pattern`): the matcher's `$regex` on one value."""
+    return isinstance(value, str) and compiled_pattern(pattern).search(value) is not None
+
+
 def _regex(operand: Any, value: Any) -> bool:
     if not isinstance(operand, str):
         raise FilterError("$regex expects a string")
-    try:
-        pattern = re.compile(operand)
-    except re.error as exc:
-        raise FilterError(f"invalid $regex: {exc}") from exc
-    return any(isinstance(c, str) and pattern.search(c) for c in _candidates(value))
+    return any(regexp(operand, c) for c in _candidates(value))
 
 
 def _in(operand: Any, value: Any) -> bool:

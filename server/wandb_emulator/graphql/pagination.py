@@ -1,12 +1,13 @@
-"""Relay-style pages over in-memory lists, with opaque offset cursors."""
+"""Relay-style pages: over in-memory lists (opaque offset cursors), and the total count
+field of connections whose count is computed only when asked for."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
 
@@ -23,6 +24,26 @@ class PageInfo:
     has_next_page: bool
     start_cursor: str | None = None
     has_previous_page: bool = False
+
+
+Counter = Callable[[], Awaitable[int]]
+"""Counts a connection's items; awaited only when `totalCount` is selected."""
+
+
+def known_count(total: int) -> Counter:
+    async def count() -> int:
+        return total
+
+    return count
+
+
+def total_count_field() -> Any:
+    """`totalCount`, computed by the connection's `counter` when selected."""
+
+    async def total_count(root: strawberry.Parent[Any]) -> int:
+        return await root.counter()
+
+    return strawberry.field(resolver=total_count)
 
 
 def encode_cursor(offset: int) -> str:

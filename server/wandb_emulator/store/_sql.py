@@ -12,39 +12,33 @@ T = TypeVar("T")
 
 
 async def fetch_one(conn: Conn, cls: type[T], sql: str, params: Sequence[Any] = ()) -> T | None:
-    async with conn.execute(sql, params) as cur:
-        row = await cur.fetchone()
+    row = await conn.row(sql, params)
     return from_row(cls, row) if row is not None else None
 
 
 async def fetch_all(conn: Conn, cls: type[T], sql: str, params: Sequence[Any] = ()) -> list[T]:
-    async with conn.execute(sql, params) as cur:
-        rows = await cur.fetchall()
-    return [from_row(cls, row) for row in rows]
+    return [from_row(cls, row) for row in await conn.rows(sql, params)]
 
 
 async def fetch_value(conn: Conn, sql: str, params: Sequence[Any] = ()) -> Any:
-    async with conn.execute(sql, params) as cur:
-        row = await cur.fetchone()
+    row = await conn.row(sql, params)
     return row[0] if row is not None else None
 
 
 async def fetch_column(conn: Conn, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-    async with conn.execute(sql, params) as cur:
-        return [row[0] for row in await cur.fetchall()]
+    return [row[0] for row in await conn.rows(sql, params)]
 
 
 async def insert(conn: Conn, sql: str, params: Sequence[Any] = ()) -> int:
-    async with conn.execute(sql, params) as cur:
-        rowid = cur.lastrowid
+    _, rowid = await conn.run(sql, params)
     assert rowid is not None
     return rowid
 
 
 async def execute(conn: Conn, sql: str, params: Sequence[Any] = ()) -> int:
     """Run a statement; return the number of rows it changed."""
-    async with conn.execute(sql, params) as cur:
-        return cur.rowcount
+    changed, _ = await conn.run(sql, params)
+    return changed
 
 
 def placeholders(values: Iterable[Any]) -> str:

@@ -333,13 +333,12 @@ async def team_role(conn: Conn, entity_id: int, user_id: int) -> str | None:
 
 async def team_members(conn: Conn, entity_id: int) -> list[TeamMemberRec]:
     """Accepted members (in join order) followed by pending invites."""
-    async with conn.execute(
+    rows = await conn.rows(
         f"SELECT {user_columns('u')}, m.role "
         "FROM team_members m JOIN users u ON u.id = m.user_id WHERE m.entity_id = ? "
         "ORDER BY m.rowid",
         (entity_id,),
-    ) as cur:
-        rows = await cur.fetchall()
+    )
     members = []
     for row in rows:
         values = dict(row)

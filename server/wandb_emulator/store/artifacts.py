@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from ._sql import execute, fetch_all, fetch_column, fetch_one, fetch_value, insert, placeholders
 from .database import Conn
 from .errors import Conflict
+from .listing import Listing, Where
 from .records import (
     AliasRec,
     ArtifactFileRec,
@@ -197,6 +198,37 @@ async def _drop_links_of_sequence(conn: Conn, sequence_id: int) -> None:
     )
     for membership in affected:
         await remove_membership(conn, membership)
+
+
+_TIMES = {
+    "created_at": "c.created_at",
+    "createdAt": "c.created_at",
+    "updated_at": "c.updated_at",
+    "updatedAt": "c.updated_at",
+}
+
+COLLECTIONS = Listing(
+    record=CollectionRec,
+    source="artifact_collections c",
+    columns="c.*",
+    id_column="c.id",
+    sorts={"name": "c.name", **_TIMES, "id": "c.id"},
+    default_sort="id",
+    fields={
+        **dict.fromkeys(("name", "collection_name", "artifact_collection_name"), "c.name"),
+        **dict.fromkeys(("artifact_collection_id", "collection_id"), "c.id"),
+        "type": "(SELECT t.name FROM artifact_types t WHERE t.id = c.type_id)",
+        **_TIMES,
+    },
+)
+
+
+def collections_where(
+    project_ids: list[int] | Where, kinds: Iterable[str], type_id: int | None = None
+) -> Where:
+    """The collections of these kinds (and type) in these projects, as a listing scope."""
+    where = Where.member("c.project_id", project_ids) & Where.member("c.kind", list(kinds))
+    return where if type_id is None else where & Where("c.type_id = ?", (type_id,))
 
 
 # --------------------------------------------------------------- artifacts
@@ -447,6 +479,36 @@ async def membership_by_digest(conn: Conn, collection_id: int, digest: str) -> M
     )
 
 
+MEMBERSHIPS = Listing(
+    record=MembershipRec,
+    source=f"artifact_memberships m {_VISIBLE}",
+    columns="m.*",
+    id_column="m.id",
+    sorts={
+        "membership": "m.id",
+        **dict.fromkeys(("artifact_created_at", "created_at", "createdAt"), "a.created_at"),
+        "artifact_size": "a.size",
+        **dict.fromkeys(("acm_created_at", "linked_at"), "m.created_at"),
+        **dict.fromkeys(("version", "versionIndex"), "m.version_index"),
+    },
+    default_sort="membership",
+    fields={
+        "version_index": "m.version_index",
+        "membership_id": "m.id",
+        "digest": "a.digest",
+        "state": "a.state",
+        "artifact_size": "a.size",
+        **dict.fromkeys(("created_at", "artifact_created_at"), "a.created_at"),
+        "updated_at": "a.updated_at",
+        **dict.fromkeys(("acm_created_at", "linked_at"), "m.created_at"),
+    },
+)
+
+
+def memberships_where(collection_ids: list[int] | Where) -> Where:
+    return Where.member("m.collection_id", collection_ids)
+
+
 async def memberships_of_collections(conn: Conn, collection_ids: list[int]) -> list[MembershipRec]:
     if not collection_ids:
         return []
@@ -464,13 +526,13 @@ async def sequence_versions(conn: Conn, artifact_ids: list[int]) -> dict[int, in
     """Each committed artifact's version index in its own sequence."""
     if not artifact_ids:
         return {}
-    async with conn.execute(
+    rows = await conn.rows(
         "SELECT m.artifact_id, m.version_index FROM artifact_memberships m"
         " JOIN artifacts a ON a.id = m.artifact_id AND m.collection_id = a.sequence_id"
         f" WHERE m.artifact_id IN ({placeholders(artifact_ids)})",
         artifact_ids,
-    ) as cur:
-        return {row[0]: row[1] for row in await cur.fetchall()}
+    )
+    return {row[0]: row[1] for row in rows}
 
 
 async def memberships_of_artifact(
@@ -585,13 +647,12 @@ async def _tags_by_owner(
     """Tags of many artifacts or collections; `assignments`/`owner` are fixed names."""
     if not ids:
         return {}
-    async with conn.execute(
+    rows = await conn.rows(
         f"SELECT x.{owner} AS owner, t.id, t.name, t.category FROM tags t"
         f" JOIN {assignments} x ON x.tag_id = t.id WHERE x.{owner} IN ({placeholders(ids)})"
         " ORDER BY x.rowid",
         ids,
-    ) as cur:
-        rows = await cur.fetchall()
+    )
     grouped: dict[int, list[TagRec]] = {}
     for row in rows:
         grouped.setdefault(row["owner"], []).append(TagRec(row["id"], row["name"], row["category"]))

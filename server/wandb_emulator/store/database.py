@@ -10,27 +10,64 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
+from ..filters import regexp
 from .migrations import MIGRATIONS
 
 log = logging.getLogger(__name__)
 
-Conn = aiosqlite.Connection
-
 BUSY_TIMEOUT_MS = 30_000
 
 
+class Conn(aiosqlite.Connection):
+    """An aiosqlite connection whose statements each cost one trip to its worker thread
+    (execute and fetch together), and which counts the rows the store reads through it."""
+
+    rows_read = 0
+
+    async def rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        found = await self._execute(self._fetch, sql, params, None)
+        self.rows_read += len(found)
+        return found
+
+    async def row(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        found = await self._execute(self._fetch, sql, params, 1)
+        self.rows_read += len(found)
+        return found[0] if found else None
+
+    async def run(self, sql: str, params: Sequence[Any] = ()) -> tuple[int, int | None]:
+        """Run a statement: (rows changed, last inserted rowid)."""
+        return await self._execute(self._run, sql, params)
+
+    def _fetch(self, sql: str, params: Sequence[Any], limit: int | None) -> list[sqlite3.Row]:
+        cursor = self._conn.execute(sql, params)
+        try:
+            return cursor.fetchall() if limit is None else cursor.fetchmany(limit)
+        finally:
+            cursor.close()
+
+    def _run(self, sql: str, params: Sequence[Any]) -> tuple[int, int | None]:
+        cursor = self._conn.execute(sql, params)
+        try:
+            return cursor.rowcount, cursor.lastrowid
+        finally:
+            cursor.close()
+
+
 async def _connect(path: Path) -> Conn:
-    conn = await aiosqlite.connect(path, isolation_level=None)
+    conn = await Conn(lambda: sqlite3.connect(path, isolation_level=None), iter_chunk_size=64)
     conn.row_factory = aiosqlite.Row
     await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     await conn.execute("PRAGMA foreign_keys = ON")
     await conn.execute("PRAGMA synchronous = NORMAL")
+    await conn.create_function("regexp", 2, regexp, deterministic=True)
     return conn
 
 
@@ -40,6 +77,11 @@ class Database:
         self._writer: Conn | None = None
         self._reader: Conn | None = None
         self._write_lock = asyncio.Lock()
+
+    @property
+    def rows_read(self) -> int:
+        """Rows the store has read so far through either connection (tests count them)."""
+        return sum(conn.rows_read for conn in (self._reader, self._writer) if conn is not None)
 
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -64,14 +106,14 @@ class Database:
         """One serialized write transaction; rolled back whole on any exception."""
         assert self._writer is not None, "database is not open"
         async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
+            await self._writer.run("BEGIN IMMEDIATE")
             try:
                 yield self._writer
             except BaseException:
-                await self._writer.execute("ROLLBACK")
+                await self._writer.run("ROLLBACK")
                 raise
             else:
-                await self._writer.execute("COMMIT")
+                await self._writer.run("COMMIT")
 
     async def _migrate(self, conn: Conn) -> None:
         async with conn.execute("PRAGMA user_version") as cur:

@@ -340,4 +340,14 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX triggers_by_scope ON triggers(scope_type, scope_id);
         """,
     ),
+    (
+        4,
+        """
+        -- Keyset pages: each listing's scope column, then its sort column (then rowid).
+        CREATE INDEX artifact_memberships_by_collection ON artifact_memberships(collection_id, id);
+        CREATE INDEX artifact_collections_by_project ON artifact_collections(project_id, kind, id);
+        CREATE INDEX projects_by_entity ON projects(entity_id, id);
+        CREATE INDEX runs_by_project ON runs(project_id, created_at);
+        """,
+    ),
 ]

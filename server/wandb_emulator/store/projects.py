@@ -6,6 +6,7 @@ from . import accounts
 from ._sql import execute, fetch_all, fetch_column, fetch_one, insert, placeholders
 from .database import Conn
 from .errors import Conflict
+from .listing import Listing, Where
 from .records import ArtifactTypeRec, EntityRec, ProjectRec, UserRec, utc_now
 
 
@@ -38,6 +39,53 @@ async def projects_of_entity(conn: Conn, entity_id: int, name_prefix: str = "") 
         "SELECT * FROM projects WHERE entity_id = ? AND substr(name, 1, ?) = ? ORDER BY id",
         (entity_id, len(name_prefix), name_prefix),
     )
+
+
+_TIMES = {
+    "created_at": "p.created_at",
+    "createdAt": "p.created_at",
+    "updated_at": "p.updated_at",
+    "updatedAt": "p.updated_at",
+}
+
+PROJECTS = Listing(
+    record=ProjectRec,
+    source="projects p",
+    columns="p.*",
+    id_column="p.id",
+    sorts={"name": "p.name", **_TIMES, "id": "p.id"},
+    default_sort="id",
+    fields={
+        "id": "p.id",
+        "project_id": "p.id",
+        "name": "p.name",
+        "entity_id": "p.entity_id",
+        "description": "p.description",
+        **_TIMES,
+    },
+)
+
+
+def of_entity(entity_id: int) -> Where:
+    return Where("p.entity_id = ?", (entity_id,))
+
+
+def registries_visible_to(user_id: int) -> Where:
+    """Registries an organization member (not an admin) sees: every unrestricted one, and
+    those where they hold a role, their own or a team's (see auth.registry_role)."""
+    return Where(
+        "p.access IS NOT 'RESTRICTED'"
+        " OR EXISTS (SELECT 1 FROM project_user_members u"
+        " WHERE u.project_id = p.id AND u.user_id = ?)"
+        " OR EXISTS (SELECT 1 FROM project_team_members pt JOIN team_members t"
+        " ON t.entity_id = pt.entity_id WHERE pt.project_id = p.id AND t.user_id = ?)",
+        (user_id, user_id),
+    )
+
+
+def ids_of(where: Where) -> Where:
+    """A subquery of the ids of the projects `where` selects."""
+    return Where(f"SELECT p.id FROM projects p WHERE {where.sql or '1'}", where.params)
 
 
 async def create_project(
@@ -129,13 +177,12 @@ async def allow_artifact_types(conn: Conn, project_id: int, names: list[str]) ->
 
 
 async def user_members(conn: Conn, project_id: int) -> list[tuple[UserRec, str]]:
-    async with conn.execute(
+    rows = await conn.rows(
         f"SELECT {accounts.user_columns('u')}, m.role"
         " FROM project_user_members m JOIN users u ON u.id = m.user_id"
         " WHERE m.project_id = ? ORDER BY m.rowid",
         (project_id,),
-    ) as cur:
-        rows = await cur.fetchall()
+    )
     members = []
     for row in rows:
         values = dict(row)
@@ -146,13 +193,12 @@ async def user_members(conn: Conn, project_id: int) -> list[tuple[UserRec, str]]
 
 
 async def team_members(conn: Conn, project_id: int) -> list[tuple[EntityRec, str]]:
-    async with conn.execute(
+    rows = await conn.rows(
         "SELECT e.id, e.name, e.kind, e.organization_id, e.created_at, m.role"
         " FROM project_team_members m JOIN entities e ON e.id = m.entity_id"
         " WHERE m.project_id = ? ORDER BY m.rowid",
         (project_id,),
-    ) as cur:
-        rows = await cur.fetchall()
+    )
     members = []
     for row in rows:
         values = dict(row)

@@ -6,6 +6,7 @@ from typing import Any
 
 from ._sql import execute, fetch_all, fetch_column, fetch_one, fetch_value, insert
 from .database import Conn
+from .listing import Listing, Where
 from .records import RunFileRec, RunRec, utc_now
 
 # Columns UpsertBucket may set, by the name of its input field.
@@ -30,6 +31,35 @@ LINE_STREAMS = {
     "wandb-events.jsonl": ("events", "events_line_count"),
     "output.log": ("output", "log_line_count"),
 }
+
+
+_TIMES = {
+    "created_at": "r.created_at",
+    "createdAt": "r.created_at",
+    "heartbeat_at": "r.heartbeat_at",
+    "heartbeatAt": "r.heartbeat_at",
+}
+
+RUNS = Listing(
+    record=RunRec,
+    source="runs r",
+    columns="r.*",
+    id_column="r.id",
+    sorts={**_TIMES, "name": "r.name", "display_name": "COALESCE(r.display_name, '')"},
+    default_sort="created_at",
+    fields={
+        **_TIMES,
+        "name": "r.name",
+        **dict.fromkeys(("display_name", "displayName"), "r.display_name"),
+        "state": "r.state",
+        "group": "r.group_name",
+        "jobType": "r.job_type",
+    },
+)
+
+
+def of_project(project_id: int) -> Where:
+    return Where("r.project_id = ?", (project_id,))
 
 
 async def run_by_id(conn: Conn, run_id: int) -> RunRec | None:

@@ -10,10 +10,10 @@ from typing import Any
 import strawberry
 
 from ... import auth
-from ...filters import matches, parse_filter, sort_key_for
 from ...ids import encode_id
 from ...store import artifacts, projects, runs
 from ...store.database import Conn
+from ...store.listing import Where
 from ...store.records import (
     ArtifactFileRec,
     ArtifactRec,
@@ -24,8 +24,9 @@ from ...store.records import (
 from ..context import Info
 from ..errors import PermissionDenied
 from ..files.types import File, FileConnection, FileEdge
-from ..pagination import paginate
-from ..registries.documents import project_document
+from ..listing import ListedPage, list_page, selection
+from ..pagination import known_count, paginate
+from ..project_scope import project_documents, visible_projects
 from ..scalars import DateTime, Int64, JSONString
 from .types import (
     Artifact,
@@ -53,25 +54,7 @@ from .types import (
 
 _VERSION = re.compile(r"^v(\d+)$")
 MAX_VERSION_INDEX = 2**62  # beyond any SQLite integer a collection could reach
-_COLLECTION_ORDER = {
-    "name": "name",
-    "created_at": "created_at",
-    "createdAt": "created_at",
-    "updated_at": "updated_at",
-    "updatedAt": "updated_at",
-    "id": "id",
-}
-_VERSION_ORDER = {
-    "membership": "membership_id",
-    "artifact_created_at": "artifact_created_at",
-    "created_at": "artifact_created_at",
-    "createdAt": "artifact_created_at",
-    "artifact_size": "artifact_size",
-    "acm_created_at": "acm_created_at",
-    "linked_at": "acm_created_at",
-    "version": "version_index",
-    "versionIndex": "version_index",
-}
+_KINDS = ("SEQUENCE", "PORTFOLIO")
 
 
 def split_version(name: str) -> tuple[str, str]:
@@ -225,29 +208,18 @@ def collection_document(rec: CollectionRec, tags: list[str], type_name: str) -> 
     }
 
 
-async def _filtered_collections(
-    conn: Conn,
-    project_ids: list[int],
-    kinds: list[str] | None,
-    filters: str | None,
-    type_id: int | None = None,
-) -> list[tuple[dict[str, Any], CollectionRec]]:
-    filter_doc = parse_filter(filters)
-    found = await artifacts.collections_of_projects(
-        conn, project_ids, kinds or ("SEQUENCE", "PORTFOLIO"), type_id
-    )
+async def collection_documents(conn: Conn, found: list[CollectionRec]) -> list[dict[str, Any]]:
     tags = await artifacts.tags_of_collections(conn, [c.id for c in found])
     types = await artifacts.artifact_types_by_ids(conn, list({c.type_id for c in found}))
-    docs = [
-        (collection_document(c, [t.name for t in tags.get(c.id, [])], types[c.type_id].name), c)
+    return [
+        collection_document(c, [t.name for t in tags.get(c.id, [])], types[c.type_id].name)
         for c in found
     ]
-    return [(doc, c) for doc, c in docs if matches(filter_doc, doc)]
 
 
 async def collections_page(
     info: Info,
-    project_ids: list[int],
+    project_ids: list[int] | Where,
     kinds: list[str] | None,
     filters: str | None,
     order: str | None,
@@ -255,25 +227,23 @@ async def collections_page(
     after: str | None,
     type_id: int | None = None,
 ) -> ArtifactCollectionConnection:
-    key, descending = sort_key_for(order, _COLLECTION_ORDER, "id")
-    async with info.context.db.read() as conn:
-        selected = await _filtered_collections(conn, project_ids, kinds, filters, type_id)
-    selected.sort(
-        key=lambda pair: (_sortable(pair[0], key, pair[1].id), pair[1].id), reverse=descending
+    page = await list_page(
+        info,
+        artifacts.COLLECTIONS,
+        artifacts.collections_where(project_ids, kinds or _KINDS, type_id),
+        filters=filters,
+        order=order,
+        first=first,
+        after=after,
+        documents=collection_documents,
     )
-    page = paginate([c for _, c in selected], first, after, info.context.config.max_page_size)
     return ArtifactCollectionConnection(
-        total_count=page.total_count,
+        counter=page.counter,
         page_info=page.page_info,
         edges=[
             ArtifactCollectionEdge(node=collection_node(c), cursor=cur) for cur, c in page.items
         ],
     )
-
-
-def _sortable(doc: dict[str, Any], key: str, fallback: int) -> Any:
-    value = fallback if key == "id" else doc.get(key)
-    return "" if value is None else value
 
 
 # --------------------------------------------------------------- versions
@@ -307,31 +277,40 @@ def version_document(
     }
 
 
-async def _filtered_versions(
-    conn: Conn, memberships: list[MembershipRec], filters: str | None, order: str | None
-) -> list[MembershipRec]:
-    filter_doc = parse_filter(filters)
-    key, descending = sort_key_for(order, _VERSION_ORDER, "membership")
-    artifact_ids = [m.artifact_id for m in memberships]
+async def version_documents(conn: Conn, found: list[MembershipRec]) -> list[dict[str, Any]]:
+    artifact_ids = [m.artifact_id for m in found]
     by_id = await artifacts.artifacts_by_ids(conn, artifact_ids)
     aliases = await artifacts.aliases_of_artifacts(conn, artifact_ids)
     tags = await artifacts.tags_of_artifacts(conn, artifact_ids)
-    selected = []
-    for membership in memberships:
-        doc = version_document(
-            membership,
-            by_id[membership.artifact_id],
-            [
-                a.alias
-                for a in aliases.get(membership.artifact_id, [])
-                if a.collection_id == membership.collection_id
-            ],
-            [t.name for t in tags.get(membership.artifact_id, [])],
+    return [
+        version_document(
+            m,
+            by_id[m.artifact_id],
+            [a.alias for a in aliases.get(m.artifact_id, []) if a.collection_id == m.collection_id],
+            [t.name for t in tags.get(m.artifact_id, [])],
         )
-        if matches(filter_doc, doc):
-            selected.append((doc[key], membership))
-    selected.sort(key=lambda pair: (pair[0], pair[1].id), reverse=descending)
-    return [m for _, m in selected]
+        for m in found
+    ]
+
+
+async def versions_page(
+    info: Info,
+    collections: list[int] | Where,
+    filters: str | None,
+    order: str | None,
+    first: int | None,
+    after: str | None,
+) -> ListedPage[MembershipRec]:
+    return await list_page(
+        info,
+        artifacts.MEMBERSHIPS,
+        artifacts.memberships_where(collections),
+        filters=filters,
+        order=order,
+        first=first,
+        after=after,
+        documents=version_documents,
+    )
 
 
 async def versions_of_collection(
@@ -342,19 +321,15 @@ async def versions_of_collection(
     first: int | None,
     after: str | None,
 ) -> VersionedArtifactConnection:
-    async with info.context.db.read() as conn:
-        found = await artifacts.memberships_of_collections(conn, [collection.id])
-        selected = await _filtered_versions(conn, found, filters, order or "-version")
-        by_id = await artifacts.artifacts_by_ids(conn, [m.artifact_id for m in selected])
-    page = paginate(selected, first, after, info.context.config.max_page_size)
+    page = await versions_page(info, [collection.id], filters, order or "-version", first, after)
+    found = await info.context.loaders.artifact.load_many([m.artifact_id for _, m in page.items])
     return VersionedArtifactConnection(
-        total_count=page.total_count,
+        counter=page.counter,
         page_info=page.page_info,
         edges=[
-            VersionedArtifactEdge(
-                node=Artifact(rec=by_id[m.artifact_id]), version=f"v{m.version_index}", cursor=c
-            )
-            for c, m in page.items
+            VersionedArtifactEdge(node=Artifact(rec=a), version=f"v{m.version_index}", cursor=c)
+            for (c, m), a in zip(page.items, found, strict=True)
+            if a is not None
         ],
     )
 
@@ -364,7 +339,20 @@ def membership_connection(
 ) -> ArtifactCollectionMembershipConnection:
     page = paginate(memberships, first, after, info.context.config.max_page_size)
     return ArtifactCollectionMembershipConnection(
-        total_count=page.total_count,
+        counter=known_count(page.total_count),
+        page_info=page.page_info,
+        edges=[
+            ArtifactCollectionMembershipEdge(node=ArtifactCollectionMembership(rec=m), cursor=c)
+            for c, m in page.items
+        ],
+    )
+
+
+def listed_membership_connection(
+    page: ListedPage[MembershipRec],
+) -> ArtifactCollectionMembershipConnection:
+    return ArtifactCollectionMembershipConnection(
+        counter=page.counter,
         page_info=page.page_info,
         edges=[
             ArtifactCollectionMembershipEdge(node=ArtifactCollectionMembership(rec=m), cursor=c)
@@ -376,16 +364,9 @@ def membership_connection(
 # -------------------------------------------------- registry-wide search
 
 
-async def _visible_projects(info: Info, entity_id: int, project_filters: str | None) -> list[int]:
-    filter_doc = parse_filter(project_filters)
-    async with info.context.db.read() as conn:
-        candidates = await projects.projects_of_entity(conn, entity_id)
-        return [
-            p.id
-            for p in candidates
-            if matches(filter_doc, project_document(p))
-            and await auth.can_view_project(conn, info.context.viewer, p)
-        ]
+async def _visible_projects(info: Info, entity_id: int, filters: str | None) -> list[int] | Where:
+    scope = await visible_projects(info, entity_id)
+    return await selection(info, projects.PROJECTS, scope, filters, project_documents)
 
 
 async def entity_artifact_collections(
@@ -414,15 +395,15 @@ async def entity_artifact_memberships(
     after: str | None = None,
 ) -> ArtifactCollectionMembershipConnection:
     project_ids = await _visible_projects(info, root.rec.id, project_filters)
-    async with info.context.db.read() as conn:
-        collections = await _filtered_collections(
-            conn, project_ids, ["PORTFOLIO"], collection_filters
-        )
-        memberships = await artifacts.memberships_of_collections(
-            conn, [c.id for _, c in collections]
-        )
-        selected = await _filtered_versions(conn, memberships, filters, order)
-    return membership_connection(info, selected, first, after)
+    collections = await selection(
+        info,
+        artifacts.COLLECTIONS,
+        artifacts.collections_where(project_ids, ["PORTFOLIO"]),
+        collection_filters,
+        collection_documents,
+    )
+    page = await versions_page(info, collections, filters, order, first, after)
+    return listed_membership_connection(page)
 
 
 def entity_xxhash_digests_enabled(root: Any) -> bool:
@@ -561,5 +542,5 @@ async def runs_using(
     return RunConnection(
         edges=[RunEdge(node=Run(rec=r), cursor=c) for c, r in page.items],
         page_info=page.page_info,
-        total_count=page.total_count,
+        counter=known_count(page.total_count),
     )

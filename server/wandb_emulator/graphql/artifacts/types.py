@@ -22,7 +22,7 @@ from ...store.records import (
 from ..context import Info
 from ..fields import global_id_field, record_field
 from ..files.types import File, FileConnection
-from ..pagination import PageInfo
+from ..pagination import Counter, PageInfo, total_count_field
 from ..runs.types import Run, RunConnection
 from ..scalars import DateTime, Int64, JSONString
 from ..users.types import User
@@ -260,11 +260,10 @@ class ArtifactCollection:
     async def artifact_memberships(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> ArtifactCollectionMembershipConnection:
-        from .resolvers import membership_connection
+        from .resolvers import listed_membership_connection, versions_page
 
-        async with info.context.db.read() as conn:
-            found = await artifacts.memberships_of_collections(conn, [self.rec.id])
-        return membership_connection(info, found, first, after)
+        page = await versions_page(info, [self.rec.id], None, "version", first, after)
+        return listed_membership_connection(page)
 
     @strawberry.field
     async def latest_artifact(self, info: Info) -> Artifact | None:
@@ -308,7 +307,8 @@ class ArtifactCollectionEdge:
 
 @strawberry.type
 class ArtifactCollectionConnection:
-    total_count: int
+    counter: strawberry.Private[Counter]
+    total_count = total_count_field()
     page_info: PageInfo
     edges: list[ArtifactCollectionEdge]
 
@@ -496,7 +496,8 @@ class VersionedArtifactEdge:
 
 @strawberry.type
 class VersionedArtifactConnection:
-    total_count: int
+    counter: strawberry.Private[Counter]
+    total_count = total_count_field()
     page_info: PageInfo
     edges: list[VersionedArtifactEdge]
 
@@ -547,7 +548,8 @@ class ArtifactCollectionMembershipEdge:
 
 @strawberry.type
 class ArtifactCollectionMembershipConnection:
-    total_count: int
+    counter: strawberry.Private[Counter]
+    total_count = total_count_field()
     page_info: PageInfo
     edges: list[ArtifactCollectionMembershipEdge]
 

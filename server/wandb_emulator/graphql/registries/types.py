@@ -12,7 +12,7 @@ from ..artifacts import resolvers as artifact_resolvers
 from ..automations import resolvers as automation_resolvers
 from ..context import Info
 from ..fields import global_id_field, record_field
-from ..pagination import PageInfo
+from ..pagination import Counter, PageInfo, total_count_field
 from ..runs import resolvers as run_resolvers
 from ..scalars import DateTime, JSONString
 
@@ -170,4 +170,5 @@ class ProjectEdge:
 class ProjectConnection:
     edges: list[ProjectEdge]
     page_info: PageInfo
-    total_count: int
+    counter: strawberry.Private[Counter]
+    total_count = total_count_field()

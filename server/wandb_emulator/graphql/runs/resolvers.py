@@ -5,22 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ...filters import matches, parse_filter, sort_key_for
 from ...store import runs
+from ...store.database import Conn
 from ...store.records import RunRec
 from ..context import Info
-from ..pagination import paginate
+from ..listing import ListedPage, list_page
 from ..scalars import JSONString
 from .types import Run, RunConnection, RunEdge
-
-_RUN_ORDER_FIELDS = {
-    "created_at": "created_at",
-    "createdAt": "created_at",
-    "heartbeat_at": "heartbeat_at",
-    "heartbeatAt": "heartbeat_at",
-    "name": "name",
-    "display_name": "display_name",
-}
 
 
 def run_document(rec: RunRec) -> dict[str, Any]:
@@ -56,11 +47,28 @@ async def project_bucket(
     return await project_run(root, info, name)
 
 
-async def _selected_runs(info: Info, project_id: int, filters: str | None) -> list[RunRec]:
-    filter_doc = parse_filter(filters)
-    async with info.context.db.read() as conn:
-        found = await runs.runs_of_project(conn, project_id)
-    return [r for r in found if matches(filter_doc, run_document(r))]
+async def run_documents(conn: Conn, found: list[RunRec]) -> list[dict[str, Any]]:
+    return [run_document(r) for r in found]
+
+
+async def _runs_page(
+    root: Any,
+    info: Info,
+    filters: str | None,
+    order: str | None,
+    first: int | None,
+    after: str | None,
+) -> ListedPage[RunRec]:
+    return await list_page(
+        info,
+        runs.RUNS,
+        runs.of_project(root.rec.id),
+        filters=filters,
+        order=order,
+        first=first,
+        after=after,
+        documents=run_documents,
+    )
 
 
 async def project_runs(
@@ -71,16 +79,13 @@ async def project_runs(
     first: int | None = None,
     after: str | None = None,
 ) -> RunConnection:
-    selected = await _selected_runs(info, root.rec.id, filters)
-    key, descending = sort_key_for(order, _RUN_ORDER_FIELDS, "created_at")
-    selected.sort(key=lambda r: (run_document(r)[key] or "", r.id), reverse=descending)
-    page = paginate(selected, first, after, info.context.config.max_page_size)
+    page = await _runs_page(root, info, filters, order, first, after)
     return RunConnection(
         edges=[RunEdge(node=Run(rec=r), cursor=c) for c, r in page.items],
         page_info=page.page_info,
-        total_count=page.total_count,
+        counter=page.counter,
     )
 
 
 async def project_run_count(root: Any, info: Info, filters: JSONString | None = None) -> int:
-    return len(await _selected_runs(info, root.rec.id, filters))
+    return await (await _runs_page(root, info, filters, None, 0, None)).counter()

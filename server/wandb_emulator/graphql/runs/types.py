@@ -16,7 +16,7 @@ from ..context import Info
 from ..errors import ApiError
 from ..fields import global_id_field, record_field
 from ..files.types import File, FileConnection, FileEdge
-from ..pagination import PageInfo, paginate
+from ..pagination import Counter, PageInfo, paginate, total_count_field
 from ..scalars import DateTime, Int64, JSONString, parse_json_object
 
 if TYPE_CHECKING:
@@ -275,4 +275,5 @@ class RunEdge:
 class RunConnection:
     edges: list[RunEdge]
     page_info: PageInfo
-    total_count: int
+    counter: strawberry.Private[Counter]
+    total_count = total_count_field()

@@ -1,0 +1,28 @@
+"""The projects of an entity the viewer may see, as a listing scope, and what a project
+filter document sees of each (shared by registry, collection and version listings)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import auth
+from ..store import projects
+from ..store.database import Conn
+from ..store.listing import Where
+from ..store.records import ProjectRec
+from .context import Info
+from .registries.documents import project_document
+
+
+async def visible_projects(info: Info, entity_id: int) -> Where:
+    """The projects of the entity the viewer may see, as a listing scope."""
+    entity = await info.context.loaders.entity.load(entity_id)
+    if entity is None:
+        return auth.NOTHING
+    async with info.context.db.read() as conn:
+        visible = await auth.visible_projects(conn, info.context.viewer, entity)
+    return projects.of_entity(entity_id) & visible
+
+
+async def project_documents(conn: Conn, found: list[ProjectRec]) -> list[dict[str, Any]]:
+    return [project_document(p) for p in found]
