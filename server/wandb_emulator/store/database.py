@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -24,22 +24,64 @@ from .migrations import MIGRATIONS
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 30_000
+CACHED_RESULTS = 4096
+CACHED_ROWS = 64
+
+
+class ResultCache:
+    """Results of the reader's queries, valid until the next COMMIT (there is one writer,
+    so nothing else changes the database). A query that overlaps a commit is not kept:
+    `generation` moves on every commit. Results longer than CACHED_ROWS are not kept."""
+
+    def __init__(self) -> None:
+        self.generation = 0
+        self._results: dict[tuple[str, tuple[Any, ...], int | None], tuple[sqlite3.Row, ...]] = {}
+
+    def invalidate(self) -> None:
+        self.generation += 1
+        self._results.clear()
+
+    async def get(
+        self,
+        key: tuple[str, tuple[Any, ...], int | None],
+        load: Callable[[], Awaitable[list[sqlite3.Row]]],
+    ) -> tuple[sqlite3.Row, ...]:
+        if (found := self._results.get(key)) is not None:
+            return found
+        generation = self.generation
+        loaded = tuple(await load())
+        if generation == self.generation and len(loaded) <= CACHED_ROWS:
+            if len(self._results) >= CACHED_RESULTS:
+                self._results.clear()
+            self._results[key] = loaded
+        return loaded
 
 
 class Conn(aiosqlite.Connection):
     """An aiosqlite connection whose statements each cost one trip to its worker thread
-    (execute and fetch together), and which counts the rows the store reads through it."""
+    (execute and fetch together), which counts the rows the store reads through it and,
+    for the reader, answers repeated queries from a ResultCache."""
 
     rows_read = 0
+    results: ResultCache | None = None
 
-    async def rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        found = await self._execute(self._fetch, sql, params, None)
+    async def _select(
+        self, sql: str, params: Sequence[Any], limit: int | None
+    ) -> Sequence[sqlite3.Row]:
+        def load() -> Awaitable[list[sqlite3.Row]]:
+            return self._execute(self._fetch, sql, params, limit)
+
+        found = await (
+            load() if self.results is None else self.results.get((sql, tuple(params), limit), load)
+        )
         self.rows_read += len(found)
         return found
 
+    async def rows(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        return list(await self._select(sql, params, None))
+
     async def row(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
-        found = await self._execute(self._fetch, sql, params, 1)
-        self.rows_read += len(found)
+        found = await self._select(sql, params, 1)
         return found[0] if found else None
 
     async def run(self, sql: str, params: Sequence[Any] = ()) -> tuple[int, int | None]:
@@ -89,6 +131,7 @@ class Database:
         await self._writer.execute("PRAGMA journal_mode = WAL")
         await self._migrate(self._writer)
         self._reader = await _connect(self.path)
+        self._reader.results = ResultCache()
 
     async def close(self) -> None:
         for conn in (self._reader, self._writer):
@@ -114,6 +157,8 @@ class Database:
                 raise
             else:
                 await self._writer.run("COMMIT")
+                if self._reader is not None and self._reader.results is not None:
+                    self._reader.results.invalidate()
 
     async def _migrate(self, conn: Conn) -> None:
         async with conn.execute("PRAGMA user_version") as cur:
