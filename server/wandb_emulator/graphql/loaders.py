@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from functools import cached_property
 from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -36,31 +37,51 @@ def _batched(
 
 
 class Loaders:
+    """One DataLoader per kind, created when a request first needs it."""
+
     def __init__(self, db: Database) -> None:
-        self.entity: DataLoader[int, EntityRec | None] = _batched(db, accounts.entities_by_ids)
-        self.user: DataLoader[int, UserRec | None] = _batched(db, accounts.users_by_ids)
-        self.project: DataLoader[int, ProjectRec | None] = _batched(db, projects.projects_by_ids)
-        self.organization: DataLoader[int, OrganizationRec | None] = _batched(
-            db, accounts.orgs_by_ids
-        )
-        self.artifact: DataLoader[int, ArtifactRec | None] = _batched(
-            db, artifacts.artifacts_by_ids
-        )
-        self.collection: DataLoader[int, CollectionRec | None] = _batched(
-            db, artifacts.collections_by_ids
-        )
-        self.artifact_type: DataLoader[int, ArtifactTypeRec | None] = _batched(
-            db, artifacts.artifact_types_by_ids
-        )
-        self.artifact_aliases: DataLoader[int, list[AliasRec]] = _batched(
-            db, artifacts.aliases_of_artifacts, default=[]
-        )
-        self.artifact_tags: DataLoader[int, list[TagRec]] = _batched(
-            db, artifacts.tags_of_artifacts, default=[]
-        )
-        self.collection_tags: DataLoader[int, list[TagRec]] = _batched(
-            db, artifacts.tags_of_collections, default=[]
-        )
-        self.sequence_version: DataLoader[int, int | None] = _batched(
-            db, artifacts.sequence_versions
-        )
+        self.db = db
+
+    @cached_property
+    def entity(self) -> DataLoader[int, EntityRec | None]:
+        return _batched(self.db, accounts.entities_by_ids)
+
+    @cached_property
+    def user(self) -> DataLoader[int, UserRec | None]:
+        return _batched(self.db, accounts.users_by_ids)
+
+    @cached_property
+    def project(self) -> DataLoader[int, ProjectRec | None]:
+        return _batched(self.db, projects.projects_by_ids)
+
+    @cached_property
+    def organization(self) -> DataLoader[int, OrganizationRec | None]:
+        return _batched(self.db, accounts.orgs_by_ids)
+
+    @cached_property
+    def artifact(self) -> DataLoader[int, ArtifactRec | None]:
+        return _batched(self.db, artifacts.artifacts_by_ids)
+
+    @cached_property
+    def collection(self) -> DataLoader[int, CollectionRec | None]:
+        return _batched(self.db, artifacts.collections_by_ids)
+
+    @cached_property
+    def artifact_type(self) -> DataLoader[int, ArtifactTypeRec | None]:
+        return _batched(self.db, artifacts.artifact_types_by_ids)
+
+    @cached_property
+    def artifact_aliases(self) -> DataLoader[int, list[AliasRec]]:
+        return _batched(self.db, artifacts.aliases_of_artifacts, default=[])
+
+    @cached_property
+    def artifact_tags(self) -> DataLoader[int, list[TagRec]]:
+        return _batched(self.db, artifacts.tags_of_artifacts, default=[])
+
+    @cached_property
+    def collection_tags(self) -> DataLoader[int, list[TagRec]]:
+        return _batched(self.db, artifacts.tags_of_collections, default=[])
+
+    @cached_property
+    def sequence_version(self) -> DataLoader[int, int | None]:
+        return _batched(self.db, artifacts.sequence_versions)

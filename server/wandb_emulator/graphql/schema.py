@@ -14,6 +14,7 @@ from strawberry.schema.schema import validate_document
 from strawberry.tools import merge_types
 
 from ..config import Config
+from . import documents
 from .artifacts import types as artifact_types
 from .artifacts.mutations.edit import ArtifactEditMutations
 from .artifacts.mutations.link import ArtifactLinkMutations
@@ -66,6 +67,9 @@ class DocumentCache:
         self.rules = (*specified_rules, *(rule for ext in limits for rule in ext.validation_rules))
         self.max_tokens = config.max_query_tokens
         self.schema: _Schema | None = None
+        self.operation_name: Callable[[str], str | None] = lru_cache(DOCUMENT_CACHE_SIZE)(
+            documents.operation_name
+        )
         self.parse: Callable[[str], DocumentNode] = lru_cache(DOCUMENT_CACHE_SIZE)(self._parse)
         self.validate: Callable[[DocumentNode], list[GraphQLError]] = lru_cache(
             DOCUMENT_CACHE_SIZE

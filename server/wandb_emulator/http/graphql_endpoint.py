@@ -70,7 +70,7 @@ async def graphql_endpoint(request: Request) -> Response:
     except BadRequest as exc:
         return _answer(record, error_body(exc.message), exc.status)
 
-    operation = operation_name or documents.operation_name(query)
+    operation = operation_name or emulator.schema.documents.operation_name(query)
     if record is not None:
         record.operation, record.variables = operation, variables
     rule = emulator.faults.take_for_operation(operation, variables)
