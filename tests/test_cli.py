@@ -84,3 +84,18 @@ def test_export_schema_prints_the_committed_schema() -> None:
     ).stdout
     committed = (Path(__file__).resolve().parent.parent / "schema.graphql").read_text()
     assert out == committed
+
+
+def test_control_commands_do_not_import_the_server() -> None:
+    """`wandb-emulator reset/journal/fault/seed` start fast: no app, schema or web server."""
+    probe = (
+        "import sys\n"
+        "from wandb_emulator.cli import main\n"
+        "code = main(['journal', '--url', 'http://127.0.0.1:9'])\n"
+        "heavy = ('wandb_emulator.app', 'wandb_emulator.graphql', 'strawberry', 'uvicorn')\n"
+        "print(sorted(m for m in heavy if m in sys.modules), code)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split("\n")[-2] == "[] 2"

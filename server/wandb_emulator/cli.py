@@ -1,78 +1,18 @@
-"""The `wandb-emulator` command line."""
+"""The `wandb-emulator` command line.
+
+Only `serve` imports the server (`serving.py`); the control commands stay light.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
-import signal
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import uvicorn
-from starlette.applications import Starlette
-
-from .app import Emulator, create_app, create_fixture_app
 from .config import DEFAULT_SEED_FILE, Config
 from .control_cli import add_control_commands, run_control_command
-from .seeding import load_seed_file
-
-
-class _Server(uvicorn.Server):
-    """A uvicorn server that leaves signal handling to `serve`, which runs two of them."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-def default_user_exports(config: Config) -> str:
-    seed = (
-        load_seed_file(config.seed_file) if config.seed_file and config.seed_file.exists() else {}
-    )
-    lines = [f"export WANDB_BASE_URL={config.base_url}"]
-    users = seed.get("users") or []
-    if users:
-        key = users[0].get("apiKey") or users[0]["username"]
-        lines.append(f"export WANDB_API_KEY={key}")
-    return "\n".join(lines)
-
-
-def _uvicorn_server(app: Starlette, port: int, config: Config) -> _Server:
-    return _Server(
-        uvicorn.Config(
-            app,
-            host=config.host,
-            port=port,
-            lifespan="off",
-            log_level=config.log_level.lower(),
-            access_log=False,
-        )
-    )
-
-
-async def serve(config: Config) -> None:
-    emulator = Emulator(config)
-    await emulator.start()
-    servers = [
-        _uvicorn_server(create_app(emulator), config.port, config),
-        _uvicorn_server(create_fixture_app(emulator), config.fixture_port, config),
-    ]
-
-    def stop() -> None:
-        for server in servers:
-            server.should_exit = True
-
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop)
-    print(default_user_exports(config), flush=True)
-    try:
-        await asyncio.gather(*(server.serve() for server in servers))
-    finally:
-        await emulator.stop()
 
 
 def _config_from_args(args: argparse.Namespace) -> Config:
@@ -163,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiosqlite").setLevel(logging.WARNING)
     if args.command == "serve":
+        from .serving import serve
+
         asyncio.run(serve(_config_from_args(args)))
     elif args.command == "export-schema":
         from .graphql.schema import build_schema
