@@ -1,5 +1,6 @@
-"""Time from `wandb-emulator serve` to a 200 from /ready (median of 5), fresh and
-restarted, against the floor app's start on the same stack (`bench/floor_app.py`)."""
+"""Time from `wandb-emulator serve` to a 200 from /ready, fresh and restarted, against
+the floor app's start on the same stack (`bench/floor_app.py`), alternating (median of 7;
+`--quick`: 3)."""
 
 from __future__ import annotations
 
@@ -51,29 +52,31 @@ def floor() -> tuple[str, Callable[[], object]]:
     return f"http://127.0.0.1:{port}", stop
 
 
-def one_start(fresh: bool) -> float:
-    data_dir = Path(tempfile.mkdtemp()) / "data"
-    if not fresh:
-        seconds_to_ready(emulator(data_dir))
-    return seconds_to_ready(emulator(data_dir))
+def restart(data_dir: Path) -> Callable[[], tuple[str, Callable[[], object]]]:
+    seconds_to_ready(emulator(data_dir))  # the first start, not timed
+    return emulator(data_dir)
 
 
-def describe(label: str, times: list[float]) -> float:
+def describe(label: str, times: list[float], floors: list[float]) -> None:
     median = statistics.median(times)
+    ratio = statistics.median(t / f for t, f in zip(times, floors, strict=True))
     print(
-        f"{label}: median {median * 1e3:.0f} ms"
-        f" (min {min(times) * 1e3:.0f}, max {max(times) * 1e3:.0f}, n={len(times)})"
+        f"{label}: median {median * 1e3:.0f} ms (min {min(times) * 1e3:.0f},"
+        f" max {max(times) * 1e3:.0f}, n={len(times)}), {ratio:.2f}x the floor app's start"
     )
-    return median
 
 
 def main() -> None:
-    runs = 3 if quick() else 5
-    floor_start = describe("floor app start", [seconds_to_ready(floor) for _ in range(runs)])
-    for fresh in (True, False):
-        label = "first start (migrate + seed)" if fresh else "restart (existing data)"
-        median = describe(label, [one_start(fresh) for _ in range(runs)])
-        print(f"  {median / floor_start:.2f}x the floor app's start")
+    runs = 3 if quick() else 7
+    floors, fresh, restarted = [], [], []
+    for _ in range(runs):  # alternate: the machine's load drifts
+        floors.append(seconds_to_ready(floor))
+        fresh.append(seconds_to_ready(emulator(Path(tempfile.mkdtemp()) / "data")))
+        restarted.append(seconds_to_ready(restart(Path(tempfile.mkdtemp()) / "data")))
+    median = statistics.median(floors) * 1e3
+    print(f"floor app start: median {median:.0f} ms (n={runs})")
+    describe("first start (migrate + seed)", fresh, floors)
+    describe("restart (existing data)", restarted, floors)
 
 
 if __name__ == "__main__":
