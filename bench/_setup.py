@@ -94,6 +94,8 @@ def bench_seed(registries: list[str]) -> dict:
 async def _build(
     data_dir: Path, registries: list[str], portfolios: list[Portfolio], collections_each: int
 ) -> None:
+    from wandb_emulator.domain.events import EventBus
+    from wandb_emulator.domain.unit import UnitOfWork
     from wandb_emulator.seeding import apply_seed
     from wandb_emulator.store import accounts, bulk, projects
     from wandb_emulator.store.database import Database
@@ -101,7 +103,7 @@ async def _build(
     db = Database(data_dir / "emulator.sqlite3")
     await db.open()
     try:
-        await apply_seed(db, bench_seed(registries))
+        await apply_seed(UnitOfWork(db, EventBus()), bench_seed(registries))
         async with db.write() as conn:
             user = await accounts.user_by_username(conn, BENCH_USER)
             team = await accounts.require_entity(conn, BENCH_TEAM)

@@ -9,6 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from wandb_emulator.domain.events import EventBus
+from wandb_emulator.domain.unit import UnitOfWork
 from wandb_emulator.filters import FilterError
 from wandb_emulator.seeding import apply_seed
 from wandb_emulator.store import accounts, artifacts, bulk, listing, projects
@@ -59,7 +61,7 @@ async def _store_pages(tmp_path: Path) -> dict:
     db = Database(tmp_path / "listing.sqlite3")
     await db.open()
     try:
-        await apply_seed(db, _seed("u", "o", "t", [f"r{n}" for n in SIZES]))
+        await apply_seed(UnitOfWork(db, EventBus()), _seed("u", "o", "t", [f"r{n}" for n in SIZES]))
         portfolios = await _link(db, "u", "o", "t", SIZES)
         found: dict = {}
         async with db.read() as conn:
@@ -168,3 +170,65 @@ def test_rows_read_by_a_registry_page_do_not_grow_with_the_registry(tmp_path: Pa
                         assert [e["node"]["versionIndex"] for e in page["edges"]] == [n - 3]
         first_page, second_page, _ = reads[SIZES[0]]
         assert reads[SIZES[1]][:2] == [first_page, second_page]
+
+
+async def _pages_across_collections(tmp_path: Path) -> list:
+    db = Database(tmp_path / "partitions.sqlite3")
+    await db.open()
+    try:
+        await apply_seed(UnitOfWork(db, EventBus()), _seed("u", "o", "t", ["multi"]))
+        found = []
+        async with db.write() as conn:
+            source = await projects.create_project(
+                conn, (await accounts.require_entity(conn, "t")).id, "src"
+            )
+            registry = await projects.project_by_name(
+                conn, (await accounts.require_entity(conn, "o-entity")).id, "wandb-registry-multi"
+            )
+            assert registry is not None
+            portfolios = [
+                await bulk.linked_versions(
+                    conn,
+                    source_project_id=source.id,
+                    registry_project_id=registry.id,
+                    type_name="model",
+                    sequence_name=f"seq-{name}",
+                    portfolio_name=name,
+                    count=count,
+                    user_id=1,
+                )
+                for name, count in (("a", 7), ("b", 20), ("c", 4))
+            ]
+        scope = artifacts.memberships_where([p.id for p in portfolios])
+        assert len(scope.partitions) == 3
+        async with db.read() as conn:
+            for order in ("membership", "-version", "created_at"):
+                sort = Order.parse(artifacts.MEMBERSHIPS, order)
+                everything = await listing.select(conn, artifacts.MEMBERSHIPS, scope)
+                key = {
+                    "membership": lambda m: (m.id,),
+                    "-version": lambda m: (-m.version_index, -m.id),
+                    "created_at": lambda m: ("", m.id),  # one timestamp: ties broken by id
+                }[order]
+                expected = sorted(everything, key=key)
+                pages, cursor, reads = [], None, []
+                while True:
+                    page = await listing.page(
+                        conn, artifacts.MEMBERSHIPS, scope, order=sort, first=6, after=cursor
+                    )
+                    pages += [m for _, m in page.items]
+                    reads.append(page.rows_read)
+                    if not page.has_next:
+                        break
+                    cursor = page.items[-1][0]
+                found.append((order, pages == expected, len(pages), max(reads)))
+            found.append(await listing.count(conn, artifacts.MEMBERSHIPS, scope))
+    finally:
+        await db.close()
+    return found
+
+
+def test_pages_across_collections_merge_one_index_range_each(tmp_path: Path) -> None:
+    *orders, total = asyncio.run(_pages_across_collections(tmp_path))
+    assert orders == [(order, True, 31, 7) for order in ("membership", "-version", "created_at")]
+    assert total == 31

@@ -3,7 +3,7 @@ records with its PageInfo and an on-demand count out, through `store.listing`.""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -16,7 +16,7 @@ from .pagination import DEFAULT_PAGE_SIZE, Counter, PageInfo
 
 T = TypeVar("T", bound=Record)
 
-Documents = Callable[[Conn, list[T]], Awaitable[list[Mapping[str, Any]]]]
+Documents = Callable[[Conn, list[T]], Awaitable[Sequence[Mapping[str, Any]]]]
 """The filter documents of a chunk of records (batched lookups)."""
 
 
@@ -99,13 +99,17 @@ async def selection(
     scope: Where,
     filters: str | None,
     documents: Documents[T],
+    *,
+    as_list: bool = False,
 ) -> list[int] | Where:
     """The ids of the rows of `scope` a filter document selects: a subquery, or a list
-    when part of the filter is answered in Python."""
+    (`as_list`, or when part of the filter is answered in Python)."""
     in_sql, rest = listing.split_filter(of, parse_filter(filters))
-    if not rest:
+    if not rest and not as_list:
         return listing.ids_of(of, scope & in_sql)
     async with info.context.db.read() as conn:
+        if not rest:
+            return await listing.ids(conn, of, scope & in_sql)
         candidates = await listing.select(conn, of, scope & in_sql)
         docs = await documents(conn, candidates)
     return [rec.id for rec, doc in zip(candidates, docs, strict=True) if matches(rest, doc)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from functools import lru_cache
-from typing import Any
 
 import strawberry
 from graphql import DocumentNode, GraphQLError, parse, specified_rules
@@ -106,7 +105,7 @@ class _Schema(strawberry.Schema):
         """Errors are logged by the HTTP layer, which knows client errors from bugs."""
 
 
-def build_schema(config: Config | None = None) -> Any:
+def build_schema(config: Config | None = None) -> _Schema:
     """The schema; `schema.documents` is its parse/validation cache."""
     documents = DocumentCache(config or Config())
     schema = _Schema(

@@ -505,8 +505,8 @@ MEMBERSHIPS = Listing(
 )
 
 
-def memberships_where(collection_ids: list[int] | Where) -> Where:
-    return Where.member("m.collection_id", collection_ids)
+def memberships_where(collection_ids: list[int]) -> Where:
+    return Where.one_of("m.collection_id", collection_ids)
 
 
 async def memberships_of_collections(conn: Conn, collection_ids: list[int]) -> list[MembershipRec]:

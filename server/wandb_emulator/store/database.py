@@ -104,7 +104,8 @@ class Conn(aiosqlite.Connection):
 
 
 async def _connect(path: Path) -> Conn:
-    conn = await Conn(lambda: sqlite3.connect(path, isolation_level=None), iter_chunk_size=64)
+    conn = Conn(lambda: sqlite3.connect(path, isolation_level=None), iter_chunk_size=64)
+    await conn  # starts its worker thread and connects
     conn.row_factory = aiosqlite.Row
     await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     await conn.execute("PRAGMA foreign_keys = ON")

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from ..filters import FilterError, compiled_pattern
-from ._sql import fetch_all, fetch_value
+from ._sql import fetch_all, fetch_column, fetch_value
 from .database import Conn
 
 
@@ -35,6 +35,7 @@ Keep = Callable[[list[Any]], Awaitable[list[bool]]]
 """The rows of a chunk that match the part of a filter SQL could not answer."""
 
 CHUNK = 200
+MAX_PARTITIONS = 100  # below SQLite's limit of 500 terms in a compound SELECT
 _SCALARS = (str, int, float, bool)
 
 
@@ -51,14 +52,38 @@ class Listing(Generic[T]):
 
 @dataclass(frozen=True)
 class Where:
-    """A condition with its parameters; the empty one is always true."""
+    """A condition with its parameters; the empty one is always true.
+
+    `partitions` are alternatives (OR-ed) that a page reads one index range each, in
+    sort order, merging the heads: `collection_id IN (...)` with an ORDER BY would
+    otherwise sort every row of every collection for each page."""
 
     sql: str = ""
     params: tuple[Any, ...] = ()
+    partitions: tuple[Where, ...] = ()
 
     def __and__(self, other: Where) -> Where:
+        assert not (self.partitions and other.partitions), "one partitioned condition at most"
         parts = [part for part in (self.sql, other.sql) if part]
-        return Where(" AND ".join(f"({p})" for p in parts), self.params + other.params)
+        return Where(
+            " AND ".join(f"({p})" for p in parts),
+            self.params + other.params,
+            self.partitions or other.partitions,
+        )
+
+    def flat(self) -> Where:
+        """The same rows as one condition (the partitions OR-ed)."""
+        if not self.partitions:
+            return self
+        either = Where(
+            " OR ".join(f"({p.sql})" for p in self.partitions),
+            tuple(v for p in self.partitions for v in p.params),
+        )
+        return Where(self.sql, self.params) & either
+
+    @property
+    def clause(self) -> str:
+        return f" WHERE {self.sql}" if self.sql else ""
 
     @staticmethod
     def member(expression: str, values: Sequence[Any] | Where) -> Where:
@@ -68,6 +93,15 @@ class Where:
         if not values:
             return Where("0")
         return Where(f"{expression} IN ({', '.join('?' for _ in values)})", tuple(values))
+
+    @staticmethod
+    def one_of(expression: str, values: Sequence[Any]) -> Where:
+        """`expression` equal to one of `values`: partitioned when there are a few."""
+        if len(values) == 1:
+            return Where(f"{expression} = ?", (values[0],))
+        if 1 < len(values) <= MAX_PARTITIONS:
+            return Where(partitions=tuple(Where(f"{expression} = ?", (v,)) for v in values))
+        return Where.member(expression, values)
 
 
 @dataclass(frozen=True)
@@ -81,7 +115,7 @@ class Order:
         name = (order or "").lstrip("+-") or listing.default_sort
         if name not in listing.sorts:
             raise FilterError(f"cannot order by {name!r}")
-        return Order(listing.sorts[name], bool(order) and order.startswith("-"))
+        return Order(listing.sorts[name], order is not None and order.startswith("-"))
 
 
 @dataclass
@@ -166,12 +200,21 @@ async def _read(
     conn: Conn, listing: Listing[T], where: Where, order: Order, limit: int
 ) -> list[tuple[Any, T]]:
     direction = "DESC" if order.descending else "ASC"
-    sql = (
-        f"SELECT {order.expression} AS sort_key__, {listing.columns} FROM {listing.source}"
-        f"{' WHERE ' + where.sql if where.sql else ''}"
-        f" ORDER BY {order.expression} {direction}, {listing.id_column} {direction} LIMIT ?"
-    )
-    rows = await fetch_all(conn, _Keyed, sql, (*where.params, limit))
+    select = f"SELECT {order.expression} AS sort_key__, {listing.columns} FROM {listing.source}"
+    ordered = f" ORDER BY {order.expression} {direction}, {listing.id_column} {direction} LIMIT ?"
+    if not where.partitions:
+        sql, params = select + where.clause + ordered, (*where.params, limit)
+    else:
+        parts, values = [], []
+        for partition in where.partitions:
+            part = Where(where.sql, where.params) & partition
+            parts.append(f"SELECT * FROM ({select}{part.clause}{ordered})")
+            values += [*part.params, limit]
+        sql = " UNION ALL ".join(parts) + (
+            f" ORDER BY sort_key__ {direction}, id {direction} LIMIT ?"
+        )
+        params = (*values, limit)
+    rows = await fetch_all(conn, _Keyed, sql, params)
     return [(row.key, listing.record(**row.values)) for row in rows]
 
 
@@ -215,18 +258,26 @@ async def page(
 
 def ids_of(listing: Listing[Any], where: Where) -> Where:
     """A subquery of the ids of the rows `where` selects."""
-    sql = f"SELECT {listing.id_column} FROM {listing.source}"
-    return Where(sql + (f" WHERE {where.sql}" if where.sql else ""), where.params)
+    where = where.flat()
+    return Where(f"SELECT {listing.id_column} FROM {listing.source}{where.clause}", where.params)
+
+
+async def ids(conn: Conn, listing: Listing[Any], where: Where) -> list[int]:
+    """The ids of the rows `where` selects, in id order."""
+    where = where.flat()
+    sql = f"SELECT {listing.id_column} FROM {listing.source}{where.clause}"
+    return await fetch_column(conn, sql + f" ORDER BY {listing.id_column}", where.params)
 
 
 async def select(conn: Conn, listing: Listing[T], where: Where) -> list[T]:
     """Every row `where` selects, in id order (for selections smaller than a page's scope)."""
     order = Order(listing.id_column, False)
-    return [record for _, record in await _read(conn, listing, where, order, -1)]
+    return [record for _, record in await _read(conn, listing, where.flat(), order, -1)]
 
 
 async def count(conn: Conn, listing: Listing[Any], scope: Where) -> int:
-    sql = f"SELECT COUNT(*) FROM {listing.source}{' WHERE ' + scope.sql if scope.sql else ''}"
+    scope = scope.flat()
+    sql = f"SELECT COUNT(*) FROM {listing.source}{scope.clause}"
     return int(await fetch_value(conn, sql, scope.params))
 
 

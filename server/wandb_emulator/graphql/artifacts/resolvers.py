@@ -295,7 +295,7 @@ async def version_documents(conn: Conn, found: list[MembershipRec]) -> list[dict
 
 async def versions_page(
     info: Info,
-    collections: list[int] | Where,
+    collections: list[int],
     filters: str | None,
     order: str | None,
     first: int | None,
@@ -401,7 +401,9 @@ async def entity_artifact_memberships(
         artifacts.collections_where(project_ids, ["PORTFOLIO"]),
         collection_filters,
         collection_documents,
+        as_list=True,
     )
+    assert isinstance(collections, list)
     page = await versions_page(info, collections, filters, order, first, after)
     return listed_membership_connection(page)
 
