@@ -23,9 +23,9 @@ class BenchSetup:
     work: Path
 
 
-@contextmanager
-def registry_setup(registry: str) -> Iterator[BenchSetup]:
-    """A fresh emulator whose new admin owns an org, a team and the registry `registry`."""
+def sdk_environment() -> Path:
+    """A fresh work directory for the SDK's files and settings (the environment points
+    at it), so benchmarks leave the user's wandb directories alone."""
     work = Path(tempfile.mkdtemp(prefix="wandb-emulator-bench-"))
     os.environ.update(
         WANDB_DIR=str(work),
@@ -33,6 +33,13 @@ def registry_setup(registry: str) -> Iterator[BenchSetup]:
         WANDB_CONFIG_DIR=str(work / "config"),
         WANDB_SILENT="true",
     )
+    return work
+
+
+@contextmanager
+def registry_setup(registry: str) -> Iterator[BenchSetup]:
+    """A fresh emulator whose new admin owns an org, a team and the registry `registry`."""
+    work = sdk_environment()
     server = start_server(work / "data")
     try:
         fixtures = FixtureClient(server)
@@ -155,13 +162,7 @@ def serve_data(data_dir: Path) -> ServerProcess:
 def bench_api(server: ServerProcess):
     import wandb
 
-    work = Path(tempfile.mkdtemp(prefix="wandb-emulator-bench-sdk-"))
-    os.environ.update(
-        WANDB_DIR=str(work),
-        WANDB_CACHE_DIR=str(work / "cache"),
-        WANDB_CONFIG_DIR=str(work / "config"),
-        WANDB_SILENT="true",
-    )
+    sdk_environment()
     return wandb.Api(api_key=BENCH_KEY, overrides={"base_url": server.base_url})
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from ._sql import execute, fetch_all, fetch_column, fetch_one, fetch_value, insert, placeholders
 from .database import Conn
 from .errors import Conflict
-from .listing import Listing, Where
+from .listing import Listing, Where, columns
 from .records import (
     AliasRec,
     ArtifactFileRec,
@@ -200,12 +200,7 @@ async def _drop_links_of_sequence(conn: Conn, sequence_id: int) -> None:
         await remove_membership(conn, membership)
 
 
-_TIMES = {
-    "created_at": "c.created_at",
-    "createdAt": "c.created_at",
-    "updated_at": "c.updated_at",
-    "updatedAt": "c.updated_at",
-}
+_TIMES = columns("c", "created_at", "updated_at")
 
 COLLECTIONS = Listing(
     record=CollectionRec,

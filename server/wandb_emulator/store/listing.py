@@ -50,6 +50,17 @@ class Listing(Generic[T]):
     fields: Mapping[str, str] = field(default_factory=dict)  # filter key -> SQL expression
 
 
+def camel(snake: str) -> str:
+    head, *rest = snake.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def columns(alias: str, *names: str) -> dict[str, str]:
+    """Sort or filter names for columns, in snake_case and camelCase as the SDK sends
+    either: `columns("c", "created_at")` -> {"created_at": "c.created_at", "createdAt": ...}."""
+    return {key: f"{alias}.{name}" for name in names for key in (name, camel(name))}
+
+
 @dataclass(frozen=True)
 class Where:
     """A condition with its parameters; the empty one is always true.

@@ -6,7 +6,7 @@ from . import accounts
 from ._sql import execute, fetch_all, fetch_column, fetch_one, insert, placeholders
 from .database import Conn
 from .errors import Conflict
-from .listing import Listing, Where
+from .listing import Listing, Where, columns
 from .records import ArtifactTypeRec, EntityRec, ProjectRec, UserRec, utc_now
 
 
@@ -41,12 +41,7 @@ async def projects_of_entity(conn: Conn, entity_id: int, name_prefix: str = "") 
     )
 
 
-_TIMES = {
-    "created_at": "p.created_at",
-    "createdAt": "p.created_at",
-    "updated_at": "p.updated_at",
-    "updatedAt": "p.updated_at",
-}
+_TIMES = columns("p", "created_at", "updated_at")
 
 PROJECTS = Listing(
     record=ProjectRec,

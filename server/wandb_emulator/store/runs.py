@@ -6,7 +6,7 @@ from typing import Any
 
 from ._sql import execute, fetch_all, fetch_column, fetch_one, fetch_value, insert
 from .database import Conn
-from .listing import Listing, Where
+from .listing import Listing, Where, columns
 from .records import RunFileRec, RunRec, utc_now
 
 # Columns UpsertBucket may set, by the name of its input field.
@@ -33,12 +33,7 @@ LINE_STREAMS = {
 }
 
 
-_TIMES = {
-    "created_at": "r.created_at",
-    "createdAt": "r.created_at",
-    "heartbeat_at": "r.heartbeat_at",
-    "heartbeatAt": "r.heartbeat_at",
-}
+_TIMES = columns("r", "created_at", "heartbeat_at")
 
 RUNS = Listing(
     record=RunRec,
