@@ -14,7 +14,7 @@ from ...store import accounts
 from ...store import automations as store
 from ...store.automations import TriggerRec
 from ..context import Info
-from ..pagination import paginate
+from ..pagination import known_count, paginate
 from ..scalars import JSONString
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ def connection(
     return connection_type(
         edges=[edge_type(node=node(item), cursor=cursor) for cursor, item in page.items],
         page_info=page.page_info,
-        total_count=page.total_count,
+        counter=known_count(page.total_count),
     )
 
 

@@ -15,7 +15,7 @@ from ..artifacts.types import ArtifactPortfolio, ArtifactSequence, collection_no
 from ..context import Info
 from ..fields import global_id_field, record_field
 from ..orgs.types import Entity
-from ..pagination import PageInfo
+from ..pagination import Counter, PageInfo, total_count_field
 from ..registries.types import Project
 from ..scalars import DateTime, JSONString
 from ..users.types import User
@@ -124,7 +124,8 @@ class IntegrationEdge:
 class IntegrationConnection:
     edges: list[IntegrationEdge]
     page_info: PageInfo
-    total_count: int
+    counter: strawberry.Private[Counter]
+    total_count = total_count_field()
 
 
 @strawberry.type(description="A team secret; its value is write-only.")
@@ -270,4 +271,5 @@ class TriggerEdge:
 class TriggerConnection:
     edges: list[TriggerEdge]
     page_info: PageInfo
-    total_count: int
+    counter: strawberry.Private[Counter]
+    total_count = total_count_field()
