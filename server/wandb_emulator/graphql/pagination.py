@@ -7,13 +7,14 @@ import base64
 import binascii
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
 
 from .errors import ApiError
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 DEFAULT_PAGE_SIZE = 50
 
@@ -69,6 +70,24 @@ class Page(Generic[T]):
     items: list[tuple[str, T]]
     page_info: PageInfo
     total_count: int
+
+    @property
+    def counter(self) -> Counter:
+        return known_count(self.total_count)
+
+
+class Paged(Protocol[T_co]):
+    """A page of records with its cursors: `Page` (paged in memory) or
+    `listing.ListedPage` (paged in SQL, counted when asked)."""
+
+    @property
+    def items(self) -> Sequence[tuple[str, T_co]]: ...
+
+    @property
+    def page_info(self) -> PageInfo: ...
+
+    @property
+    def counter(self) -> Counter: ...
 
 
 def paginate(items: Sequence[T], first: int | None, after: str | None, max_size: int) -> Page[T]:

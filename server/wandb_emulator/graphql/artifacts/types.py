@@ -3,29 +3,32 @@ aliases, tags and manifests."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Sequence
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from ...ids import encode_id
-from ...store import artifacts
 from ...store.records import (
     AliasRec,
+    ArtifactFileRec,
     ArtifactRec,
     ArtifactTypeRec,
     CollectionRec,
     MembershipRec,
+    RunRec,
     TagRec,
 )
 from ..context import Info
 from ..fields import global_id_field, record_field
-from ..files.types import File, FileConnection
-from ..pagination import Counter, PageInfo, total_count_field
+from ..files.types import File, FileConnection, FileEdge
+from ..lazy import lazy_type
+from ..pagination import Counter, Page, Paged, PageInfo, total_count_field
 from ..runs.types import Run, RunConnection
 from ..scalars import DateTime, Int64, JSONString
 from ..users.types import User
+from . import files, lineage, lookups, search
 
 if TYPE_CHECKING:
     from ..registries.types import Project
@@ -116,17 +119,15 @@ class ArtifactType:
 
     @strawberry.field(description="A version of a collection of this type: `name:vN|alias`.")
     async def artifact(self, info: Info, name: str | None = None) -> Artifact | None:
-        from .resolvers import artifact_of_type
-
-        return await artifact_of_type(info, self.rec, name)
+        found = await lookups.artifact_of_type(info, self.rec, name)
+        return Artifact(rec=found) if found else None
 
     @strawberry.field
     async def artifact_collection(
         self, info: Info, name: str | None = None
     ) -> ArtifactCollection | None:
-        from .resolvers import collection_of_type
-
-        return await collection_of_type(info, self.rec, name)
+        found = await lookups.collection_of_type(info, self.rec, name)
+        return collection_node(found) if found else None
 
     @strawberry.field
     async def artifact_collections(
@@ -138,12 +139,17 @@ class ArtifactType:
         after: str | None = None,
         collection_types: list[ArtifactCollectionType] | None = None,
     ) -> ArtifactCollectionConnection:
-        from .resolvers import collections_page
-
-        kinds = [t.value for t in collection_types] if collection_types else None
-        return await collections_page(
-            info, [self.rec.project_id], kinds, filters, order, first, after, type_id=self.rec.id
+        page = await search.collections_page(
+            info,
+            [self.rec.project_id],
+            collection_kinds(collection_types),
+            filters,
+            order,
+            first,
+            after,
+            type_id=self.rec.id,
         )
+        return ArtifactCollectionConnection.from_page(page)
 
 
 @strawberry.type
@@ -156,6 +162,17 @@ class ArtifactTypeEdge:
 class ArtifactTypeConnection:
     edges: list[ArtifactTypeEdge]
     page_info: PageInfo
+
+    @classmethod
+    def from_page(cls, page: Page[ArtifactTypeRec]) -> ArtifactTypeConnection:
+        return cls(
+            edges=[ArtifactTypeEdge(node=ArtifactType(rec=t), cursor=c) for c, t in page.items],
+            page_info=page.page_info,
+        )
+
+
+def collection_kinds(types: list[ArtifactCollectionType] | None) -> list[str] | None:
+    return [t.value for t in types] if types else None
 
 
 @strawberry.type
@@ -182,6 +199,13 @@ class ArtifactAliasConnection:
     edges: list[ArtifactAliasEdge]
     page_info: PageInfo
 
+    @classmethod
+    def from_page(cls, page: Page[AliasRec]) -> ArtifactAliasConnection:
+        return cls(
+            edges=[ArtifactAliasEdge(node=ArtifactAlias(rec=a), cursor=c) for c, a in page.items],
+            page_info=page.page_info,
+        )
+
 
 @strawberry.interface
 class ArtifactCollection:
@@ -204,10 +228,8 @@ class ArtifactCollection:
 
     @strawberry.field
     async def project(self, info: Info) -> _Project | None:
-        from ..registries.types import Project
-
         project = await info.context.loaders.project.load(self.rec.project_id)
-        return Project(rec=project) if project else None
+        return lazy_type(_Project)(rec=project) if project else None
 
     @strawberry.field
     async def default_artifact_type(self, info: Info) -> ArtifactType:
@@ -223,15 +245,8 @@ class ArtifactCollection:
     async def aliases(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> ArtifactAliasConnection:
-        from ..pagination import paginate
-
-        async with info.context.db.read() as conn:
-            found = await artifacts.aliases_of_collection(conn, self.rec.id)
-        page = paginate(found, first, after, info.context.config.max_page_size)
-        return ArtifactAliasConnection(
-            edges=[ArtifactAliasEdge(node=ArtifactAlias(rec=a), cursor=c) for c, a in page.items],
-            page_info=page.page_info,
-        )
+        page = await lookups.aliases_of_collection(info, self.rec, first, after)
+        return ArtifactAliasConnection.from_page(page)
 
     @strawberry.field
     async def artifacts(
@@ -242,34 +257,30 @@ class ArtifactCollection:
         first: int | None = None,
         after: str | None = None,
     ) -> VersionedArtifactConnection:
-        from .resolvers import versions_of_collection
-
-        return await versions_of_collection(info, self.rec, filters, order, first, after)
+        page = await search.versions_of_collection(info, self.rec, filters, order, first, after)
+        found = await info.context.loaders.artifact.load_many(
+            [m.artifact_id for _, m in page.items]
+        )
+        return VersionedArtifactConnection.from_page(page, found)
 
     @strawberry.field
     async def artifact_membership(
         self, info: Info, alias_name: str | None = None
     ) -> ArtifactCollectionMembership | None:
-        from .resolvers import membership_for_version
-
-        async with info.context.db.read() as conn:
-            found = await membership_for_version(conn, self.rec, alias_name or "latest")
+        found = await lookups.membership_of_collection(info, self.rec, alias_name)
         return ArtifactCollectionMembership(rec=found) if found else None
 
     @strawberry.field
     async def artifact_memberships(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> ArtifactCollectionMembershipConnection:
-        from .resolvers import listed_membership_connection, versions_page
-
-        page = await versions_page(info, [self.rec.id], None, "version", first, after)
-        return listed_membership_connection(page)
+        page = await search.versions_page(info, [self.rec.id], None, "version", first, after)
+        return ArtifactCollectionMembershipConnection.from_page(page)
 
     @strawberry.field
     async def latest_artifact(self, info: Info) -> Artifact | None:
-        async with info.context.db.read() as conn:
-            found = await artifacts.membership_by_alias(conn, self.rec.id, artifacts.LATEST)
-        return await load_artifact(info, found.artifact_id) if found else None
+        found = await lookups.latest_of_collection(info, self.rec)
+        return Artifact(rec=found) if found else None
 
 
 @strawberry.type
@@ -312,6 +323,16 @@ class ArtifactCollectionConnection:
     page_info: PageInfo
     edges: list[ArtifactCollectionEdge]
 
+    @classmethod
+    def from_page(cls, page: Paged[CollectionRec]) -> ArtifactCollectionConnection:
+        return cls(
+            counter=page.counter,
+            page_info=page.page_info,
+            edges=[
+                ArtifactCollectionEdge(node=collection_node(c), cursor=cur) for cur, c in page.items
+            ],
+        )
+
 
 @strawberry.type
 class ArtifactManifest:
@@ -321,6 +342,49 @@ class ArtifactManifest:
     @strawberry.field
     def id(self) -> strawberry.ID:
         return strawberry.ID(encode_id("ArtifactManifest", self.artifact.id))
+
+
+def manifest_node(info: Info, artifact: ArtifactRec, *, include_upload: bool) -> ArtifactManifest:
+    url = (
+        info.context.urls.blob(artifact.manifest_blob_key, "wandb_manifest.json")
+        if artifact.manifest_blob_key
+        else ""
+    )
+    upload = info.context.urls.upload(t="manifest", a=artifact.id) if include_upload else None
+    file = File(
+        id=strawberry.ID(encode_id("ArtifactManifestFile", artifact.id)),
+        name="wandb_manifest.json",
+        display_name="wandb_manifest.json",
+        download_url=url,
+        direct_url=url,
+        upload_url=upload,
+    )
+    return ArtifactManifest(artifact=artifact, file=file)
+
+
+def artifact_file_node(info: Info, rec: ArtifactFileRec) -> File:
+    url = info.context.urls.blob(rec.blob_key, rec.name) if rec.blob_key else (rec.ref or "")
+    return File(
+        id=strawberry.ID(encode_id("ArtifactFile", rec.artifact_id) + ":" + rec.name),
+        name=rec.name,
+        display_name=rec.name,
+        size_bytes=Int64(rec.size or 0),
+        md5=rec.md5,
+        digest=rec.digest or rec.md5,
+        mimetype=rec.mimetype,
+        download_url=url,
+        direct_url=url,
+        storage_path=f"blobs/{rec.blob_key}" if rec.blob_key else None,
+        updated_at=DateTime(rec.updated_at),
+    )
+
+
+def artifact_files_connection(info: Info, page: Page[ArtifactFileRec]) -> FileConnection:
+    return FileConnection(
+        edges=[FileEdge(node=artifact_file_node(info, f), cursor=c) for c, f in page.items],
+        page_info=page.page_info,
+        total_count=page.total_count,
+    )
 
 
 ArtifactCreator = Annotated[Run | User, strawberry.union("ArtifactCreator")]
@@ -399,17 +463,13 @@ class Artifact:
     async def artifact_memberships(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> ArtifactCollectionMembershipConnection:
-        from .resolvers import membership_connection
-
-        async with info.context.db.read() as conn:
-            found = await artifacts.memberships_of_artifact(conn, self.rec.id)
-        return membership_connection(info, found, first, after)
+        page = await lookups.memberships_of_artifact(info, self.rec, first, after)
+        return ArtifactCollectionMembershipConnection.from_page(page)
 
     @strawberry.field
     async def current_manifest(self, info: Info) -> ArtifactManifest | None:
-        from .resolvers import manifest_of
-
-        return await manifest_of(info, self.rec)
+        found = await files.manifest_of(info, self.rec)
+        return manifest_node(info, found, include_upload=False) if found else None
 
     @strawberry.field
     async def files(
@@ -419,9 +479,8 @@ class Artifact:
         first: int | None = None,
         after: str | None = None,
     ) -> FileConnection:
-        from .resolvers import files_page
-
-        return await files_page(info, self.rec, names, first, after)
+        page = await files.files_page(info, self.rec, names, first, after)
+        return artifact_files_connection(info, page)
 
     @strawberry.field(description="Download URLs of the files a manifest names.")
     async def files_by_manifest_entries(
@@ -432,24 +491,22 @@ class Artifact:
         entries: list[ArtifactManifestEntryInput] | None = None,
         storage_region: str | None = None,
     ) -> FileConnection:
-        from .resolvers import files_page
-
         names = None if entries is None else [e.name for e in entries]
-        return await files_page(info, self.rec, names, None, None)
+        page = await files.files_page(info, self.rec, names, None, None)
+        return artifact_files_connection(info, page)
 
     @strawberry.field
     async def created_by(self, info: Info) -> ArtifactCreator | None:
-        from .resolvers import creator_of
-
-        return await creator_of(info, self.rec)
+        creator = await lineage.creator_of(info, self.rec)
+        if creator is None:
+            return None
+        return Run(rec=creator) if isinstance(creator, RunRec) else User(rec=creator)
 
     @strawberry.field
     async def used_by(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> RunConnection:
-        from .resolvers import runs_using
-
-        return await runs_using(info, self.rec, first, after)
+        return RunConnection.from_page(await lineage.runs_using(info, self.rec, first, after))
 
 
 @strawberry.type
@@ -463,6 +520,14 @@ class ArtifactConnection:
     total_count: int
     page_info: PageInfo
     edges: list[ArtifactEdge]
+
+    @classmethod
+    def from_page(cls, page: Page[ArtifactRec]) -> ArtifactConnection:
+        return cls(
+            total_count=page.total_count,
+            page_info=page.page_info,
+            edges=[ArtifactEdge(node=Artifact(rec=a), cursor=c) for c, a in page.items],
+        )
 
 
 @strawberry.type
@@ -478,6 +543,14 @@ class InputArtifactConnection:
     total_count: int
     page_info: PageInfo
     edges: list[InputArtifactEdge]
+
+    @classmethod
+    def from_page(cls, page: Page[ArtifactRec]) -> InputArtifactConnection:
+        return cls(
+            total_count=page.total_count,
+            page_info=page.page_info,
+            edges=[InputArtifactEdge(node=Artifact(rec=a), cursor=c) for c, a in page.items],
+        )
 
 
 @strawberry.input
@@ -500,6 +573,21 @@ class VersionedArtifactConnection:
     total_count = total_count_field()
     page_info: PageInfo
     edges: list[VersionedArtifactEdge]
+
+    @classmethod
+    def from_page(
+        cls, page: Paged[MembershipRec], artifacts: Sequence[ArtifactRec | None]
+    ) -> VersionedArtifactConnection:
+        """The page's memberships with their versions (`artifacts`, in the same order)."""
+        return cls(
+            counter=page.counter,
+            page_info=page.page_info,
+            edges=[
+                VersionedArtifactEdge(node=Artifact(rec=a), version=f"v{m.version_index}", cursor=c)
+                for (c, m), a in zip(page.items, artifacts, strict=True)
+                if a is not None
+            ],
+        )
 
 
 @strawberry.type
@@ -533,11 +621,10 @@ class ArtifactCollectionMembership:
         first: int | None = None,
         after: str | None = None,
     ) -> FileConnection:
-        from .resolvers import files_page
-
         artifact = await info.context.loaders.artifact.load(self.rec.artifact_id)
         assert artifact is not None
-        return await files_page(info, artifact, names, first, after)
+        page = await files.files_page(info, artifact, names, first, after)
+        return artifact_files_connection(info, page)
 
 
 @strawberry.type
@@ -553,10 +640,13 @@ class ArtifactCollectionMembershipConnection:
     page_info: PageInfo
     edges: list[ArtifactCollectionMembershipEdge]
 
-
-def metadata_of(rec: ArtifactRec) -> dict[str, object]:
-    try:
-        parsed = json.loads(rec.metadata or "{}")
-    except json.JSONDecodeError:
-        return {}
-    return parsed if isinstance(parsed, dict) else {}
+    @classmethod
+    def from_page(cls, page: Paged[MembershipRec]) -> ArtifactCollectionMembershipConnection:
+        return cls(
+            counter=page.counter,
+            page_info=page.page_info,
+            edges=[
+                ArtifactCollectionMembershipEdge(node=ArtifactCollectionMembership(rec=m), cursor=c)
+                for c, m in page.items
+            ],
+        )

@@ -1,23 +1,24 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
-
 import strawberry
 
 from ...ids import encode_id
 from ...store import accounts
 from ...store.records import EntityRec, InviteRec, OrganizationRec, TeamMemberRec
-from ..artifacts import resolvers as artifact_resolvers
+from ..artifacts import search as artifact_search
+from ..artifacts.types import (
+    ArtifactCollectionConnection,
+    ArtifactCollectionMembershipConnection,
+    ArtifactCollectionType,
+    collection_kinds,
+)
 from ..automations import resolvers as automation_resolvers
 from ..context import Info
 from ..fields import global_id_field, record_field
 from ..registries import resolvers as registry_resolvers
+from ..registries.types import Project, ProjectConnection
 from ..scalars import DateTime, Int64, JSONString
-
-if TYPE_CHECKING:
-    from ..users.types import User
-
-_User = Annotated["User", strawberry.lazy("wandb_emulator.graphql.users.types")]
+from ..users.types import User
 
 
 @strawberry.type
@@ -169,22 +170,78 @@ class Entity:
         return Organization(rec=org) if org else None
 
     @strawberry.field(description="The user owning this personal entity.")
-    async def user(self, info: Info) -> _User | None:
-        from ..users.types import User
-
+    async def user(self, info: Info) -> User | None:
         if self.rec.kind != "USER":
             return None
         async with info.context.db.read() as conn:
             user = await accounts.user_by_entity(conn, self.rec.id)
         return User(rec=user) if user else None
 
-    project = strawberry.field(resolver=registry_resolvers.entity_project)
-    projects = strawberry.field(resolver=registry_resolvers.entity_projects)
-    artifact_collections = strawberry.field(resolver=artifact_resolvers.entity_artifact_collections)
-    artifact_memberships = strawberry.field(resolver=artifact_resolvers.entity_artifact_memberships)
-    xxhash_digests_enabled = strawberry.field(
-        resolver=artifact_resolvers.entity_xxhash_digests_enabled
-    )
+    @strawberry.field
+    async def project(self, info: Info, name: str | None = None) -> Project | None:
+        if not name:
+            return None
+        found = await registry_resolvers.visible_project(info, self.rec.id, name)
+        return Project(rec=found) if found else None
+
+    @strawberry.field
+    async def projects(
+        self,
+        info: Info,
+        filters: JSONString | None = None,
+        order: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> ProjectConnection:
+        page = await registry_resolvers.projects_page(
+            info, self.rec.id, filters, order, first, after
+        )
+        return ProjectConnection.from_page(page)
+
+    @strawberry.field
+    async def artifact_collections(
+        self,
+        info: Info,
+        project_filters: JSONString | None = None,
+        filters: JSONString | None = None,
+        collection_types: list[ArtifactCollectionType] | None = None,
+        order: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> ArtifactCollectionConnection:
+        page = await artifact_search.entity_artifact_collections(
+            info,
+            self.rec,
+            project_filters,
+            filters,
+            collection_kinds(collection_types),
+            order,
+            first,
+            after,
+        )
+        return ArtifactCollectionConnection.from_page(page)
+
+    @strawberry.field
+    async def artifact_memberships(
+        self,
+        info: Info,
+        project_filters: JSONString | None = None,
+        collection_filters: JSONString | None = None,
+        filters: JSONString | None = None,
+        order: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> ArtifactCollectionMembershipConnection:
+        page = await artifact_search.entity_artifact_memberships(
+            info, self.rec, project_filters, collection_filters, filters, order, first, after
+        )
+        return ArtifactCollectionMembershipConnection.from_page(page)
+
+    @strawberry.field
+    def xxhash_digests_enabled(self) -> bool:
+        """Artifacts are digested with MD5 here; wandb-core asks before hashing."""
+        return False
+
     integrations = strawberry.field(resolver=automation_resolvers.entity_integrations)
     triggers = strawberry.field(resolver=automation_resolvers.entity_triggers)
     secrets = strawberry.field(resolver=automation_resolvers.entity_secrets)
@@ -198,3 +255,7 @@ class EntityEdge:
 @strawberry.type
 class EntityConnection:
     edges: list[EntityEdge]
+
+    @classmethod
+    def of(cls, entities: list[EntityRec]) -> EntityConnection:
+        return cls(edges=[EntityEdge(node=Entity(rec=e)) for e in entities])

@@ -34,7 +34,8 @@ class ProjectQueries:
             entity = await named_or_default_entity(conn, info.context.viewer, entity_name)
         if entity is None:
             return None
-        return await projects_page(info, entity.id, None, order, first, after)
+        page = await projects_page(info, entity.id, None, order, first, after)
+        return ProjectConnection.from_page(page)
 
     @strawberry.field
     async def project(

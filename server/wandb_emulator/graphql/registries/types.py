@@ -8,20 +8,33 @@ from ...auth import REGISTRY_ROLES
 from ...ids import encode_id
 from ...store import accounts, projects
 from ...store.records import EntityRec, ProjectRec, UserRec
-from ..artifacts import resolvers as artifact_resolvers
+from ..artifacts import lookups as artifact_lookups
+from ..artifacts import search as artifact_search
+from ..artifacts.types import (
+    Artifact,
+    ArtifactCollection,
+    ArtifactCollectionConnection,
+    ArtifactCollectionMembership,
+    ArtifactCollectionType,
+    ArtifactType,
+    ArtifactTypeConnection,
+    collection_kinds,
+    collection_node,
+)
 from ..automations import resolvers as automation_resolvers
 from ..context import Info
 from ..fields import global_id_field, record_field
-from ..pagination import Counter, PageInfo, total_count_field
+from ..lazy import lazy_type
+from ..pagination import Counter, Paged, PageInfo, total_count_field
 from ..runs import resolvers as run_resolvers
+from ..runs.types import Run, RunConnection
 from ..scalars import DateTime, JSONString
+from ..users.types import User
 
 if TYPE_CHECKING:
     from ..orgs.types import Entity
-    from ..users.types import User
 
 _Entity = Annotated["Entity", strawberry.lazy("wandb_emulator.graphql.orgs.types")]
-_User = Annotated["User", strawberry.lazy("wandb_emulator.graphql.users.types")]
 
 
 @strawberry.type
@@ -70,9 +83,7 @@ class ProjectTeamMember:
 
     @strawberry.field
     def team(self) -> _Entity:
-        from ..orgs.types import Entity
-
-        return Entity(rec=self.team_rec)
+        return lazy_type(_Entity)(rec=self.team_rec)
 
 
 @strawberry.type
@@ -103,11 +114,9 @@ class Project:
 
     @strawberry.field
     async def entity(self, info: Info) -> _Entity:
-        from ..orgs.types import Entity
-
         entity = await info.context.loaders.entity.load(self.rec.entity_id)
         assert entity is not None
-        return Entity(rec=entity)
+        return lazy_type(_Entity)(rec=entity)
 
     @strawberry.field
     async def entity_name(self, info: Info) -> str:
@@ -116,9 +125,7 @@ class Project:
         return entity.name
 
     @strawberry.field(description="The owner of a project in a personal entity.")
-    async def user(self, info: Info) -> _User | None:
-        from ..users.types import User
-
+    async def user(self, info: Info) -> User | None:
         async with info.context.db.read() as conn:
             owner = await accounts.user_by_entity(conn, self.rec.entity_id)
         return User(rec=owner) if owner else None
@@ -131,20 +138,88 @@ class Project:
     def views(self) -> JSONString | None:
         return JSONString("{}")
 
-    run = strawberry.field(resolver=run_resolvers.project_run)
-    bucket = strawberry.field(resolver=run_resolvers.project_bucket)
-    runs = strawberry.field(resolver=run_resolvers.project_runs)
-    run_count = strawberry.field(resolver=run_resolvers.project_run_count)
-    artifact_types = strawberry.field(resolver=artifact_resolvers.project_artifact_types)
-    artifact_type = strawberry.field(resolver=artifact_resolvers.project_artifact_type)
-    artifact = strawberry.field(resolver=artifact_resolvers.project_artifact)
-    artifact_collection = strawberry.field(resolver=artifact_resolvers.project_artifact_collection)
-    artifact_collections = strawberry.field(
-        resolver=artifact_resolvers.project_artifact_collections
-    )
-    artifact_collection_membership = strawberry.field(
-        resolver=artifact_resolvers.project_membership
-    )
+    @strawberry.field
+    async def run(self, info: Info, name: str | None = None) -> Run | None:
+        found = await run_resolvers.project_run(info, self.rec, name)
+        return Run(rec=found) if found else None
+
+    @strawberry.field
+    async def bucket(
+        self, info: Info, name: str | None = None, missing_ok: bool | None = None
+    ) -> Run | None:
+        found = await run_resolvers.project_run(info, self.rec, name)
+        return Run(rec=found) if found else None
+
+    @strawberry.field
+    async def runs(
+        self,
+        info: Info,
+        filters: JSONString | None = None,
+        order: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> RunConnection:
+        page = await run_resolvers.project_runs(info, self.rec, filters, order, first, after)
+        return RunConnection.from_page(page)
+
+    @strawberry.field
+    async def run_count(self, info: Info, filters: JSONString | None = None) -> int:
+        return await run_resolvers.project_run_count(info, self.rec, filters)
+
+    @strawberry.field
+    async def artifact_types(
+        self,
+        info: Info,
+        include_all: bool | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> ArtifactTypeConnection:
+        page = await artifact_lookups.project_artifact_types(
+            info, self.rec, include_all, first, after
+        )
+        return ArtifactTypeConnection.from_page(page)
+
+    @strawberry.field
+    async def artifact_type(self, info: Info, name: str | None = None) -> ArtifactType | None:
+        found = await artifact_lookups.project_artifact_type(info, self.rec, name)
+        return ArtifactType(rec=found) if found else None
+
+    @strawberry.field
+    async def artifact(
+        self, info: Info, name: str | None = None, enable_tracking: bool | None = None
+    ) -> Artifact | None:
+        found = await artifact_lookups.project_artifact(info, self.rec, name)
+        return Artifact(rec=found) if found else None
+
+    @strawberry.field
+    async def artifact_collection(
+        self, info: Info, name: str | None = None
+    ) -> ArtifactCollection | None:
+        found = await artifact_lookups.project_artifact_collection(info, self.rec, name)
+        return collection_node(found) if found else None
+
+    @strawberry.field
+    async def artifact_collections(
+        self,
+        info: Info,
+        filters: JSONString | None = None,
+        order: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        collection_types: list[ArtifactCollectionType] | None = None,
+    ) -> ArtifactCollectionConnection:
+        page = await artifact_search.collections_page(
+            info, [self.rec.id], collection_kinds(collection_types), filters, order, first, after
+        )
+        return ArtifactCollectionConnection.from_page(page)
+
+    @strawberry.field
+    async def artifact_collection_membership(
+        self, info: Info, name: str | None = None
+    ) -> ArtifactCollectionMembership | None:
+        found = await artifact_lookups.project_membership(info, self.rec, name)
+        return ArtifactCollectionMembership(rec=found) if found else None
+
     triggers = strawberry.field(resolver=automation_resolvers.project_triggers)
 
     @strawberry.field
@@ -172,3 +247,11 @@ class ProjectConnection:
     page_info: PageInfo
     counter: strawberry.Private[Counter]
     total_count = total_count_field()
+
+    @classmethod
+    def from_page(cls, page: Paged[ProjectRec]) -> ProjectConnection:
+        return cls(
+            edges=[ProjectEdge(node=Project(rec=p), cursor=c) for c, p in page.items],
+            page_info=page.page_info,
+            counter=page.counter,
+        )

@@ -1,4 +1,4 @@
-"""Run lookups on a Project."""
+"""Run lookups on a Project. Records and pages of records."""
 
 from __future__ import annotations
 
@@ -7,11 +7,9 @@ from typing import Any
 
 from ...store import runs
 from ...store.database import Conn
-from ...store.records import RunRec
+from ...store.records import ProjectRec, RunRec
 from ..context import Info
 from ..listing import ListedPage, list_page
-from ..scalars import JSONString
-from .types import Run, RunConnection, RunEdge
 
 
 def run_document(rec: RunRec) -> dict[str, Any]:
@@ -33,18 +31,11 @@ def run_document(rec: RunRec) -> dict[str, Any]:
     }
 
 
-async def project_run(root: Any, info: Info, name: str | None = None) -> Run | None:
+async def project_run(info: Info, project: ProjectRec, name: str | None) -> RunRec | None:
     if not name:
         return None
     async with info.context.db.read() as conn:
-        run = await runs.run_by_name(conn, root.rec.id, name)
-    return Run(rec=run) if run else None
-
-
-async def project_bucket(
-    root: Any, info: Info, name: str | None = None, missing_ok: bool | None = None
-) -> Run | None:
-    return await project_run(root, info, name)
+        return await runs.run_by_name(conn, project.id, name)
 
 
 async def run_documents(conn: Conn, found: list[RunRec]) -> list[dict[str, Any]]:
@@ -52,8 +43,8 @@ async def run_documents(conn: Conn, found: list[RunRec]) -> list[dict[str, Any]]
 
 
 async def _runs_page(
-    root: Any,
     info: Info,
+    project: ProjectRec,
     filters: str | None,
     order: str | None,
     first: int | None,
@@ -62,7 +53,7 @@ async def _runs_page(
     return await list_page(
         info,
         runs.RUNS,
-        runs.of_project(root.rec.id),
+        runs.of_project(project.id),
         filters=filters,
         order=order,
         first=first,
@@ -72,20 +63,15 @@ async def _runs_page(
 
 
 async def project_runs(
-    root: Any,
     info: Info,
-    filters: JSONString | None = None,
-    order: str | None = None,
-    first: int | None = None,
-    after: str | None = None,
-) -> RunConnection:
-    page = await _runs_page(root, info, filters, order, first, after)
-    return RunConnection(
-        edges=[RunEdge(node=Run(rec=r), cursor=c) for c, r in page.items],
-        page_info=page.page_info,
-        counter=page.counter,
-    )
+    project: ProjectRec,
+    filters: str | None,
+    order: str | None,
+    first: int | None,
+    after: str | None,
+) -> ListedPage[RunRec]:
+    return await _runs_page(info, project, filters, order, first, after)
 
 
-async def project_run_count(root: Any, info: Info, filters: JSONString | None = None) -> int:
-    return await (await _runs_page(root, info, filters, None, 0, None)).counter()
+async def project_run_count(info: Info, project: ProjectRec, filters: str | None) -> int:
+    return await (await _runs_page(info, project, filters, None, 0, None)).counter()

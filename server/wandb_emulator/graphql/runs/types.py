@@ -12,20 +12,21 @@ from ...blobs import md5_hex_to_b64
 from ...ids import encode_id
 from ...store import runs
 from ...store.records import RunFileRec, RunRec
+from ..artifacts import lineage
 from ..context import Info
 from ..errors import ApiError
 from ..fields import global_id_field, record_field
 from ..files.types import File, FileConnection, FileEdge
-from ..pagination import Counter, PageInfo, paginate, total_count_field
+from ..lazy import lazy_type
+from ..pagination import Counter, Paged, PageInfo, paginate, total_count_field
 from ..scalars import DateTime, Int64, JSONString, parse_json_object
+from ..users.types import User
 
 if TYPE_CHECKING:
     from ..artifacts.types import ArtifactConnection, InputArtifactConnection
     from ..registries.types import Project
-    from ..users.types import User
 
 _Project = Annotated["Project", strawberry.lazy("wandb_emulator.graphql.registries.types")]
-_User = Annotated["User", strawberry.lazy("wandb_emulator.graphql.users.types")]
 _ArtifactConnection = Annotated[
     "ArtifactConnection", strawberry.lazy("wandb_emulator.graphql.artifacts.types")
 ]
@@ -164,9 +165,7 @@ class Run:
         return JSONString(json.dumps(selected))
 
     @strawberry.field
-    async def user(self, info: Info) -> _User | None:
-        from ..users.types import User
-
+    async def user(self, info: Info) -> User | None:
         if self.rec.user_id is None:
             return None
         user = await info.context.loaders.user.load(self.rec.user_id)
@@ -206,24 +205,20 @@ class Run:
     async def input_artifacts(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> _InputArtifactConnection:
-        from ..artifacts.resolvers import run_input_artifacts
-
-        return await run_input_artifacts(info, self.rec, first, after)
+        page = await lineage.run_input_artifacts(info, self.rec, first, after)
+        return lazy_type(_InputArtifactConnection).from_page(page)
 
     @strawberry.field
     async def output_artifacts(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> _ArtifactConnection:
-        from ..artifacts.resolvers import run_output_artifacts
-
-        return await run_output_artifacts(info, self.rec, first, after)
+        page = await lineage.run_output_artifacts(info, self.rec, first, after)
+        return lazy_type(_ArtifactConnection).from_page(page)
 
     @strawberry.field
     async def project(self, info: Info) -> _Project | None:
-        from ..registries.types import Project
-
         project = await info.context.loaders.project.load(self.rec.project_id)
-        return Project(rec=project) if project else None
+        return lazy_type(_Project)(rec=project) if project else None
 
 
 @strawberry.type
@@ -277,3 +272,11 @@ class RunConnection:
     page_info: PageInfo
     counter: strawberry.Private[Counter]
     total_count = total_count_field()
+
+    @classmethod
+    def from_page(cls, page: Paged[RunRec]) -> RunConnection:
+        return cls(
+            edges=[RunEdge(node=Run(rec=r), cursor=c) for c, r in page.items],
+            page_info=page.page_info,
+            counter=page.counter,
+        )

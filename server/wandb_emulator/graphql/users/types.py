@@ -9,10 +9,13 @@ from ...store.records import ApiKeyRec, UserRec
 from ..automations import resolvers as automation_resolvers
 from ..context import Info
 from ..fields import global_id_field, record_field
+from ..lazy import lazy_type
 from ..scalars import DateTime, JSONString
 
 if TYPE_CHECKING:
     from ..orgs.types import EntityConnection, Organization
+
+# Organizations and teams (orgs.types) come later in the areas' import order.
 
 _Organization = Annotated["Organization", strawberry.lazy("wandb_emulator.graphql.orgs.types")]
 _EntityConnection = Annotated[
@@ -91,19 +94,15 @@ class User:
 
     @strawberry.field
     async def teams(self, info: Info) -> _EntityConnection | None:
-        from ..orgs.types import Entity, EntityConnection, EntityEdge
-
         async with info.context.db.read() as conn:
             teams = await accounts.teams_of_user(conn, self.rec.id)
-        return EntityConnection(edges=[EntityEdge(node=Entity(rec=t)) for t in teams])
+        return lazy_type(_EntityConnection).of(teams)
 
     @strawberry.field
     async def organizations(self, info: Info) -> list[_Organization]:
-        from ..orgs.types import Organization
-
         async with info.context.db.read() as conn:
             orgs = await accounts.orgs_of_user(conn, self.rec.id)
-        return [Organization(rec=org) for org in orgs]
+        return [lazy_type(_Organization)(rec=org) for org in orgs]
 
     projects = strawberry.field(resolver=automation_resolvers.viewer_projects)
 

@@ -26,7 +26,6 @@ from ...files.types import (
 )
 from ...pagination import PageInfo
 from ...scalars import Int64, JSONString, json_object
-from ..resolvers import manifest_node
 from ..types import (
     Artifact,
     ArtifactDigestAlgorithm,
@@ -34,6 +33,7 @@ from ..types import (
     ArtifactManifestType,
     ArtifactStorageLayout,
     ArtifactType,
+    manifest_node,
 )
 
 

@@ -1,0 +1,165 @@
+"""Lookups of one artifact type, collection, version or membership by name, and the small
+listings of a project or a collection (types, aliases, memberships). Records only."""
+
+from __future__ import annotations
+
+import re
+
+from ...store import artifacts, projects
+from ...store.database import Conn
+from ...store.records import (
+    AliasRec,
+    ArtifactRec,
+    ArtifactTypeRec,
+    CollectionRec,
+    MembershipRec,
+    ProjectRec,
+)
+from ..context import Info
+from ..pagination import Page, paginate
+
+_VERSION = re.compile(r"^v(\d+)$")
+MAX_VERSION_INDEX = 2**62  # beyond any SQLite integer a collection could reach
+
+
+def split_version(name: str) -> tuple[str, str]:
+    """`coll:v3` -> ("coll", "v3"); a bare name means its latest version."""
+    collection, sep, version = name.rpartition(":")
+    return (collection, version) if sep else (name, artifacts.LATEST)
+
+
+async def membership_for_version(
+    conn: Conn, collection: CollectionRec, version: str
+) -> MembershipRec | None:
+    """Resolve `vN`, an alias, or a digest within a collection."""
+    if match := _VERSION.match(version):
+        index = int(match.group(1))
+        if index > MAX_VERSION_INDEX:
+            return None
+        return await artifacts.membership_by_version(conn, collection.id, index)
+    found = await artifacts.membership_by_alias(conn, collection.id, version)
+    if found is None and len(version) >= 32:
+        found = await artifacts.membership_by_digest(conn, collection.id, version)
+    return found
+
+
+# -------------------------------------------------------- project fields
+
+
+async def project_artifact_types(
+    info: Info,
+    project: ProjectRec,
+    include_all: bool | None,
+    first: int | None,
+    after: str | None,
+) -> Page[ArtifactTypeRec]:
+    """Types in use by the project's collections; `includeAll` adds the saved (allowed) ones."""
+    async with info.context.db.read() as conn:
+        types = await projects.artifact_types_of(conn, project.id)
+        if not include_all:
+            used = {
+                c.type_id
+                for c in await artifacts.collections_of_projects(
+                    conn, [project.id], ("SEQUENCE", "PORTFOLIO")
+                )
+            }
+            types = [t for t in types if t.id in used]
+    return paginate(types, first, after, info.context.config.max_page_size)
+
+
+async def project_artifact_type(
+    info: Info, project: ProjectRec, name: str | None
+) -> ArtifactTypeRec | None:
+    if not name:
+        return None
+    async with info.context.db.read() as conn:
+        return await artifacts.artifact_type_by_name(conn, project.id, name)
+
+
+async def project_artifact_collection(
+    info: Info, project: ProjectRec, name: str | None
+) -> CollectionRec | None:
+    if not name:
+        return None
+    async with info.context.db.read() as conn:
+        return await artifacts.collection_by_name(conn, project.id, name)
+
+
+async def project_membership(
+    info: Info, project: ProjectRec, name: str | None
+) -> MembershipRec | None:
+    """`collection:vN|alias|digest` in the project."""
+    if not name:
+        return None
+    collection_name, version = split_version(name)
+    async with info.context.db.read() as conn:
+        collection = await artifacts.collection_by_name(conn, project.id, collection_name)
+        return await membership_for_version(conn, collection, version) if collection else None
+
+
+async def project_artifact(info: Info, project: ProjectRec, name: str | None) -> ArtifactRec | None:
+    membership = await project_membership(info, project, name)
+    if membership is None:
+        return None
+    return await info.context.loaders.artifact.load(membership.artifact_id)
+
+
+# ---------------------------------------------------- artifact type fields
+
+
+async def artifact_of_type(
+    info: Info, artifact_type: ArtifactTypeRec, name: str | None
+) -> ArtifactRec | None:
+    if not name:
+        return None
+    collection_name, version = split_version(name)
+    async with info.context.db.read() as conn:
+        collection = await artifacts.collection_by_name(
+            conn, artifact_type.project_id, collection_name
+        )
+        if collection is None or collection.type_id != artifact_type.id:
+            return None
+        found = await membership_for_version(conn, collection, version)
+    return await info.context.loaders.artifact.load(found.artifact_id) if found else None
+
+
+async def collection_of_type(
+    info: Info, artifact_type: ArtifactTypeRec, name: str | None
+) -> CollectionRec | None:
+    if not name:
+        return None
+    async with info.context.db.read() as conn:
+        found = await artifacts.collection_by_name(conn, artifact_type.project_id, name)
+    return found if found and found.type_id == artifact_type.id else None
+
+
+# ------------------------------------------------------- collection fields
+
+
+async def aliases_of_collection(
+    info: Info, collection: CollectionRec, first: int | None, after: str | None
+) -> Page[AliasRec]:
+    async with info.context.db.read() as conn:
+        found = await artifacts.aliases_of_collection(conn, collection.id)
+    return paginate(found, first, after, info.context.config.max_page_size)
+
+
+async def membership_of_collection(
+    info: Info, collection: CollectionRec, alias_name: str | None
+) -> MembershipRec | None:
+    async with info.context.db.read() as conn:
+        return await membership_for_version(conn, collection, alias_name or artifacts.LATEST)
+
+
+async def latest_of_collection(info: Info, collection: CollectionRec) -> ArtifactRec | None:
+    async with info.context.db.read() as conn:
+        found = await artifacts.membership_by_alias(conn, collection.id, artifacts.LATEST)
+    return await info.context.loaders.artifact.load(found.artifact_id) if found else None
+
+
+async def memberships_of_artifact(
+    info: Info, artifact: ArtifactRec, first: int | None, after: str | None
+) -> Page[MembershipRec]:
+    async with info.context.db.read() as conn:
+        found = await artifacts.memberships_of_artifact(conn, artifact.id)
+    return paginate(found, first, after, info.context.config.max_page_size)
