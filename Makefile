@@ -31,6 +31,7 @@ run: $(VENV)/.installed-runtime
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check server tests bench .ci
 	$(BIN)/ruff format --check server tests bench .ci
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n $(WORKERS) -q
 
 lint: $(VENV)/.installed-test
