@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
+from typing_extensions import Self
 
 from .errors import ApiError
 
 T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
+R = TypeVar("R")
 
 DEFAULT_PAGE_SIZE = 50
 
@@ -38,10 +40,15 @@ def known_count(total: int) -> Counter:
     return count
 
 
+class _Counted(Protocol):
+    @property
+    def counter(self) -> Counter: ...
+
+
 def total_count_field() -> Any:
     """`totalCount`, computed by the connection's `counter` when selected."""
 
-    async def total_count(root: strawberry.Parent[Any]) -> int:
+    async def total_count(root: strawberry.Parent[_Counted]) -> int:
         return await root.counter()
 
     return strawberry.field(resolver=total_count)
@@ -106,3 +113,47 @@ def paginate(items: Sequence[T], first: int | None, after: str | None, max_size:
         ),
         total_count=len(items),
     )
+
+
+# ------------------------------------------------------------- connections
+# Generic edges and connections for the W&B types of these shapes: strawberry names
+# `Edge[Run]` `RunEdge`; an area declares `class RunConnection(CountedConnection[Run])`.
+# Connections of another shape stay written out in their area: edges without a cursor,
+# a `version` on the edge, an edge named otherwise than its node, and `totalCount` first
+# when counted on demand (a generic type lists resolver fields after the others).
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    node: T | None
+    cursor: str
+
+
+def edges(page: Paged[R], node: Callable[[R], T]) -> list[Edge[T]]:
+    return [Edge(node=node(item), cursor=cursor) for cursor, item in page.items]
+
+
+@strawberry.type
+class PagedConnection(Generic[T]):
+    """`edges`, `pageInfo`."""
+
+    edges: list[Edge[T]]
+    page_info: PageInfo
+
+    @classmethod
+    def from_page(cls, page: Paged[R], node: Callable[[R], T]) -> Self:
+        return cls(edges=edges(page, node), page_info=page.page_info)
+
+
+@strawberry.type
+class CountedConnection(Generic[T]):
+    """`edges`, `pageInfo`, `totalCount` (counted when asked)."""
+
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    counter: strawberry.Private[Counter]
+    total_count = total_count_field()
+
+    @classmethod
+    def from_page(cls, page: Paged[R], node: Callable[[R], T]) -> Self:
+        return cls(edges=edges(page, node), page_info=page.page_info, counter=page.counter)

@@ -22,10 +22,19 @@ from ...store.records import (
 )
 from ..context import Info
 from ..fields import global_id_field, record_field
-from ..files.types import File, FileConnection, FileEdge
+from ..files.types import File, FileConnection
 from ..lazy import lazy_type
-from ..pagination import Counter, Page, Paged, PageInfo, total_count_field
-from ..runs.types import Run, RunConnection
+from ..pagination import (
+    Counter,
+    Edge,
+    Page,
+    Paged,
+    PagedConnection,
+    PageInfo,
+    edges,
+    total_count_field,
+)
+from ..runs.types import Run, RunConnection, run_connection
 from ..scalars import DateTime, Int64, JSONString
 from ..users.types import User
 from . import files, lineage, lookups, search
@@ -149,26 +158,16 @@ class ArtifactType:
             after,
             type_id=self.rec.id,
         )
-        return ArtifactCollectionConnection.from_page(page)
+        return collection_connection(page)
 
 
 @strawberry.type
-class ArtifactTypeEdge:
-    node: ArtifactType | None
-    cursor: str
+class ArtifactTypeConnection(PagedConnection[ArtifactType]):
+    pass
 
 
-@strawberry.type
-class ArtifactTypeConnection:
-    edges: list[ArtifactTypeEdge]
-    page_info: PageInfo
-
-    @classmethod
-    def from_page(cls, page: Page[ArtifactTypeRec]) -> ArtifactTypeConnection:
-        return cls(
-            edges=[ArtifactTypeEdge(node=ArtifactType(rec=t), cursor=c) for c, t in page.items],
-            page_info=page.page_info,
-        )
+def artifact_type_connection(page: Paged[ArtifactTypeRec]) -> ArtifactTypeConnection:
+    return ArtifactTypeConnection.from_page(page, lambda t: ArtifactType(rec=t))
 
 
 def collection_kinds(types: list[ArtifactCollectionType] | None) -> list[str] | None:
@@ -189,22 +188,8 @@ class ArtifactAlias:
 
 
 @strawberry.type
-class ArtifactAliasEdge:
-    node: ArtifactAlias | None
-    cursor: str
-
-
-@strawberry.type
-class ArtifactAliasConnection:
-    edges: list[ArtifactAliasEdge]
-    page_info: PageInfo
-
-    @classmethod
-    def from_page(cls, page: Page[AliasRec]) -> ArtifactAliasConnection:
-        return cls(
-            edges=[ArtifactAliasEdge(node=ArtifactAlias(rec=a), cursor=c) for c, a in page.items],
-            page_info=page.page_info,
-        )
+class ArtifactAliasConnection(PagedConnection[ArtifactAlias]):
+    pass
 
 
 @strawberry.interface
@@ -246,7 +231,7 @@ class ArtifactCollection:
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> ArtifactAliasConnection:
         page = await lookups.aliases_of_collection(info, self.rec, first, after)
-        return ArtifactAliasConnection.from_page(page)
+        return ArtifactAliasConnection.from_page(page, lambda a: ArtifactAlias(rec=a))
 
     @strawberry.field
     async def artifacts(
@@ -275,7 +260,7 @@ class ArtifactCollection:
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> ArtifactCollectionMembershipConnection:
         page = await search.versions_page(info, [self.rec.id], None, "version", first, after)
-        return ArtifactCollectionMembershipConnection.from_page(page)
+        return membership_connection(page)
 
     @strawberry.field
     async def latest_artifact(self, info: Info) -> Artifact | None:
@@ -311,27 +296,17 @@ async def load_artifact(info: Info, artifact_id: int) -> Artifact | None:
 
 
 @strawberry.type
-class ArtifactCollectionEdge:
-    node: ArtifactCollection | None
-    cursor: str
-
-
-@strawberry.type
 class ArtifactCollectionConnection:
     counter: strawberry.Private[Counter]
     total_count = total_count_field()
     page_info: PageInfo
-    edges: list[ArtifactCollectionEdge]
+    edges: list[Edge[ArtifactCollection]]
 
-    @classmethod
-    def from_page(cls, page: Paged[CollectionRec]) -> ArtifactCollectionConnection:
-        return cls(
-            counter=page.counter,
-            page_info=page.page_info,
-            edges=[
-                ArtifactCollectionEdge(node=collection_node(c), cursor=cur) for cur, c in page.items
-            ],
-        )
+
+def collection_connection(page: Paged[CollectionRec]) -> ArtifactCollectionConnection:
+    return ArtifactCollectionConnection(
+        counter=page.counter, page_info=page.page_info, edges=edges(page, collection_node)
+    )
 
 
 @strawberry.type
@@ -380,11 +355,7 @@ def artifact_file_node(info: Info, rec: ArtifactFileRec) -> File:
 
 
 def artifact_files_connection(info: Info, page: Page[ArtifactFileRec]) -> FileConnection:
-    return FileConnection(
-        edges=[FileEdge(node=artifact_file_node(info, f), cursor=c) for c, f in page.items],
-        page_info=page.page_info,
-        total_count=page.total_count,
-    )
+    return FileConnection.from_page(page, lambda f: artifact_file_node(info, f))
 
 
 ArtifactCreator = Annotated[Run | User, strawberry.union("ArtifactCreator")]
@@ -464,7 +435,7 @@ class Artifact:
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> ArtifactCollectionMembershipConnection:
         page = await lookups.memberships_of_artifact(info, self.rec, first, after)
-        return ArtifactCollectionMembershipConnection.from_page(page)
+        return membership_connection(page)
 
     @strawberry.field
     async def current_manifest(self, info: Info) -> ArtifactManifest | None:
@@ -506,27 +477,21 @@ class Artifact:
     async def used_by(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> RunConnection:
-        return RunConnection.from_page(await lineage.runs_using(info, self.rec, first, after))
-
-
-@strawberry.type
-class ArtifactEdge:
-    node: Artifact | None
-    cursor: str
+        return run_connection(await lineage.runs_using(info, self.rec, first, after))
 
 
 @strawberry.type
 class ArtifactConnection:
     total_count: int
     page_info: PageInfo
-    edges: list[ArtifactEdge]
+    edges: list[Edge[Artifact]]
 
     @classmethod
-    def from_page(cls, page: Page[ArtifactRec]) -> ArtifactConnection:
+    def of_artifacts(cls, page: Page[ArtifactRec]) -> ArtifactConnection:
         return cls(
             total_count=page.total_count,
             page_info=page.page_info,
-            edges=[ArtifactEdge(node=Artifact(rec=a), cursor=c) for c, a in page.items],
+            edges=edges(page, lambda a: Artifact(rec=a)),
         )
 
 
@@ -545,7 +510,7 @@ class InputArtifactConnection:
     edges: list[InputArtifactEdge]
 
     @classmethod
-    def from_page(cls, page: Page[ArtifactRec]) -> InputArtifactConnection:
+    def of_artifacts(cls, page: Page[ArtifactRec]) -> InputArtifactConnection:
         return cls(
             total_count=page.total_count,
             page_info=page.page_info,
@@ -628,25 +593,16 @@ class ArtifactCollectionMembership:
 
 
 @strawberry.type
-class ArtifactCollectionMembershipEdge:
-    node: ArtifactCollectionMembership | None
-    cursor: str
-
-
-@strawberry.type
 class ArtifactCollectionMembershipConnection:
     counter: strawberry.Private[Counter]
     total_count = total_count_field()
     page_info: PageInfo
-    edges: list[ArtifactCollectionMembershipEdge]
+    edges: list[Edge[ArtifactCollectionMembership]]
 
-    @classmethod
-    def from_page(cls, page: Paged[MembershipRec]) -> ArtifactCollectionMembershipConnection:
-        return cls(
-            counter=page.counter,
-            page_info=page.page_info,
-            edges=[
-                ArtifactCollectionMembershipEdge(node=ArtifactCollectionMembership(rec=m), cursor=c)
-                for c, m in page.items
-            ],
-        )
+
+def membership_connection(page: Paged[MembershipRec]) -> ArtifactCollectionMembershipConnection:
+    return ArtifactCollectionMembershipConnection(
+        counter=page.counter,
+        page_info=page.page_info,
+        edges=edges(page, lambda m: ArtifactCollectionMembership(rec=m)),
+    )

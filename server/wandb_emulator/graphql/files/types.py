@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import strawberry
 
-from ..pagination import PageInfo
+from ..pagination import Edge, Page, PageInfo, R, edges
 from ..scalars import DateTime, Int64
 
 
@@ -48,10 +50,7 @@ class File:
         return self.download_url
 
 
-@strawberry.type
-class FileEdge:
-    node: File | None
-    cursor: str
+FileEdge = Edge[File]
 
 
 @strawberry.type
@@ -59,3 +58,7 @@ class FileConnection:
     edges: list[FileEdge]
     page_info: PageInfo
     total_count: int | None = None
+
+    @classmethod
+    def from_page(cls, page: Page[R], node: Callable[[R], File]) -> FileConnection:
+        return cls(edges=edges(page, node), page_info=page.page_info, total_count=page.total_count)

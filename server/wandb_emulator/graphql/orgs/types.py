@@ -10,13 +10,15 @@ from ..artifacts.types import (
     ArtifactCollectionConnection,
     ArtifactCollectionMembershipConnection,
     ArtifactCollectionType,
+    collection_connection,
     collection_kinds,
+    membership_connection,
 )
 from ..automations import resolvers as automation_resolvers
 from ..context import Info
 from ..fields import global_id_field, record_field
 from ..registries import resolvers as registry_resolvers
-from ..registries.types import Project, ProjectConnection
+from ..registries.types import Project, ProjectConnection, project_connection
 from ..scalars import DateTime, Int64, JSONString
 from ..users.types import User
 
@@ -196,7 +198,7 @@ class Entity:
         page = await registry_resolvers.projects_page(
             info, self.rec.id, filters, order, first, after
         )
-        return ProjectConnection.from_page(page)
+        return project_connection(page)
 
     @strawberry.field
     async def artifact_collections(
@@ -219,7 +221,7 @@ class Entity:
             first,
             after,
         )
-        return ArtifactCollectionConnection.from_page(page)
+        return collection_connection(page)
 
     @strawberry.field
     async def artifact_memberships(
@@ -235,7 +237,7 @@ class Entity:
         page = await artifact_search.entity_artifact_memberships(
             info, self.rec, project_filters, collection_filters, filters, order, first, after
         )
-        return ArtifactCollectionMembershipConnection.from_page(page)
+        return membership_connection(page)
 
     @strawberry.field
     def xxhash_digests_enabled(self) -> bool:

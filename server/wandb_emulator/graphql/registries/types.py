@@ -18,6 +18,8 @@ from ..artifacts.types import (
     ArtifactCollectionType,
     ArtifactType,
     ArtifactTypeConnection,
+    artifact_type_connection,
+    collection_connection,
     collection_kinds,
     collection_node,
 )
@@ -25,9 +27,9 @@ from ..automations import resolvers as automation_resolvers
 from ..context import Info
 from ..fields import global_id_field, record_field
 from ..lazy import lazy_type
-from ..pagination import Counter, Paged, PageInfo, total_count_field
+from ..pagination import CountedConnection, Paged
 from ..runs import resolvers as run_resolvers
-from ..runs.types import Run, RunConnection
+from ..runs.types import Run, RunConnection, run_connection
 from ..scalars import DateTime, JSONString
 from ..users.types import User
 
@@ -160,7 +162,7 @@ class Project:
         after: str | None = None,
     ) -> RunConnection:
         page = await run_resolvers.project_runs(info, self.rec, filters, order, first, after)
-        return RunConnection.from_page(page)
+        return run_connection(page)
 
     @strawberry.field
     async def run_count(self, info: Info, filters: JSONString | None = None) -> int:
@@ -177,7 +179,7 @@ class Project:
         page = await artifact_lookups.project_artifact_types(
             info, self.rec, include_all, first, after
         )
-        return ArtifactTypeConnection.from_page(page)
+        return artifact_type_connection(page)
 
     @strawberry.field
     async def artifact_type(self, info: Info, name: str | None = None) -> ArtifactType | None:
@@ -211,7 +213,7 @@ class Project:
         page = await artifact_search.collections_page(
             info, [self.rec.id], collection_kinds(collection_types), filters, order, first, after
         )
-        return ArtifactCollectionConnection.from_page(page)
+        return collection_connection(page)
 
     @strawberry.field
     async def artifact_collection_membership(
@@ -236,22 +238,9 @@ class Project:
 
 
 @strawberry.type
-class ProjectEdge:
-    node: Project | None
-    cursor: str
+class ProjectConnection(CountedConnection[Project]):
+    pass
 
 
-@strawberry.type
-class ProjectConnection:
-    edges: list[ProjectEdge]
-    page_info: PageInfo
-    counter: strawberry.Private[Counter]
-    total_count = total_count_field()
-
-    @classmethod
-    def from_page(cls, page: Paged[ProjectRec]) -> ProjectConnection:
-        return cls(
-            edges=[ProjectEdge(node=Project(rec=p), cursor=c) for c, p in page.items],
-            page_info=page.page_info,
-            counter=page.counter,
-        )
+def project_connection(page: Paged[ProjectRec]) -> ProjectConnection:
+    return ProjectConnection.from_page(page, lambda p: Project(rec=p))

@@ -16,9 +16,9 @@ from ..artifacts import lineage
 from ..context import Info
 from ..errors import ApiError
 from ..fields import global_id_field, record_field
-from ..files.types import File, FileConnection, FileEdge
+from ..files.types import File, FileConnection
 from ..lazy import lazy_type
-from ..pagination import Counter, Paged, PageInfo, paginate, total_count_field
+from ..pagination import CountedConnection, Paged, paginate
 from ..scalars import DateTime, Int64, JSONString, parse_json_object
 from ..users.types import User
 
@@ -195,25 +195,21 @@ class Run:
             if (not wanted or f.name in wanted) and (pattern is None or _like(pattern, f.name))
         ]
         page = paginate(selected, first, after, info.context.config.max_page_size)
-        return FileConnection(
-            edges=[FileEdge(node=_run_file(info, f), cursor=c) for c, f in page.items],
-            page_info=page.page_info,
-            total_count=page.total_count,
-        )
+        return FileConnection.from_page(page, lambda f: _run_file(info, f))
 
     @strawberry.field
     async def input_artifacts(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> _InputArtifactConnection:
         page = await lineage.run_input_artifacts(info, self.rec, first, after)
-        return lazy_type(_InputArtifactConnection).from_page(page)
+        return lazy_type(_InputArtifactConnection).of_artifacts(page)
 
     @strawberry.field
     async def output_artifacts(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> _ArtifactConnection:
         page = await lineage.run_output_artifacts(info, self.rec, first, after)
-        return lazy_type(_ArtifactConnection).from_page(page)
+        return lazy_type(_ArtifactConnection).of_artifacts(page)
 
     @strawberry.field
     async def project(self, info: Info) -> _Project | None:
@@ -261,22 +257,9 @@ def _run_file(info: Info, rec: RunFileRec) -> File:
 
 
 @strawberry.type
-class RunEdge:
-    node: Run | None
-    cursor: str
+class RunConnection(CountedConnection[Run]):
+    pass
 
 
-@strawberry.type
-class RunConnection:
-    edges: list[RunEdge]
-    page_info: PageInfo
-    counter: strawberry.Private[Counter]
-    total_count = total_count_field()
-
-    @classmethod
-    def from_page(cls, page: Paged[RunRec]) -> RunConnection:
-        return cls(
-            edges=[RunEdge(node=Run(rec=r), cursor=c) for c, r in page.items],
-            page_info=page.page_info,
-            counter=page.counter,
-        )
+def run_connection(page: Paged[RunRec]) -> RunConnection:
+    return RunConnection.from_page(page, lambda r: Run(rec=r))
