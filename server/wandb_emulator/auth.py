@@ -27,13 +27,23 @@ from .domain.errors import NotFound, PermissionDenied
 from .store import accounts, artifacts, projects
 from .store.database import Conn
 from .store.listing import Where
-from .store.records import ArtifactRec, EntityRec, OrganizationRec, ProjectRec, UserRec
+from .store.records import (
+    ORG_ROLES,
+    REGISTRY_ROLES,
+    ArtifactRec,
+    EntityRec,
+    OrganizationRec,
+    ProjectAccess,
+    ProjectRec,
+    RegistryRole,
+    UserRec,
+)
+
+__all__ = ["ORG_ROLES", "REGISTRY_ROLES"]
 
 REGISTRY_PREFIX = "wandb-registry-"
-REGISTRY_ROLES = ("restricted_viewer", "viewer", "member", "admin")
-ORG_ROLES = ("admin", "member", "viewer")
-_RANK = {role: rank for rank, role in enumerate(REGISTRY_ROLES)}
-RESTRICTED_ACCESS = "RESTRICTED"
+_RANK: dict[RegistryRole, int] = {role: rank for rank, role in enumerate(REGISTRY_ROLES)}
+RESTRICTED_ACCESS: ProjectAccess = "RESTRICTED"
 
 
 def api_key_from_header(authorization: str | None) -> str | None:
@@ -65,18 +75,21 @@ def is_registry(project: ProjectRec) -> bool:
     return project.name.startswith(REGISTRY_PREFIX)
 
 
-def strongest(roles: list[str]) -> str | None:
+def strongest(roles: list[RegistryRole]) -> RegistryRole | None:
     known = [role for role in roles if role in _RANK]
-    return max(known, key=_RANK.__getitem__) if known else None
+    if not known:
+        return None
+    best: RegistryRole = max(known, key=_RANK.__getitem__)
+    return best
 
 
-def role_at_least(role: str | None, minimum: str) -> bool:
+def role_at_least(role: RegistryRole | None, minimum: RegistryRole) -> bool:
     return role is not None and _RANK[role] >= _RANK[minimum]
 
 
 async def registry_role(
     conn: Conn, user: UserRec, project: ProjectRec, org: OrganizationRec
-) -> str | None:
+) -> RegistryRole | None:
     """The user's effective role in a registry of `org`, or None when it is invisible."""
     org_role = await accounts.org_role(conn, org.id, user.id)
     if org_role is None:
@@ -95,7 +108,7 @@ async def registry_role(
     return role
 
 
-async def entity_role(conn: Conn, user: UserRec, entity: EntityRec) -> str | None:
+async def entity_role(conn: Conn, user: UserRec, entity: EntityRec) -> RegistryRole | None:
     """The user's role in a user/team/org entity: admin, member, viewer or None."""
     if entity.kind == "USER":
         owner = await accounts.user_by_entity(conn, entity.id)
@@ -107,7 +120,7 @@ async def entity_role(conn: Conn, user: UserRec, entity: EntityRec) -> str | Non
     return await accounts.org_role(conn, entity.organization_id, user.id)
 
 
-async def project_role(conn: Conn, user: UserRec, project: ProjectRec) -> str | None:
+async def project_role(conn: Conn, user: UserRec, project: ProjectRec) -> RegistryRole | None:
     """The user's role in any project: registry roles in org entities, else entity roles."""
     entity = await accounts.entity_by_id(conn, project.entity_id)
     if entity is None:
@@ -177,12 +190,14 @@ async def can_view_org(conn: Conn, user: UserRec, org: OrganizationRec) -> bool:
     return await accounts.org_role(conn, org.id, user.id) is not None
 
 
-async def _roles_over_artifact(conn: Conn, user: UserRec, artifact: ArtifactRec) -> list[str]:
+async def _roles_over_artifact(
+    conn: Conn, user: UserRec, artifact: ArtifactRec
+) -> list[RegistryRole]:
     """The user's roles in every project holding the artifact (source and links)."""
     collection_ids = [artifact.sequence_id] + [
         m.collection_id for m in await artifacts.memberships_of_artifact(conn, artifact.id)
     ]
-    roles = []
+    roles: list[RegistryRole] = []
     for collection in (await artifacts.collections_by_ids(conn, collection_ids)).values():
         project = await projects.project_by_id(conn, collection.project_id)
         if project is not None and (role := await project_role(conn, user, project)):
@@ -206,11 +221,11 @@ async def require_project_role(
     conn: Conn,
     user: UserRec,
     project: ProjectRec | None,
-    minimum: str,
+    minimum: RegistryRole,
     *,
     not_found: str = "project not found",
     forbidden: str | None = None,
-) -> str:
+) -> RegistryRole:
     """The user's role in `project` when at least `minimum`.
 
     NotFound(`not_found`) when the project is missing or invisible to the user;
@@ -224,12 +239,12 @@ async def require_project_role(
     return role
 
 
-def require_role(role: str, minimum: str, forbidden: str) -> None:
+def require_role(role: RegistryRole, minimum: RegistryRole, forbidden: str) -> None:
     if not role_at_least(role, minimum):
         raise PermissionDenied(forbidden)
 
 
-def cannot_modify(role: str, project: ProjectRec) -> str:
+def cannot_modify(role: RegistryRole, project: ProjectRec) -> str:
     return f"permission denied: {role} role cannot modify {project.name!r}"
 
 

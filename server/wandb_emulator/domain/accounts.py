@@ -13,7 +13,7 @@ import secrets
 from .. import auth
 from ..store import accounts
 from ..store.database import Conn
-from ..store.records import ApiKeyRec, EntityRec, InviteRec, OrganizationRec, UserRec
+from ..store.records import ApiKeyRec, EntityRec, InviteRec, OrganizationRec, TeamRole, UserRec
 from ..validation import check_name
 from .errors import InvalidInput, NotFound
 from .unit import Tx
@@ -111,7 +111,7 @@ async def _home_org(conn: Conn, actor: UserRec, org_id: int | None) -> Organizat
     return org
 
 
-async def _join_team(conn: Conn, team: EntityRec, user: UserRec, role: str) -> None:
+async def _join_team(conn: Conn, team: EntityRec, user: UserRec, role: TeamRole) -> None:
     """Make the user a team member with `role`, and a member of the team's organization
     if they were not in it."""
     await accounts.set_team_member(conn, team.id, user.id, role)

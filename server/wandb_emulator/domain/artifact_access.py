@@ -10,7 +10,7 @@ from .. import auth
 from ..ids import decode_id
 from ..store import artifacts, projects
 from ..store.database import Conn
-from ..store.records import ArtifactRec, CollectionRec, ProjectRec, UserRec
+from ..store.records import ArtifactRec, CollectionKind, CollectionRec, ProjectRec, UserRec
 from .errors import NotFound
 
 
@@ -40,7 +40,7 @@ async def require_write(conn: Conn, actor: UserRec, project_id: int) -> ProjectR
 
 
 async def collection_for_write(
-    conn: Conn, actor: UserRec, global_id: str, kind: str | None = None
+    conn: Conn, actor: UserRec, global_id: str, kind: CollectionKind | None = None
 ) -> CollectionRec:
     """A collection (of `kind`, when given) the actor may change."""
     collection = await artifacts.collection_by_id(conn, decode_id(global_id, "ArtifactCollection"))

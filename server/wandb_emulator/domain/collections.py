@@ -8,7 +8,7 @@ sequence announces the aliases its versions lose in the portfolios they were lin
 from __future__ import annotations
 
 from ..store import artifacts
-from ..store.records import CollectionRec, TagRec, UserRec
+from ..store.records import CollectionKind, CollectionRec, TagRec, UserRec
 from ..validation import check_artifact_type_name, check_name
 from .aliases import AliasChanges, TagSpec
 from .artifact_access import collection_for_write
@@ -27,7 +27,7 @@ async def update_collection(
     tx: Tx,
     actor: UserRec,
     collection_id: str,
-    kind: str,
+    kind: CollectionKind,
     *,
     name: str | None,
     description: str | None,
@@ -66,7 +66,9 @@ async def _portfolios_of_sequence(tx: Tx, sequence: CollectionRec) -> list[Colle
     return list((await artifacts.collections_by_ids(tx.conn, sorted(ids))).values())
 
 
-async def delete_collection(tx: Tx, actor: UserRec, collection_id: str, kind: str) -> CollectionRec:
+async def delete_collection(
+    tx: Tx, actor: UserRec, collection_id: str, kind: CollectionKind
+) -> CollectionRec:
     """Delete a collection; a sequence's versions are deleted and leave every portfolio.
     Returns the collection as it was."""
     collection = await collection_for_write(tx.conn, actor, collection_id, kind)

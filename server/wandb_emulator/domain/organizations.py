@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .. import auth
 from ..store import accounts
-from ..store.records import OrganizationRec
+from ..store.records import OrganizationRec, OrgRole, is_org_role
 from ..validation import check_name
 from .accounts import require_user
 from .errors import InvalidInput
@@ -13,8 +13,8 @@ from .registries import delete_registries_of
 from .unit import Tx
 
 
-def check_org_role(role: str) -> str:
-    if role not in auth.ORG_ROLES:
+def check_org_role(role: str) -> OrgRole:
+    if not is_org_role(role):
         raise InvalidInput(f"invalid organization role {role!r}; expected one of {auth.ORG_ROLES}")
     return role
 
@@ -31,9 +31,9 @@ async def ensure_organization(
 
 
 async def add_org_member(tx: Tx, org: OrganizationRec, username: str, role: str) -> None:
-    check_org_role(role)
+    checked = check_org_role(role)
     user = await require_user(tx.conn, username)
-    await accounts.set_org_member(tx.conn, org.id, user.id, role)
+    await accounts.set_org_member(tx.conn, org.id, user.id, checked)
 
 
 async def delete_organization(tx: Tx, name: str) -> bool:

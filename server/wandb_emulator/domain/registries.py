@@ -20,7 +20,16 @@ from .. import auth
 from ..ids import encode_id
 from ..store import accounts, projects
 from ..store.database import Conn
-from ..store.records import EntityRec, ProjectRec, UserRec
+from ..store.records import (
+    PROJECT_ACCESS,
+    EntityRec,
+    ProjectAccess,
+    ProjectRec,
+    RegistryRole,
+    RegistryVisibility,
+    UserRec,
+    is_registry_role,
+)
 from ..validation import check_artifact_type_name, check_name
 from .accounts import require_organization, require_user
 from .errors import InvalidInput, PermissionDenied
@@ -35,9 +44,8 @@ from .events import (
 from .projects import target_entity
 from .unit import Tx
 
-REGISTRY_ACCESS = ("PRIVATE", "RESTRICTED")
-PROJECT_ACCESS = ("PRIVATE", "RESTRICTED", "USER_READ", "USER_WRITE", "ENTITY_READ", "ENTITY_WRITE")
-DEFAULT_NEW_MEMBER_ROLE = "member"
+REGISTRY_ACCESS: tuple[ProjectAccess, ...] = ("PRIVATE", "RESTRICTED")
+DEFAULT_NEW_MEMBER_ROLE: RegistryRole = "member"
 
 
 @dataclass(frozen=True)
@@ -59,8 +67,8 @@ def check_access(access: str | None, is_registry: bool) -> None:
         raise InvalidInput(f"invalid access {access!r}; expected one of {', '.join(allowed)}")
 
 
-def check_role(role: str) -> str:
-    if role not in auth.REGISTRY_ROLES:
+def check_role(role: str) -> RegistryRole:
+    if not is_registry_role(role):
         raise InvalidInput(
             f"invalid role {role!r}; expected one of {', '.join(auth.REGISTRY_ROLES)}"
         )
@@ -261,8 +269,8 @@ class MemberKind:
     noun: str
     id_type: str
     is_team: bool
-    role_of: Callable[[Conn, int, int], Awaitable[str | None]]
-    set_role: Callable[[Conn, int, int, str], Awaitable[None]]
+    role_of: Callable[[Conn, int, int], Awaitable[RegistryRole | None]]
+    set_role: Callable[[Conn, int, int, RegistryRole], Awaitable[None]]
     remove: Callable[[Conn, int, int], Awaitable[bool]]
 
     def event_ids(self, member_id: int) -> tuple[int | None, int | None]:
@@ -328,7 +336,7 @@ async def _put_member(
     project: ProjectRec,
     kind: MemberKind,
     member_id: int,
-    role: str,
+    role: RegistryRole,
     *,
     replace: bool,
 ) -> None:
@@ -400,12 +408,12 @@ async def set_member_role(
     tx: Tx, actor: UserRec, project_id: int, kind: MemberKind, member_id: int, role: str
 ) -> None:
     """Change the role of an existing user (USER) or team (TEAM) member."""
-    role = check_role(role)
+    checked = check_role(role)
     project = await _administered(tx.conn, actor, project_id)
     if await kind.role_of(tx.conn, project.id, member_id) is None:
         label = encode_id(kind.id_type, member_id)
         raise InvalidInput(f"{kind.noun} {label!r} is not a member of {project.name!r}")
-    await _put_member(tx, actor.id, project, kind, member_id, role, replace=True)
+    await _put_member(tx, actor.id, project, kind, member_id, checked, replace=True)
 
 
 # ------------------------------------------------------------------ seeding
@@ -417,9 +425,9 @@ async def seed_registry(
     short_name: str,
     *,
     description: str | None = None,
-    visibility: str = "organization",
+    visibility: RegistryVisibility = "organization",
     artifact_types: Sequence[str] = (),
-    members: Sequence[tuple[str, str]] = (),
+    members: Sequence[tuple[str, RegistryRole]] = (),
 ) -> ProjectRec | None:
     """Create a registry of a seed file with its (username, role) members, unless a
     registry of that name exists (seeding is idempotent); the new registry or None."""

@@ -9,10 +9,13 @@ from .database import Conn
 from .errors import Conflict, NotFound
 from .records import (
     ApiKeyRec,
+    EntityKind,
     EntityRec,
     InviteRec,
     OrganizationRec,
+    OrgRole,
     TeamMemberRec,
+    TeamRole,
     UserRec,
     utc_now,
 )
@@ -57,7 +60,7 @@ async def entities_by_ids(conn: Conn, ids: list[int]) -> dict[int, EntityRec]:
 
 
 async def _create_entity(
-    conn: Conn, name: str, kind: str, organization_id: int | None
+    conn: Conn, name: str, kind: EntityKind, organization_id: int | None
 ) -> EntityRec:
     try:
         entity_id = await insert(
@@ -273,7 +276,7 @@ async def delete_organization(conn: Conn, org: OrganizationRec) -> None:
     await execute(conn, "DELETE FROM organizations WHERE id = ?", (org.id,))
 
 
-async def set_org_member(conn: Conn, org_id: int, user_id: int, role: str) -> None:
+async def set_org_member(conn: Conn, org_id: int, user_id: int, role: OrgRole) -> None:
     await execute(
         conn,
         "INSERT INTO org_members (organization_id, user_id, role) VALUES (?, ?, ?) "
@@ -282,7 +285,7 @@ async def set_org_member(conn: Conn, org_id: int, user_id: int, role: str) -> No
     )
 
 
-async def org_role(conn: Conn, org_id: int, user_id: int) -> str | None:
+async def org_role(conn: Conn, org_id: int, user_id: int) -> OrgRole | None:
     return await fetch_value(
         conn,
         "SELECT role FROM org_members WHERE organization_id = ? AND user_id = ?",
@@ -307,7 +310,7 @@ async def create_team(conn: Conn, name: str, org_id: int | None) -> EntityRec:
     return await _create_entity(conn, name, "TEAM", org_id)
 
 
-async def set_team_member(conn: Conn, entity_id: int, user_id: int, role: str) -> None:
+async def set_team_member(conn: Conn, entity_id: int, user_id: int, role: TeamRole) -> None:
     await execute(
         conn,
         "INSERT INTO team_members (entity_id, user_id, role) VALUES (?, ?, ?) "
@@ -323,7 +326,7 @@ async def remove_team_member(conn: Conn, entity_id: int, user_id: int) -> bool:
     return changed > 0
 
 
-async def team_role(conn: Conn, entity_id: int, user_id: int) -> str | None:
+async def team_role(conn: Conn, entity_id: int, user_id: int) -> TeamRole | None:
     return await fetch_value(
         conn,
         "SELECT role FROM team_members WHERE entity_id = ? AND user_id = ?",

@@ -21,6 +21,7 @@ from .records import (
     ArtifactFileRec,
     ArtifactRec,
     ArtifactTypeRec,
+    CollectionKind,
     CollectionRec,
     MembershipRec,
     MultipartRec,
@@ -110,7 +111,7 @@ async def collection_by_client_id(conn: Conn, client_id: str) -> CollectionRec |
 
 
 async def collections_of_projects(
-    conn: Conn, project_ids: list[int], kinds: Iterable[str], type_id: int | None = None
+    conn: Conn, project_ids: list[int], kinds: Iterable[CollectionKind], type_id: int | None = None
 ) -> list[CollectionRec]:
     kinds = list(kinds)
     if not project_ids or not kinds:
@@ -131,7 +132,7 @@ async def create_collection(
     project_id: int,
     type_id: int,
     name: str,
-    kind: str,
+    kind: CollectionKind,
     *,
     description: str | None = None,
     client_id: str | None = None,
@@ -219,7 +220,7 @@ COLLECTIONS = Listing(
 
 
 def collections_where(
-    project_ids: list[int] | Where, kinds: Iterable[str], type_id: int | None = None
+    project_ids: list[int] | Where, kinds: Iterable[CollectionKind], type_id: int | None = None
 ) -> Where:
     """The collections of these kinds (and type) in these projects, as a listing scope."""
     where = Where.member("c.project_id", project_ids) & Where.member("c.kind", list(kinds))

@@ -10,11 +10,15 @@ from __future__ import annotations
 from . import artifacts
 from ._sql import execute, fetch_column
 from .database import Conn
-from .records import CollectionRec, utc_now
+from .records import CollectionKind, CollectionRec, utc_now
 
 
 async def add_collections(
-    conn: Conn, project_id: int, type_name: str, names: list[str], kind: str = "PORTFOLIO"
+    conn: Conn,
+    project_id: int,
+    type_name: str,
+    names: list[str],
+    kind: CollectionKind = "PORTFOLIO",
 ) -> None:
     """Empty collections `names` of one type in a project."""
     artifact_type = await artifacts.ensure_artifact_type(conn, project_id, type_name)
@@ -27,7 +31,7 @@ async def add_collections(
 
 
 async def _collection(
-    conn: Conn, project_id: int, type_name: str, name: str, kind: str
+    conn: Conn, project_id: int, type_name: str, name: str, kind: CollectionKind
 ) -> CollectionRec:
     artifact_type = await artifacts.ensure_artifact_type(conn, project_id, type_name)
     found = await artifacts.collection_by_name(conn, project_id, name)

@@ -7,7 +7,7 @@ from ._sql import execute, fetch_all, fetch_column, fetch_one, insert, placehold
 from .database import Conn
 from .errors import Conflict
 from .listing import Listing, Where, columns
-from .records import ArtifactTypeRec, EntityRec, ProjectRec, UserRec, utc_now
+from .records import ArtifactTypeRec, EntityRec, ProjectRec, RegistryRole, UserRec, utc_now
 
 
 async def project_by_id(conn: Conn, project_id: int) -> ProjectRec | None:
@@ -171,7 +171,7 @@ async def allow_artifact_types(conn: Conn, project_id: int, names: list[str]) ->
 # ----------------------------------------------------------------- members
 
 
-async def user_members(conn: Conn, project_id: int) -> list[tuple[UserRec, str]]:
+async def user_members(conn: Conn, project_id: int) -> list[tuple[UserRec, RegistryRole]]:
     rows = await conn.rows(
         f"SELECT {accounts.user_columns('u')}, m.role"
         " FROM project_user_members m JOIN users u ON u.id = m.user_id"
@@ -187,7 +187,7 @@ async def user_members(conn: Conn, project_id: int) -> list[tuple[UserRec, str]]
     return members
 
 
-async def team_members(conn: Conn, project_id: int) -> list[tuple[EntityRec, str]]:
+async def team_members(conn: Conn, project_id: int) -> list[tuple[EntityRec, RegistryRole]]:
     rows = await conn.rows(
         "SELECT e.id, e.name, e.kind, e.organization_id, e.created_at, m.role"
         " FROM project_team_members m JOIN entities e ON e.id = m.entity_id"
@@ -202,7 +202,7 @@ async def team_members(conn: Conn, project_id: int) -> list[tuple[EntityRec, str
     return members
 
 
-async def set_user_member(conn: Conn, project_id: int, user_id: int, role: str) -> None:
+async def set_user_member(conn: Conn, project_id: int, user_id: int, role: RegistryRole) -> None:
     await execute(
         conn,
         "INSERT INTO project_user_members (project_id, user_id, role) VALUES (?, ?, ?)"
@@ -211,7 +211,7 @@ async def set_user_member(conn: Conn, project_id: int, user_id: int, role: str) 
     )
 
 
-async def set_team_member(conn: Conn, project_id: int, entity_id: int, role: str) -> None:
+async def set_team_member(conn: Conn, project_id: int, entity_id: int, role: RegistryRole) -> None:
     await execute(
         conn,
         "INSERT INTO project_team_members (project_id, entity_id, role) VALUES (?, ?, ?)"
@@ -220,7 +220,9 @@ async def set_team_member(conn: Conn, project_id: int, entity_id: int, role: str
     )
 
 
-async def add_user_member_if_absent(conn: Conn, project_id: int, user_id: int, role: str) -> None:
+async def add_user_member_if_absent(
+    conn: Conn, project_id: int, user_id: int, role: RegistryRole
+) -> None:
     await execute(
         conn,
         "INSERT OR IGNORE INTO project_user_members (project_id, user_id, role) VALUES (?, ?, ?)",
@@ -228,7 +230,9 @@ async def add_user_member_if_absent(conn: Conn, project_id: int, user_id: int, r
     )
 
 
-async def add_team_member_if_absent(conn: Conn, project_id: int, entity_id: int, role: str) -> None:
+async def add_team_member_if_absent(
+    conn: Conn, project_id: int, entity_id: int, role: RegistryRole
+) -> None:
     await execute(
         conn,
         "INSERT OR IGNORE INTO project_team_members (project_id, entity_id, role) VALUES (?, ?, ?)",
@@ -258,7 +262,7 @@ async def remove_team_member(conn: Conn, project_id: int, entity_id: int) -> boo
     )
 
 
-async def direct_user_role(conn: Conn, project_id: int, user_id: int) -> str | None:
+async def direct_user_role(conn: Conn, project_id: int, user_id: int) -> RegistryRole | None:
     roles = await fetch_column(
         conn,
         "SELECT role FROM project_user_members WHERE project_id = ? AND user_id = ?",
@@ -267,7 +271,7 @@ async def direct_user_role(conn: Conn, project_id: int, user_id: int) -> str | N
     return roles[0] if roles else None
 
 
-async def direct_team_role(conn: Conn, project_id: int, entity_id: int) -> str | None:
+async def direct_team_role(conn: Conn, project_id: int, entity_id: int) -> RegistryRole | None:
     roles = await fetch_column(
         conn,
         "SELECT role FROM project_team_members WHERE project_id = ? AND entity_id = ?",
@@ -276,7 +280,7 @@ async def direct_team_role(conn: Conn, project_id: int, entity_id: int) -> str |
     return roles[0] if roles else None
 
 
-async def team_roles_of_user(conn: Conn, project_id: int, user_id: int) -> list[str]:
+async def team_roles_of_user(conn: Conn, project_id: int, user_id: int) -> list[RegistryRole]:
     """Roles the user holds in the project through the teams they belong to."""
     return await fetch_column(
         conn,

@@ -4,7 +4,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Literal, TypeGuard, get_args
+
+# The closed vocabularies stored in the database, as the type checker sees them. Values
+# from the wire (GraphQL arguments, seed files) are checked with the `is_*` guards.
+RegistryRole = Literal["restricted_viewer", "viewer", "member", "admin"]  # weakest first
+"""A role in a registry or project (team and organization roles are among them)."""
+OrgRole = Literal["admin", "member", "viewer"]
+TeamRole = Literal["admin", "member"]
+EntityKind = Literal["USER", "TEAM", "ORGANIZATION"]
+CollectionKind = Literal["SEQUENCE", "PORTFOLIO"]
+ProjectAccess = Literal[
+    "PRIVATE", "RESTRICTED", "USER_READ", "USER_WRITE", "ENTITY_READ", "ENTITY_WRITE"
+]
+RegistryVisibility = Literal["organization", "restricted"]
+"""Registry visibility as seed files name it: access PRIVATE or RESTRICTED."""
+
+REGISTRY_ROLES: tuple[RegistryRole, ...] = get_args(RegistryRole)
+ORG_ROLES: tuple[OrgRole, ...] = get_args(OrgRole)
+COLLECTION_KINDS: tuple[CollectionKind, ...] = get_args(CollectionKind)
+PROJECT_ACCESS: tuple[ProjectAccess, ...] = get_args(ProjectAccess)
+
+
+def is_registry_role(value: str) -> TypeGuard[RegistryRole]:
+    return value in REGISTRY_ROLES
+
+
+def is_org_role(value: str) -> TypeGuard[OrgRole]:
+    return value in ORG_ROLES
 
 
 def utc_now() -> str:
@@ -16,7 +43,7 @@ def utc_now() -> str:
 class EntityRec:
     id: int
     name: str
-    kind: str  # USER | TEAM | ORGANIZATION
+    kind: EntityKind
     organization_id: int | None
     created_at: str
 
@@ -58,7 +85,7 @@ class OrganizationRec:
 @dataclass(frozen=True)
 class TeamMemberRec:
     user: UserRec
-    role: str
+    role: TeamRole
 
 
 @dataclass(frozen=True)
@@ -78,7 +105,7 @@ class ProjectRec:
     entity_id: int
     name: str
     description: str | None
-    access: str | None
+    access: ProjectAccess | None
     allow_all_artifact_types: bool
     created_at: str
     updated_at: str
@@ -151,7 +178,7 @@ class CollectionRec:
     project_id: int
     type_id: int
     name: str
-    kind: str  # SEQUENCE | PORTFOLIO
+    kind: CollectionKind
     description: str | None
     client_id: str | None
     next_version: int

@@ -8,6 +8,7 @@ import re
 from ...store import artifacts, projects
 from ...store.database import Conn
 from ...store.records import (
+    COLLECTION_KINDS,
     AliasRec,
     ArtifactRec,
     ArtifactTypeRec,
@@ -60,7 +61,7 @@ async def project_artifact_types(
             used = {
                 c.type_id
                 for c in await artifacts.collections_of_projects(
-                    conn, [project.id], ("SEQUENCE", "PORTFOLIO")
+                    conn, [project.id], COLLECTION_KINDS
                 )
             }
             types = [t for t in types if t.id in used]

@@ -11,13 +11,17 @@ from ...ids import encode_id
 from ...store import artifacts, projects
 from ...store.database import Conn
 from ...store.listing import Where
-from ...store.records import ArtifactRec, CollectionRec, EntityRec, MembershipRec
+from ...store.records import (
+    COLLECTION_KINDS,
+    ArtifactRec,
+    CollectionKind,
+    CollectionRec,
+    EntityRec,
+    MembershipRec,
+)
 from ..context import Info
 from ..listing import ListedPage, list_page, selection
 from ..project_scope import project_documents, visible_projects
-
-_KINDS = ("SEQUENCE", "PORTFOLIO")
-
 
 # ------------------------------------------------------------ collections
 
@@ -52,7 +56,7 @@ async def collection_documents(conn: Conn, found: list[CollectionRec]) -> list[d
 async def collections_page(
     info: Info,
     project_ids: list[int] | Where,
-    kinds: list[str] | None,
+    kinds: list[CollectionKind] | None,
     filters: str | None,
     order: str | None,
     first: int | None,
@@ -62,7 +66,7 @@ async def collections_page(
     return await list_page(
         info,
         artifacts.COLLECTIONS,
-        artifacts.collections_where(project_ids, kinds or _KINDS, type_id),
+        artifacts.collections_where(project_ids, kinds or COLLECTION_KINDS, type_id),
         filters=filters,
         order=order,
         first=first,
@@ -171,7 +175,7 @@ async def entity_artifact_collections(
     entity: EntityRec,
     project_filters: str | None,
     filters: str | None,
-    kinds: list[str] | None,
+    kinds: list[CollectionKind] | None,
     order: str | None,
     first: int | None,
     after: str | None,

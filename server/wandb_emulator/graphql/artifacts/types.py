@@ -15,6 +15,7 @@ from ...store.records import (
     ArtifactFileRec,
     ArtifactRec,
     ArtifactTypeRec,
+    CollectionKind,
     CollectionRec,
     MembershipRec,
     RunRec,
@@ -170,8 +171,14 @@ def artifact_type_connection(page: Paged[ArtifactTypeRec]) -> ArtifactTypeConnec
     return ArtifactTypeConnection.from_page(page, lambda t: ArtifactType(rec=t))
 
 
-def collection_kinds(types: list[ArtifactCollectionType] | None) -> list[str] | None:
-    return [t.value for t in types] if types else None
+_KINDS: dict[ArtifactCollectionType, CollectionKind] = {
+    ArtifactCollectionType.SEQUENCE: "SEQUENCE",
+    ArtifactCollectionType.PORTFOLIO: "PORTFOLIO",
+}
+
+
+def collection_kinds(types: list[ArtifactCollectionType] | None) -> list[CollectionKind] | None:
+    return [_KINDS[t] for t in types] if types else None
 
 
 @strawberry.type

@@ -6,6 +6,7 @@ import strawberry
 
 from ....domain import artifacts, collections
 from ....domain.artifacts import AliasTarget, ArtifactChanges
+from ....store.records import CollectionKind
 from ...context import Info
 from ...scalars import Int64, JSONString, json_object
 from ..types import (
@@ -181,7 +182,7 @@ async def _delete_artifact(info: Info, input: DeleteArtifactInput) -> Artifact:
 
 
 async def _update_collection(
-    info: Info, global_id: str, kind: str, name: str | None, description: str | None
+    info: Info, global_id: str, kind: CollectionKind, name: str | None, description: str | None
 ) -> ArtifactCollection:
     async with info.context.uow.write() as tx:
         updated = await collections.update_collection(
@@ -190,7 +191,9 @@ async def _update_collection(
     return collection_node(updated)
 
 
-async def _delete_collection(info: Info, global_id: str, kind: str) -> ArtifactCollectionPayload:
+async def _delete_collection(
+    info: Info, global_id: str, kind: CollectionKind
+) -> ArtifactCollectionPayload:
     """Delete a collection; the payload shows its last state, marked DELETED."""
     async with info.context.uow.write() as tx:
         collection = await collections.delete_collection(tx, info.context.viewer, global_id, kind)
