@@ -21,7 +21,7 @@ FILES = {
 def upload_kind(path: str) -> str:
     """What an upload URL is for: its signed token's payload names it."""
     body = path.rsplit("/", 1)[-1].split(".")[0]
-    return json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))["t"]
+    return json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))["kind"]
 
 
 def read_tree(root: Path) -> dict[str, bytes]:

@@ -1,14 +1,63 @@
-"""Absolute, signed URLs handed to clients for uploads and downloads."""
+"""Absolute, signed URLs handed to clients for uploads and downloads, and the typed
+targets their tokens carry (what an upload is for, which blob a download serves)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 from urllib.parse import quote
 
-from .signing import Signer
+from .signing import InvalidToken, Signer
 
 UPLOAD_PATH = "/storage/upload/"
 BLOB_PATH = "/storage/blob/"
+
+
+@dataclass(frozen=True)
+class ManifestUpload:
+    """The manifest of an artifact version."""
+
+    artifact_id: int
+    md5: str | None = None
+
+
+@dataclass(frozen=True)
+class ArtifactFileUpload:
+    """A file of an artifact version (stored by content; nothing else to record)."""
+
+    artifact_id: int
+    name: str
+    md5: str | None = None
+
+
+@dataclass(frozen=True)
+class RunFileUpload:
+    """A file of a run."""
+
+    run_id: int
+    name: str
+    md5: str | None = None
+
+
+@dataclass(frozen=True)
+class PartUpload:
+    """One part of a multipart artifact-file upload."""
+
+    upload_id: str
+    part_number: int
+    md5: str | None = None
+
+
+UploadTarget = ManifestUpload | ArtifactFileUpload | RunFileUpload | PartUpload
+"""What an upload URL is for; `md5` (base64), when set, is what the bytes must hash to."""
+
+_UPLOAD_KINDS: dict[str, type[UploadTarget]] = {
+    "manifest": ManifestUpload,
+    "artifact-file": ArtifactFileUpload,
+    "run-file": RunFileUpload,
+    "part": PartUpload,
+}
+_KIND_OF = {cls: kind for kind, cls in _UPLOAD_KINDS.items()}
 
 
 class Urls:
@@ -16,11 +65,34 @@ class Urls:
         self.base_url = base_url.rstrip("/")
         self.signer = signer
 
-    def upload(self, **target: Any) -> str:
-        """Where to PUT bytes for `target` (an artifact file, a manifest, a run file, ...)."""
-        return f"{self.base_url}{UPLOAD_PATH}{self.signer.sign(target)}"
+    def upload(self, target: UploadTarget) -> str:
+        """Where to PUT the bytes of `target`."""
+        payload = {"kind": _KIND_OF[type(target)], **asdict(target)}
+        return f"{self.base_url}{UPLOAD_PATH}{self.signer.sign(payload)}"
 
     def blob(self, key: str, filename: str) -> str:
         """A download URL that needs no W&B credentials, valid until the token expires."""
-        token = self.signer.sign({"k": key})
+        token = self.signer.sign({"blob": key})
         return f"{self.base_url}{BLOB_PATH}{token}/{quote(filename)}"
+
+    def upload_target(self, token: str) -> UploadTarget:
+        """The target of an upload token; InvalidToken when forged, expired or malformed."""
+        payload = self.signer.verify(token)
+        target = _UPLOAD_KINDS.get(payload.get("kind", ""))
+        if target is None:
+            raise InvalidToken("malformed token")
+        return target(**_fields_of(target, payload))
+
+    def blob_key(self, token: str) -> str:
+        """The blob a download token serves; InvalidToken when forged, expired or malformed."""
+        key = self.signer.verify(token).get("blob")
+        if not isinstance(key, str):
+            raise InvalidToken("malformed token")
+        return key
+
+
+def _fields_of(target: type[UploadTarget], payload: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return {f.name: payload[f.name] for f in fields(target)}
+    except KeyError:
+        raise InvalidToken("malformed token") from None

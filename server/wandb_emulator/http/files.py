@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
@@ -12,6 +11,7 @@ from ..blobs import ChecksumMismatch, TooLarge, md5_b64_to_hex
 from ..domain import artifacts, runs
 from ..domain.unit import Tx
 from ..signing import InvalidToken
+from ..urls import ManifestUpload, PartUpload, RunFileUpload, UploadTarget
 from .common import INVALID_CREDENTIALS, error_response, request_viewer
 
 log = logging.getLogger("wandb_emulator.storage")
@@ -27,11 +27,11 @@ def _storage_error(status: int, code: str, message: str) -> Response:
 async def upload(request: Request) -> Response:
     emulator = request.app.state.emulator
     try:
-        target = emulator.signer.verify(request.path_params["token"])
+        target = emulator.urls.upload_target(request.path_params["token"])
     except InvalidToken as exc:
         return _storage_error(403, "SignatureDoesNotMatch", str(exc))
     try:
-        expected = md5_b64_to_hex(target["m"]) if target.get("m") else None
+        expected = md5_b64_to_hex(target.md5) if target.md5 else None
         key, size = await emulator.blobs.write(
             request.stream(), expected_md5_hex=expected, max_bytes=MAX_UPLOAD_BYTES
         )
@@ -44,21 +44,20 @@ async def upload(request: Request) -> Response:
     return Response(status_code=200, headers={"ETag": f'"{key}"'})
 
 
-async def _record_upload(tx: Tx, target: dict[str, Any], key: str, size: int) -> None:
-    kind = target.get("t")
-    if kind == "manifest":
-        await artifacts.record_manifest_upload(tx, target["a"], key)
-    elif kind == "run-file":
-        await runs.store_uploaded_run_file(tx, target["r"], target["n"], key, size)
-    elif kind == "part":
-        await artifacts.record_part_upload(tx, target["u"], target["p"], key)
+async def _record_upload(tx: Tx, target: UploadTarget, key: str, size: int) -> None:
+    """What the stored bytes become; an artifact file's are found by content later."""
+    if isinstance(target, ManifestUpload):
+        await artifacts.record_manifest_upload(tx, target.artifact_id, key)
+    elif isinstance(target, RunFileUpload):
+        await runs.store_uploaded_run_file(tx, target.run_id, target.name, key, size)
+    elif isinstance(target, PartUpload):
+        await artifacts.record_part_upload(tx, target.upload_id, target.part_number, key)
 
 
 async def download(request: Request) -> Response:
     emulator = request.app.state.emulator
     try:
-        key = emulator.signer.verify(request.path_params["token"])["k"]
-        path = emulator.blobs.path(key)
+        path = emulator.blobs.path(emulator.urls.blob_key(request.path_params["token"]))
     except (InvalidToken, KeyError) as exc:
         return _storage_error(403, "AccessDenied", str(exc))
     if not path.is_file():

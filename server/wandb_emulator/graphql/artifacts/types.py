@@ -21,6 +21,7 @@ from ...store.records import (
     RunRec,
     TagRec,
 )
+from ...urls import ManifestUpload
 from ..context import Info
 from ..fields import global_id_field, record_field
 from ..files.types import File, FileConnection
@@ -332,7 +333,7 @@ def manifest_node(info: Info, artifact: ArtifactRec, *, include_upload: bool) ->
         if artifact.manifest_blob_key
         else ""
     )
-    upload = info.context.urls.upload(t="manifest", a=artifact.id) if include_upload else None
+    upload = info.context.urls.upload(ManifestUpload(artifact.id)) if include_upload else None
     file = File(
         id=strawberry.ID(encode_id("ArtifactManifestFile", artifact.id)),
         name="wandb_manifest.json",

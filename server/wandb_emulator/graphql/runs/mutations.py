@@ -8,7 +8,7 @@ import strawberry
 
 from ...domain import runs as domain_runs
 from ...store.records import RunRec
-from ...urls import Urls
+from ...urls import RunFileUpload, Urls
 from ..context import Info
 from ..files.types import File
 from ..scalars import JSONString, json_object
@@ -133,7 +133,7 @@ class RunMutations:
                 id=strawberry.ID(f"{run.id}:{name}"),
                 name=name,
                 display_name=name,
-                upload_url=urls.upload(t="run-file", r=run.id, n=name),
+                upload_url=urls.upload(RunFileUpload(run_id=run.id, name=name)),
             )
             for name in input.files
         ]

@@ -15,6 +15,7 @@ from ....domain.aliases import TagSpec
 from ....domain.artifacts import NewArtifact
 from ....ids import decode_id, encode_id
 from ....store.records import ArtifactRec
+from ....urls import ArtifactFileUpload, PartUpload
 from ...context import Info
 from ...files.types import (
     File,
@@ -252,10 +253,11 @@ def _file_node(info: Info, spec: CreateArtifactFileSpecInput, upload: artifacts.
                 UploadUrlPart(
                     part_number=part.part_number,
                     upload_url=urls.upload(
-                        t="part",
-                        u=upload.multipart_id,
-                        p=part.part_number,
-                        m=md5_hex_to_b64(part.hex_md5),
+                        PartUpload(
+                            upload_id=upload.multipart_id,
+                            part_number=part.part_number,
+                            md5=md5_hex_to_b64(part.hex_md5),
+                        )
                     ),
                 )
                 for part in spec.upload_parts_input or []
@@ -263,7 +265,7 @@ def _file_node(info: Info, spec: CreateArtifactFileSpecInput, upload: artifacts.
         )
     else:
         node.upload_url = urls.upload(
-            t="artifact-file", a=upload.artifact_id, n=spec.name, m=spec.md5
+            ArtifactFileUpload(artifact_id=upload.artifact_id, name=spec.name, md5=spec.md5)
         )
     return node
 
