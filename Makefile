@@ -11,7 +11,7 @@ WORKERS ?= 2
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
-.PHONY: run test lint typecheck schema bench bench-quick contract compat wheel-check clean
+.PHONY: run test test-fast lint typecheck schema bench bench-quick contract compat wheel-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff format --check server tests bench .ci
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n $(WORKERS) -q
+
+# The fast tier alone: rules, filters and GraphQL/HTTP edge cases, no server process or SDK.
+test-fast: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q -m fast
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check --fix server tests bench .ci

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from asgi import AsgiEmulator
 
 _WANDB_HOME = Path(tempfile.mkdtemp(prefix="wandb-emulator-tests-"))
 os.environ.update(
@@ -101,6 +102,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     os.environ["WANDB_BASE_URL"] = proc.base_url
     yield proc
     proc.stop()
+
+
+@pytest.fixture(scope="module")
+def asgi_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AsgiEmulator]:
+    """The fast tier's emulator: in this process, through the ASGI transport."""
+    emulator = AsgiEmulator(tmp_path_factory.mktemp("asgi") / "data")
+    yield emulator
+    emulator.close()
 
 
 def unique(prefix: str) -> str:

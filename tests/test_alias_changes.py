@@ -16,6 +16,8 @@ from wandb_emulator.store import accounts, artifacts, projects
 from wandb_emulator.store.database import Database
 from wandb_emulator.store.records import CollectionRec
 
+pytestmark = pytest.mark.fast
+
 Change = Callable[[Tx, CollectionRec, list[int]], Awaitable[None]]
 
 

@@ -12,6 +12,8 @@ from wandb_emulator.domain.events import AliasAdded, Event, EventBus, RunStateCh
 from wandb_emulator.domain.unit import UnitOfWork
 from wandb_emulator.store.database import Database
 
+pytestmark = pytest.mark.fast
+
 
 def _alias(alias: str) -> AliasAdded:
     return AliasAdded(actor_id=1, artifact_id=1, collection_id=1, project_id=1, alias=alias)

@@ -6,6 +6,8 @@ import pytest
 
 from wandb_emulator.filters import FilterError, matches, parse_filter, sort_key_for
 
+pytestmark = pytest.mark.fast
+
 DOC = {
     "name": "wandb-registry-models",
     "tags": ["prod", "v2"],

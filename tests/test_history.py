@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from wandb_emulator.history import in_steps, parse_rows, sample, with_keys
+
+pytestmark = pytest.mark.fast
 
 ROWS = parse_rows(
     [

@@ -6,6 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import import_graph
+import pytest
+
+pytestmark = pytest.mark.fast
 
 GRAPHQL = import_graph.PACKAGE + ".graphql"
 

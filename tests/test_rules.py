@@ -29,6 +29,8 @@ from wandb_emulator.store.database import Conn, Database
 from wandb_emulator.store.records import EntityRec, OrganizationRec, ProjectRec, UserRec
 from wandb_emulator.validation import check_artifact_type_name, check_name
 
+pytestmark = pytest.mark.fast
+
 T = TypeVar("T")
 VISIBILITY_ACCESS = {"organization": "PRIVATE", "restricted": "RESTRICTED"}
 TEAM_ROLES = (None, *auth.REGISTRY_ROLES)

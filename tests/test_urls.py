@@ -16,6 +16,8 @@ from wandb_emulator.urls import (
     Urls,
 )
 
+pytestmark = pytest.mark.fast
+
 URLS = Urls("http://emulator.test/", Signer(b"secret", ttl_seconds=60))
 
 

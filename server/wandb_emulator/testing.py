@@ -202,17 +202,21 @@ class RunningEmulator:
 
     def new_user(self) -> EmulatorUser:
         """A fresh user, admin of a fresh organization and of a team in it (random names)."""
-        username = _random_name("user", 40)  # API keys shorter than 40 characters are refused
-        organization, team = _random_name("org"), _random_name("team")
-        org_entity = f"{organization}-entity"
-        admin = [{"username": username, "role": "admin"}]
-        self.seed(
-            {
-                "users": [{"username": username, "defaultEntity": team}],
-                "organizations": [
-                    {"name": organization, "orgEntityName": org_entity, "members": admin}
-                ],
-                "teams": [{"name": team, "organization": organization, "members": admin}],
-            }
-        )
-        return EmulatorUser(username, username, organization, org_entity, team, self.base_url)
+        user, seed = new_user_seed(self.base_url)
+        self.seed(seed)
+        return user
+
+
+def new_user_seed(base_url: str) -> tuple[EmulatorUser, dict[str, Any]]:
+    """A fresh user (random names) and the seed document that makes them admin of a fresh
+    organization and of a team in it; for any way of driving an Emulator."""
+    username = _random_name("user", 40)  # API keys shorter than 40 characters are refused
+    organization, team = _random_name("org"), _random_name("team")
+    org_entity = f"{organization}-entity"
+    admin = [{"username": username, "role": "admin"}]
+    seed = {
+        "users": [{"username": username, "defaultEntity": team}],
+        "organizations": [{"name": organization, "orgEntityName": org_entity, "members": admin}],
+        "teams": [{"name": team, "organization": organization, "members": admin}],
+    }
+    return EmulatorUser(username, username, organization, org_entity, team, base_url), seed
