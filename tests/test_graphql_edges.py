@@ -169,3 +169,23 @@ def test_absurd_version_numbers_are_just_not_found(
 def test_requests_without_a_known_key_are_refused(asgi_emulator: AsgiEmulator) -> None:
     response = asgi_emulator.graphql("x" * 40, "{ viewer { id } }")
     assert response.status_code == 401
+
+
+def test_references_across_areas_resolve(asgi_emulator: AsgiEmulator, user: EmulatorUser) -> None:
+    """Fields whose type belongs to a later area (built through graphql/lazy.py)."""
+    key, team = user.api_key, user.team
+    upsert = """mutation ($e: String!) { upsertBucket(input: {name: "r1", modelName: "lazy",
+      entityName: $e}) { bucket { name project { name entity { name } } } } }"""
+    bucket = asgi_emulator.graphql(key, upsert, {"e": team}).json()["data"]["upsertBucket"]
+    assert bucket["bucket"] == {"name": "r1", "project": {"name": "lazy", "entity": {"name": team}}}
+    query = """query ($e: String!) {
+      viewer { teams { edges { node { name } } } organizations { name } }
+      project(name: "lazy", entityName: $e) { run(name: "r1") {
+        inputArtifacts { totalCount } outputArtifacts { totalCount } } } }"""
+    data = asgi_emulator.graphql(key, query, {"e": team}).json()["data"]
+    assert {"node": {"name": team}} in data["viewer"]["teams"]["edges"]
+    assert {"name": user.organization} in data["viewer"]["organizations"]
+    assert data["project"]["run"] == {
+        "inputArtifacts": {"totalCount": 0},
+        "outputArtifacts": {"totalCount": 0},
+    }
