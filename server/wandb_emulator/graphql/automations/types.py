@@ -15,7 +15,7 @@ from ..artifacts.types import ArtifactPortfolio, ArtifactSequence, collection_no
 from ..context import Info
 from ..fields import global_id_field, record_field
 from ..orgs.types import Entity
-from ..pagination import Counter, PageInfo, total_count_field
+from ..pagination import CountedConnection, Page
 from ..registries.types import Project
 from ..scalars import DateTime, JSONString
 from ..users.types import User
@@ -115,17 +115,10 @@ def integration_of(rec: IntegrationRec) -> GenericWebhookIntegration | SlackInte
 
 
 @strawberry.type
-class IntegrationEdge:
-    node: Integration | None
-    cursor: str
-
-
-@strawberry.type
-class IntegrationConnection:
-    edges: list[IntegrationEdge]
-    page_info: PageInfo
-    counter: strawberry.Private[Counter]
-    total_count = total_count_field()
+class IntegrationConnection(CountedConnection[Integration]):
+    @classmethod
+    def of_integrations(cls, page: Page[IntegrationRec]) -> IntegrationConnection:
+        return cls.from_page(page, integration_of)
 
 
 @strawberry.type(description="A team secret; its value is write-only.")
@@ -262,14 +255,7 @@ class Trigger:
 
 
 @strawberry.type
-class TriggerEdge:
-    node: Trigger | None
-    cursor: str
-
-
-@strawberry.type
-class TriggerConnection:
-    edges: list[TriggerEdge]
-    page_info: PageInfo
-    counter: strawberry.Private[Counter]
-    total_count = total_count_field()
+class TriggerConnection(CountedConnection[Trigger]):
+    @classmethod
+    def of_triggers(cls, page: Page[TriggerRec]) -> TriggerConnection:
+        return cls.from_page(page, lambda rec: Trigger(rec=rec))

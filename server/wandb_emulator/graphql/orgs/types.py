@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Annotated
+
 import strawberry
 
 from ...ids import encode_id
@@ -17,10 +19,20 @@ from ..artifacts.types import (
 from ..automations import resolvers as automation_resolvers
 from ..context import Info
 from ..fields import global_id_field, record_field
+from ..lazy import lazy_type
 from ..registries import resolvers as registry_resolvers
-from ..registries.types import Project, ProjectConnection, project_connection
+from ..registries.types import Project, ProjectConnection
 from ..scalars import DateTime, Int64, JSONString
 from ..users.types import User
+
+if TYPE_CHECKING:
+    from ..automations.types import IntegrationConnection, Secret, TriggerConnection
+
+# Automations come later in the import order.
+_AUTOMATIONS = "wandb_emulator.graphql.automations.types"
+_TriggerConnection = Annotated["TriggerConnection", strawberry.lazy(_AUTOMATIONS)]
+_IntegrationConnection = Annotated["IntegrationConnection", strawberry.lazy(_AUTOMATIONS)]
+_Secret = Annotated["Secret", strawberry.lazy(_AUTOMATIONS)]
 
 
 @strawberry.type
@@ -96,7 +108,17 @@ class Organization:
     def advanced_registry_features(self) -> AdvancedRegistryFeatures | None:
         return AdvancedRegistryFeatures(advanced_search=True)
 
-    triggers = strawberry.field(resolver=automation_resolvers.org_triggers)
+    @strawberry.field
+    async def triggers(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        order: str | None = None,
+        filters: JSONString | None = None,
+    ) -> _TriggerConnection:
+        page = await automation_resolvers.org_triggers(info, self.rec, first, after, order, filters)
+        return lazy_type(_TriggerConnection).of_triggers(page)
 
 
 @strawberry.type
@@ -198,7 +220,7 @@ class Entity:
         page = await registry_resolvers.projects_page(
             info, self.rec.id, filters, order, first, after
         )
-        return project_connection(page)
+        return ProjectConnection.of_projects(page)
 
     @strawberry.field
     async def artifact_collections(
@@ -244,9 +266,36 @@ class Entity:
         """Artifacts are digested with MD5 here; wandb-core asks before hashing."""
         return False
 
-    integrations = strawberry.field(resolver=automation_resolvers.entity_integrations)
-    triggers = strawberry.field(resolver=automation_resolvers.entity_triggers)
-    secrets = strawberry.field(resolver=automation_resolvers.entity_secrets)
+    @strawberry.field
+    async def integrations(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        before: str | None = None,
+        last: int | None = None,
+    ) -> _IntegrationConnection:
+        page = await automation_resolvers.entity_integrations(info, self.rec, first, after)
+        return lazy_type(_IntegrationConnection).of_integrations(page)
+
+    @strawberry.field
+    async def triggers(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        order: str | None = None,
+        filters: JSONString | None = None,
+    ) -> _TriggerConnection:
+        page = await automation_resolvers.entity_triggers(
+            info, self.rec, first, after, order, filters
+        )
+        return lazy_type(_TriggerConnection).of_triggers(page)
+
+    @strawberry.field
+    async def secrets(self, info: Info) -> list[_Secret]:
+        found = await automation_resolvers.entity_secrets(info, self.rec)
+        return [lazy_type(_Secret)(rec=s) for s in found]
 
 
 @strawberry.type

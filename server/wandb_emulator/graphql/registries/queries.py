@@ -5,7 +5,7 @@ import strawberry
 from ...domain.projects import named_or_default_entity
 from ..context import Info
 from .resolvers import projects_page, visible_project
-from .types import Project, ProjectConnection, project_connection
+from .types import Project, ProjectConnection
 
 
 async def _project(info: Info, name: str | None, entity_name: str | None) -> Project | None:
@@ -35,7 +35,7 @@ class ProjectQueries:
         if entity is None:
             return None
         page = await projects_page(info, entity.id, None, order, first, after)
-        return project_connection(page)
+        return ProjectConnection.of_projects(page)
 
     @strawberry.field
     async def project(

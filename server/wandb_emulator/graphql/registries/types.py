@@ -34,9 +34,12 @@ from ..scalars import DateTime, JSONString
 from ..users.types import User
 
 if TYPE_CHECKING:
+    from ..automations.types import Trigger
     from ..orgs.types import Entity
 
+# Organizations and teams (orgs.types) and automations come later in the import order.
 _Entity = Annotated["Entity", strawberry.lazy("wandb_emulator.graphql.orgs.types")]
+_Trigger = Annotated["Trigger", strawberry.lazy("wandb_emulator.graphql.automations.types")]
 
 
 @strawberry.type
@@ -222,7 +225,10 @@ class Project:
         found = await artifact_lookups.project_membership(info, self.rec, name)
         return ArtifactCollectionMembership(rec=found) if found else None
 
-    triggers = strawberry.field(resolver=automation_resolvers.project_triggers)
+    @strawberry.field
+    async def triggers(self, info: Info) -> list[_Trigger]:
+        found = await automation_resolvers.project_triggers(info, self.rec)
+        return [lazy_type(_Trigger)(rec=t) for t in found]
 
     @strawberry.field
     async def members(self, info: Info) -> list[ProjectMember]:
@@ -239,8 +245,6 @@ class Project:
 
 @strawberry.type
 class ProjectConnection(CountedConnection[Project]):
-    pass
-
-
-def project_connection(page: Paged[ProjectRec]) -> ProjectConnection:
-    return ProjectConnection.from_page(page, lambda p: Project(rec=p))
+    @classmethod
+    def of_projects(cls, page: Paged[ProjectRec]) -> ProjectConnection:
+        return cls.from_page(page, lambda p: Project(rec=p))

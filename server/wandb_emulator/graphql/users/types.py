@@ -14,12 +14,16 @@ from ..scalars import DateTime, JSONString
 
 if TYPE_CHECKING:
     from ..orgs.types import EntityConnection, Organization
+    from ..registries.types import ProjectConnection
 
 # Organizations and teams (orgs.types) come later in the areas' import order.
 
 _Organization = Annotated["Organization", strawberry.lazy("wandb_emulator.graphql.orgs.types")]
 _EntityConnection = Annotated[
     "EntityConnection", strawberry.lazy("wandb_emulator.graphql.orgs.types")
+]
+_ProjectConnection = Annotated[
+    "ProjectConnection", strawberry.lazy("wandb_emulator.graphql.registries.types")
 ]
 
 
@@ -104,7 +108,12 @@ class User:
             orgs = await accounts.orgs_of_user(conn, self.rec.id)
         return [lazy_type(_Organization)(rec=org) for org in orgs]
 
-    projects = strawberry.field(resolver=automation_resolvers.viewer_projects)
+    @strawberry.field
+    async def projects(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> _ProjectConnection:
+        page = await automation_resolvers.viewer_projects(info, self.rec, first, after)
+        return lazy_type(_ProjectConnection).of_projects(page)
 
 
 @strawberry.type
