@@ -1,10 +1,10 @@
 """Types of another area, named without importing that area's module up front.
 
 The areas' type modules import each other one way (users <- runs <- artifacts <-
-registries <- orgs). A type that refers to one of a *later* area declares the reference as
-strawberry does, `Annotated["Project", strawberry.lazy("...registries.types")]`, and builds
-instances through `lazy_type` on that same annotation: the module is imported when a
-field first needs it, after every module has loaded, so no import runs in a cycle.
+registries <- orgs <- automations). A type that refers to one of a *later* area declares
+the reference as strawberry does, `Annotated["Project", strawberry.lazy("...types")]`,
+and builds instances through `lazy_type` on that same annotation: the module is imported
+when a field first needs it, after every module has loaded, so no import runs in a cycle.
 """
 
 from __future__ import annotations
