@@ -11,7 +11,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from .automations.delivery import DeliverySettings
 from .automations.engine import AutomationEngine
@@ -33,6 +33,7 @@ from .seed_check import check_seed
 from .seeding import apply_seed, load_seed_file
 from .signing import Signer
 from .store.database import Database
+from .ui import page_routes, panel_routes, serves_page, ui_state
 from .urls import Urls
 
 log = logging.getLogger("wandb_emulator")
@@ -91,15 +92,25 @@ class Emulator:
         await self.db.close()
 
     async def seed_defaults(self) -> None:
+        seed = self._load_default_seed()
+        if seed is not None:
+            await apply_seed(self.uow, seed)
+
+    def _load_default_seed(self) -> dict[str, Any] | None:
         seed_file = self.config.seed_file
-        if seed_file is None:
-            return
-        if self._default_seed is None:
+        if self._default_seed is None and seed_file is not None:
             if not seed_file.exists():
                 log.warning("seed file %s not found; starting without default data", seed_file)
-                return
+                return None
             self._default_seed = load_seed_file(seed_file)
-        await apply_seed(self.uow, self._default_seed)
+        return self._default_seed
+
+    def default_user_key(self) -> str | None:
+        """The API key of the default seed's first user (the UI signs it in on loopback)."""
+        seed = self._load_default_seed()
+        users = (seed or {}).get("users") or []
+        key = users[0].get("apiKey") if users and isinstance(users[0], dict) else None
+        return key if isinstance(key, str) else None
 
     async def apply_seed(self, seed: dict[str, Any]) -> None:
         """Add users, organizations, teams and registries (a seed document) to the state."""
@@ -130,28 +141,38 @@ def _lifespan(emulator: Emulator, manage: bool):
 
 def create_app(emulator: Emulator, *, manage_lifecycle: bool = False) -> Starlette:
     """The base-port app: GraphQL, readiness, and (later) files and artifacts."""
+    pages = page_routes()
+    routes: list[BaseRoute] = [
+        Route("/graphql", graphql_endpoint, methods=["POST"]),
+        Route("/ready", ready, methods=["GET"]),
+        Route("/files/{entity}/{project}/{run}/file_stream", file_stream, methods=["POST"]),
+        Route("/storage/upload/{token}", files.upload, methods=["PUT"]),
+        Route("/storage/blob/{token}/{filename:path}", files.download, methods=["GET"]),
+        Route("/artifacts/{entity}/{md5}", files.download_by_digest, methods=["GET"]),
+        Route(
+            "/artifactsV2/{region}/{entity}/{path:path}/{md5}/{filename}",
+            files.download_by_digest,
+            methods=["GET"],
+        ),
+        Route("/sdk/otel/v1/{signal}", telemetry_disabled, methods=["POST"]),
+        *panel_routes(),
+        *(emulator_routes() if emulator.config.emulator_endpoints else []),
+        *pages,
+    ]
     app = Starlette(
-        routes=[
-            Route("/graphql", graphql_endpoint, methods=["POST"]),
-            Route("/ready", ready, methods=["GET"]),
-            Route("/files/{entity}/{project}/{run}/file_stream", file_stream, methods=["POST"]),
-            Route("/storage/upload/{token}", files.upload, methods=["PUT"]),
-            Route("/storage/blob/{token}/{filename:path}", files.download, methods=["GET"]),
-            Route("/artifacts/{entity}/{md5}", files.download_by_digest, methods=["GET"]),
-            Route(
-                "/artifactsV2/{region}/{entity}/{path:path}/{md5}/{filename}",
-                files.download_by_digest,
-                methods=["GET"],
-            ),
-            Route("/sdk/otel/v1/{signal}", telemetry_disabled, methods=["POST"]),
-            *(emulator_routes() if emulator.config.emulator_endpoints else []),
-        ],
+        routes=routes,
         middleware=[
-            Middleware(RecordingMiddleware, journal=emulator.journal, faults=emulator.faults)
+            Middleware(
+                RecordingMiddleware,
+                journal=emulator.journal,
+                faults=emulator.faults,
+                unrecorded=serves_page(routes, pages),
+            )
         ],
         lifespan=_lifespan(emulator, manage_lifecycle),
     )
     app.state.emulator = emulator
+    app.state.ui = ui_state(emulator.config, _signing_secret(emulator.config.data_dir))
     return app
 
 

@@ -1,4 +1,5 @@
-"""Journal every base-port request and apply injected faults, as one ASGI middleware.
+"""Journal every base-port request but the web UI's pages, and apply injected faults,
+as one ASGI middleware.
 
 The entry is written when the response starts, so a client that has its answer can
 already read it from the journal. GraphQL details (operation, variables, errors) are
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -45,13 +47,24 @@ async def apply_fault(rule: FaultRule, record: RequestRecord | None) -> Response
 
 
 class RecordingMiddleware:
-    def __init__(self, app: ASGIApp, journal: Journal, faults: FaultRules) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        journal: Journal,
+        faults: FaultRules,
+        unrecorded: Callable[[Scope], bool] = lambda scope: False,
+    ) -> None:
         self.app = app
         self.journal = journal
         self.faults = faults
+        self.unrecorded = unrecorded
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(EMULATOR_PREFIX):
+        if (
+            scope["type"] != "http"
+            or scope["path"].startswith(EMULATOR_PREFIX)
+            or self.unrecorded(scope)
+        ):
             await self.app(scope, receive, send)
             return
         record = RequestRecord(method=scope["method"], path=scope["path"], timestamp=time.time())

@@ -518,6 +518,35 @@ async def memberships_of_collections(conn: Conn, collection_ids: list[int]) -> l
     )
 
 
+async def versions_page(
+    conn: Conn, collection_id: int, limit: int, before_index: int | None = None
+) -> list[MembershipRec]:
+    """A keyset page of a collection's versions, newest first: at most `limit` memberships
+    whose version index is below `before_index` (the whole collection when None)."""
+    sql = f"SELECT m.* FROM artifact_memberships m {_VISIBLE} WHERE m.collection_id = ?"
+    params: list[object] = [collection_id]
+    if before_index is not None:
+        sql += " AND m.version_index < ?"
+        params.append(before_index)
+    params.append(limit)
+    return await fetch_all(
+        conn, MembershipRec, sql + " ORDER BY m.version_index DESC LIMIT ?", params
+    )
+
+
+async def version_counts(conn: Conn, collection_ids: list[int]) -> dict[int, int]:
+    """How many visible versions each collection holds."""
+    if not collection_ids:
+        return {}
+    async with conn.execute(
+        f"SELECT m.collection_id, COUNT(*) FROM artifact_memberships m {_VISIBLE}"
+        f" WHERE m.collection_id IN ({placeholders(collection_ids)}) GROUP BY m.collection_id",
+        collection_ids,
+    ) as cur:
+        counts = {row[0]: row[1] for row in await cur.fetchall()}
+    return {collection_id: counts.get(collection_id, 0) for collection_id in collection_ids}
+
+
 async def sequence_versions(conn: Conn, artifact_ids: list[int]) -> dict[int, int]:
     """Each committed artifact's version index in its own sequence."""
     if not artifact_ids:

@@ -1,0 +1,155 @@
+"""The pages at the URLs the SDK prints, the home page, and signing in and out."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from ..store import accounts
+from ..store.database import Conn
+from ..store.records import CollectionRec
+from . import links, queries
+from .queries import NotFound, Place
+from .view import View
+
+# --------------------------------------------------------------- signing in
+
+
+async def login_form(view: View) -> Response:
+    return view.render("login.html", next=_next_target(view), error=None)
+
+
+async def login(view: View) -> Response:
+    form = await view.form()
+    target = form.get("next") or "/"
+    async with view.read() as conn:
+        user = await accounts.user_by_api_key(conn, form.get("api_key", "").strip())
+    if user is None:
+        view.viewer = None
+        return view.render("login.html", status=401, next=target, error="No user has this API key.")
+    view.replace_session(view.session.signed_in(user.id))
+    return view.redirect(target if links.is_local_path(target) else "/")
+
+
+async def logout(view: View) -> Response:
+    await view.form()
+    view.replace_session(view.session.signed_out_copy())
+    view.viewer = None
+    return view.redirect("/")
+
+
+def _next_target(view: View) -> str:
+    target = view.request.query_params.get("next", "/")
+    return target if links.is_local_path(target) else "/"
+
+
+# -------------------------------------------------------------------- pages
+
+
+async def home(view: View) -> Response:
+    if view.viewer is None:
+        return view.render("home.html", home=None)
+    async with view.read() as conn:
+        found = await queries.home(conn, view.viewer)
+    return view.render("home.html", home=found)
+
+
+async def org(view: View) -> Response:
+    assert view.viewer is not None
+    async with view.read() as conn:
+        row = await queries.org_page(conn, view.viewer, view.request.path_params["org"])
+    return view.render("org.html", row=row)
+
+
+async def registry(view: View) -> Response:
+    """`/orgs/<org>/registry/<name>`: the registry, or with `selectionPath` one of its
+    collections, or with `version` (view=membership) one of that collection's versions."""
+    viewer, params = view.viewer, view.request.path_params
+    assert viewer is not None
+    async with view.read() as conn:
+        place = await queries.registry_place(conn, viewer, params["org"], params["name"])
+        if "selectionPath" not in view.request.query_params:
+            found = await queries.registry_page(conn, viewer, place)
+            return view.render("registry.html", page=found)
+    return await _selection(view, place)
+
+
+async def model_registry(view: View) -> Response:
+    """The legacy model registry: `/<entity>/registry/model`, the entity's model-registry
+    project, with the same `selectionPath`/`version` parameters."""
+    assert view.viewer is not None
+    entity = view.request.path_params["entity"]
+    async with view.read() as conn:
+        place = await queries.visible_place(conn, view.viewer, entity, links.MODEL_REGISTRY_PROJECT)
+        if "selectionPath" not in view.request.query_params:
+            found = await queries.project_page(conn, place)
+            return view.render("project.html", page=found)
+    return await _selection(view, place)
+
+
+async def _selection(view: View, place: Place) -> Response:
+    query = view.request.query_params
+    async with view.read() as conn:
+        collection = await queries.collection_by_selection(conn, place, query["selectionPath"])
+        version = query.get("version")
+        if version and query.get("view", "membership") == "membership":
+            return await _version(view, conn, place, collection, version)
+        return await _collection(view, conn, place, collection)
+
+
+async def _version(
+    view: View, conn: Conn, place: Place, collection: CollectionRec, version: str
+) -> Response:
+    assert view.viewer is not None
+    found = await queries.version_page(
+        conn, view.viewer, view.emulator.urls, place, collection, version
+    )
+    return view.render("version.html", page=found)
+
+
+async def _collection(view: View, conn: Conn, place: Place, collection: CollectionRec) -> Response:
+    before = view.request.query_params.get("before", "")
+    if before and not before.isdigit():
+        raise NotFound(f"no page before {before!r}")
+    found = await queries.collection_page(conn, place, collection, int(before) if before else None)
+    return view.render("collection.html", page=found, before=before)
+
+
+async def project(view: View) -> Response:
+    assert view.viewer is not None
+    params = view.request.path_params
+    async with view.read() as conn:
+        place = await queries.visible_place(conn, view.viewer, params["entity"], params["project"])
+        found = await queries.project_page(conn, place)
+    return view.render("project.html", page=found)
+
+
+async def artifact_collection(view: View) -> Response:
+    assert view.viewer is not None
+    params = view.request.path_params
+    async with view.read() as conn:
+        place = await queries.visible_place(conn, view.viewer, params["entity"], params["project"])
+        collection = await queries.named_collection(conn, place, params["name"], params["type"])
+        return await _collection(view, conn, place, collection)
+
+
+async def artifact_version(view: View) -> Response:
+    """`/<entity>/<project>/artifacts/<type>/<name>/<version>` (`vN`, an alias or a digest)."""
+    assert view.viewer is not None
+    params = view.request.path_params
+    async with view.read() as conn:
+        place = await queries.visible_place(conn, view.viewer, params["entity"], params["project"])
+        collection = await queries.named_collection(conn, place, params["name"], params["type"])
+        return await _version(view, conn, place, collection, params["version"])
+
+
+async def run(view: View) -> Response:
+    assert view.viewer is not None
+    params = view.request.path_params
+    async with view.read() as conn:
+        place = await queries.visible_place(conn, view.viewer, params["entity"], params["project"])
+        found = await queries.run_page(conn, view.viewer, view.emulator.urls, place, params["run"])
+    return view.render("run.html", page=found)
+
+
+async def sweep(view: View) -> Response:
+    raise NotFound("sweeps are not emulated: the emulator keeps no sweeps to show")

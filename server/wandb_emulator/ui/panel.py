@@ -1,0 +1,148 @@
+"""The emulator panel under /_emulator/ui: the request journal (newest first, filtered,
+with details), fault rules, reset and seed, and the automations' delivery log."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.responses import Response
+
+from ..faults import FaultSpecError
+from ..journal import JournalEntry
+from ..seeding import SeedError
+from ..store.errors import StoreError
+from . import links
+from .queries import NotFound
+from .view import View
+
+JOURNAL_ROWS = 200
+_INT_FIELDS = ("status", "latency_ms", "times")
+_TEXT_FIELDS = ("operation", "path", "method", "error")
+DONE = {
+    "reset": "The emulator was reset: state wiped, default seed applied.",
+    "seeded": "The seed was applied.",
+    "fault-added": "The fault rule was added.",
+    "fault-removed": "The fault rule was removed.",
+    "faults-cleared": "Every fault rule was cleared.",
+    "journal-cleared": "The journal was cleared.",
+}
+
+
+def _require_panel(view: View) -> None:
+    if not view.ui.panel:
+        raise NotFound("the emulator panel is off (serve --no-emulator-endpoints)")
+
+
+def journal_entries(view: View) -> list[JournalEntry]:
+    """The newest entries first, narrowed to one operation (or path) when asked."""
+    wanted = view.request.query_params.get("operation", "").strip()
+    entries = view.emulator.journal.entries()
+    if wanted:
+        entries = [
+            e for e in entries if e.operation == wanted or (not e.is_graphql and wanted in e.path)
+        ]
+    return entries[::-1][:JOURNAL_ROWS]
+
+
+def _operations(entries: list[JournalEntry]) -> list[str]:
+    return sorted({e.operation for e in entries if e.operation})
+
+
+async def panel(view: View, error: str | None = None, status: int = 200) -> Response:
+    _require_panel(view)
+    journal = view.emulator.journal
+    return view.render(
+        "panel.html",
+        status=status,
+        entries=journal_entries(view),
+        operations=_operations(journal.entries()),
+        operation=view.request.query_params.get("operation", ""),
+        journal_size=journal.size,
+        rules=view.emulator.faults.rules(),
+        done=DONE.get(view.request.query_params.get("done", "")),
+        error=error,
+    )
+
+
+async def journal_rows(view: View) -> Response:
+    """Just the journal's table body, for the panel's live refresh."""
+    _require_panel(view)
+    return view.render("journal_rows.html", entries=journal_entries(view))
+
+
+def _done(code: str) -> str:
+    return f"{links.PANEL}?done={code}"
+
+
+def fault_spec(form: dict[str, str]) -> dict[str, Any]:
+    """A fault rule from the panel's form: blank fields are left out, numbers parsed."""
+    spec: dict[str, Any] = {
+        key: form[key].strip() for key in _TEXT_FIELDS if form.get(key, "").strip()
+    }
+    for key in _INT_FIELDS:
+        text = form.get(key, "").strip()
+        if text:
+            try:
+                spec[key] = int(text)
+            except ValueError:
+                raise FaultSpecError(f"`{key}` must be a whole number") from None
+    variables = form.get("variables", "").strip()
+    if variables:
+        try:
+            spec["variables"] = json.loads(variables)
+        except ValueError as exc:
+            raise FaultSpecError(f"`variables` is not JSON: {exc}") from None
+    return spec
+
+
+async def add_fault(view: View) -> Response:
+    _require_panel(view)
+    form = await view.form()
+    try:
+        view.emulator.faults.add(**fault_spec(form))
+    except FaultSpecError as exc:
+        return await panel(view, f"Fault not added: {exc}", status=400)
+    return view.redirect(_done("fault-added"))
+
+
+async def remove_fault(view: View) -> Response:
+    _require_panel(view)
+    await view.form()
+    if not view.emulator.faults.remove(view.request.path_params["rule_id"]):
+        raise NotFound(f"no fault rule {view.request.path_params['rule_id']}")
+    return view.redirect(_done("fault-removed"))
+
+
+async def clear_faults(view: View) -> Response:
+    _require_panel(view)
+    await view.form()
+    view.emulator.faults.clear()
+    return view.redirect(_done("faults-cleared"))
+
+
+async def clear_journal(view: View) -> Response:
+    _require_panel(view)
+    await view.form()
+    view.emulator.journal.clear()
+    return view.redirect(_done("journal-cleared"))
+
+
+async def reset(view: View) -> Response:
+    _require_panel(view)
+    await view.form()
+    await view.emulator.reset()
+    return view.redirect(_done("reset"))
+
+
+async def seed(view: View) -> Response:
+    _require_panel(view)
+    form = await view.form()
+    try:
+        document = json.loads(form.get("seed", ""))
+        if not isinstance(document, dict):
+            raise SeedError("the seed must be a JSON object")
+        await view.emulator.apply_seed(document)
+    except (ValueError, SeedError, StoreError) as exc:
+        return await panel(view, f"Seed not applied: {exc}", status=400)
+    return view.redirect(_done("seeded"))

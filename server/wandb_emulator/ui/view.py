@@ -1,0 +1,182 @@
+"""What every UI request shares: the session and signed-in user, template rendering,
+CSRF-checked form reading, and the 404/403 pages."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from ..signing import Signer
+from ..store import accounts
+from ..store.database import Conn
+from ..store.records import UserRec
+from . import links
+from .queries import NotFound
+from .session import COOKIE, SESSION_TTL_SECONDS, Session, dump_session, load_session
+
+if TYPE_CHECKING:
+    from ..app import Emulator
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+MAX_FORM_BYTES = 1024 * 1024
+
+
+class Forbidden(Exception):
+    """A state-changing form without a valid CSRF token, or a refused action."""
+
+
+@dataclass(frozen=True)
+class UiState:
+    """Built once per app from the Emulator: templates, the session signer, and whether the
+    default seeded user is signed in automatically (loopback servers only)."""
+
+    env: jinja2.Environment
+    signer: Signer
+    auto_sign_in: bool
+    secure_cookie: bool
+    panel: bool
+
+
+def template_env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["links"] = links
+    env.filters["size"] = human_size
+    return env
+
+
+def human_size(size: int | None) -> str:
+    if size is None:
+        return "-"
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
+
+
+class View:
+    """One UI request: its session, the signed-in user (if any) and how to answer."""
+
+    def __init__(self, request: Request, session: Session, fresh: bool) -> None:
+        self.request = request
+        self.ui: UiState = request.app.state.ui
+        self.emulator: Emulator = request.app.state.emulator
+        self.session = session
+        self._set_cookie = fresh
+        self.viewer: UserRec | None = None
+
+    @classmethod
+    async def open(cls, request: Request) -> View:
+        ui: UiState = request.app.state.ui
+        found = load_session(ui.signer, request.cookies.get(COOKIE))
+        view = cls(request, found or Session.new(), fresh=found is None)
+        async with view.read() as conn:
+            view.viewer = await view._viewer(conn)
+        return view
+
+    async def _viewer(self, conn: Conn) -> UserRec | None:
+        if self.session.user_id is not None:
+            return await accounts.user_by_id(conn, self.session.user_id)
+        if self.ui.auto_sign_in and not self.session.signed_out:
+            key = self.emulator.default_user_key()
+            return None if key is None else await accounts.user_by_api_key(conn, key)
+        return None
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Conn]:
+        async with self.emulator.db.read() as conn:
+            yield conn
+
+    def replace_session(self, session: Session) -> None:
+        self.session = session
+        self._set_cookie = True
+
+    # ------------------------------------------------------------ answers
+
+    def render(self, template: str, status: int = 200, **values: Any) -> Response:
+        html = self.ui.env.get_template(template).render(
+            viewer=self.viewer,
+            csrf=self.session.csrf,
+            panel=self.ui.panel,
+            path=self.request.url.path,
+            **values,
+        )
+        return self._finish(HTMLResponse(html, status_code=status))
+
+    def redirect(self, url: str) -> Response:
+        return self._finish(RedirectResponse(url, status_code=303))
+
+    def _finish(self, response: Response) -> Response:
+        response.headers["cache-control"] = "no-store"
+        response.headers["x-content-type-options"] = "nosniff"
+        response.headers["referrer-policy"] = "same-origin"
+        if self._set_cookie:
+            response.set_cookie(
+                COOKIE,
+                dump_session(self.ui.signer, self.session),
+                max_age=SESSION_TTL_SECONDS,
+                path="/",
+                httponly=True,
+                samesite="lax",
+                secure=self.ui.secure_cookie,
+            )
+        return response
+
+    # ------------------------------------------------------------- forms
+
+    async def form(self) -> dict[str, str]:
+        """The posted urlencoded form, refused (Forbidden) without this session's CSRF token."""
+        body = bytearray()
+        async for chunk in self.request.stream():
+            body.extend(chunk)
+            if len(body) > MAX_FORM_BYTES:
+                raise Forbidden(f"the form exceeds {MAX_FORM_BYTES} bytes")
+        try:
+            fields = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+        except UnicodeDecodeError as exc:
+            raise Forbidden("the form is not UTF-8") from exc
+        if not self.session.accepts(fields.get("csrf")):
+            raise Forbidden("the form's CSRF token is missing or stale; reload the page")
+        return fields
+
+    def login_url(self) -> str:
+        target = self.request.url.path + (
+            f"?{self.request.url.query}" if self.request.url.query else ""
+        )
+        return f"{links.LOGIN}?{urlencode({'next': target})}"
+
+
+Handler = Callable[[View], Awaitable[Response]]
+
+
+def page(handler: Handler, *, signed_in: bool = True) -> Callable[[Request], Awaitable[Response]]:
+    """A Starlette endpoint around a page handler: session, sign-in, 403 and 404 pages."""
+
+    async def endpoint(request: Request) -> Response:
+        view = await View.open(request)
+        if signed_in and view.viewer is None:
+            return view.redirect(view.login_url())
+        try:
+            return await handler(view)
+        except NotFound as exc:
+            return view.render("message.html", status=404, title="Not found", message=str(exc))
+        except Forbidden as exc:
+            return view.render("message.html", status=403, title="Refused", message=str(exc))
+
+    endpoint.__name__ = handler.__name__
+    return endpoint
