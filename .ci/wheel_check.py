@@ -71,6 +71,13 @@ def main() -> int:
         print(f"viewer: {viewer.username}, default entity: {api.default_entity}")
         assert viewer.username == "emulator", viewer.username
         assert api.default_entity == "emulator-team", api.default_entity
+        # The web UI's templates and static files are package data: the home page (the
+        # default user is signed in on loopback) lists the default org, the stylesheet loads.
+        home = httpx.get(base_url + "/", timeout=10)
+        assert home.status_code == 200 and "emulator-org" in home.text, home.text[:500]
+        css = httpx.get(base_url + "/_emulator/ui/static/ui.css", timeout=10)
+        assert css.status_code == 200 and "font-family" in css.text, css.status_code
+        print("web UI served from the wheel")
         where = "import wandb_emulator; print(wandb_emulator.__file__)"
         installed = subprocess.run(
             [str(venv / "bin" / "python"), "-c", where],

@@ -30,7 +30,7 @@ from .http.health import health, ready, telemetry_disabled
 from .http.recording import RecordingMiddleware
 from .journal import Journal
 from .seed_check import check_seed
-from .seeding import apply_seed, load_seed_file
+from .seeding import apply_seed, first_user_key, load_seed_file
 from .signing import Signer
 from .store.database import Database
 from .ui import page_routes, panel_routes, serves_page, ui_state
@@ -108,9 +108,7 @@ class Emulator:
     def default_user_key(self) -> str | None:
         """The API key of the default seed's first user (the UI signs it in on loopback)."""
         seed = self._load_default_seed()
-        users = (seed or {}).get("users") or []
-        key = users[0].get("apiKey") if users and isinstance(users[0], dict) else None
-        return key if isinstance(key, str) else None
+        return None if seed is None else first_user_key(seed)
 
     async def apply_seed(self, seed: dict[str, Any]) -> None:
         """Add users, organizations, teams and registries (a seed document) to the state."""

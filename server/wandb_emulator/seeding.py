@@ -68,6 +68,15 @@ async def _seed_team(tx: Tx, spec: dict[str, Any]) -> None:
         await accounts.add_team_member(tx, team, member["username"], member.get("role", "member"))
 
 
+def first_user_key(seed: dict[str, Any]) -> str | None:
+    """The API key of a seed's first user (its username when no key is given)."""
+    users = seed.get("users") or []
+    if not users or not isinstance(users[0], dict):
+        return None
+    key = users[0].get("apiKey") or users[0].get("username")
+    return key if isinstance(key, str) else None
+
+
 def load_seed_file(path: Path) -> dict[str, Any]:
     text = path.read_text()
     if path.suffix in (".yaml", ".yml"):

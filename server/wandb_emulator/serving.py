@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 
 from .app import Emulator, create_app, create_fixture_app
 from .config import Config
-from .seeding import load_seed_file
+from .seeding import first_user_key, load_seed_file
 
 
 class _Server(uvicorn.Server):
@@ -28,10 +28,9 @@ def default_user_exports(config: Config) -> str:
         load_seed_file(config.seed_file) if config.seed_file and config.seed_file.exists() else {}
     )
     lines = [f"export WANDB_BASE_URL={config.base_url}"]
-    users = seed.get("users") or []
-    if users:
-        key = users[0].get("apiKey") or users[0]["username"]
+    if key := first_user_key(seed):
         lines.append(f"export WANDB_API_KEY={key}")
+    lines.append(f"# web UI: {config.base_url}/  (emulator panel: {config.base_url}/_emulator/ui)")
     return "\n".join(lines)
 
 
