@@ -53,6 +53,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/reset.py
 	$(BIN)/python bench/registry_search.py
 	$(BIN)/python bench/automations.py
+	$(BIN)/python bench/ui.py
 
 # The short CI mode: the same benchmarks, smaller and shorter; prints figures, asserts none.
 bench-quick: $(VENV)/.installed-test
