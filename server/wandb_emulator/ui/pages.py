@@ -54,17 +54,15 @@ async def home(view: View) -> Response:
 
 
 async def org(view: View) -> Response:
-    assert view.viewer is not None
     async with view.read() as conn:
-        row = await queries.org_page(conn, view.viewer, view.request.path_params["org"])
+        row = await queries.org_page(conn, view.user, view.request.path_params["org"])
     return view.render("org.html", row=row)
 
 
 async def registry(view: View) -> Response:
     """`/orgs/<org>/registry/<name>`: the registry, or with `selectionPath` one of its
     collections, or with `version` (view=membership) one of that collection's versions."""
-    viewer, params = view.viewer, view.request.path_params
-    assert viewer is not None
+    viewer, params = view.user, view.request.path_params
     async with view.read() as conn:
         place = await queries.registry_place(conn, viewer, params["org"], params["name"])
         if "selectionPath" not in view.request.query_params:
@@ -76,10 +74,9 @@ async def registry(view: View) -> Response:
 async def model_registry(view: View) -> Response:
     """The legacy model registry: `/<entity>/registry/model`, the entity's model-registry
     project, with the same `selectionPath`/`version` parameters."""
-    assert view.viewer is not None
     entity = view.request.path_params["entity"]
     async with view.read() as conn:
-        place = await queries.visible_place(conn, view.viewer, entity, links.MODEL_REGISTRY_PROJECT)
+        place = await queries.visible_place(conn, view.user, entity, links.MODEL_REGISTRY_PROJECT)
         if "selectionPath" not in view.request.query_params:
             found = await queries.project_page(conn, place)
             return view.render("project.html", page=found)
@@ -99,9 +96,8 @@ async def _selection(view: View, place: Place) -> Response:
 async def _version(
     view: View, conn: Conn, place: Place, collection: CollectionRec, version: str
 ) -> Response:
-    assert view.viewer is not None
     found = await queries.version_page(
-        conn, view.viewer, view.emulator.urls, place, collection, version
+        conn, view.user, view.emulator.urls, place, collection, version
     )
     return view.render("version.html", page=found)
 
@@ -114,40 +110,40 @@ async def _collection(view: View, conn: Conn, place: Place, collection: Collecti
     return view.render("collection.html", page=found, before=before)
 
 
-async def project(view: View) -> Response:
-    assert view.viewer is not None
+async def _path_place(view: View, conn: Conn) -> Place:
     params = view.request.path_params
+    return await queries.visible_place(conn, view.user, params["entity"], params["project"])
+
+
+async def _path_collection(view: View, conn: Conn) -> tuple[Place, CollectionRec]:
+    place, params = await _path_place(view, conn), view.request.path_params
+    return place, await queries.named_collection(conn, place, params["name"], params["type"])
+
+
+async def project(view: View) -> Response:
     async with view.read() as conn:
-        place = await queries.visible_place(conn, view.viewer, params["entity"], params["project"])
-        found = await queries.project_page(conn, place)
+        found = await queries.project_page(conn, await _path_place(view, conn))
     return view.render("project.html", page=found)
 
 
 async def artifact_collection(view: View) -> Response:
-    assert view.viewer is not None
-    params = view.request.path_params
     async with view.read() as conn:
-        place = await queries.visible_place(conn, view.viewer, params["entity"], params["project"])
-        collection = await queries.named_collection(conn, place, params["name"], params["type"])
-        return await _collection(view, conn, place, collection)
+        return await _collection(view, conn, *await _path_collection(view, conn))
 
 
 async def artifact_version(view: View) -> Response:
     """`/<entity>/<project>/artifacts/<type>/<name>/<version>` (`vN`, an alias or a digest)."""
-    assert view.viewer is not None
-    params = view.request.path_params
     async with view.read() as conn:
-        place = await queries.visible_place(conn, view.viewer, params["entity"], params["project"])
-        collection = await queries.named_collection(conn, place, params["name"], params["type"])
-        return await _version(view, conn, place, collection, params["version"])
+        place, collection = await _path_collection(view, conn)
+        return await _version(view, conn, place, collection, view.request.path_params["version"])
 
 
 async def run(view: View) -> Response:
-    assert view.viewer is not None
-    params = view.request.path_params
     async with view.read() as conn:
-        place = await queries.visible_place(conn, view.viewer, params["entity"], params["project"])
-        found = await queries.run_page(conn, view.viewer, view.emulator.urls, place, params["run"])
+        place = await _path_place(view, conn)
+        found = await queries.run_page(
+            conn, view.user, view.emulator.urls, place, view.request.path_params["run"]
+        )
     return view.render("run.html", page=found)
 
 

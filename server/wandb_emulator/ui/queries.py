@@ -67,15 +67,10 @@ class Place:
     def selection(self, collection: CollectionRec) -> tuple[str, str, str]:
         return (self.entity.name, self.project.name, collection.name)
 
-    def collection_url(self, collection: CollectionRec, type_name: str) -> str:
-        if self.is_registry:
-            assert self.org is not None
-            return links.registry(self.org.name, self.project.name, self.selection(collection))
-        if self.project.name == links.MODEL_REGISTRY_PROJECT:
-            return links.model_registry(self.entity.name, self.selection(collection))
-        return links.collection(self.entity.name, self.project.name, type_name, collection.name)
-
-    def version_url(self, collection: CollectionRec, type_name: str, version: str) -> str:
+    def collection_url(
+        self, collection: CollectionRec, type_name: str, version: str | None = None
+    ) -> str:
+        """The URL of a collection in this project, or of one of its versions."""
         if self.is_registry:
             assert self.org is not None
             return links.registry(
@@ -83,9 +78,8 @@ class Place:
             )
         if self.project.name == links.MODEL_REGISTRY_PROJECT:
             return links.model_registry(self.entity.name, self.selection(collection), version)
-        return links.artifact(
-            self.entity.name, self.project.name, type_name, collection.name, version
-        )
+        names = (self.entity.name, self.project.name, type_name, collection.name)
+        return links.collection(*names) if version is None else links.artifact(*names, version)
 
     @property
     def crumbs(self) -> list[tuple[str, str]]:
@@ -318,7 +312,7 @@ async def _version_rows(
                 a.alias for a in aliases.get(m.artifact_id, []) if a.collection_id == collection.id
             ],
             tags=[t.name for t in tags.get(m.artifact_id, [])],
-            url=place.version_url(collection, type_name, f"v{m.version_index}"),
+            url=place.collection_url(collection, type_name, f"v{m.version_index}"),
         )
         for m in found
     ]
@@ -346,7 +340,7 @@ async def collection_page(
     aliases = [
         Link(
             f"{a.alias} → v{indexes[a.artifact_id]}",
-            place.version_url(collection, type_name, f"v{indexes[a.artifact_id]}"),
+            place.collection_url(collection, type_name, f"v{indexes[a.artifact_id]}"),
         )
         for a in alias_recs
         if a.artifact_id in indexes
@@ -414,7 +408,7 @@ async def artifact_link(conn: Conn, viewer: UserRec, artifact: ArtifactRec) -> L
     type_name = await artifacts.artifact_type_name(conn, artifact.type_id)
     place = await place_of(conn, project)
     label = f"{place.entity.name}/{project.name}/{sequence.name}:v{index}"
-    return Link(label, place.version_url(sequence, type_name, f"v{index}"))
+    return Link(label, place.collection_url(sequence, type_name, f"v{index}"))
 
 
 async def _linked_in(conn: Conn, viewer: UserRec, artifact: ArtifactRec) -> list[Link]:
@@ -441,7 +435,7 @@ async def _linked_in(conn: Conn, viewer: UserRec, artifact: ArtifactRec) -> list
         found.append(
             Link(
                 f"{project.name}/{collection.name}:{version}",
-                place.version_url(collection, type_name, version),
+                place.collection_url(collection, type_name, version),
             )
         )
     return found

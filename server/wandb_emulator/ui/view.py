@@ -97,6 +97,13 @@ class View:
             return None if key is None else await accounts.user_by_api_key(conn, key)
         return None
 
+    @property
+    def user(self) -> UserRec:
+        """The signed-in user, on pages that require one (`page(..., signed_in=True)`)."""
+        if self.viewer is None:
+            raise Forbidden("sign in to see this page")
+        return self.viewer
+
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Conn]:
         async with self.emulator.db.read() as conn:
