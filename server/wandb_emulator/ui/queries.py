@@ -392,52 +392,42 @@ def _pretty(text: str | None) -> str:
         return text
 
 
-async def artifact_link(conn: Conn, viewer: UserRec, artifact: ArtifactRec) -> Link | None:
-    """A link to an artifact's version in its source collection, if the viewer may see it."""
-    sequence = await artifacts.collection_by_id(conn, artifact.sequence_id)
-    project = None if sequence is None else await projects.project_by_id(conn, sequence.project_id)
+async def _version_link(
+    conn: Conn, viewer: UserRec, collection_id: int, version_index: int
+) -> Link | None:
+    """A link to a version of a collection, if the viewer may see the collection's project."""
+    collection = await artifacts.collection_by_id(conn, collection_id)
+    project = (
+        None if collection is None else await projects.project_by_id(conn, collection.project_id)
+    )
     if (
-        sequence is None
+        collection is None
         or project is None
         or not await auth.can_view_project(conn, viewer, project)
     ):
         return None
-    index = (await artifacts.sequence_versions(conn, [artifact.id])).get(artifact.id)
-    if index is None:
-        return None
-    type_name = await artifacts.artifact_type_name(conn, artifact.type_id)
     place = await place_of(conn, project)
-    label = f"{place.entity.name}/{project.name}/{sequence.name}:v{index}"
-    return Link(label, place.collection_url(sequence, type_name, f"v{index}"))
+    type_name = await artifacts.artifact_type_name(conn, collection.type_id)
+    version = f"v{version_index}"
+    label = f"{place.entity.name}/{project.name}/{collection.name}:{version}"
+    return Link(label, place.collection_url(collection, type_name, version))
+
+
+async def artifact_link(conn: Conn, viewer: UserRec, artifact: ArtifactRec) -> Link | None:
+    """A link to an artifact's version in its source collection, if the viewer may see it."""
+    index = (await artifacts.sequence_versions(conn, [artifact.id])).get(artifact.id)
+    return None if index is None else await _version_link(conn, viewer, artifact.sequence_id, index)
 
 
 async def _linked_in(conn: Conn, viewer: UserRec, artifact: ArtifactRec) -> list[Link]:
     """The portfolios (registry collections) holding the artifact that the viewer may see."""
     found = []
     for membership in await artifacts.memberships_of_artifact(conn, artifact.id):
-        if membership.collection_id == artifact.sequence_id:
-            continue
-        collection = await artifacts.collection_by_id(conn, membership.collection_id)
-        project = (
-            None
-            if collection is None
-            else await projects.project_by_id(conn, collection.project_id)
-        )
-        if (
-            collection is None
-            or project is None
-            or not await auth.can_view_project(conn, viewer, project)
-        ):
-            continue
-        place = await place_of(conn, project)
-        type_name = await artifacts.artifact_type_name(conn, collection.type_id)
-        version = f"v{membership.version_index}"
-        found.append(
-            Link(
-                f"{project.name}/{collection.name}:{version}",
-                place.collection_url(collection, type_name, version),
+        if membership.collection_id != artifact.sequence_id:
+            link = await _version_link(
+                conn, viewer, membership.collection_id, membership.version_index
             )
-        )
+            found.extend([link] if link else [])
     return found
 
 
