@@ -192,8 +192,10 @@ class FixtureClient:
 
 
 @pytest.fixture(scope="session")
-def fixtures(server: ServerProcess) -> FixtureClient:
-    return FixtureClient(server)
+def fixtures(server: ServerProcess) -> Iterator[FixtureClient]:
+    client = FixtureClient(server)
+    yield client
+    client.http.close()  # its pooled connections, or warnings (errors here) at teardown
 
 
 @dataclass(frozen=True)

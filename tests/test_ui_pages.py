@@ -360,11 +360,13 @@ def test_pages_do_not_shadow_api_routes_and_are_not_journaled(alice: Ui) -> None
     alice.page(links.run("acme-team", "vision", "run-1"))
     assert alice.emulator.journal.entries() == []
     assert alice.client.get("/graphql").status_code == 405
+    assert alice.client.get("/storage/upload").status_code == 404  # not a project page
     assert alice.client.get("/ready").status_code == 200
     response = alice.client.get("/artifacts/acme-team/" + "0" * 32)
     assert not response.headers["content-type"].startswith("text/html")
     assert [e.path for e in alice.emulator.journal.entries()] == [
         "/graphql",
+        "/storage/upload",
         "/ready",
         "/artifacts/acme-team/" + "0" * 32,
     ]
@@ -427,6 +429,9 @@ def test_the_panel_is_off_without_emulator_endpoints(tmp_path: Path) -> None:
     for ui in _ui(tmp_path, emulator_endpoints=False):
         ui.page(links.PANEL, 404)
         assert "not found" not in ui.page("/")  # pages stay
+        # ...but never answer for the endpoints left out (a page would say 405)
+        assert ui.client.post("/_emulator/reset").status_code == 404
+        assert ui.client.get("/_emulator/journal").status_code == 404
 
 
 # ------------------------------------------------------------- pure helpers

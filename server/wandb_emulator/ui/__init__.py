@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -20,6 +21,22 @@ from .session import is_loopback, session_signer
 from .view import UiState, page, template_env
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+# First path segments of the API and emulator routes: a page never claims them, so a
+# request there keeps its API answer (405 for a wrong method, 404 when left out).
+RESERVED = frozenset({"graphql", "ready", "files", "storage", "artifacts", "artifactsV2", "sdk"})
+
+
+class PageRoute(Route):
+    """A GET page at a W&B path that never matches under a reserved first segment."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any]) -> None:
+        super().__init__(path, endpoint, methods=["GET"])
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        first = scope.get("path", "/").split("/", 2)[1] if scope.get("type") == "http" else ""
+        if first in RESERVED or first.startswith("_"):
+            return Match.NONE, {}
+        return super().matches(scope)
 
 
 def ui_state(config: Config, secret: bytes) -> UiState:
@@ -56,20 +73,21 @@ def panel_routes() -> list[BaseRoute]:
 
 
 def page_routes() -> list[BaseRoute]:
-    """The pages at W&B's own paths; listed after every API route, so they never shadow one."""
+    """The pages at W&B's own paths; listed after every API route and kept off its
+    prefixes, so they never shadow one."""
     project = "/{entity}/{project}"
     artifact = f"{project}/artifacts/{{type}}/{{name}}"
     return [
-        Route("/", page(pages.home, signed_in=False), methods=["GET"]),
-        Route("/orgs/{org}", page(pages.org), methods=["GET"]),
-        Route("/orgs/{org}/registry", page(pages.org), methods=["GET"]),
-        Route("/orgs/{org}/registry/{name}", page(pages.registry), methods=["GET"]),
-        Route("/{entity}/registry/model", page(pages.model_registry), methods=["GET"]),
-        Route(project, page(pages.project), methods=["GET"]),
-        Route(f"{project}/runs/{{run}}", page(pages.run), methods=["GET"]),
-        Route(f"{project}/sweeps/{{sweep}}", page(pages.sweep), methods=["GET"]),
-        Route(artifact, page(pages.artifact_collection), methods=["GET"]),
-        Route(f"{artifact}/{{version}}", page(pages.artifact_version), methods=["GET"]),
+        PageRoute("/", page(pages.home, signed_in=False)),
+        PageRoute("/orgs/{org}", page(pages.org)),
+        PageRoute("/orgs/{org}/registry", page(pages.org)),
+        PageRoute("/orgs/{org}/registry/{name}", page(pages.registry)),
+        PageRoute("/{entity}/registry/model", page(pages.model_registry)),
+        PageRoute(project, page(pages.project)),
+        PageRoute(f"{project}/runs/{{run}}", page(pages.run)),
+        PageRoute(f"{project}/sweeps/{{sweep}}", page(pages.sweep)),
+        PageRoute(artifact, page(pages.artifact_collection)),
+        PageRoute(f"{artifact}/{{version}}", page(pages.artifact_version)),
     ]
 
 
