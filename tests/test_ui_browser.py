@@ -145,6 +145,7 @@ def browsers() -> Iterator[Callable[[], object]]:
         for flag in (*CHROME_FLAGS, f"--user-data-dir={tempfile.mkdtemp(prefix='chromium-')}"):
             options.add_argument(flag)
         options.add_argument("--window-size=1280,1000")
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
         driver.set_page_load_timeout(30)
         opened.append(driver)
@@ -342,6 +343,7 @@ def test_the_panel_shows_the_sdk_requests(
     logged: Logged, browsers: Callable[[], object], server: ServerProcess
 ) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     driver = browsers()
     driver.get(f"{server.base_url}{links.PANEL}?operation=UpsertBucket")
@@ -350,3 +352,11 @@ def test_the_panel_shows_the_sdk_requests(
     rows[0].find_element(By.TAG_NAME, "summary").click()
     assert "Variables" in rows[0].text
     screenshot(driver, "panel")
+    driver.get(f"{server.base_url}{links.PANEL}")
+    driver.find_element(By.ID, "live").click()  # the panel's script refreshes the journal
+    httpx.post(f"{server.base_url}/graphql", json={"query": "query LiveCheck { viewer { id } }"})
+    WebDriverWait(driver, 15).until(
+        lambda d: "LiveCheck" in d.find_element(By.ID, "journal-rows").text
+    )
+    errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == [], errors  # no blocked script or style, no failed fetch

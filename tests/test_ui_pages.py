@@ -372,6 +372,13 @@ def test_pages_do_not_shadow_api_routes_and_are_not_journaled(alice: Ui) -> None
     ]
 
 
+def test_pages_forbid_inline_scripts_framing_and_caching(ui: Ui) -> None:
+    headers = ui.client.get("/").headers
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["cache-control"] == "no-store"
+
+
 def test_static_assets_are_served_by_the_emulator(ui: Ui) -> None:
     response = ui.client.get(f"{links.STATIC}/ui.css")
     assert response.status_code == 200 and "text/css" in response.headers["content-type"]

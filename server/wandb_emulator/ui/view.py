@@ -27,6 +27,12 @@ if TYPE_CHECKING:
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAX_FORM_BYTES = 1024 * 1024
+# Everything comes from the emulator itself; no inline script, no framing (the panel's
+# buttons reset state), forms post only here.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+    " frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
 
 
 class Forbidden(Exception):
@@ -132,6 +138,7 @@ class View:
         response.headers["cache-control"] = "no-store"
         response.headers["x-content-type-options"] = "nosniff"
         response.headers["referrer-policy"] = "same-origin"
+        response.headers["content-security-policy"] = CONTENT_SECURITY_POLICY
         if self._set_cookie:
             response.set_cookie(
                 COOKIE,
