@@ -142,6 +142,11 @@ def test_loopback_servers_sign_the_default_user_in_until_they_sign_out(tmp_path:
         assert "Sign in to see" in ui.page("/")
 
 
+def test_a_loopback_server_published_elsewhere_signs_nobody_in(tmp_path: Path) -> None:
+    for ui in _ui(tmp_path, host="127.0.0.1", public_url="https://wandb.example.com"):
+        assert "Sign in to see" in ui.page("/")
+
+
 def test_only_loopback_addresses_count_as_loopback() -> None:
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("10.0.0.1")

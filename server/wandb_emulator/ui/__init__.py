@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -39,11 +40,17 @@ class PageRoute(Route):
         return super().matches(scope)
 
 
+def serves_only_loopback(config: Config) -> bool:
+    """Listening on loopback and not published under another host (a reverse proxy)."""
+    public = urlsplit(config.public_url).hostname if config.public_url else None
+    return is_loopback(config.host) and (public is None or is_loopback(public))
+
+
 def ui_state(config: Config, secret: bytes) -> UiState:
     return UiState(
         env=template_env(),
         signer=session_signer(secret),
-        auto_sign_in=is_loopback(config.host),
+        auto_sign_in=serves_only_loopback(config),
         secure_cookie=config.base_url.startswith("https://"),
         panel=config.emulator_endpoints,
     )
