@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import auth, history
-from ..graphql.artifacts.resolvers import membership_for_version
+from ..domain.versions import membership_for_version
 from ..store import accounts, artifacts, projects, runs
 from ..store.database import Conn
 from ..store.records import (

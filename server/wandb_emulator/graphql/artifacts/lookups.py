@@ -3,10 +3,8 @@ listings of a project or a collection (types, aliases, memberships). Records onl
 
 from __future__ import annotations
 
-import re
-
+from ...domain.versions import membership_for_version
 from ...store import artifacts, projects
-from ...store.database import Conn
 from ...store.records import (
     COLLECTION_KINDS,
     AliasRec,
@@ -19,29 +17,11 @@ from ...store.records import (
 from ..context import Info
 from ..pagination import Page, paginate
 
-_VERSION = re.compile(r"^v(\d+)$")
-MAX_VERSION_INDEX = 2**62  # beyond any SQLite integer a collection could reach
-
 
 def split_version(name: str) -> tuple[str, str]:
     """`coll:v3` -> ("coll", "v3"); a bare name means its latest version."""
     collection, sep, version = name.rpartition(":")
     return (collection, version) if sep else (name, artifacts.LATEST)
-
-
-async def membership_for_version(
-    conn: Conn, collection: CollectionRec, version: str
-) -> MembershipRec | None:
-    """Resolve `vN`, an alias, or a digest within a collection."""
-    if match := _VERSION.match(version):
-        index = int(match.group(1))
-        if index > MAX_VERSION_INDEX:
-            return None
-        return await artifacts.membership_by_version(conn, collection.id, index)
-    found = await artifacts.membership_by_alias(conn, collection.id, version)
-    if found is None and len(version) >= 32:
-        found = await artifacts.membership_by_digest(conn, collection.id, version)
-    return found
 
 
 # -------------------------------------------------------- project fields
