@@ -437,6 +437,25 @@ def test_panel_seeds_and_resets(alice: Ui) -> None:
     assert "Sign in to see" in alice.page("/")  # alice is gone with the rest of the state
 
 
+def test_panel_lists_automation_deliveries_newest_first_and_clears_them(alice: Ui) -> None:
+    log = alice.emulator.automations.deliveries
+    for name in ("first-hook", HOSTILE):
+        delivery = log.new(
+            automation={"name": name},
+            event={"type": "LINK_ARTIFACT"},
+            action="GENERIC_WEBHOOK",
+            url="http://hook.test/x",
+            payload={"version": "v0"},
+        )
+    delivery.outcome = "failed"
+    html = alice.page(links.PANEL)
+    assert html.index(f"<strong>{ESCAPED}</strong>") < html.index("<strong>first-hook</strong>")
+    assert "<td>failed</td>" in html and "LINK_ARTIFACT" in html
+    response = alice.client.post(f"{links.PANEL}/deliveries/clear", data={"csrf": alice.csrf()})
+    assert response.status_code == 303 and log.entries() == []
+    assert "No deliveries yet" in alice.page(links.PANEL)
+
+
 def test_the_panel_is_off_without_emulator_endpoints(tmp_path: Path) -> None:
     for ui in _ui(tmp_path, emulator_endpoints=False):
         ui.page(links.PANEL, 404)

@@ -70,6 +70,9 @@ def panel_routes() -> list[BaseRoute]:
             page(panel.remove_fault, signed_in=False),
             methods=["POST"],
         ),
+        Route(
+            f"{p}/deliveries/clear", page(panel.clear_deliveries, signed_in=False), methods=["POST"]
+        ),
         Route(f"{p}/reset", page(panel.reset, signed_in=False), methods=["POST"]),
         Route(f"{p}/seed", page(panel.seed, signed_in=False), methods=["POST"]),
         Route(links.LOGIN, page(pages.login_form, signed_in=False), methods=["GET"]),

@@ -10,13 +10,13 @@ from starlette.responses import Response
 
 from ..faults import FaultSpecError
 from ..journal import JournalEntry
-from ..seeding import SeedError
-from ..store.errors import StoreError
+from ..seeding import SEED_ERRORS, SeedError
 from . import links
 from .queries import NotFound
 from .view import View
 
 JOURNAL_ROWS = 200
+DELIVERY_ROWS = 100
 _INT_FIELDS = ("status", "latency_ms", "times")
 _TEXT_FIELDS = ("operation", "path", "method", "error")
 DONE = {
@@ -26,6 +26,7 @@ DONE = {
     "fault-removed": "The fault rule was removed.",
     "faults-cleared": "Every fault rule was cleared.",
     "journal-cleared": "The journal was cleared.",
+    "deliveries-cleared": "The delivery log was cleared.",
 }
 
 
@@ -60,6 +61,7 @@ async def panel(view: View, error: str | None = None, status: int = 200) -> Resp
         operation=view.request.query_params.get("operation", ""),
         journal_size=journal.size,
         rules=view.emulator.faults.rules(),
+        deliveries=view.emulator.automations.deliveries.entries()[::-1][:DELIVERY_ROWS],
         done=DONE.get(view.request.query_params.get("done", "")),
         error=error,
     )
@@ -128,6 +130,13 @@ async def clear_journal(view: View) -> Response:
     return view.redirect(_done("journal-cleared"))
 
 
+async def clear_deliveries(view: View) -> Response:
+    _require_panel(view)
+    await view.form()
+    view.emulator.automations.deliveries.clear()
+    return view.redirect(_done("deliveries-cleared"))
+
+
 async def reset(view: View) -> Response:
     _require_panel(view)
     await view.form()
@@ -143,6 +152,6 @@ async def seed(view: View) -> Response:
         if not isinstance(document, dict):
             raise SeedError("the seed must be a JSON object")
         await view.emulator.apply_seed(document)
-    except (ValueError, SeedError, StoreError) as exc:
+    except SEED_ERRORS as exc:
         return await panel(view, f"Seed not applied: {exc}", status=400)
     return view.redirect(_done("seeded"))
