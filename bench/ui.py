@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 
@@ -24,7 +25,7 @@ from ui_world import add_version, portfolio_of
 
 from wandb_emulator.app import Emulator, create_app
 from wandb_emulator.config import Config
-from wandb_emulator.store import accounts, artifacts, projects
+from wandb_emulator.store import accounts, artifacts, listing, projects
 from wandb_emulator.ui import links
 
 ORG, ORG_ENTITY, TEAM = "emulator-org", "emulator-org-entity", "emulator-team"
@@ -54,6 +55,19 @@ async def fill(emulator: Emulator, versions: int) -> None:
         await artifacts.set_alias(conn, portfolio.id, artifact, "production")
 
 
+async def middle_cursor(emulator: Emulator, index: int) -> str:
+    """The keyset cursor of the page that starts below version `index` of prod-net."""
+    async with emulator.db.read() as conn:
+        org_entity = await accounts.require_entity(conn, ORG_ENTITY)
+        registry = await projects.project_by_name(conn, org_entity.id, REGISTRY)
+        assert registry is not None
+        portfolio = await artifacts.collection_by_name(conn, registry.id, "prod-net")
+        assert portfolio is not None
+        found = await artifacts.membership_by_version(conn, portfolio.id, index)
+        assert found is not None
+    return quote(listing.encode_cursor(index, found.id), safe="")
+
+
 async def timed(client: httpx.AsyncClient, url: str, repeat: int) -> list[float]:
     times = []
     for _ in range(repeat):
@@ -78,7 +92,7 @@ async def main(versions: int, repeat: int) -> None:
             "registry page": links.registry(ORG, REGISTRY),
             "collection, first page of versions": links.registry(ORG, REGISTRY, selection),
             "collection, a page deep in the list": links.registry(ORG, REGISTRY, selection)
-            + f"&before={versions // 2}",
+            + f"&after={await middle_cursor(emulator, versions // 2)}",
             "version page (newest)": links.registry(ORG, REGISTRY, selection, f"v{last}"),
             "version page (oldest)": links.registry(ORG, REGISTRY, selection, "v0"),
             "home page": "/",

@@ -518,22 +518,6 @@ async def memberships_of_collections(conn: Conn, collection_ids: list[int]) -> l
     )
 
 
-async def versions_page(
-    conn: Conn, collection_id: int, limit: int, before_index: int | None = None
-) -> list[MembershipRec]:
-    """A keyset page of a collection's versions, newest first: at most `limit` memberships
-    whose version index is below `before_index` (the whole collection when None)."""
-    sql = f"SELECT m.* FROM artifact_memberships m {_VISIBLE} WHERE m.collection_id = ?"
-    params: list[object] = [collection_id]
-    if before_index is not None:
-        sql += " AND m.version_index < ?"
-        params.append(before_index)
-    params.append(limit)
-    return await fetch_all(
-        conn, MembershipRec, sql + " ORDER BY m.version_index DESC LIMIT ?", params
-    )
-
-
 async def version_counts(conn: Conn, collection_ids: list[int]) -> dict[int, int]:
     """How many visible versions each collection holds."""
     if not collection_ids:

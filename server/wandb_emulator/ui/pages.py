@@ -103,11 +103,9 @@ async def _version(
 
 
 async def _collection(view: View, conn: Conn, place: Place, collection: CollectionRec) -> Response:
-    before = view.request.query_params.get("before", "")
-    if before and not before.isdigit():
-        raise NotFound(f"no page before {before!r}")
-    found = await queries.collection_page(conn, place, collection, int(before) if before else None)
-    return view.render("collection.html", page=found, before=before)
+    after = view.request.query_params.get("after") or None
+    found = await queries.collection_page(conn, place, collection, after)
+    return view.render("collection.html", page=found, after=after)
 
 
 async def _path_place(view: View, conn: Conn) -> Place:

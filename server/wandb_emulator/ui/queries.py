@@ -10,7 +10,8 @@ from typing import Any
 
 from .. import auth, history
 from ..domain.versions import membership_for_version
-from ..store import accounts, artifacts, projects, runs
+from ..filters import FilterError
+from ..store import accounts, artifacts, listing, projects, runs
 from ..store.database import Conn
 from ..store.records import (
     ArtifactFileRec,
@@ -272,7 +273,7 @@ class CollectionPage:
     aliases: list[Link]
     version_count: int
     versions: list[VersionRow]
-    next_before: int | None  # the keyset cursor of the next page, if there is one
+    next_after: str | None  # the keyset cursor of the next page, if there is one
     url: str
 
 
@@ -322,13 +323,27 @@ async def collection_page(
     conn: Conn,
     place: Place,
     collection: CollectionRec,
-    before: int | None,
+    after: str | None,
     limit: int = VERSIONS_PER_PAGE,
 ) -> CollectionPage:
-    """The collection with one keyset page of its versions (newest first, below `before`)."""
+    """The collection with one keyset page of its versions, newest first: the API's own
+    listing of memberships, so the pages read `limit + 1` rows however deep they are."""
     type_name = await artifacts.artifact_type_name(conn, collection.type_id)
-    found = await artifacts.versions_page(conn, collection.id, limit + 1, before) if limit else []
-    page, more = found[:limit], len(found) > limit
+    rows = None
+    if limit:
+        try:
+            rows = await listing.page(
+                conn,
+                artifacts.MEMBERSHIPS,
+                artifacts.memberships_where([collection.id]),
+                order=listing.Order.parse(artifacts.MEMBERSHIPS, "-version"),
+                first=limit,
+                after=after,
+            )
+        except FilterError as exc:
+            raise NotFound(str(exc)) from None
+    page = [m for _, m in rows.items] if rows else []
+    next_cursor = rows.items[-1][0] if rows and rows.has_next else None
     alias_recs = await artifacts.aliases_of_collection(conn, collection.id)
     indexes = {
         m.artifact_id: m.version_index
@@ -354,7 +369,7 @@ async def collection_page(
         aliases=aliases,
         version_count=(await artifacts.version_counts(conn, [collection.id]))[collection.id],
         versions=await _version_rows(conn, place, collection, type_name, page),
-        next_before=page[-1].version_index if more else None,
+        next_after=next_cursor,
         url=place.collection_url(collection, type_name),
     )
 
