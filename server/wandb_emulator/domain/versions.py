@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from ..store import artifacts
 from ..store.database import Conn
-from ..store.records import CollectionRec, MembershipRec
+from ..store.records import ArtifactRec, CollectionRec, MembershipRec
 
 _VERSION = re.compile(r"^v(\d+)$")
 MAX_VERSION_INDEX = 2**62  # beyond any SQLite integer a collection could reach
@@ -25,3 +26,35 @@ async def membership_for_version(
     if found is None and len(version) >= 32:
         found = await artifacts.membership_by_digest(conn, collection.id, version)
     return found
+
+
+@dataclass(frozen=True)
+class VersionDetails:
+    """A version as listings show it: its artifact, its aliases in the membership's
+    collection, and its tags."""
+
+    membership: MembershipRec
+    artifact: ArtifactRec
+    aliases: list[str]
+    tags: list[str]
+
+
+async def version_details(conn: Conn, found: list[MembershipRec]) -> list[VersionDetails]:
+    """Details of many versions in three batched reads."""
+    ids = [m.artifact_id for m in found]
+    by_id = await artifacts.artifacts_by_ids(conn, ids)
+    aliases = await artifacts.aliases_of_artifacts(conn, ids)
+    tags = await artifacts.tags_of_artifacts(conn, ids)
+    return [
+        VersionDetails(
+            membership=m,
+            artifact=by_id[m.artifact_id],
+            aliases=[
+                a.alias
+                for a in aliases.get(m.artifact_id, [])
+                if a.collection_id == m.collection_id
+            ],
+            tags=[t.name for t in tags.get(m.artifact_id, [])],
+        )
+        for m in found
+    ]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import auth, history
-from ..domain.versions import membership_for_version
+from ..domain.versions import membership_for_version, version_details
 from ..filters import FilterError
 from ..store import accounts, artifacts, listing, projects, runs
 from ..store.database import Conn
@@ -301,21 +301,15 @@ async def named_collection(
 async def _version_rows(
     conn: Conn, place: Place, collection: CollectionRec, type_name: str, found: list[MembershipRec]
 ) -> list[VersionRow]:
-    ids = [m.artifact_id for m in found]
-    by_id = await artifacts.artifacts_by_ids(conn, ids)
-    aliases = await artifacts.aliases_of_artifacts(conn, ids)
-    tags = await artifacts.tags_of_artifacts(conn, ids)
     return [
         VersionRow(
-            membership=m,
-            artifact=by_id[m.artifact_id],
-            aliases=[
-                a.alias for a in aliases.get(m.artifact_id, []) if a.collection_id == collection.id
-            ],
-            tags=[t.name for t in tags.get(m.artifact_id, [])],
-            url=place.collection_url(collection, type_name, f"v{m.version_index}"),
+            membership=v.membership,
+            artifact=v.artifact,
+            aliases=v.aliases,
+            tags=v.tags,
+            url=place.collection_url(collection, type_name, f"v{v.membership.version_index}"),
         )
-        for m in found
+        for v in await version_details(conn, found)
     ]
 
 

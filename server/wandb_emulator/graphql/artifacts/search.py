@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ...domain.versions import version_details
 from ...ids import encode_id
 from ...store import artifacts, projects
 from ...store.database import Conn
@@ -115,18 +116,9 @@ def version_document(
 
 
 async def version_documents(conn: Conn, found: list[MembershipRec]) -> list[dict[str, Any]]:
-    artifact_ids = [m.artifact_id for m in found]
-    by_id = await artifacts.artifacts_by_ids(conn, artifact_ids)
-    aliases = await artifacts.aliases_of_artifacts(conn, artifact_ids)
-    tags = await artifacts.tags_of_artifacts(conn, artifact_ids)
     return [
-        version_document(
-            m,
-            by_id[m.artifact_id],
-            [a.alias for a in aliases.get(m.artifact_id, []) if a.collection_id == m.collection_id],
-            [t.name for t in tags.get(m.artifact_id, [])],
-        )
-        for m in found
+        version_document(v.membership, v.artifact, v.aliases, v.tags)
+        for v in await version_details(conn, found)
     ]
 
 
