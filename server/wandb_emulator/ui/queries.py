@@ -16,11 +16,13 @@ from ..store.database import Conn
 from ..store.records import (
     ArtifactFileRec,
     ArtifactRec,
+    CollectionKind,
     CollectionRec,
     EntityRec,
     MembershipRec,
     OrganizationRec,
     ProjectRec,
+    RegistryRole,
     RunFileRec,
     RunRec,
     UserRec,
@@ -196,8 +198,8 @@ class RegistryPage:
     place: Place
     role: str
     allowed_types: list[str] | None  # None: every type is allowed
-    user_members: list[tuple[UserRec, str]]
-    team_members: list[tuple[EntityRec, str]]
+    user_members: list[tuple[UserRec, RegistryRole]]
+    team_members: list[tuple[EntityRec, RegistryRole]]
     collections: list[CollectionRow]
 
 
@@ -213,7 +215,9 @@ async def registry_place(conn: Conn, viewer: UserRec, org_name: str, name: str) 
     return place
 
 
-async def collection_rows(conn: Conn, place: Place, kinds: list[str]) -> list[CollectionRow]:
+async def collection_rows(
+    conn: Conn, place: Place, kinds: list[CollectionKind]
+) -> list[CollectionRow]:
     found = await artifacts.collections_of_projects(conn, [place.project.id], kinds)
     ids = [c.id for c in found]
     types = await artifacts.artifact_types_by_ids(conn, list({c.type_id for c in found}))
