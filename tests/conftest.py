@@ -29,6 +29,10 @@ os.environ.update(
     WANDB_ERROR_REPORTING="false",
     NETRC=str(_WANDB_HOME / "netrc"),
 )
+# The control token of every emulator the tests start (`serve` reads it from here).
+CONTROL_TOKEN = "test-control-token-" + uuid.uuid4().hex
+CONTROL_HEADERS = {"authorization": f"Bearer {CONTROL_TOKEN}"}
+os.environ["WANDB_EMULATOR_CONTROL_TOKEN"] = CONTROL_TOKEN
 for var in ("WANDB_API_KEY", "WANDB_ENTITY", "WANDB_ORGANIZATION", "WANDB_PROJECT"):
     os.environ.pop(var, None)
 
@@ -304,5 +308,7 @@ def journal_mark(server: ServerProcess) -> int:
 
 
 def journal_since(server: ServerProcess, mark: int) -> list[dict]:
-    response = httpx.get(f"{server.base_url}/_emulator/journal", timeout=10)
+    response = httpx.get(
+        f"{server.base_url}/_emulator/journal", headers=CONTROL_HEADERS, timeout=10
+    )
     return [e for e in response.json()["entries"] if e["seq"] > mark]

@@ -11,8 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 import wandb
-from conftest import free_port
+from conftest import CONTROL_TOKEN, free_port
 
+from wandb_emulator.config import Config
 from wandb_emulator.testing import RunningEmulator
 
 SEED_YAML = """
@@ -38,7 +39,8 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def emulator(tmp_path: Path) -> Iterator[RunningEmulator]:
-    with RunningEmulator(tmp_path / "data") as running:
+    config = Config(control_token=CONTROL_TOKEN, log_level="warning")  # as the environment says
+    with RunningEmulator(tmp_path / "data", config) as running:
         yield running
 
 
@@ -94,7 +96,9 @@ def test_faults_and_journal_from_the_command_line(emulator: RunningEmulator) -> 
     assert [r["id"] for r in json.loads(cli("fault", "list", *url).stdout)] == [rule["id"]]
 
     response = httpx.post(
-        emulator.base_url + "/graphql", json={"query": "query Viewer { viewer { id } }"}
+        emulator.base_url + "/graphql",
+        json={"query": "query Viewer { viewer { id } }"},
+        auth=("api", emulator.new_user().api_key),
     )
     assert response.json()["errors"] == [{"message": "cli says no"}]
     entries = json.loads(cli("journal", "--operation", "Viewer", *url).stdout)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -62,7 +63,12 @@ class Emulator:
         self.signer = Signer(_signing_secret(config.data_dir), URL_TTL_SECONDS)
         self.urls = Urls(config.base_url, self.signer)
         self.schema = build_schema(config)
-        self.journal = Journal(config.journal_size)
+        self.journal = Journal(
+            config.journal_size,
+            entry_bytes=config.journal_entry_bytes,
+            total_bytes=config.journal_total_bytes,
+        )
+        self.control_token = config.control_token or secrets.token_urlsafe(32)
         self.faults = FaultRules()
         self.automations = AutomationEngine(
             self.db,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 
 from .domain.errors import NotFound, PermissionDenied
 from .store import accounts, artifacts, projects
@@ -69,6 +70,17 @@ async def authenticate(conn: Conn, authorization: str | None) -> UserRec | None:
     if key is None:
         return None
     return await accounts.user_by_api_key(conn, key)
+
+
+async def may_control(conn: Conn, authorization: str | None, control_token: str) -> bool:
+    """The /_emulator endpoints: the control token `serve` prints, or an instance admin's key."""
+    key = api_key_from_header(authorization)
+    if key is None:
+        return False
+    if hmac.compare_digest(key.encode(), control_token.encode()):
+        return True
+    user = await accounts.user_by_api_key(conn, key)
+    return user is not None and user.admin
 
 
 def is_registry(project: ProjectRec) -> bool:

@@ -92,6 +92,16 @@ class RunningEmulator:
         return self.config.base_url
 
     @property
+    def control_token(self) -> str:
+        """The bearer token of this emulator's /_emulator endpoints."""
+        return self.emulator.control_token
+
+    @property
+    def control_headers(self) -> dict[str, str]:
+        """Headers that authorize a request to /_emulator/*."""
+        return {"authorization": f"Bearer {self.control_token}"}
+
+    @property
     def journal(self) -> Journal:
         return self.emulator.journal
 

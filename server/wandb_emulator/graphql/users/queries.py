@@ -4,6 +4,7 @@ import strawberry
 
 from ...store import accounts
 from ..context import Info
+from ..pagination import page_size
 from .types import User, UserConnection, UserEdge
 
 MAX_SEARCH_RESULTS = 100
@@ -21,7 +22,7 @@ class UserQueries:
     ) -> UserConnection | None:
         if not query:
             return UserConnection(edges=[])
-        limit = min(first or MAX_SEARCH_RESULTS, MAX_SEARCH_RESULTS)
+        limit = page_size(first, MAX_SEARCH_RESULTS, MAX_SEARCH_RESULTS)
         async with info.context.db.read() as conn:
             found = await accounts.search_users(conn, query, limit)
         return UserConnection(edges=[UserEdge(node=User(rec=u)) for u in found])
