@@ -36,10 +36,10 @@ class Config:
     journal_entry_bytes: int = 64 * 1024
     journal_total_bytes: int = 32 * 1024 * 1024
     # PENDING artifact versions older than this are abandoned uploads, cleaned up.
-    pending_max_age_seconds: int = 24 * 3600
+    pending_max_age_seconds: float = 24 * 3600
     # Blobs younger than this are never collected (an upload may not be recorded yet).
-    blob_grace_seconds: int = 3600
-    maintenance_interval_seconds: int = 600
+    blob_grace_seconds: float = 3600
+    maintenance_interval_seconds: float = 600
 
     @property
     def database_path(self) -> Path:

@@ -25,6 +25,7 @@ import uvicorn
 from .app import Emulator, create_app
 from .config import Config
 from .domain.events import Event, Subscriber
+from .domain.maintenance import Swept
 from .faults import FaultRules
 from .journal import Journal
 
@@ -174,6 +175,10 @@ class RunningEmulator:
     def reset(self) -> None:
         """Back to the seeded default: database, journal and fault rules."""
         self.call(self.emulator.reset())
+
+    def maintain(self) -> Swept:
+        """Remove abandoned uploads and unreferenced blobs now (the background task's job)."""
+        return self.call(self.emulator.maintain())
 
     def seed(self, seed: dict[str, Any]) -> None:
         """Apply a seed document (users, organizations, teams, registries)."""
