@@ -37,6 +37,23 @@ for var in ("WANDB_API_KEY", "WANDB_ENTITY", "WANDB_ORGANIZATION", "WANDB_PROJEC
     os.environ.pop(var, None)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--run-fuzz",
+        action="store_true",
+        help="run the full fuzz and crash suite (tests marked `fuzz`)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--run-fuzz"):
+        return
+    skip = pytest.mark.skip(reason="the full fuzz run is opt-in: pytest --run-fuzz -m fuzz")
+    for item in items:
+        if "fuzz" in item.keywords:
+            item.add_marker(skip)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
