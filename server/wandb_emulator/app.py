@@ -21,7 +21,7 @@ from .automations.engine import AutomationEngine
 from .blobs import BlobStore
 from .config import Config
 from .domain import maintenance
-from .domain.events import EventBus, RegistryDeleted
+from .domain.events import ArtifactDeleted, EventBus, RegistryDeleted
 from .domain.unit import UnitOfWork
 from .faults import FaultRules
 from .graphql.schema import build_schema
@@ -44,7 +44,7 @@ log = logging.getLogger("wandb_emulator")
 
 URL_TTL_SECONDS = 24 * 3600
 # Events after which unreferenced blobs may be collected.
-DELETION_EVENTS = (RegistryDeleted,)
+DELETION_EVENTS = (ArtifactDeleted, RegistryDeleted)
 
 
 def _signing_secret(data_dir: Path) -> bytes:

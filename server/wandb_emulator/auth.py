@@ -293,3 +293,16 @@ async def can_manage_entity(conn: Conn, user: UserRec, entity: EntityRec) -> boo
 async def can_manage_automations(conn: Conn, user: UserRec, project: ProjectRec) -> bool:
     """Automations scoped to a project, registry or collection: its (registry) admins."""
     return await project_role(conn, user, project) == "admin"
+
+
+MAX_BLOB_HOLDERS_CHECKED = 200
+
+
+async def can_read_blob(conn: Conn, user: UserRec, blob_key: str) -> bool:
+    """File bytes by digest: only for users who may download a version holding them."""
+    for artifact in await artifacts.artifacts_holding_blob(
+        conn, blob_key, MAX_BLOB_HOLDERS_CHECKED
+    ):
+        if await can_download_artifact(conn, user, artifact):
+            return True
+    return False
