@@ -29,6 +29,8 @@ os.environ.update(
     WANDB_ERROR_REPORTING="false",
     NETRC=str(_WANDB_HOME / "netrc"),
 )
+# The default seed's instance admin.
+DEFAULT_KEY = "local-wandb-emulator-default-api-key-0000000000"
 # The control token of every emulator the tests start (`serve` reads it from here).
 CONTROL_TOKEN = "test-control-token-" + uuid.uuid4().hex
 CONTROL_HEADERS = {"authorization": f"Bearer {CONTROL_TOKEN}"}

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from conftest import (
     CONTROL_HEADERS,
+    DEFAULT_KEY,
     Account,
     FixtureClient,
     ServerProcess,
@@ -23,7 +24,6 @@ from wandb_emulator.config import Config
 from wandb_emulator.journal import REDACTED, Journal, RequestRecord
 from wandb_emulator.serving import exposure_warnings
 
-DEFAULT_KEY = "local-wandb-emulator-default-api-key-0000000000"
 ENDPOINTS = [
     ("POST", "/reset"),
     ("GET", "/journal"),

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 import wandb
-from conftest import CONTROL_TOKEN, free_port
+from conftest import CONTROL_TOKEN, DEFAULT_KEY, free_port
 
 from wandb_emulator.config import Config
 from wandb_emulator.testing import RunningEmulator
@@ -28,7 +28,6 @@ registries:
     organization: yaml-org
 """
 YAML_KEY = "yaml-user-key-0000000000000000000000000000000000"
-DEFAULT_KEY = "local-wandb-emulator-default-api-key-0000000000"
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -8,11 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 import wandb
-from conftest import start_server
+from conftest import DEFAULT_KEY, start_server
 
 from wandb_emulator.testing import EmulatorUser, RunningEmulator
-
-DEFAULT_KEY = "local-wandb-emulator-default-api-key-0000000000"
 
 
 @pytest.fixture

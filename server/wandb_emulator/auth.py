@@ -198,6 +198,46 @@ def can_update_user(actor: UserRec, user_id: int) -> bool:
     return user_id == actor.id or actor.admin
 
 
+async def is_org_member(conn: Conn, user: UserRec, org_id: int | None) -> bool:
+    """Organizations, their names and their membership are visible to members only."""
+    return org_id is not None and await accounts.org_role(conn, org_id, user.id) is not None
+
+
+async def shares_an_org(conn: Conn, viewer: UserRec, user: UserRec) -> bool:
+    if viewer.id == user.id:
+        return True
+    viewer_orgs = {org.id for org in await accounts.orgs_of_user(conn, viewer.id)}
+    return any(org.id in viewer_orgs for org in await accounts.orgs_of_user(conn, user.id))
+
+
+async def visible_orgs_of(conn: Conn, viewer: UserRec, user: UserRec) -> list[OrganizationRec]:
+    """The organizations of `user` that `viewer` may know about: the ones both are in."""
+    orgs = await accounts.orgs_of_user(conn, user.id)
+    if viewer.id == user.id:
+        return orgs
+    return [org for org in orgs if await is_org_member(conn, viewer, org.id)]
+
+
+async def visible_teams_of(conn: Conn, viewer: UserRec, user: UserRec) -> list[EntityRec]:
+    """The teams of `user` that `viewer` may know about: those of the viewer's orgs."""
+    teams = await accounts.teams_of_user(conn, user.id)
+    if viewer.id == user.id:
+        return teams
+    return [team for team in teams if await is_org_member(conn, viewer, team.organization_id)]
+
+
+async def can_view_team_members(conn: Conn, viewer: UserRec, team: EntityRec) -> bool:
+    """A team's members are visible to its members and to its organization's members."""
+    return await accounts.team_role(conn, team.id, viewer.id) is not None or (
+        await is_org_member(conn, viewer, team.organization_id)
+    )
+
+
+def can_search_users(user: UserRec) -> bool:
+    """Searching users by part of a name is for instance admins (as the SDK documents)."""
+    return user.admin
+
+
 async def can_view_org(conn: Conn, user: UserRec, org: OrganizationRec) -> bool:
     return await accounts.org_role(conn, org.id, user.id) is not None
 
@@ -278,6 +318,12 @@ async def require_team_admin(conn: Conn, user: UserRec, team: EntityRec) -> None
 def require_create_users(user: UserRec) -> None:
     if not can_create_users(user):
         raise PermissionDenied("permission denied: only instance admins create users")
+
+
+SEARCH_FOR_ADMINS = (
+    "permission denied: searching users is for instance admins; others can look up a"
+    " member of their organizations by exact username or email"
+)
 
 
 def require_update_user(actor: UserRec, user_id: int) -> None:
