@@ -56,6 +56,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+def instance_admin_api(base_url: str):
+    """A wandb.Api as the default seed's instance admin."""
+    import wandb
+
+    return wandb.Api(api_key=DEFAULT_KEY, overrides={"base_url": base_url})
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -8,15 +8,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-import wandb
 from conftest import (
-    DEFAULT_KEY,
     Account,
     FixtureClient,
     OrgSetup,
     ServerProcess,
     graphql,
     http_client,
+    instance_admin_api,
     log_artifacts,
 )
 from wandb.sdk.lib.service.service_connection import WandbApiFailedError
@@ -205,7 +204,7 @@ def test_user_search_is_for_instance_admins(
         outsider.api().users("user-")
     query = 'query($n: Int) { users(query: "user-", first: $n) { edges { node { id } } } }'
     assert "errors" in graphql(server, outsider.api_key, query, {"n": -1}).json()
-    admin = wandb.Api(api_key=DEFAULT_KEY, overrides={"base_url": server.base_url})
+    admin = instance_admin_api(server.base_url)
     assert len(admin.users(org_setup.admin.username[:12])) >= 1
 
 

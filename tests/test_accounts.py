@@ -6,7 +6,13 @@ import json
 
 import pytest
 import wandb
-from conftest import DEFAULT_KEY, FixtureClient, OrgSetup, ServerProcess, graphql
+from conftest import (
+    FixtureClient,
+    OrgSetup,
+    ServerProcess,
+    graphql,
+    instance_admin_api,
+)
 from wandb.errors import AuthenticationError, CommError
 from wandb.sdk.lib.service.service_connection import WandbApiFailedError
 
@@ -61,9 +67,7 @@ def test_user_search_by_username_and_email(org_setup: OrgSetup) -> None:
     # Not an instance admin: no search, and an unknown name is refused like a stranger.
     with pytest.raises(WandbApiFailedError, match="searching users is for instance admins"):
         api.user("nobody-by-this-name")
-    instance_admin = wandb.Api(
-        api_key=DEFAULT_KEY, overrides={"base_url": org_setup.admin.base_url}
-    )
+    instance_admin = instance_admin_api(org_setup.admin.base_url)
     assert instance_admin.user("nobody-by-this-name") is None
 
 

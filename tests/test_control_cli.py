@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 import wandb
-from conftest import CONTROL_TOKEN, DEFAULT_KEY, free_port
+from conftest import CONTROL_TOKEN, free_port, instance_admin_api
 
 from wandb_emulator.config import Config
 from wandb_emulator.testing import RunningEmulator
@@ -70,7 +70,7 @@ def test_seed_a_data_dir_before_serving(tmp_path: Path) -> None:
         api = wandb.Api(api_key=YAML_KEY, overrides={"base_url": emulator.base_url})
         assert [r.name for r in api.registries(organization="yaml-org")] == ["from-yaml"]
         # The default seed was applied too, as `serve` does on a fresh data dir.
-        default = wandb.Api(api_key=DEFAULT_KEY, overrides={"base_url": emulator.base_url})
+        default = instance_admin_api(emulator.base_url)
         assert default.viewer.username == "emulator"
 
 

@@ -94,6 +94,7 @@ def run_crash(tmp_path: Path, workers_n: int, per_worker: int, kills: int) -> Cr
     registry = "crash"
     admin.api().create_registry(registry, visibility="organization", organization=org)
     ack_paths = [tmp_path / f"acks-{i}.jsonl" for i in range(workers_n)]
+    logs = [(tmp_path / f"worker-{i}.log").open("wb") for i in range(workers_n)]
     workers = [
         subprocess.Popen(
             [
@@ -109,10 +110,12 @@ def run_crash(tmp_path: Path, workers_n: int, per_worker: int, kills: int) -> Cr
                 str(i),
             ],
             stdout=subprocess.DEVNULL,
-            stderr=(tmp_path / f"worker-{i}.log").open("wb"),
+            stderr=logs[i],
         )
         for i in range(workers_n)
     ]
+    for log in logs:
+        log.close()  # the workers hold their own descriptors
     before_last_kill = 0
     try:
         for kill in range(kills):

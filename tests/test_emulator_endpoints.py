@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 import wandb
-from conftest import DEFAULT_KEY, start_server
+from conftest import instance_admin_api, start_server
 
 from wandb_emulator.testing import EmulatorUser, RunningEmulator
 
@@ -27,7 +27,7 @@ def test_reset_over_http_returns_to_the_default_seed(emulator: RunningEmulator) 
     user = emulator.new_user()
     user.api().create_registry("gone-after-reset", visibility="organization")
     emulator.faults.add(operation="NotSentHere", error="x")
-    default = wandb.Api(api_key=DEFAULT_KEY, overrides={"base_url": emulator.base_url})
+    default = instance_admin_api(emulator.base_url)
     default.create_registry("default-org-registry", visibility="organization")
 
     response = httpx.post(

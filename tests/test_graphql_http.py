@@ -3,16 +3,14 @@ that need no SDK run in process: tests/test_graphql_edges.py)."""
 
 from __future__ import annotations
 
-import wandb
-from conftest import DEFAULT_KEY, OrgSetup, graphql
+from conftest import OrgSetup, graphql, instance_admin_api
 
 
 def test_failed_mutations_leave_no_partial_state(org_setup: OrgSetup, server) -> None:
     api = org_setup.admin.api()
     registry = api.create_registry("atomic", "organization", organization=org_setup.org)
     colleague = api.user(org_setup.member().username)
-    instance_admin = wandb.Api(api_key=DEFAULT_KEY, overrides={"base_url": server.base_url})
-    outsider = instance_admin.user(org_setup.fixtures.user().username)  # others may not
+    outsider = instance_admin_api(server.base_url).user(org_setup.fixtures.user().username)
     mutation = """mutation ($input: CreateProjectMembersInput!) {
       createProjectMembers(input: $input) { success } }"""
     response = graphql(
