@@ -11,7 +11,7 @@ WORKERS ?= 2
 typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
-.PHONY: run test test-fast lint typecheck schema bench bench-quick contract compat wheel-check clean
+.PHONY: run test test-fast lint typecheck schema bench bench-quick contract compat wheel-check fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ bench: $(VENV)/.installed-test
 # The short CI mode: the same benchmarks, smaller and shorter; prints figures, asserts none.
 bench-quick: $(VENV)/.installed-test
 	@for b in $(BENCHES); do echo "== $$b"; $(BIN)/python bench/$$b.py --quick || exit 1; done
+
+# The full fuzz and crash suite (opt-in): FUZZ_EXAMPLES schema-generated documents
+# (default 4000) and a long kill -9 run; prints requests, status counts and RSS.
+fuzz: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -n 0 -s -q --run-fuzz -m fuzz tests/test_fuzz.py tests/test_crash.py
 
 # The GraphQL documents of wandb 0.31.0, 0.28.2 and 0.22.3 against the schema.
 contract: $(VENV)/.installed-test

@@ -45,7 +45,7 @@ def report(label: str, times: list[float]) -> float:
 def main() -> int:
     with RunningEmulator(Path(tempfile.mkdtemp()) / "data") as emulator:
         in_process, over_http = [], []
-        with httpx.Client(base_url=emulator.base_url) as client:
+        with httpx.Client(base_url=emulator.base_url, headers=emulator.control_headers) as client:
             for _ in range(RUNS):
                 small_state(emulator)
                 in_process.append(timed(emulator.reset))

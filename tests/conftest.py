@@ -29,8 +29,38 @@ os.environ.update(
     WANDB_ERROR_REPORTING="false",
     NETRC=str(_WANDB_HOME / "netrc"),
 )
+# The default seed's instance admin.
+DEFAULT_KEY = "local-wandb-emulator-default-api-key-0000000000"
+# The control token of every emulator the tests start (`serve` reads it from here).
+CONTROL_TOKEN = "test-control-token-" + uuid.uuid4().hex
+CONTROL_HEADERS = {"authorization": f"Bearer {CONTROL_TOKEN}"}
+os.environ["WANDB_EMULATOR_CONTROL_TOKEN"] = CONTROL_TOKEN
 for var in ("WANDB_API_KEY", "WANDB_ENTITY", "WANDB_ORGANIZATION", "WANDB_PROJECT"):
     os.environ.pop(var, None)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--run-fuzz",
+        action="store_true",
+        help="run the full fuzz and crash suite (tests marked `fuzz`)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--run-fuzz"):
+        return
+    skip = pytest.mark.skip(reason="the full fuzz run is opt-in: pytest --run-fuzz -m fuzz")
+    for item in items:
+        if "fuzz" in item.keywords:
+            item.add_marker(skip)
+
+
+def instance_admin_api(base_url: str):
+    """A wandb.Api as the default seed's instance admin."""
+    import wandb
+
+    return wandb.Api(api_key=DEFAULT_KEY, overrides={"base_url": base_url})
 
 
 def free_port() -> int:
@@ -306,5 +336,7 @@ def journal_mark(server: ServerProcess) -> int:
 
 
 def journal_since(server: ServerProcess, mark: int) -> list[dict]:
-    response = httpx.get(f"{server.base_url}/_emulator/journal", timeout=10)
+    response = httpx.get(
+        f"{server.base_url}/_emulator/journal", headers=CONTROL_HEADERS, timeout=10
+    )
     return [e for e in response.json()["entries"] if e["seq"] > mark]

@@ -6,7 +6,13 @@ import json
 
 import pytest
 import wandb
-from conftest import FixtureClient, OrgSetup, ServerProcess, graphql
+from conftest import (
+    FixtureClient,
+    OrgSetup,
+    ServerProcess,
+    graphql,
+    instance_admin_api,
+)
 from wandb.errors import AuthenticationError, CommError
 from wandb.sdk.lib.service.service_connection import WandbApiFailedError
 
@@ -57,8 +63,12 @@ def test_user_search_by_username_and_email(org_setup: OrgSetup) -> None:
     found = api.user(org_setup.admin.username)
     assert found.username == org_setup.admin.username
     assert api.user(f"{org_setup.admin.username}@example.com").username == found.username
-    assert api.user("nobody-by-this-name") is None
     assert [k for k in found.api_keys]  # the viewer sees their own keys
+    # Not an instance admin: no search, and an unknown name is refused like a stranger.
+    with pytest.raises(WandbApiFailedError, match="searching users is for instance admins"):
+        api.user("nobody-by-this-name")
+    instance_admin = instance_admin_api(org_setup.admin.base_url)
+    assert instance_admin.user("nobody-by-this-name") is None
 
 
 def test_team_lookup_lists_members(org_setup: OrgSetup) -> None:

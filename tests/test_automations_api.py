@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import wandb
-from conftest import OrgSetup, ServerProcess, graphql, unique
+from conftest import CONTROL_HEADERS, OrgSetup, ServerProcess, graphql, unique
 from wandb.automations import (
     ActionType,
     DoNothing,
@@ -99,7 +99,10 @@ def test_secret_values_are_never_returned(org_setup: OrgSetup, server: ServerPro
 def server_journal(server: ServerProcess) -> list[dict]:
     import httpx
 
-    return httpx.get(f"{server.base_url}/_emulator/journal", timeout=10).json()["entries"]
+    response = httpx.get(
+        f"{server.base_url}/_emulator/journal", headers=CONTROL_HEADERS, timeout=10
+    )
+    return response.json()["entries"]
 
 
 def test_create_get_list_and_delete_an_automation(org_setup: OrgSetup, project) -> None:

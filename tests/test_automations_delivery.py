@@ -148,8 +148,13 @@ def test_bearer_token_and_secrets_are_masked_in_the_log(
     [logged] = _deliveries(setup, "with-secrets")
     assert logged["payload"] == {"token": "********", "signing": "********"}
     assert logged["headers"]["Authorization"] == "Bearer ********"
-    served = httpx.get(f"{setup.emulator.base_url}/_emulator/deliveries", timeout=10).text
-    assert "secret" not in served.replace("with-secrets", "")
+    served = httpx.get(
+        f"{setup.emulator.base_url}/_emulator/deliveries",
+        headers=setup.emulator.control_headers,
+        timeout=10,
+    )
+    assert served.status_code == 200
+    assert "secret" not in served.text.replace("with-secrets", "")
 
 
 def test_retries_with_backoff_on_5xx(
@@ -265,13 +270,14 @@ def test_do_nothing_is_recorded(setup: Setup, wandb_emulator_webhooks: WebhookRe
 
 def test_delivery_settings_endpoint(setup: Setup) -> None:
     url = f"{setup.emulator.base_url}/_emulator/automations"
-    before = httpx.get(url, timeout=10).json()
+    headers = setup.emulator.control_headers
+    before = httpx.get(url, headers=headers, timeout=10).json()
     assert set(before) == {"synchronous", "timeout_s", "retries", "backoff_ms"}
-    assert httpx.post(url, json={"retries": -1}, timeout=10).status_code == 400
-    assert httpx.post(url, json={"bogus": 1}, timeout=10).status_code == 400
-    changed = httpx.post(url, json={"retries": 5}, timeout=10).json()
+    assert httpx.post(url, json={"retries": -1}, headers=headers, timeout=10).status_code == 400
+    assert httpx.post(url, json={"bogus": 1}, headers=headers, timeout=10).status_code == 400
+    changed = httpx.post(url, json={"retries": 5}, headers=headers, timeout=10).json()
     assert changed["retries"] == 5
-    httpx.post(url, json=before, timeout=10)
+    httpx.post(url, json=before, headers=headers, timeout=10)
 
 
 def test_payload_is_valid_json_whatever_the_values(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import wandb
-from conftest import free_port, start_server
+from conftest import free_port, instance_admin_api, start_server
 
 from wandb_emulator.config import DEFAULT_SEED_FILE
 
@@ -23,7 +23,7 @@ def test_first_start_creates_the_data_dir_and_seeds_the_default_user(tmp_path: P
     server = start_server(data_dir)
     try:
         assert (data_dir / "emulator.sqlite3").is_file()
-        api = wandb.Api(api_key=DEFAULT_KEY, overrides={"base_url": server.base_url})
+        api = instance_admin_api(server.base_url)
         assert api.viewer.username == DEFAULT_SEED["users"][0]["username"]
         registry = api.create_registry("first", "organization")
         assert registry.organization == DEFAULT_SEED["organizations"][0]["name"]
@@ -37,13 +37,13 @@ def test_first_start_creates_the_data_dir_and_seeds_the_default_user(tmp_path: P
 def test_restart_keeps_state(tmp_path: Path, sig: signal.Signals) -> None:
     data_dir = tmp_path / "data"
     server = start_server(data_dir)
-    api = wandb.Api(api_key=DEFAULT_KEY, overrides={"base_url": server.base_url})
+    api = instance_admin_api(server.base_url)
     api.create_registry("durable", "restricted", description="kept")
     assert server.stop(sig) == 0
 
     restarted = start_server(data_dir)
     try:
-        api = wandb.Api(api_key=DEFAULT_KEY, overrides={"base_url": restarted.base_url})
+        api = instance_admin_api(restarted.base_url)
         registry = api.registry("durable")
         assert (registry.description, registry.visibility) == ("kept", "restricted")
         # The default seed is applied once, not again on restart.
@@ -57,7 +57,7 @@ def test_public_url_is_announced_and_used_in_file_urls(tmp_path: Path) -> None:
     public = f"http://localhost:{port}"
     server = start_server(tmp_path / "data", "--public-url", public + "/", port=port)
     try:
-        api = wandb.Api(api_key=DEFAULT_KEY, overrides={"base_url": server.base_url})
+        api = instance_admin_api(server.base_url)
         team = DEFAULT_SEED["teams"][0]["name"]
         settings = wandb.Settings(api_key=DEFAULT_KEY, base_url=server.base_url, silent=True)
         with wandb.init(entity=team, project="p", settings=settings) as run:

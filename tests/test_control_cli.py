@@ -11,8 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 import wandb
-from conftest import free_port
+from conftest import CONTROL_TOKEN, free_port, instance_admin_api
 
+from wandb_emulator.config import Config
 from wandb_emulator.testing import RunningEmulator
 
 SEED_YAML = """
@@ -27,7 +28,6 @@ registries:
     organization: yaml-org
 """
 YAML_KEY = "yaml-user-key-0000000000000000000000000000000000"
-DEFAULT_KEY = "local-wandb-emulator-default-api-key-0000000000"
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -38,7 +38,8 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def emulator(tmp_path: Path) -> Iterator[RunningEmulator]:
-    with RunningEmulator(tmp_path / "data") as running:
+    config = Config(control_token=CONTROL_TOKEN, log_level="warning")  # as the environment says
+    with RunningEmulator(tmp_path / "data", config) as running:
         yield running
 
 
@@ -69,7 +70,7 @@ def test_seed_a_data_dir_before_serving(tmp_path: Path) -> None:
         api = wandb.Api(api_key=YAML_KEY, overrides={"base_url": emulator.base_url})
         assert [r.name for r in api.registries(organization="yaml-org")] == ["from-yaml"]
         # The default seed was applied too, as `serve` does on a fresh data dir.
-        default = wandb.Api(api_key=DEFAULT_KEY, overrides={"base_url": emulator.base_url})
+        default = instance_admin_api(emulator.base_url)
         assert default.viewer.username == "emulator"
 
 
@@ -94,7 +95,9 @@ def test_faults_and_journal_from_the_command_line(emulator: RunningEmulator) -> 
     assert [r["id"] for r in json.loads(cli("fault", "list", *url).stdout)] == [rule["id"]]
 
     response = httpx.post(
-        emulator.base_url + "/graphql", json={"query": "query Viewer { viewer { id } }"}
+        emulator.base_url + "/graphql",
+        json={"query": "query Viewer { viewer { id } }"},
+        auth=("api", emulator.new_user().api_key),
     )
     assert response.json()["errors"] == [{"message": "cli says no"}]
     entries = json.loads(cli("journal", "--operation", "Viewer", *url).stdout)

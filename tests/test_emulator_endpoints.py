@@ -8,11 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 import wandb
-from conftest import start_server
+from conftest import instance_admin_api, start_server
 
 from wandb_emulator.testing import EmulatorUser, RunningEmulator
-
-DEFAULT_KEY = "local-wandb-emulator-default-api-key-0000000000"
 
 
 @pytest.fixture
@@ -29,10 +27,12 @@ def test_reset_over_http_returns_to_the_default_seed(emulator: RunningEmulator) 
     user = emulator.new_user()
     user.api().create_registry("gone-after-reset", visibility="organization")
     emulator.faults.add(operation="NotSentHere", error="x")
-    default = wandb.Api(api_key=DEFAULT_KEY, overrides={"base_url": emulator.base_url})
+    default = instance_admin_api(emulator.base_url)
     default.create_registry("default-org-registry", visibility="organization")
 
-    response = httpx.post(emulator.base_url + "/_emulator/reset", timeout=10)
+    response = httpx.post(
+        emulator.base_url + "/_emulator/reset", headers=emulator.control_headers, timeout=10
+    )
     assert response.status_code == 200 and response.json()["duration_ms"] > 0
 
     assert emulator.faults.rules() == [] and emulator.journal.entries() == []
@@ -68,7 +68,12 @@ def test_seed_over_http(emulator: RunningEmulator) -> None:
         ],
         "registries": [{"name": "from-seed", "organization": "seeded-org"}],
     }
-    response = httpx.post(emulator.base_url + "/_emulator/seed", json=seed, timeout=10)
+    response = httpx.post(
+        emulator.base_url + "/_emulator/seed",
+        headers=emulator.control_headers,
+        json=seed,
+        timeout=10,
+    )
     assert response.status_code == 200, response.text
     api = wandb.Api(api_key=key, overrides={"base_url": emulator.base_url})
     assert [r.name for r in api.registries(organization="seeded-org")] == ["from-seed"]
@@ -87,7 +92,12 @@ def test_seed_over_http(emulator: RunningEmulator) -> None:
     ],
 )
 def test_bad_seeds_get_400(emulator: RunningEmulator, seed: object, message: str) -> None:
-    response = httpx.post(emulator.base_url + "/_emulator/seed", json=seed, timeout=10)
+    response = httpx.post(
+        emulator.base_url + "/_emulator/seed",
+        headers=emulator.control_headers,
+        json=seed,
+        timeout=10,
+    )
     assert response.status_code == 400
     assert message in response.json()["error"]
 
@@ -98,14 +108,21 @@ def test_a_failing_seed_is_applied_not_at_all(emulator: RunningEmulator) -> None
         "users": [{"username": "partial", "apiKey": key}],
         "teams": [{"name": "t", "organization": "missing"}],
     }
-    response = httpx.post(emulator.base_url + "/_emulator/seed", json=seed, timeout=10)
+    response = httpx.post(
+        emulator.base_url + "/_emulator/seed",
+        headers=emulator.control_headers,
+        json=seed,
+        timeout=10,
+    )
     assert response.status_code == 400
     with pytest.raises(wandb.errors.AuthenticationError):
         wandb.Api(api_key=key, overrides={"base_url": emulator.base_url})
 
 
 def test_unknown_emulator_endpoints_get_a_json_404(emulator: RunningEmulator) -> None:
-    response = httpx.get(emulator.base_url + "/_emulator/reset", timeout=10)
+    response = httpx.get(
+        emulator.base_url + "/_emulator/reset", headers=emulator.control_headers, timeout=10
+    )
     assert response.status_code == 404
     assert "POST /reset" in response.json()["error"]
 

@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 import wandb
-from conftest import OrgSetup, ServerProcess, graphql
+from conftest import CONTROL_HEADERS, OrgSetup, ServerProcess, graphql
 
 from wandb_emulator.faults import FaultRules, FaultSpecError
 
@@ -61,13 +61,14 @@ def test_faults_over_http(server: ServerProcess, org_setup: OrgSetup) -> None:
     key, entity = org_setup.admin.api_key, f"{org_setup.org}-only"
     added = httpx.post(
         faults_url(server),
+        headers=CONTROL_HEADERS,
         json={"operation": "FetchRegistry", "variables": {"entity": entity}, "error": "nope"},
         timeout=10,
     )
     assert added.status_code == 201
     rule = added.json()["fault"]
     try:
-        listed = httpx.get(faults_url(server), timeout=10).json()["faults"]
+        listed = httpx.get(faults_url(server), headers=CONTROL_HEADERS, timeout=10).json()["faults"]
         assert rule["id"] in [r["id"] for r in listed]
 
         failed = graphql(server, key, FETCH, {"entity": entity})
@@ -76,13 +77,25 @@ def test_faults_over_http(server: ServerProcess, org_setup: OrgSetup) -> None:
         # Other variables are not affected.
         assert graphql(server, key, FETCH, {"entity": "other"}).json() == {"data": {"entity": None}}
         journal = httpx.get(
-            server.base_url + "/_emulator/journal", params={"operation": "FetchRegistry"}
+            server.base_url + "/_emulator/journal",
+            headers=CONTROL_HEADERS,
+            params={"operation": "FetchRegistry"},
         ).json()["entries"]
         [faulted] = [e for e in journal if (e["variables"] or {}).get("entity") == entity]
         assert faulted["fault"]["id"] == rule["id"] and faulted["errors"] == ["nope"]
     finally:
-        assert httpx.delete(f"{faults_url(server)}/{rule['id']}", timeout=10).status_code == 200
-    assert httpx.delete(f"{faults_url(server)}/{rule['id']}", timeout=10).status_code == 404
+        assert (
+            httpx.delete(
+                f"{faults_url(server)}/{rule['id']}", headers=CONTROL_HEADERS, timeout=10
+            ).status_code
+            == 200
+        )
+    assert (
+        httpx.delete(
+            f"{faults_url(server)}/{rule['id']}", headers=CONTROL_HEADERS, timeout=10
+        ).status_code
+        == 404
+    )
 
 
 @pytest.mark.parametrize(
@@ -96,7 +109,7 @@ def test_faults_over_http(server: ServerProcess, org_setup: OrgSetup) -> None:
 def test_bad_fault_requests_get_a_4xx_json_error(
     server: ServerProcess, body: bytes, status: int, message: str
 ) -> None:
-    response = httpx.post(faults_url(server), content=body, timeout=10)
+    response = httpx.post(faults_url(server), headers=CONTROL_HEADERS, content=body, timeout=10)
     assert response.status_code == status
     assert message in response.json()["error"]
 

@@ -3,14 +3,14 @@ that need no SDK run in process: tests/test_graphql_edges.py)."""
 
 from __future__ import annotations
 
-from conftest import OrgSetup, graphql
+from conftest import OrgSetup, graphql, instance_admin_api
 
 
 def test_failed_mutations_leave_no_partial_state(org_setup: OrgSetup, server) -> None:
     api = org_setup.admin.api()
     registry = api.create_registry("atomic", "organization", organization=org_setup.org)
     colleague = api.user(org_setup.member().username)
-    outsider = api.user(org_setup.fixtures.user().username)
+    outsider = instance_admin_api(server.base_url).user(org_setup.fixtures.user().username)
     mutation = """mutation ($input: CreateProjectMembersInput!) {
       createProjectMembers(input: $input) { success } }"""
     response = graphql(

@@ -6,7 +6,14 @@ import time
 
 import httpx
 import pytest
-from conftest import OrgSetup, ServerProcess, graphql, launch_server, wait_until_ready
+from conftest import (
+    CONTROL_HEADERS,
+    OrgSetup,
+    ServerProcess,
+    graphql,
+    launch_server,
+    wait_until_ready,
+)
 
 from wandb_emulator.config import Config
 from wandb_emulator.journal import Journal, RequestRecord
@@ -61,7 +68,9 @@ def test_a_journal_holds_at_least_one_entry() -> None:
 
 
 def journal_entries(server: ServerProcess, **params: str) -> list[dict]:
-    response = httpx.get(server.base_url + "/_emulator/journal", params=params, timeout=10)
+    response = httpx.get(
+        server.base_url + "/_emulator/journal", params=params, headers=CONTROL_HEADERS, timeout=10
+    )
     assert response.status_code == 200
     return response.json()["entries"]
 
@@ -94,10 +103,12 @@ def test_errors_and_statuses_are_recorded(server: ServerProcess, org_setup: OrgS
     assert entry["status"] == 400
     assert entry["errors"][0] == 'Cannot query field "nope" on type "Query".'
 
+    # Unauthenticated requests are answered before their body is read: no operation.
     unauthorized = graphql(server, "no-such-key", f"query {marker}Auth {{ viewer {{ id }} }}")
     assert unauthorized.status_code == 401
-    [entry] = journal_entries(server, operation=f"{marker}Auth")
-    assert entry["status"] == 401 and "invalid API key" in entry["errors"][0]
+    assert journal_entries(server, operation=f"{marker}Auth") == []
+    entry = [e for e in journal_entries(server) if e["status"] == 401][-1]
+    assert entry["operation"] is None and "invalid API key" in entry["errors"][0]
 
 
 def test_other_requests_are_recorded_by_method_and_path(server: ServerProcess) -> None:
@@ -112,7 +123,9 @@ def test_other_requests_are_recorded_by_method_and_path(server: ServerProcess) -
 
 
 def test_journal_http_input_is_checked(server: ServerProcess) -> None:
-    response = httpx.get(server.base_url + "/_emulator/journal?limit=x", timeout=10)
+    response = httpx.get(
+        server.base_url + "/_emulator/journal?limit=x", headers=CONTROL_HEADERS, timeout=10
+    )
     assert response.status_code == 400
     assert "limit" in response.json()["error"]
     assert journal_entries(server, limit="0") == []
@@ -122,7 +135,9 @@ def test_the_journal_size_is_configurable(tmp_path) -> None:
     with RunningEmulator(tmp_path / "data", Config(journal_size=2, log_level="warning")) as emu:
         for _ in range(3):
             httpx.get(emu.base_url + "/ready", timeout=10)
-        response = httpx.get(emu.base_url + "/_emulator/journal", timeout=10).json()
+        response = httpx.get(
+            emu.base_url + "/_emulator/journal", headers=emu.control_headers, timeout=10
+        ).json()
         assert response["size"] == 2
         assert [entry["seq"] for entry in response["entries"]] == [2, 3]
 

@@ -15,6 +15,16 @@ def test_the_environment_points_at_the_emulator(wandb_emulator, wandb_emulator_u
     assert os.environ["WANDB_API_KEY"] == wandb_emulator_user.api_key
     assert os.environ["WANDB_ENTITY"] == wandb_emulator_user.team
     assert os.environ["WANDB_USERNAME"] == wandb_emulator_user.username
+    assert os.environ["WANDB_EMULATOR_URL"] == wandb_emulator.base_url
+    assert os.environ["WANDB_EMULATOR_CONTROL_TOKEN"] == wandb_emulator.control_token
+
+
+def test_the_control_endpoints_take_the_fixture_token(wandb_emulator):
+    import httpx
+
+    url = wandb_emulator.base_url + "/_emulator/faults"
+    assert httpx.get(url).status_code == 401
+    assert httpx.get(url, headers=wandb_emulator.control_headers).status_code == 200
 
 
 def test_model_lands_in_registry(wandb_emulator_user, wandb_emulator_journal):
@@ -63,7 +73,7 @@ def test_a_users_test_suite_passes(pytester: pytest.Pytester, monkeypatch) -> No
     monkeypatch.delenv("WANDB_ENTITY", raising=False)
     pytester.makepyfile(test_user_suite=USER_TESTS)
     result = pytester.runpytest_subprocess("-q")
-    result.assert_outcomes(passed=7)
+    result.assert_outcomes(passed=8)
 
 
 def test_a_failed_journal_assertion_fails_the_users_test(pytester: pytest.Pytester) -> None:

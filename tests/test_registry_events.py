@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import wandb
+from conftest import instance_admin_api
 from wandb.sdk.lib.service.service_connection import WandbApiFailedError
 
 from wandb_emulator.domain.errors import NotFound
@@ -88,7 +89,8 @@ def test_registry_lifecycle_events(running: tuple[RunningEmulator, list[Event]])
 
     refused_at = len(seen)
     newcomer = api.user(_colleague(emulator, owner))
-    outsider = api.user(emulator.new_user().username)  # in another organization
+    instance_admin = instance_admin_api(emulator.base_url)
+    outsider = instance_admin.user(emulator.new_user().username)  # in another organization
     with pytest.raises(WandbApiFailedError, match="not a member of the registry's organization"):
         registry.add_members(newcomer, outsider)  # all or nothing: the newcomer is not added
     with pytest.raises(WandbApiFailedError, match="invalid role 'owner'"):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import OrgSetup
+from conftest import OrgSetup, instance_admin_api
 from wandb.sdk.lib.service.service_connection import WandbApiFailedError
 
 
@@ -86,7 +86,8 @@ def test_updating_a_non_member_is_refused(org_setup: OrgSetup) -> None:
 def test_users_outside_the_org_cannot_be_added(org_setup: OrgSetup) -> None:
     api = org_setup.admin.api()
     registry = api.create_registry("closed", "organization", organization=org_setup.org)
-    outsider = api.user(org_setup.fixtures.user().username)
+    instance_admin = instance_admin_api(org_setup.admin.base_url)
+    outsider = instance_admin.user(org_setup.fixtures.user().username)  # others may not
     with pytest.raises(WandbApiFailedError, match="not a member of the registry's organization"):
         registry.add_members(outsider)
     assert outsider.username not in roles_of(registry)

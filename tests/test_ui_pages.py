@@ -78,6 +78,15 @@ def alice(ui: Ui) -> Ui:
     return ui
 
 
+@pytest.fixture
+def admin(ui: Ui) -> Ui:
+    """Signed in as the default seed's user, an instance admin (the panel is for them)."""
+    key = ui.emulator.default_user_key()
+    assert key is not None
+    ui.sign_in(key)
+    return ui
+
+
 # ---------------------------------------------------------------- signing in
 
 
@@ -125,6 +134,7 @@ def test_forms_without_the_csrf_token_are_refused(ui: Ui) -> None:
     assert "CSRF" in response.text
     response = ui.client.post(links.LOGIN, data={"api_key": "alice-key", "csrf": "forged"})
     assert response.status_code == 403
+    ui.sign_in(ui.emulator.default_user_key() or "")
     assert ui.client.post(f"{links.PANEL}/reset", data={}).status_code == 403
 
 
@@ -394,52 +404,62 @@ def test_static_assets_are_served_by_the_emulator(ui: Ui) -> None:
 # ------------------------------------------------------------- the panel
 
 
-def test_panel_shows_the_journal_newest_first_filtered_with_details(alice: Ui) -> None:
-    alice.client.post("/graphql", json={"query": "query First { viewer { id } }"})
-    alice.client.post("/graphql", json={"query": "query Second { viewer { id } }"})
-    html = alice.page(links.PANEL)
+def test_panel_shows_the_journal_newest_first_filtered_with_details(admin: Ui) -> None:
+    key = ("api", admin.emulator.default_user_key() or "")
+    admin.client.post("/graphql", json={"query": "query First { viewer { id } }"}, auth=key)
+    admin.client.post("/graphql", json={"query": "query Second { viewer { id } }"}, auth=key)
+    html = admin.page(links.PANEL)
     assert html.index("<strong>Second</strong>") < html.index("<strong>First</strong>")
-    filtered = alice.page(f"{links.PANEL}?operation=First")
+    filtered = admin.page(f"{links.PANEL}?operation=First")
     assert "<strong>First</strong>" in filtered and "<strong>Second</strong>" not in filtered
-    rows = alice.page(f"{links.PANEL}/journal?operation=Second")
+    rows = admin.page(f"{links.PANEL}/journal?operation=Second")
     assert "<strong>Second</strong>" in rows and "<html" not in rows
     assert "Automation deliveries" in html
 
 
-def test_panel_adds_lists_removes_and_clears_fault_rules(alice: Ui) -> None:
-    token = alice.csrf()
+def test_panel_adds_lists_removes_and_clears_fault_rules(admin: Ui) -> None:
+    token = admin.csrf()
     form = {"csrf": token, "operation": "UpsertBucket", "error": f"boom {HOSTILE}", "times": "2"}
-    response = alice.client.post(f"{links.PANEL}/faults", data=form)
+    response = admin.client.post(f"{links.PANEL}/faults", data=form)
     assert response.status_code == 303
-    (rule,) = alice.emulator.faults.rules()
+    (rule,) = admin.emulator.faults.rules()
     assert (rule.operation, rule.error, rule.times) == ("UpsertBucket", f"boom {HOSTILE}", 2)
-    html = alice.page(response.headers["location"])
+    html = admin.page(response.headers["location"])
     assert f"boom {ESCAPED}" in html and "The fault rule was added" in html
-    bad = alice.client.post(f"{links.PANEL}/faults", data={"csrf": token, "status": "x"})
+    bad = admin.client.post(f"{links.PANEL}/faults", data={"csrf": token, "status": "x"})
     assert bad.status_code == 400 and "must be a whole number" in bad.text
-    alice.client.post(f"{links.PANEL}/faults/{rule.id}/delete", data={"csrf": token})
-    assert alice.emulator.faults.rules() == []
-    alice.client.post(f"{links.PANEL}/faults", data={"csrf": token, "path": "/x", "status": "503"})
-    alice.client.post(f"{links.PANEL}/faults/clear", data={"csrf": token})
-    assert alice.emulator.faults.rules() == []
+    admin.client.post(f"{links.PANEL}/faults/{rule.id}/delete", data={"csrf": token})
+    assert admin.emulator.faults.rules() == []
+    admin.client.post(f"{links.PANEL}/faults", data={"csrf": token, "path": "/x", "status": "503"})
+    admin.client.post(f"{links.PANEL}/faults/clear", data={"csrf": token})
+    assert admin.emulator.faults.rules() == []
 
 
-def test_panel_seeds_and_resets(alice: Ui) -> None:
+def test_the_panel_is_for_instance_admins_only(alice: Ui) -> None:
+    alice.page(links.PANEL, status=404)
     token = alice.csrf()
+    assert alice.client.post(f"{links.PANEL}/reset", data={"csrf": token}).status_code == 404
+    assert alice.emulator.faults.rules() == [] and alice.world.org in alice.page("/")
+
+
+def test_panel_seeds_and_resets(admin: Ui) -> None:
+    token = admin.csrf()
     seed = '{"users": [{"username": "dave", "apiKey": "dave-key"}]}'
     assert (
-        alice.client.post(f"{links.PANEL}/seed", data={"csrf": token, "seed": seed}).status_code
+        admin.client.post(f"{links.PANEL}/seed", data={"csrf": token, "seed": seed}).status_code
         == 303
     )
-    bad = alice.client.post(f"{links.PANEL}/seed", data={"csrf": token, "seed": "[1]"})
+    bad = admin.client.post(f"{links.PANEL}/seed", data={"csrf": token, "seed": "[1]"})
     assert bad.status_code == 400 and "Seed not applied" in bad.text
-    response = alice.client.post(f"{links.PANEL}/reset", data={"csrf": token})
+    response = admin.client.post(f"{links.PANEL}/reset", data={"csrf": token})
     assert response.headers["location"] == f"{links.PANEL}?done=reset"
-    assert "Sign in to see" in alice.page("/")  # alice is gone with the rest of the state
+    csrf = admin.csrf()
+    gone = admin.client.post(links.LOGIN, data={"api_key": "alice-key", "csrf": csrf, "next": "/"})
+    assert gone.status_code != 303  # alice went with the rest of the state
 
 
-def test_panel_lists_automation_deliveries_newest_first_and_clears_them(alice: Ui) -> None:
-    log = alice.emulator.automations.deliveries
+def test_panel_lists_automation_deliveries_newest_first_and_clears_them(admin: Ui) -> None:
+    log = admin.emulator.automations.deliveries
     for name in ("first-hook", HOSTILE):
         delivery = log.new(
             automation={"name": name},
@@ -449,12 +469,12 @@ def test_panel_lists_automation_deliveries_newest_first_and_clears_them(alice: U
             payload={"version": "v0"},
         )
     delivery.outcome = "failed"
-    html = alice.page(links.PANEL)
+    html = admin.page(links.PANEL)
     assert html.index(f"<strong>{ESCAPED}</strong>") < html.index("<strong>first-hook</strong>")
     assert "<td>failed</td>" in html and "LINK_ARTIFACT" in html
-    response = alice.client.post(f"{links.PANEL}/deliveries/clear", data={"csrf": alice.csrf()})
+    response = admin.client.post(f"{links.PANEL}/deliveries/clear", data={"csrf": admin.csrf()})
     assert response.status_code == 303 and log.entries() == []
-    assert "No deliveries yet" in alice.page(links.PANEL)
+    assert "No deliveries yet" in admin.page(links.PANEL)
 
 
 def test_the_panel_is_off_without_emulator_endpoints(tmp_path: Path) -> None:

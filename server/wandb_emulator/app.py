@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,7 +20,8 @@ from .automations.delivery import DeliverySettings
 from .automations.engine import AutomationEngine
 from .blobs import BlobStore
 from .config import Config
-from .domain.events import EventBus
+from .domain import maintenance
+from .domain.events import ArtifactDeleted, EventBus, RegistryDeleted
 from .domain.unit import UnitOfWork
 from .faults import FaultRules
 from .graphql.schema import build_schema
@@ -40,6 +44,8 @@ log = logging.getLogger("wandb_emulator")
 
 
 URL_TTL_SECONDS = 24 * 3600
+# Events after which unreferenced blobs may be collected.
+DELETION_EVENTS = (ArtifactDeleted, RegistryDeleted)
 
 
 def _signing_secret(data_dir: Path) -> bytes:
@@ -63,7 +69,12 @@ class Emulator:
         self.signer = Signer(_signing_secret(config.data_dir), URL_TTL_SECONDS)
         self.urls = Urls(config.base_url, self.signer)
         self.schema = build_schema(config)
-        self.journal = Journal(config.journal_size)
+        self.journal = Journal(
+            config.journal_size,
+            entry_bytes=config.journal_entry_bytes,
+            total_bytes=config.journal_total_bytes,
+        )
+        self.control_token = config.control_token or secrets.token_urlsafe(32)
         self.faults = FaultRules()
         self.automations = AutomationEngine(
             self.db,
@@ -79,6 +90,10 @@ class Emulator:
         )
         self.automations.subscribe(self.events)
         self._default_seed: dict[str, Any] | None = None
+        self._maintenance: asyncio.Task[None] | None = None
+        self._wake_maintenance = asyncio.Event()
+        for deletion in DELETION_EVENTS:
+            self.events.subscribe(self._after_deletion, deletion)
 
     async def start(self) -> None:
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
@@ -86,10 +101,41 @@ class Emulator:
         await self.db.open()
         if first_start:
             await self.seed_defaults()
+        self._maintenance = asyncio.create_task(self._maintain_periodically())
 
     async def stop(self) -> None:
         await self.automations.stop()
+        if self._maintenance is not None:
+            self._maintenance.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._maintenance
+            self._maintenance = None
         await self.db.close()
+
+    async def maintain(self) -> maintenance.Swept:
+        """Remove abandoned uploads and unreferenced blobs now."""
+        return await maintenance.sweep(
+            self.uow,
+            self.blobs,
+            max_age_seconds=self.config.pending_max_age_seconds,
+            grace_seconds=self.config.blob_grace_seconds,
+        )
+
+    async def _after_deletion(self, event: object) -> None:
+        self._wake_maintenance.set()
+
+    async def _maintain_periodically(self) -> None:
+        """Sweep every maintenance interval, and soon after anything is deleted."""
+        while True:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(
+                    self._wake_maintenance.wait(), self.config.maintenance_interval_seconds
+                )
+            self._wake_maintenance.clear()
+            try:
+                await self.maintain()
+            except Exception:
+                log.exception("maintenance failed; retrying at the next interval")
 
     async def seed_defaults(self) -> None:
         seed = self._load_default_seed()
@@ -119,6 +165,7 @@ class Emulator:
         self.faults.clear()
         await self.automations.reset()
         await self.db.wipe()
+        self.blobs.clear()
         await self.seed_defaults()
         self.journal.clear()
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 
 from .domain.errors import NotFound, PermissionDenied
 from .store import accounts, artifacts, projects
@@ -69,6 +70,22 @@ async def authenticate(conn: Conn, authorization: str | None) -> UserRec | None:
     if key is None:
         return None
     return await accounts.user_by_api_key(conn, key)
+
+
+async def may_control(conn: Conn, authorization: str | None, control_token: str) -> bool:
+    """The /_emulator endpoints: the control token `serve` prints, or an instance admin's key."""
+    key = api_key_from_header(authorization)
+    if key is None:
+        return False
+    if hmac.compare_digest(key.encode(), control_token.encode()):
+        return True
+    user = await accounts.user_by_api_key(conn, key)
+    return user is not None and user.admin
+
+
+def may_use_panel(user: UserRec | None) -> bool:
+    """The web UI's emulator panel: the same power as /_emulator/*, so instance admins only."""
+    return user is not None and user.admin
 
 
 def is_registry(project: ProjectRec) -> bool:
@@ -186,6 +203,46 @@ def can_update_user(actor: UserRec, user_id: int) -> bool:
     return user_id == actor.id or actor.admin
 
 
+async def is_org_member(conn: Conn, user: UserRec, org_id: int | None) -> bool:
+    """Organizations, their names and their membership are visible to members only."""
+    return org_id is not None and await accounts.org_role(conn, org_id, user.id) is not None
+
+
+async def shares_an_org(conn: Conn, viewer: UserRec, user: UserRec) -> bool:
+    if viewer.id == user.id:
+        return True
+    viewer_orgs = {org.id for org in await accounts.orgs_of_user(conn, viewer.id)}
+    return any(org.id in viewer_orgs for org in await accounts.orgs_of_user(conn, user.id))
+
+
+async def visible_orgs_of(conn: Conn, viewer: UserRec, user: UserRec) -> list[OrganizationRec]:
+    """The organizations of `user` that `viewer` may know about: the ones both are in."""
+    orgs = await accounts.orgs_of_user(conn, user.id)
+    if viewer.id == user.id:
+        return orgs
+    return [org for org in orgs if await is_org_member(conn, viewer, org.id)]
+
+
+async def visible_teams_of(conn: Conn, viewer: UserRec, user: UserRec) -> list[EntityRec]:
+    """The teams of `user` that `viewer` may know about: those of the viewer's orgs."""
+    teams = await accounts.teams_of_user(conn, user.id)
+    if viewer.id == user.id:
+        return teams
+    return [team for team in teams if await is_org_member(conn, viewer, team.organization_id)]
+
+
+async def can_view_team_members(conn: Conn, viewer: UserRec, team: EntityRec) -> bool:
+    """A team's members are visible to its members and to its organization's members."""
+    return await accounts.team_role(conn, team.id, viewer.id) is not None or (
+        await is_org_member(conn, viewer, team.organization_id)
+    )
+
+
+def can_search_users(user: UserRec) -> bool:
+    """Searching users by part of a name is for instance admins (as the SDK documents)."""
+    return user.admin
+
+
 async def can_view_org(conn: Conn, user: UserRec, org: OrganizationRec) -> bool:
     return await accounts.org_role(conn, org.id, user.id) is not None
 
@@ -268,6 +325,12 @@ def require_create_users(user: UserRec) -> None:
         raise PermissionDenied("permission denied: only instance admins create users")
 
 
+SEARCH_FOR_ADMINS = (
+    "permission denied: searching users is for instance admins; others can look up a"
+    " member of their organizations by exact username or email"
+)
+
+
 def require_update_user(actor: UserRec, user_id: int) -> None:
     if not can_update_user(actor, user_id):
         raise PermissionDenied("you can only update your own user")
@@ -281,3 +344,16 @@ async def can_manage_entity(conn: Conn, user: UserRec, entity: EntityRec) -> boo
 async def can_manage_automations(conn: Conn, user: UserRec, project: ProjectRec) -> bool:
     """Automations scoped to a project, registry or collection: its (registry) admins."""
     return await project_role(conn, user, project) == "admin"
+
+
+MAX_BLOB_HOLDERS_CHECKED = 200
+
+
+async def can_read_blob(conn: Conn, user: UserRec, blob_key: str) -> bool:
+    """File bytes by digest: only for users who may download a version holding them."""
+    for artifact in await artifacts.artifacts_holding_blob(
+        conn, blob_key, MAX_BLOB_HOLDERS_CHECKED
+    ):
+        if await can_download_artifact(conn, user, artifact):
+            return True
+    return False

@@ -12,8 +12,10 @@ import base64
 import binascii
 import hashlib
 import os
+import shutil
 import tempfile
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 
@@ -74,6 +76,33 @@ class BlobStore:
         if len(key) != 32 or not all(c in "0123456789abcdef" for c in key):
             raise KeyError(key)
         return self.root / key[:2] / key
+
+    def _files(self) -> Iterator[Path]:
+        if self.root.is_dir():
+            for shard in self.root.iterdir():
+                if shard.is_dir():
+                    yield from (p for p in shard.iterdir() if p.is_file())
+                elif shard.is_file():
+                    yield shard  # a staging file left by an interrupted write
+
+    def collect(self, keep: set[str], grace_seconds: float) -> int:
+        """Delete blobs not in `keep` (and stale staging files) older than the grace
+        period, which protects writes not yet recorded in the database; the count."""
+        horizon = time.time() - grace_seconds
+        removed = 0
+        for path in list(self._files()):
+            try:
+                if path.name in keep or path.stat().st_mtime > horizon:
+                    continue
+                path.unlink()
+                removed += 1
+            except FileNotFoundError:
+                continue
+        return removed
+
+    def clear(self) -> None:
+        """Delete every blob (reset)."""
+        shutil.rmtree(self.root, ignore_errors=True)
 
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()

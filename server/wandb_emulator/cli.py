@@ -8,11 +8,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 
 from .config import DEFAULT_SEED_FILE, Config
-from .control_cli import add_control_commands, run_control_command
+from .control_cli import CONTROL_TOKEN_ENV, add_control_commands, run_control_command
 
 
 def _config_from_args(args: argparse.Namespace) -> Config:
@@ -30,6 +31,10 @@ def _config_from_args(args: argparse.Namespace) -> Config:
         webhook_retries=args.webhook_retries,
         webhook_backoff_ms=args.webhook_backoff_ms,
         webhook_timeout_s=args.webhook_timeout_s,
+        control_token=args.control_token or os.environ.get(CONTROL_TOKEN_ENV) or None,
+        journal_entry_bytes=args.journal_entry_bytes,
+        journal_total_bytes=args.journal_total_bytes,
+        pending_max_age_seconds=args.pending_max_age,
     )
 
 
@@ -40,6 +45,27 @@ def _positive_int(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
     return int(text)
+
+
+# serve's options that take a positive integer: flag, default (Config's), help.
+_POSITIVE_OPTIONS = (
+    ("--journal-size", Config.journal_size, "requests kept in the request journal"),
+    (
+        "--journal-entry-bytes",
+        Config.journal_entry_bytes,
+        "bytes of variables kept per journal entry (longer ones are cut)",
+    ),
+    (
+        "--journal-total-bytes",
+        Config.journal_total_bytes,
+        "bytes the journal holds at most (the oldest entries go first)",
+    ),
+    (
+        "--pending-max-age",
+        Config.pending_max_age_seconds,
+        "seconds after which an uncommitted (PENDING) artifact version is removed",
+    ),
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,11 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="seed applied on first start (default: the packaged default seed)",
     )
+    for flag, default, help_text in _POSITIVE_OPTIONS:
+        serve_cmd.add_argument(flag, type=_positive_int, default=default, help=help_text)
     serve_cmd.add_argument(
-        "--journal-size",
-        type=_positive_int,
-        default=1000,
-        help="requests kept in the request journal",
+        "--control-token",
+        default=None,
+        help=f"bearer token of /_emulator/* (default: ${CONTROL_TOKEN_ENV}, else generated)",
     )
     serve_cmd.add_argument(
         "--no-emulator-endpoints",

@@ -21,6 +21,7 @@ class Config:
     max_query_depth: int = 20
     max_query_tokens: int = 20_000
     max_query_aliases: int = 100
+    max_query_fragments: int = 100
     log_level: str = "info"
     journal_size: int = 1000
     emulator_endpoints: bool = True
@@ -30,6 +31,15 @@ class Config:
     webhook_retries: int = 3
     webhook_backoff_ms: int = 500
     delivery_log_size: int = 1000
+    # The bearer token of /_emulator/* (besides instance admins' keys); None: generated.
+    control_token: str | None = None
+    journal_entry_bytes: int = 64 * 1024
+    journal_total_bytes: int = 32 * 1024 * 1024
+    # PENDING artifact versions older than this are abandoned uploads, cleaned up.
+    pending_max_age_seconds: float = 24 * 3600
+    # Blobs younger than this are never collected (an upload may not be recorded yet).
+    blob_grace_seconds: float = 3600
+    maintenance_interval_seconds: float = 600
 
     @property
     def database_path(self) -> Path:

@@ -1,9 +1,10 @@
 """The `wandb-emulator` commands that are not `serve`: reset, seed, journal, fault,
 deliveries, contract.
 
-reset/seed/journal/fault/deliveries talk to a running server through its /_emulator endpoints
-(`--url`, default $WANDB_EMULATOR_URL or http://127.0.0.1:8080); `seed --data-dir`
-writes to a data directory instead.
+reset/seed/journal/fault/deliveries talk to a running server through its /_emulator
+endpoints (`--url`, default $WANDB_EMULATOR_URL or http://127.0.0.1:8080) with the
+control token `serve` printed ($WANDB_EMULATOR_CONTROL_TOKEN, `--control-token`), else
+an instance admin's $WANDB_API_KEY; `seed --data-dir` writes to a data directory instead.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_URL = "http://127.0.0.1:8080"
+CONTROL_TOKEN_ENV = "WANDB_EMULATOR_CONTROL_TOKEN"
 HTTP_TIMEOUT = 30
 
 
@@ -28,13 +30,22 @@ class ControlError(Exception):
     """A command failed; the message is for the user."""
 
 
-def _request(url: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+def _credentials(args: argparse.Namespace) -> dict[str, str]:
+    """The control token (option or environment), else an instance admin's API key."""
+    token = args.control_token or os.environ.get("WANDB_API_KEY")
+    return {"authorization": f"Bearer {token}"} if token else {}
+
+
+def _request(
+    args: argparse.Namespace, method: str, path: str, body: dict[str, Any] | None = None
+) -> Any:
+    url = args.url
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(
         url.rstrip("/") + "/_emulator" + path,
         data=data,
         method=method,
-        headers={"content-type": "application/json"},
+        headers={"content-type": "application/json", **_credentials(args)},
     )
     try:
         with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
@@ -56,7 +67,7 @@ def _print_json(value: Any) -> None:
 
 
 def reset(args: argparse.Namespace) -> int:
-    result = _request(args.url, "POST", "/reset")
+    result = _request(args, "POST", "/reset")
     print(f"reset in {result['duration_ms']:.1f} ms")
     return 0
 
@@ -71,7 +82,7 @@ def seed(args: argparse.Namespace) -> int:
     if args.data_dir:
         asyncio.run(_seed_data_dir(Path(args.data_dir), document))
     else:
-        _request(args.url, "POST", "/seed", document)
+        _request(args, "POST", "/seed", document)
     print(f"seeded from {args.file}")
     return 0
 
@@ -93,12 +104,12 @@ async def _seed_data_dir(data_dir: Path, document: dict[str, Any]) -> None:
 
 def journal(args: argparse.Namespace) -> int:
     if args.clear:
-        _request(args.url, "DELETE", "/journal")
+        _request(args, "DELETE", "/journal")
         return 0
     query = {"operation": args.operation, "limit": args.limit}
     query = {key: value for key, value in query.items() if value is not None}
     suffix = "?" + urllib.parse.urlencode(query) if query else ""
-    _print_json(_request(args.url, "GET", "/journal" + suffix)["entries"])
+    _print_json(_request(args, "GET", "/journal" + suffix)["entries"])
     return 0
 
 
@@ -115,21 +126,21 @@ def fault(args: argparse.Namespace) -> int:
             "latency_ms": args.latency_ms,
             "times": args.times,
         }
-        added = _request(args.url, "POST", "/faults", {k: v for k, v in spec.items() if v})
+        added = _request(args, "POST", "/faults", {k: v for k, v in spec.items() if v})
         _print_json(added["fault"])
     elif args.fault_command == "list":
-        _print_json(_request(args.url, "GET", "/faults")["faults"])
+        _print_json(_request(args, "GET", "/faults")["faults"])
     elif args.id is not None:
-        _request(args.url, "DELETE", f"/faults/{args.id}")
+        _request(args, "DELETE", f"/faults/{args.id}")
     else:
-        _request(args.url, "DELETE", "/faults")
+        _request(args, "DELETE", "/faults")
     return 0
 
 
 def deliveries(args: argparse.Namespace) -> int:
     """Print the automation delivery log, change delivery settings, or empty the log."""
     if args.clear:
-        _request(args.url, "DELETE", "/deliveries")
+        _request(args, "DELETE", "/deliveries")
         return 0
     settings = {
         "synchronous": {"sync": True, "async": False}.get(args.mode or ""),
@@ -139,9 +150,9 @@ def deliveries(args: argparse.Namespace) -> int:
     }
     settings = {key: value for key, value in settings.items() if value is not None}
     if settings:
-        _print_json(_request(args.url, "POST", "/automations", settings))
+        _print_json(_request(args, "POST", "/automations", settings))
         return 0
-    entries = _request(args.url, "GET", "/deliveries?wait=true")["deliveries"]
+    entries = _request(args, "GET", "/deliveries?wait=true")["deliveries"]
     if args.automation:
         entries = [e for e in entries if e["automation"]["name"] == args.automation]
     _print_json(entries[-args.limit :] if args.limit else entries)
@@ -187,6 +198,12 @@ def _url_option(parser: argparse.ArgumentParser) -> None:
         "--url",
         default=os.environ.get("WANDB_EMULATOR_URL", DEFAULT_URL),
         help="base URL of a running emulator (default: $WANDB_EMULATOR_URL or %(default)s)",
+    )
+    parser.add_argument(
+        "--control-token",
+        default=os.environ.get(CONTROL_TOKEN_ENV),
+        help=f"the token `serve` printed (default: ${CONTROL_TOKEN_ENV}; else $WANDB_API_KEY"
+        " of an instance admin)",
     )
 
 

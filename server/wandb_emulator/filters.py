@@ -2,16 +2,21 @@
 
 `matches(filter, doc)` evaluates a filter against a plain dict. Values that are
 lists behave like MongoDB arrays: `{"tag": "x"}` matches when any element is "x".
-Dotted keys (`metadata.lr`) reach into nested dicts.
+Dotted keys (`metadata.lr`) reach into nested dicts. Filters nest at most
+jsonlimits.MAX_JSON_DEPTH deep, and `$regex` runs on RE2, whose matching time is
+linear in the input (no backreferences or lookarounds, which need backtracking).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
+
+import re2
+
+from . import jsonlimits
 
 _MISSING = object()
 
@@ -24,7 +29,9 @@ def parse_filter(raw: str | None) -> dict[str, Any]:
     if raw is None or raw == "":
         return {}
     try:
-        value = json.loads(raw)
+        value = jsonlimits.loads(raw)
+    except jsonlimits.TooDeep as exc:
+        raise FilterError(f"invalid filter: {exc}") from exc
     except json.JSONDecodeError as exc:
         raise FilterError(f"invalid filter JSON: {exc.msg}") from exc
     if not isinstance(value, dict):
@@ -102,12 +109,25 @@ def _compare(pred: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
     return check
 
 
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False
+MAX_REGEX_CHARS = 1000
+
+
 @lru_cache(maxsize=256)
-def compiled_pattern(text: str) -> re.Pattern[str]:
+def compiled_pattern(text: str) -> Any:
+    """`text` compiled by RE2 (linear-time matching); FilterError when it is invalid,
+    too long, or needs backtracking (backreferences, lookarounds)."""
+    if len(text) > MAX_REGEX_CHARS:
+        raise FilterError(f"$regex longer than {MAX_REGEX_CHARS} characters")
     try:
-        return re.compile(text)
-    except re.error as exc:
-        raise FilterError(f"invalid $regex: {exc}") from exc
+        return re2.compile(text, options=_RE2_OPTIONS)
+    except re2.error as exc:
+        detail = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else exc
+        raise FilterError(
+            f"invalid $regex {text!r}: {detail} (patterns run on a linear-time engine:"
+            " no backreferences or lookarounds)"
+        ) from None
 
 
 def regexp(pattern: str, value: Any) -> bool:

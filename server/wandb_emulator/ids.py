@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 
+MAX_PK = 2**63 - 1  # SQLite's INTEGER PRIMARY KEY range
+
 
 class InvalidId(ValueError):
     pass
@@ -21,7 +23,7 @@ def decode_any(global_id: str) -> tuple[str, int]:
     except (binascii.Error, UnicodeError, ValueError) as exc:
         raise InvalidId(f"invalid id: {global_id!r}") from exc
     type_name, sep, pk = raw.partition(":")
-    if not sep or not pk.isdigit():
+    if not sep or not (pk.isascii() and pk.isdigit()) or int(pk) > MAX_PK:
         raise InvalidId(f"invalid id: {global_id!r}")
     return type_name, int(pk)
 

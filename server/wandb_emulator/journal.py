@@ -1,11 +1,16 @@
 """The request journal: every HTTP request the base port answered, newest last.
 
 A bounded ring buffer, shared between the server's event loop (which appends) and a
-test's thread (which reads), hence the lock.
+test's thread (which reads), hence the lock. It is bounded in entries and in bytes:
+each entry's variables are cut to `entry_bytes` (long strings shortened, the rest
+dropped), and the oldest entries go once all of them exceed `total_bytes`. Secrets
+never enter it: the signatures of signed URLs, and the values of variables named like
+API keys, secrets, passwords and tokens, are replaced by a mask.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -13,21 +18,15 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 DEFAULT_JOURNAL_SIZE = 1000
-
-# Variables whose values are secrets: recorded as a mask, never as sent.
-SECRET_VARIABLES = frozenset({"secretValue"})
-MASK = "********"
-
-
-def redacted(value: Any) -> Any:
-    """The variables with every secret value masked, at any depth."""
-    if isinstance(value, dict):
-        return {
-            key: MASK if key in SECRET_VARIABLES else redacted(item) for key, item in value.items()
-        }
-    if isinstance(value, list):
-        return [redacted(item) for item in value]
-    return value
+DEFAULT_ENTRY_BYTES = 64 * 1024
+DEFAULT_TOTAL_BYTES = 32 * 1024 * 1024
+MASK = "********"  # the one mask of secrets (journal, automation deliveries)
+REDACTED = MASK
+TRUNCATED = "[truncated]"
+_ENTRY_OVERHEAD = 256
+_MAX_ERROR_CHARS = 1024
+_SECRET_KEY = re.compile(r"api[_-]?key|secret|password|passwd|token", re.IGNORECASE)
+_SIGNED_URL = re.compile(r"(/storage/(?:upload|blob)/[A-Za-z0-9_\-]+\.)[A-Za-z0-9_\-]+")
 
 
 @dataclass(frozen=True)
@@ -68,39 +67,110 @@ class RequestRecord:
     fault: dict[str, Any] | None = None
 
 
+def redact(text: str) -> str:
+    """`text` with the signatures of signed storage URLs replaced (their payload, which
+    says what the URL is for, stays readable)."""
+    return _SIGNED_URL.sub(r"\1" + REDACTED, text) if "/storage/" in text else text
+
+
+class _Cutter:
+    """Copies variables with secrets redacted, within a byte budget."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.used = 0
+
+    def copy(self, value: Any) -> Any:
+        if self.used > self.budget:
+            return TRUNCATED
+        if isinstance(value, dict):
+            out: dict[str, Any] = {}
+            for key, item in value.items():
+                self.used += len(key) + 4
+                if self.used > self.budget:
+                    out[TRUNCATED] = True
+                    break
+                out[key] = REDACTED if _SECRET_KEY.search(key) else self.copy(item)
+            return out
+        if isinstance(value, list):
+            items: list[Any] = []
+            for item in value:
+                if self.used > self.budget:
+                    items.append(TRUNCATED)
+                    break
+                items.append(self.copy(item))
+            return items
+        if isinstance(value, str):
+            return self._string(value)
+        self.used += 8
+        return value
+
+    def _string(self, value: str) -> str:
+        room = max(self.budget - self.used, 0)
+        if len(value) > room:
+            value = value[:room] + f"...{TRUNCATED} ({len(value)} characters)"
+        self.used += len(value) + 2
+        return redact(value)
+
+
 class Journal:
-    def __init__(self, size: int = DEFAULT_JOURNAL_SIZE) -> None:
+    def __init__(
+        self,
+        size: int = DEFAULT_JOURNAL_SIZE,
+        *,
+        entry_bytes: int = DEFAULT_ENTRY_BYTES,
+        total_bytes: int = DEFAULT_TOTAL_BYTES,
+    ) -> None:
         if size < 1:
             raise ValueError("the journal holds at least one entry")
-        self._entries: deque[JournalEntry] = deque(maxlen=size)
+        self._size = size
+        self.entry_bytes = entry_bytes
+        self.total_bytes = total_bytes
+        self._entries: deque[tuple[JournalEntry, int]] = deque()
+        self._bytes = 0
         self._lock = threading.Lock()
         self._next_seq = 1
 
     @property
     def size(self) -> int:
-        return self._entries.maxlen or 0
+        return self._size
+
+    @property
+    def bytes(self) -> int:
+        """The estimated size of the entries held."""
+        with self._lock:
+            return self._bytes
 
     def record(self, record: RequestRecord, status: int, duration_ms: float) -> JournalEntry:
+        cutter = _Cutter(self.entry_bytes)
+        variables = None if record.variables is None else cutter.copy(record.variables)
+        errors = tuple(redact(e[:_MAX_ERROR_CHARS]) for e in record.errors)
+        cost = _ENTRY_OVERHEAD + len(record.path) + cutter.used + sum(map(len, errors))
         with self._lock:
             entry = JournalEntry(
                 seq=self._next_seq,
                 timestamp=record.timestamp,
                 method=record.method,
-                path=record.path,
+                path=redact(record.path),
                 status=status,
                 duration_ms=round(duration_ms, 3),
                 operation=record.operation,
-                variables=redacted(record.variables),
-                errors=tuple(record.errors),
+                variables=variables,
+                errors=errors,
                 fault=record.fault,
             )
             self._next_seq += 1
-            self._entries.append(entry)
+            self._entries.append((entry, cost))
+            self._bytes += cost
+            while len(self._entries) > self._size or (
+                self._bytes > self.total_bytes and len(self._entries) > 1
+            ):
+                self._bytes -= self._entries.popleft()[1]
         return entry
 
     def entries(self) -> list[JournalEntry]:
         with self._lock:
-            return list(self._entries)
+            return [entry for entry, _ in self._entries]
 
     def __iter__(self) -> Iterator[JournalEntry]:
         return iter(self.entries())
@@ -112,6 +182,7 @@ class Journal:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._bytes = 0
 
     # ----------------------------------------------------------- assertion helpers
 

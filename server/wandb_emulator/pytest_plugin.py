@@ -8,7 +8,9 @@ Fixtures (all prefixed `wandb_emulator`):
 - `wandb_emulator` (session): a running emulator for this session, or for this
   xdist worker; `.base_url`, `.journal`, `.faults`, `.reset()`, `.seed(doc)`, `.new_user()`.
 - `wandb_emulator_user`: a fresh user, organization and team; sets WANDB_BASE_URL,
-  WANDB_API_KEY, WANDB_ENTITY and WANDB_USERNAME for the test and restores them after.
+  WANDB_API_KEY, WANDB_ENTITY and WANDB_USERNAME for the test, and WANDB_EMULATOR_URL
+  and WANDB_EMULATOR_CONTROL_TOKEN (for `wandb-emulator reset|journal|fault|seed`),
+  and restores them after. `wandb_emulator.control_headers` authorize /_emulator/*.
 - `wandb_emulator_journal`: the request journal, emptied before the test.
 - `wandb_emulator_faults`: the fault rules, cleared after the test.
 - `wandb_emulator_webhooks`: a webhook receiver on a free loopback port (`.url`,
@@ -47,8 +49,12 @@ def wandb_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running
 def wandb_emulator_user(wandb_emulator: RunningEmulator) -> Iterator[EmulatorUser]:
     """A fresh user, organization and team; the WANDB_* variables point at them."""
     user = wandb_emulator.new_user()
+    control = {
+        "WANDB_EMULATOR_URL": wandb_emulator.base_url,
+        "WANDB_EMULATOR_CONTROL_TOKEN": wandb_emulator.control_token,
+    }
     with pytest.MonkeyPatch.context() as patch:
-        for name, value in user.environ.items():
+        for name, value in {**user.environ, **control}.items():
             patch.setenv(name, value)
         _forget_sdk_session_credentials()
         yield user

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
 from collections.abc import Iterator
 
@@ -12,7 +13,11 @@ from starlette.applications import Starlette
 
 from .app import Emulator, create_app, create_fixture_app
 from .config import Config
+from .control_cli import CONTROL_TOKEN_ENV
 from .seeding import first_user_key, load_seed_file
+
+log = logging.getLogger("wandb_emulator")
+LOOPBACK_HOSTS = frozenset({"localhost", "::1"})
 
 
 class _Server(uvicorn.Server):
@@ -23,15 +28,40 @@ class _Server(uvicorn.Server):
         yield
 
 
-def default_user_exports(config: Config) -> str:
+def default_user_exports(config: Config, control_token: str | None = None) -> str:
     seed = (
         load_seed_file(config.seed_file) if config.seed_file and config.seed_file.exists() else {}
     )
     lines = [f"export WANDB_BASE_URL={config.base_url}"]
     if key := first_user_key(seed):
         lines.append(f"export WANDB_API_KEY={key}")
+    if control_token and config.emulator_endpoints:
+        lines.append(f"export WANDB_EMULATOR_URL={config.base_url}")
+        lines.append(f"export {CONTROL_TOKEN_ENV}={control_token}")
     lines.append(f"# web UI: {config.base_url}/  (emulator panel: {config.base_url}/_emulator/ui)")
     return "\n".join(lines)
+
+
+def is_loopback(host: str) -> bool:
+    return host in LOOPBACK_HOSTS or host.startswith("127.")
+
+
+def exposure_warnings(config: Config) -> list[str]:
+    """What `serve` warns about when it listens beyond loopback."""
+    if is_loopback(config.host):
+        return []
+    warnings = [
+        f"listening on {config.host}: the fixture port {config.fixture_port} creates users"
+        " (instance admins too) without credentials, for anyone who reaches it"
+    ]
+    if config.emulator_endpoints:
+        warnings.append(
+            f"listening on {config.host} with the control endpoints /_emulator/* on: anyone"
+            " holding the control token or an instance admin's API key (the default seed's"
+            " key is public) can read the journal, inject faults, seed and reset;"
+            " use --no-emulator-endpoints or a seed without the default user on a network"
+        )
+    return warnings
 
 
 def _uvicorn_server(app: Starlette, port: int, config: Config) -> _Server:
@@ -50,6 +80,8 @@ def _uvicorn_server(app: Starlette, port: int, config: Config) -> _Server:
 async def serve(config: Config) -> None:
     emulator = Emulator(config)
     await emulator.start()
+    for warning in exposure_warnings(config):
+        log.warning("%s", warning)
     servers = [
         _uvicorn_server(create_app(emulator), config.port, config),
         _uvicorn_server(create_fixture_app(emulator), config.fixture_port, config),
@@ -62,7 +94,7 @@ async def serve(config: Config) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop)
-    print(default_user_exports(config), flush=True)
+    print(default_user_exports(config, emulator.control_token), flush=True)
     try:
         await asyncio.gather(*(server.serve() for server in servers))
     finally:

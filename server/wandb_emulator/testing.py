@@ -25,6 +25,7 @@ import uvicorn
 from .app import Emulator, create_app
 from .config import Config
 from .domain.events import Event, Subscriber
+from .domain.maintenance import Swept
 from .faults import FaultRules
 from .journal import Journal
 
@@ -90,6 +91,16 @@ class RunningEmulator:
     @property
     def base_url(self) -> str:
         return self.config.base_url
+
+    @property
+    def control_token(self) -> str:
+        """The bearer token of this emulator's /_emulator endpoints."""
+        return self.emulator.control_token
+
+    @property
+    def control_headers(self) -> dict[str, str]:
+        """Headers that authorize a request to /_emulator/*."""
+        return {"authorization": f"Bearer {self.control_token}"}
 
     @property
     def journal(self) -> Journal:
@@ -164,6 +175,10 @@ class RunningEmulator:
     def reset(self) -> None:
         """Back to the seeded default: database, journal and fault rules."""
         self.call(self.emulator.reset())
+
+    def maintain(self) -> Swept:
+        """Remove abandoned uploads and unreferenced blobs now (the background task's job)."""
+        return self.call(self.emulator.maintain())
 
     def seed(self, seed: dict[str, Any]) -> None:
         """Apply a seed document (users, organizations, teams, registries)."""

@@ -15,7 +15,7 @@ from ..store import accounts
 from ..store.database import Conn
 from ..store.records import ApiKeyRec, EntityRec, InviteRec, OrganizationRec, TeamRole, UserRec
 from ..validation import check_name
-from .errors import InvalidInput, NotFound
+from .errors import InvalidInput, NotFound, PermissionDenied
 from .unit import Tx
 
 
@@ -30,6 +30,18 @@ def username_from(local_part: str) -> str:
 
 
 # ------------------------------------------------------------------ lookups
+
+
+async def find_users(conn: Conn, actor: UserRec, query: str, limit: int) -> list[UserRec]:
+    """Users matching `query`: a substring search for instance admins; for everyone else
+    the user with exactly that username or email, if the actor shares an organization
+    with it (PermissionDenied otherwise, the same whether it exists or not)."""
+    if auth.can_search_users(actor):
+        return await accounts.search_users(conn, query, limit)
+    user = await accounts.user_by_username(conn, query) or await accounts.user_by_email(conn, query)
+    if user is None or limit < 1 or not await auth.shares_an_org(conn, actor, user):
+        raise PermissionDenied(auth.SEARCH_FOR_ADMINS)
+    return [user]
 
 
 async def require_user(conn: Conn, username: str) -> UserRec:

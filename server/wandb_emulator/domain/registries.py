@@ -32,7 +32,7 @@ from ..store.records import (
 )
 from ..validation import check_artifact_type_name, check_name
 from .accounts import require_organization, require_user
-from .errors import InvalidInput, PermissionDenied
+from .errors import InvalidInput
 from .events import (
     RegistryCreated,
     RegistryDeleted,
@@ -111,11 +111,11 @@ async def upsert_project(
     else:
         entity = await target_entity(conn, actor, entity_name)
         found = await projects.project_by_name(conn, entity.id, check_name("project", name))
-        if found is None:
+        role = await auth.project_role(conn, actor, found) if found is not None else None
+        if found is None or role is None:
+            # A project the actor may not see is handled as a missing one: the same
+            # checks and errors, up to the name being taken when it comes to creating.
             return await _create_as(tx, actor, entity, name, settings), True
-        role = await auth.project_role(conn, actor, found)
-        if role is None:
-            raise PermissionDenied(f"permission denied: cannot modify {found.name!r}")
         auth.require_role(role, "admin", auth.cannot_modify(role, found))
         project = found
     await _update(tx, actor, project, settings)

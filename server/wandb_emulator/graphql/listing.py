@@ -11,8 +11,9 @@ from ..filters import matches, parse_filter
 from ..store import listing
 from ..store.database import Conn
 from ..store.listing import Keep, Listing, Order, Record, Where
+from . import pagination
 from .context import Info
-from .pagination import DEFAULT_PAGE_SIZE, Counter, PageInfo
+from .pagination import Counter, PageInfo
 
 T = TypeVar("T", bound=Record)
 
@@ -28,11 +29,7 @@ class ListedPage(Generic[T]):
 
 
 def page_size(info: Info, first: int | None) -> int:
-    return (
-        DEFAULT_PAGE_SIZE
-        if first is None
-        else max(0, min(first, info.context.config.max_page_size))
-    )
+    return pagination.page_size(first, info.context.config.max_page_size)
 
 
 def _keeper(conn: Conn, rest: Mapping[str, Any], documents: Documents[T] | None) -> Keep | None:

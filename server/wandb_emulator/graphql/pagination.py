@@ -65,7 +65,7 @@ def decode_cursor(cursor: str | None) -> int:
     try:
         raw = base64.b64decode(cursor.encode("ascii"), validate=True).decode("ascii")
         prefix, offset = raw.split(":")
-        if prefix != "cursor":
+        if prefix != "cursor" or not (offset.isascii() and offset.isdigit()):
             raise ValueError
         return int(offset)
     except (binascii.Error, UnicodeError, ValueError):
@@ -97,9 +97,18 @@ class Paged(Protocol[T_co]):
     def counter(self) -> Counter: ...
 
 
+def page_size(first: int | None, max_size: int, default: int = DEFAULT_PAGE_SIZE) -> int:
+    """The number of items a `first` argument asks for, at most `max_size`."""
+    if first is None:
+        return min(default, max_size)
+    if first < 0:
+        raise ApiError(f"`first` must be a non-negative integer, got {first}")
+    return min(first, max_size)
+
+
 def paginate(items: Sequence[T], first: int | None, after: str | None, max_size: int) -> Page[T]:
     start = decode_cursor(after) + 1
-    size = DEFAULT_PAGE_SIZE if first is None else max(0, min(first, max_size))
+    size = page_size(first, max_size)
     window = items[start : start + size]
     page_items = [(encode_cursor(start + i), item) for i, item in enumerate(window)]
     end_cursor = page_items[-1][0] if page_items else (after or None)

@@ -65,14 +65,19 @@ class DocumentCache:
         ]
         self.rules = (*specified_rules, *(rule for ext in limits for rule in ext.validation_rules))
         self.max_tokens = config.max_query_tokens
+        self.max_fragments = config.max_query_fragments
         self.schema: _Schema | None = None
-        self.operation_name: Callable[[str], str | None] = lru_cache(DOCUMENT_CACHE_SIZE)(
-            documents.operation_name
+        self.outline: Callable[[str], documents.DocumentOutline] = lru_cache(DOCUMENT_CACHE_SIZE)(
+            self._outline
         )
         self.parse: Callable[[str], DocumentNode] = lru_cache(DOCUMENT_CACHE_SIZE)(self._parse)
         self.validate: Callable[[DocumentNode], list[GraphQLError]] = lru_cache(
             DOCUMENT_CACHE_SIZE
         )(self._validate)
+
+    def _outline(self, query: str) -> documents.DocumentOutline:
+        """Operation names, with the token and fragment limits (DocumentRefused)."""
+        return documents.outline(query, self.max_tokens, self.max_fragments)
 
     def _parse(self, query: str) -> DocumentNode:
         return parse(query, max_tokens=self.max_tokens)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import zlib
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from .. import auth
+from .. import auth, jsonlimits
 from ..domain.errors import DomainError, NotFound, PermissionDenied
 from ..store.records import UserRec
 
@@ -23,24 +24,22 @@ class BadRequest(Exception):
 
 
 async def read_json(request: Request, max_bytes: int) -> Any:
-    """The request's JSON body; BadRequest(413) when too large, (400) when malformed."""
+    """The request's JSON body; BadRequest(413) when too large, (400) when malformed.
+
+    A gzip body is inflated while it streams in, and the limit holds for the inflated
+    size too, so a small compressed body cannot expand into a large one.
+    """
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-        raise BadRequest(413, f"request body exceeds {max_bytes} bytes")
-    body = bytearray()
+        raise too_large(max_bytes)
+    gzipped = request.headers.get("content-encoding", "").lower() == "gzip"
+    body = _Inflated(max_bytes) if gzipped else _Raw(max_bytes)
     async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > max_bytes:
-            raise BadRequest(413, f"request body exceeds {max_bytes} bytes")
-    if request.headers.get("content-encoding", "").lower() == "gzip":
-        import gzip
-
-        try:
-            body = bytearray(gzip.decompress(bytes(body)))
-        except (OSError, EOFError) as exc:
-            raise BadRequest(400, "malformed gzip body") from exc
+        body.feed(chunk)
     try:
-        return json.loads(body)
+        return jsonlimits.loads(body.finish())
+    except jsonlimits.TooDeep as exc:
+        raise BadRequest(400, f"malformed JSON body: {exc}") from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BadRequest(400, f"malformed JSON body: {exc}") from exc
 
@@ -52,6 +51,50 @@ def domain_status(error: DomainError) -> int:
     if isinstance(error, PermissionDenied):
         return 403
     return 400
+
+
+def too_large(max_bytes: int) -> BadRequest:
+    return BadRequest(413, f"request body exceeds {max_bytes} bytes")
+
+
+class _Raw:
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.data = bytearray()
+
+    def feed(self, chunk: bytes) -> None:
+        self.data.extend(chunk)
+        if len(self.data) > self.max_bytes:
+            raise too_large(self.max_bytes)
+
+    def finish(self) -> bytes:
+        return bytes(self.data)
+
+
+class _Inflated(_Raw):
+    """Inflates gzip while it arrives; never holds more than `max_bytes` of output."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(max_bytes)
+        self.received = 0
+        self._inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+
+    def feed(self, chunk: bytes) -> None:
+        self.received += len(chunk)
+        if self.received > self.max_bytes:
+            raise too_large(self.max_bytes)
+        try:
+            while chunk:
+                room = self.max_bytes - len(self.data) + 1
+                super().feed(self._inflater.decompress(chunk, room))
+                chunk = self._inflater.unconsumed_tail
+        except zlib.error as exc:
+            raise BadRequest(400, "malformed gzip body") from exc
+
+    def finish(self) -> bytes:
+        if not self._inflater.eof:
+            raise BadRequest(400, "malformed gzip body: truncated")
+        return bytes(self.data)
 
 
 def error_body(message: str) -> dict[str, Any]:

@@ -1,8 +1,10 @@
 """Emulator-only endpoints under /_emulator: reset, journal, faults, seed, automation
 deliveries and delivery settings, Slack integrations.
 
-No W&B path starts with an underscore, so the prefix cannot collide. `serve
---no-emulator-endpoints` leaves them out for servers reachable from a network.
+No W&B path starts with an underscore, so the prefix cannot collide. Every endpoint
+needs the control token (`Authorization: Bearer TOKEN`, printed by `serve`) or an
+instance admin's API key; anything else is a 401. `serve --no-emulator-endpoints`
+leaves them out altogether.
 """
 
 from __future__ import annotations
@@ -10,10 +12,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .. import auth
 from ..domain import automations as automation_rules
 from ..domain.errors import DomainError
 from ..faults import FaultSpecError
@@ -62,7 +67,7 @@ async def read_journal(request: Request) -> JSONResponse:
     entries = journal.find(operation) if operation else journal.entries()
     limit = request.query_params.get("limit", "")
     if limit:
-        if not limit.isdigit():
+        if not (limit.isascii() and limit.isdigit()):
             return _error(400, "`limit` must be a non-negative integer")
         entries = entries[len(entries) - int(limit) :] if int(limit) else []
     return JSONResponse({"size": journal.size, "entries": [e.to_json() for e in entries]})
@@ -185,10 +190,37 @@ async def unknown(request: Request) -> JSONResponse:
     )
 
 
+CONTROL_CREDENTIALS = (
+    "the emulator's control endpoints need the control token printed by `serve`"
+    " (Authorization: Bearer TOKEN) or an instance admin's API key"
+)
+
+
+class ControlGuard:
+    """Answers 401 before routing unless the request carries control credentials."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            request = Request(scope)
+            emulator = request.app.state.emulator
+            async with emulator.db.read() as conn:
+                allowed = await auth.may_control(
+                    conn, request.headers.get("authorization"), emulator.control_token
+                )
+            if not allowed:
+                await _error(401, CONTROL_CREDENTIALS)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def emulator_routes() -> list[BaseRoute]:
     return [
         Mount(
             EMULATOR_PREFIX,
+            middleware=[Middleware(ControlGuard)],
             routes=[
                 Route("/reset", reset, methods=["POST"]),
                 Route("/journal", read_journal, methods=["GET"]),

@@ -7,6 +7,7 @@ import logging
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
+from .. import auth
 from ..blobs import ChecksumMismatch, TooLarge, md5_b64_to_hex
 from ..domain import artifacts, runs
 from ..domain.unit import Tx
@@ -66,15 +67,22 @@ async def download(request: Request) -> Response:
 
 
 async def download_by_digest(request: Request) -> Response:
-    """GET /artifacts/{entity}/{md5} and /artifactsV2/...: W&B-authenticated fallbacks."""
+    """GET /artifacts/{entity}/{md5} and /artifactsV2/...: W&B-authenticated fallbacks.
+
+    The bytes go only to users who may download a version holding them; everyone else
+    gets the same 404 as for bytes that do not exist.
+    """
     emulator = request.app.state.emulator
     viewer = await request_viewer(request)
     if viewer is None:
         return error_response(401, INVALID_CREDENTIALS)
+    key = request.path_params["md5"]
     try:
-        path = emulator.blobs.path(request.path_params["md5"])
+        path = emulator.blobs.path(key)
     except KeyError:
         return error_response(404, "not found")
-    if not path.is_file():
+    async with emulator.db.read() as conn:
+        allowed = await auth.can_read_blob(conn, viewer, key)
+    if not allowed or not path.is_file():
         return error_response(404, "not found")
     return FileResponse(path, media_type="application/octet-stream")

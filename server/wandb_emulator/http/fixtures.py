@@ -27,10 +27,26 @@ Command = Callable[[Tx, dict[str, Any]], Awaitable[dict[str, Any]]]
 MAX_FIXTURE_BODY = 1024 * 1024
 
 
-def _field(body: dict[str, Any], name: str) -> Any:
+def _field(body: dict[str, Any], name: str) -> str:
+    value = _optional_str(body, name)
+    if value is None:
+        raise BadRequest(400, f"missing {name!r}")
+    return value
+
+
+def _optional_str(body: dict[str, Any], name: str) -> str | None:
     value = body.get(name)
     if value in (None, ""):
-        raise BadRequest(400, f"missing {name!r}")
+        return None
+    if not isinstance(value, str):
+        raise BadRequest(400, f"{name!r} must be a string")
+    return value
+
+
+def _object(body: dict[str, Any], name: str) -> dict[str, Any]:
+    value = body.get(name) or {}
+    if not isinstance(value, dict):
+        raise BadRequest(400, f"{name!r} must be an object")
     return value
 
 
@@ -40,7 +56,7 @@ def _field(body: dict[str, Any], name: str) -> Any:
 async def _user_up(tx: Tx, body: dict[str, Any]) -> dict[str, Any]:
     username = _field(body, "username")
     user = await accounts.ensure_user(
-        tx, username, admin=bool(body.get("admin")), password=body.get("password")
+        tx, username, admin=bool(body.get("admin")), password=_optional_str(body, "password")
     )
     return {"username": user.username, "apiKey": username}
 
@@ -48,7 +64,7 @@ async def _user_up(tx: Tx, body: dict[str, Any]) -> dict[str, Any]:
 async def _user_password(tx: Tx, body: dict[str, Any]) -> dict[str, Any]:
     admin = bool(body["admin"]) if "admin" in body else None
     user = await accounts.set_password(
-        tx, _field(body, "username"), body.get("password"), admin=admin
+        tx, _field(body, "username"), _optional_str(body, "password"), admin=admin
     )
     return {"username": user.username}
 
@@ -71,17 +87,16 @@ async def _user_down_all(tx: Tx, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _fixture_data(body: dict[str, Any]) -> dict[str, Any]:
-    data = body.get("fixtureData") or {}
-    if not isinstance(data, dict):
-        raise BadRequest(400, "fixtureData must be an object")
-    return data
+    return _object(body, "fixtureData")
 
 
 async def _org_up(tx: Tx, body: dict[str, Any]) -> dict[str, Any]:
     org = await organizations.ensure_organization(
-        tx, _field(body, "orgName"), org_entity_name=_fixture_data(body).get("orgEntityName")
+        tx,
+        _field(body, "orgName"),
+        org_entity_name=_optional_str(_fixture_data(body), "orgEntityName"),
     )
-    if username := body.get("username"):
+    if username := _optional_str(body, "username"):
         await organizations.add_org_member(tx, org, username, "admin")
     entity = await account_store.entity_by_id(tx.conn, org.org_entity_id or 0)
     return {"orgName": org.name, "orgEntityName": entity.name if entity else None}
@@ -90,10 +105,11 @@ async def _org_up(tx: Tx, body: dict[str, Any]) -> dict[str, Any]:
 async def _org_add_members(tx: Tx, body: dict[str, Any]) -> dict[str, Any]:
     org = await accounts.require_organization(tx.conn, _field(body, "orgName"))
     members = _fixture_data(body).get("members") or []
+    if not isinstance(members, list) or not all(isinstance(m, dict) for m in members):
+        raise BadRequest(400, "fixtureData.members must be a list of objects")
     for member in members:
-        await organizations.add_org_member(
-            tx, org, _field(member, "username"), member.get("role") or "member"
-        )
+        role = _optional_str(member, "role") or "member"
+        await organizations.add_org_member(tx, org, _field(member, "username"), role)
     return {"added": len(members)}
 
 
@@ -106,12 +122,12 @@ async def _org_down(tx: Tx, body: dict[str, Any]) -> dict[str, Any]:
 
 async def _team_up(tx: Tx, body: dict[str, Any]) -> dict[str, Any]:
     data = _fixture_data(body)
-    team_name = _field(data.get("team") or {}, "name")
+    team_name = _field(_object(data, "team"), "name")
     org = await accounts.require_organization(
-        tx.conn, _field(data.get("organization") or {}, "name")
+        tx.conn, _field(_object(data, "organization"), "name")
     )
     team = await accounts.ensure_team(tx, team_name, org)
-    if username := body.get("username"):
+    if username := _optional_str(body, "username"):
         await accounts.add_team_member(tx, team, username, "admin")
     return {"teamName": team.name, "orgName": org.name}
 
@@ -149,7 +165,7 @@ async def fixture_command(request: Request) -> JSONResponse:
         handlers = COMMANDS.get(resource)
         if handlers is None:
             raise BadRequest(404, f"unknown fixture resource {resource!r}")
-        handler = handlers.get(body.get("command", ""))
+        handler = handlers.get(_optional_str(body, "command") or "")
         if handler is None:
             raise BadRequest(400, f"unknown command {body.get('command')!r} for {resource!r}")
         async with emulator.uow.write() as tx:

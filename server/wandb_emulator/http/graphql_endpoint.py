@@ -16,6 +16,7 @@ from ..graphql import documents
 from ..graphql.context import Context
 from ..graphql.errors import format_error
 from ..graphql.loaders import Loaders
+from ..graphql.schema import DocumentCache
 from ..ids import InvalidId
 from ..journal import RequestRecord
 from ..store.errors import StoreError
@@ -62,37 +63,43 @@ def _format_errors(errors: list[GraphQLError]) -> tuple[list[dict[str, Any]], bo
 
 
 async def graphql_endpoint(request: Request) -> Response:
+    """Authenticate from the headers first: an unauthenticated request is answered
+    before its body is read; then the token and fragment limits apply before anything
+    parses the document."""
     emulator = request.app.state.emulator
+    config = emulator.config
     record = current_record(request)
+    viewer = await request_viewer(request)
+    if viewer is None:
+        return _answer(record, error_body(INVALID_CREDENTIALS), 401)
     try:
-        payload = await read_json(request, emulator.config.max_body_bytes)
+        payload = await read_json(request, config.max_body_bytes)
         query, variables, operation_name = _parse_request(payload)
+        operation = _operation(emulator.schema.documents, query, operation_name)
     except BadRequest as exc:
         return _answer(record, error_body(exc.message), exc.status)
 
-    operation = operation_name or emulator.schema.documents.operation_name(query)
     if record is not None:
         record.operation, record.variables = operation, variables
     rule = emulator.faults.take_for_operation(operation, variables)
     if rule is not None and (injected := await apply_fault(rule, record)) is not None:
         return injected
 
-    viewer = await request_viewer(request)
-    if viewer is None:
-        return _answer(record, error_body(INVALID_CREDENTIALS), 401)
-
     context = Context(
         db=emulator.db,
         uow=emulator.uow,
-        config=emulator.config,
+        config=config,
         viewer=viewer,
         loaders=Loaders(emulator.db),
         urls=emulator.urls,
         blobs=emulator.blobs,
     )
-    result = await emulator.schema.execute(
-        query, variable_values=variables, context_value=context, operation_name=operation_name
-    )
+    try:
+        result = await emulator.schema.execute(
+            query, variable_values=variables, context_value=context, operation_name=operation_name
+        )
+    except RecursionError:
+        return _answer(record, error_body("the document is nested too deeply"), 400)
     body: dict[str, Any] = {"data": result.data}
     status = 200
     if result.errors:
@@ -111,6 +118,20 @@ def _refusal_status(errors: list[GraphQLError], data: dict[str, Any] | None) -> 
     if len(errors) != 1 or any(value is not None for value in (data or {}).values()):
         return None
     return getattr(errors[0].original_error, "http_status", None)
+
+
+def _operation(cache: DocumentCache, query: str, operation_name: str | None) -> str | None:
+    """The operation to run (named, or the document's first); BadRequest when the
+    document is too large or has no operation of that name."""
+    try:
+        outline = cache.outline(query)
+    except documents.DocumentRefused as exc:
+        raise BadRequest(400, str(exc)) from exc
+    if operation_name is None:
+        return outline.first_operation
+    if operation_name not in outline.operations:
+        raise BadRequest(400, f"Unknown operation named '{operation_name}'.")
+    return operation_name
 
 
 def _answer(record: RequestRecord | None, body: dict[str, Any], status: int) -> JSONResponse:

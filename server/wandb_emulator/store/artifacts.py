@@ -739,6 +739,17 @@ async def replace_files(conn: Conn, artifact_id: int, files: list[ArtifactFileRe
     )
 
 
+async def artifacts_holding_blob(conn: Conn, blob_key: str, limit: int) -> list[ArtifactRec]:
+    """Committed versions with a file stored under `blob_key` (at most `limit`)."""
+    return await fetch_all(
+        conn,
+        ArtifactRec,
+        "SELECT a.* FROM artifacts a WHERE a.state = 'COMMITTED' AND a.id IN"
+        " (SELECT artifact_id FROM artifact_files WHERE blob_key = ?) ORDER BY a.id LIMIT ?",
+        (blob_key, limit),
+    )
+
+
 async def files_of_artifact(
     conn: Conn, artifact_id: int, names: list[str] | None = None
 ) -> list[ArtifactFileRec]:

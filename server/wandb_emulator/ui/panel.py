@@ -8,6 +8,7 @@ from typing import Any
 
 from starlette.responses import Response
 
+from .. import auth
 from ..faults import FaultSpecError
 from ..journal import JournalEntry
 from ..seeding import SEED_ERRORS, SeedError
@@ -33,6 +34,8 @@ DONE = {
 def _require_panel(view: View) -> None:
     if not view.ui.panel:
         raise NotFound("the emulator panel is off (serve --no-emulator-endpoints)")
+    if not auth.may_use_panel(view.viewer):
+        raise NotFound("the emulator panel is for instance admins: sign in with an admin's API key")
 
 
 def journal_entries(view: View) -> list[JournalEntry]:

@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from ... import auth
 from ...ids import encode_id
 from ...store import accounts
 from ...store.records import EntityRec, InviteRec, OrganizationRec, TeamMemberRec
@@ -182,14 +183,18 @@ class Entity:
         if self.rec.kind != "TEAM":
             return []
         async with info.context.db.read() as conn:
+            if not await auth.can_view_team_members(conn, info.context.viewer, self.rec):
+                return []
             members = await accounts.team_members(conn, self.rec.id)
             invites = await accounts.pending_invites(conn, self.rec.id)
         return [*map(Member.of_member, members), *map(Member.of_invite, invites)]
 
     @strawberry.field
     async def organization(self, info: Info) -> Organization | None:
-        if self.rec.organization_id is None:
-            return None
+        async with info.context.db.read() as conn:
+            if not await auth.is_org_member(conn, info.context.viewer, self.rec.organization_id):
+                return None
+        assert self.rec.organization_id is not None
         org = await info.context.loaders.organization.load(self.rec.organization_id)
         return Organization(rec=org) if org else None
 

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import strawberry
 
-from ...store import accounts
+from ...domain import accounts
 from ..context import Info
+from ..pagination import page_size
 from .types import User, UserConnection, UserEdge
 
 MAX_SEARCH_RESULTS = 100
@@ -15,13 +16,16 @@ class UserQueries:
     def viewer(self, info: Info) -> User | None:
         return User(rec=info.context.viewer)
 
-    @strawberry.field(description="Users whose username or email matches the query.")
+    @strawberry.field(
+        description="Users whose username or email contains the query (instance admins);"
+        " for others, the member of their organizations with exactly that username or email."
+    )
     async def users(
         self, info: Info, query: str | None = None, first: int | None = None
     ) -> UserConnection | None:
         if not query:
             return UserConnection(edges=[])
-        limit = min(first or MAX_SEARCH_RESULTS, MAX_SEARCH_RESULTS)
+        limit = page_size(first, MAX_SEARCH_RESULTS, MAX_SEARCH_RESULTS)
         async with info.context.db.read() as conn:
-            found = await accounts.search_users(conn, query, limit)
+            found = await accounts.find_users(conn, info.context.viewer, query, limit)
         return UserConnection(edges=[UserEdge(node=User(rec=u)) for u in found])

@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from ... import auth
 from ...store import accounts
 from ...store.records import ApiKeyRec, UserRec
 from ..automations import resolvers as automation_resolvers
@@ -99,13 +100,13 @@ class User:
     @strawberry.field
     async def teams(self, info: Info) -> _EntityConnection | None:
         async with info.context.db.read() as conn:
-            teams = await accounts.teams_of_user(conn, self.rec.id)
+            teams = await auth.visible_teams_of(conn, info.context.viewer, self.rec)
         return lazy_type(_EntityConnection).of(teams)
 
     @strawberry.field
     async def organizations(self, info: Info) -> list[_Organization]:
         async with info.context.db.read() as conn:
-            orgs = await accounts.orgs_of_user(conn, self.rec.id)
+            orgs = await auth.visible_orgs_of(conn, info.context.viewer, self.rec)
         return [lazy_type(_Organization)(rec=org) for org in orgs]
 
     @strawberry.field
