@@ -15,6 +15,7 @@ from ..fields import global_id_field, record_field
 from ..pagination import Counter, PageInfo, total_count_field
 from ..runs import resolvers as run_resolvers
 from ..scalars import DateTime, JSONString
+from ..sweeps import types as sweep_types
 
 if TYPE_CHECKING:
     from ..orgs.types import Entity
@@ -135,6 +136,7 @@ class Project:
     bucket = strawberry.field(resolver=run_resolvers.project_bucket)
     runs = strawberry.field(resolver=run_resolvers.project_runs)
     run_count = strawberry.field(resolver=run_resolvers.project_run_count)
+    sweep = strawberry.field(resolver=sweep_types.project_sweep)
     artifact_types = strawberry.field(resolver=artifact_resolvers.project_artifact_types)
     artifact_type = strawberry.field(resolver=artifact_resolvers.project_artifact_type)
     artifact = strawberry.field(resolver=artifact_resolvers.project_artifact)

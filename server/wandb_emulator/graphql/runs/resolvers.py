@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
+
+import strawberry
 
 from ...store import runs
 from ...store.database import Conn
@@ -24,6 +26,7 @@ def run_document(rec: RunRec) -> dict[str, Any]:
         "state": rec.state,
         "group": rec.group_name,
         "jobType": rec.job_type,
+        "sweep": rec.sweep_name,
         "tags": json.loads(rec.tags),
         "created_at": rec.created_at,
         "createdAt": rec.created_at,
@@ -33,7 +36,14 @@ def run_document(rec: RunRec) -> dict[str, Any]:
     }
 
 
-async def project_run(root: Any, info: Info, name: str | None = None) -> Run | None:
+async def project_run(
+    root: Any,
+    info: Info,
+    name: str | None = None,
+    desc: Annotated[
+        str | None, strawberry.argument(description="Accepted and ignored, as on W&B servers.")
+    ] = None,
+) -> Run | None:
     if not name:
         return None
     async with info.context.db.read() as conn:
