@@ -484,7 +484,7 @@ MEMBERSHIPS = Listing(
         **dict.fromkeys(("artifact_created_at", "created_at", "createdAt"), "a.created_at"),
         "artifact_size": "a.size",
         **dict.fromkeys(("acm_created_at", "linked_at"), "m.created_at"),
-        **dict.fromkeys(("version", "versionIndex"), "m.version_index"),
+        **dict.fromkeys(("version", "versionIndex", "version_index"), "m.version_index"),
     },
     default_sort="membership",
     fields={

@@ -416,8 +416,17 @@ def entity_xxhash_digests_enabled(root: Any) -> bool:
 # -------------------------------------------------------- files, manifest
 
 
-def artifact_file_node(info: Info, rec: ArtifactFileRec) -> File:
-    url = info.context.urls.blob(rec.blob_key, rec.name) if rec.blob_key else (rec.ref or "")
+def storage_path(artifact: ArtifactRec, rec: ArtifactFileRec) -> str | None:
+    """Where W&B keeps a file's bytes: `wandb_artifacts/<sequence>/<version>/<md5 hex>`.
+    Clients tell artifact file URLs (this path) from manifest URLs by it."""
+    if rec.blob_key is None:
+        return None
+    return f"wandb_artifacts/{artifact.sequence_id}/{artifact.id}/{rec.blob_key}"
+
+
+def artifact_file_node(info: Info, artifact: ArtifactRec, rec: ArtifactFileRec) -> File:
+    path = storage_path(artifact, rec)
+    url = info.context.urls.blob(rec.blob_key, path) if rec.blob_key and path else (rec.ref or "")
     return File(
         id=strawberry.ID(encode_id("ArtifactFile", rec.artifact_id) + ":" + rec.name),
         name=rec.name,
@@ -428,7 +437,7 @@ def artifact_file_node(info: Info, rec: ArtifactFileRec) -> File:
         mimetype=rec.mimetype,
         download_url=url,
         direct_url=url,
-        storage_path=f"blobs/{rec.blob_key}" if rec.blob_key else None,
+        storage_path=path,
         updated_at=DateTime(rec.updated_at),
     )
 
@@ -453,7 +462,9 @@ async def files_page(
         found = await artifacts.files_of_artifact(conn, artifact.id, wanted)
     page = paginate(found, first, after, info.context.config.max_page_size)
     return FileConnection(
-        edges=[FileEdge(node=artifact_file_node(info, f), cursor=c) for c, f in page.items],
+        edges=[
+            FileEdge(node=artifact_file_node(info, artifact, f), cursor=c) for c, f in page.items
+        ],
         page_info=page.page_info,
         total_count=page.total_count,
     )

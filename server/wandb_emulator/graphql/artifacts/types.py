@@ -3,6 +3,7 @@ aliases, tags and manifests."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
@@ -380,9 +381,12 @@ class Artifact:
     def digest_algorithm(self) -> ArtifactDigestAlgorithm:
         return ArtifactDigestAlgorithm.MANIFEST_MD5
 
-    @strawberry.field
+    @strawberry.field(description="Stable per committed version; null while pending.")
     def commit_hash(self) -> str | None:
-        return None
+        if self.rec.state != "COMMITTED":
+            return None
+        seed = f"{self.rec.id}:{self.rec.digest}".encode()
+        return hashlib.sha256(seed).hexdigest()[:12]
 
     file_count = record_field("file_count", Int64)
 
