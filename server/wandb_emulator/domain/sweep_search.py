@@ -111,7 +111,8 @@ def _quantize(value: float, spec: Mapping[str, Any]) -> float:
 
 def _sample(name: str, spec: Mapping[str, Any], rng: random.Random) -> Any:
     kind = _distribution(name, spec)
-    low, high = spec.get("min"), spec.get("max")
+    low: Any = spec.get("min")
+    high: Any = spec.get("max")
     mu, sigma = spec.get("mu", 0.0), spec.get("sigma", 1.0)
     samplers = {
         "constant": lambda: spec["value"],
