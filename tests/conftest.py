@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -45,7 +46,12 @@ class ServerProcess:
     fixture_url: str
     data_dir: Path
     log_path: Path
-    verify: str | bool = True  # for https: the CA file clients must trust
+    ca_file: Path | None = None  # for https: the certificate clients must trust
+
+    @property
+    def verify(self) -> ssl.SSLContext | bool:
+        """What httpx should verify the base port's certificate with."""
+        return ssl.create_default_context(cafile=self.ca_file) if self.ca_file else True
 
     def stop(self, sig: int | None = None) -> int:
         if self.process.poll() is None:
@@ -78,8 +84,8 @@ def launch_server(
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     scheme = "https" if tls else "http"
     base_url, fixture_url = f"{scheme}://127.0.0.1:{port}", f"http://127.0.0.1:{fixture_port}"
-    verify = str(tls[0]) if tls else True
-    return ServerProcess(process, base_url, fixture_url, data_dir, log_path, verify)
+    ca_file = tls[0] if tls else None
+    return ServerProcess(process, base_url, fixture_url, data_dir, log_path, ca_file)
 
 
 def start_server(

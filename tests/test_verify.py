@@ -42,8 +42,8 @@ def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProce
 def _verify_environ(server: ServerProcess, api_key: str, home: Path) -> dict[str, str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_")}
     environ.update(
-        SSL_CERT_FILE=str(server.verify),
-        REQUESTS_CA_BUNDLE=str(server.verify),
+        SSL_CERT_FILE=str(server.ca_file),
+        REQUESTS_CA_BUNDLE=str(server.ca_file),
         WANDB_BASE_URL=server.base_url,
         WANDB_API_KEY=api_key,
         WANDB_CONFIG_DIR=str(home / "config"),
