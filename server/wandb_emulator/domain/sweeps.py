@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from .. import auth
+from ..graphql.access import writable_project
 from ..ids import InvalidId, decode_id
 from ..store import projects, sweeps
 from ..store.database import Conn
@@ -19,7 +20,7 @@ from ..store.records import ProjectRec, SweepAgentRec, SweepRec, UserRec, utc_no
 from . import sweep_search
 from .errors import InvalidInput, NotFound, PermissionDenied
 from .events import SweepCreated, SweepRunProposed, SweepStateChanged
-from .unit import UnitOfWork
+from .unit import Tx
 
 STATES = ("RUNNING", "PAUSED", "CANCELED", "FINISHED")
 NAME_ALPHABET = string.ascii_lowercase + string.digits
@@ -67,43 +68,42 @@ def _sweep_pk(global_id: str) -> int:
 
 
 async def upsert_sweep(
-    uow: UnitOfWork,
+    tx: Tx,
     actor: UserRec,
-    project: ProjectRec | None,
     *,
     sweep_id: str | None,
+    entity_name: str | None,
+    project_name: str | None,
     config: str | None,
     state: str | None,
     values: dict[str, str | None],
 ) -> tuple[SweepRec, bool]:
-    """Create a sweep in `project` (already checked writable), or update the sweep
+    """Create a sweep in entity/project (created on first use), or update the sweep
     `sweep_id` (a global id). `values`: display_name, description, controller, scheduler."""
     _check_state(state)
-    async with uow.write() as tx:
-        if sweep_id is None:
-            if project is None:
-                raise InvalidInput("a new sweep needs a project")
-            parsed = parse_config(config)
-            assert config is not None
-            sweep = await sweeps.create_sweep(
-                tx.conn,
-                project.id,
-                new_name(),
-                method=parsed["method"],
-                config=config,
-                user_id=actor.id,
-                values=values,
-            )
-            tx.emit(SweepCreated(actor_id=actor.id, sweep_id=sweep.id, project_id=project.id))
-            return sweep, True
-        existing, _ = await _writable_sweep(tx.conn, actor, _sweep_pk(sweep_id))
-        changes: dict[str, str | None] = {**values, "state": state}
-        if config is not None:
-            changes.update(config=config, method=parse_config(config)["method"])
-        sweep = await sweeps.update_sweep(tx.conn, existing.id, changes)
-        if sweep.state != existing.state:
-            tx.emit(_state_changed(actor, sweep))
-        return sweep, False
+    if sweep_id is None:
+        parsed = parse_config(config)
+        assert config is not None
+        project = await writable_project(tx.conn, actor, entity_name, project_name, create=True)
+        sweep = await sweeps.create_sweep(
+            tx.conn,
+            project.id,
+            new_name(),
+            method=parsed["method"],
+            config=config,
+            user_id=actor.id,
+            values=values,
+        )
+        tx.emit(SweepCreated(actor_id=actor.id, sweep_id=sweep.id, project_id=project.id))
+        return sweep, True
+    existing, _ = await _writable_sweep(tx.conn, actor, _sweep_pk(sweep_id))
+    changes: dict[str, str | None] = {**values, "state": state}
+    if config is not None:
+        changes.update(config=config, method=parse_config(config)["method"])
+    sweep = await sweeps.update_sweep(tx.conn, existing.id, changes)
+    if sweep.state != existing.state:
+        tx.emit(_state_changed(actor, sweep))
+    return sweep, False
 
 
 def _state_changed(actor: UserRec, sweep: SweepRec) -> SweepStateChanged:
@@ -113,14 +113,19 @@ def _state_changed(actor: UserRec, sweep: SweepRec) -> SweepStateChanged:
 
 
 async def create_agent(
-    uow: UnitOfWork, actor: UserRec, project: ProjectRec, sweep_name: str, host: str
+    tx: Tx,
+    actor: UserRec,
+    entity_name: str | None,
+    project_name: str | None,
+    sweep_name: str,
+    host: str,
 ) -> SweepAgentRec:
-    """Register an agent of the sweep `sweep_name` of `project` (already checked writable)."""
-    async with uow.write() as tx:
-        sweep = await sweeps.sweep_by_name(tx.conn, project.id, sweep_name)
-        if sweep is None:
-            raise NotFound(f"sweep {sweep_name!r} not found")
-        return await sweeps.create_agent(tx.conn, sweep.id, new_name(), host, actor.id)
+    """Register an agent of the sweep `sweep_name` in entity/project."""
+    project = await writable_project(tx.conn, actor, entity_name, project_name, create=False)
+    sweep = await sweeps.sweep_by_name(tx.conn, project.id, sweep_name)
+    if sweep is None:
+        raise NotFound(f"sweep {sweep_name!r} not found")
+    return await sweeps.create_agent(tx.conn, sweep.id, new_name(), host, actor.id)
 
 
 def _running(run_state: dict[str, Any]) -> bool:
@@ -128,7 +133,7 @@ def _running(run_state: dict[str, Any]) -> bool:
 
 
 async def agent_heartbeat(
-    uow: UnitOfWork, actor: UserRec, agent_id: str, run_state: dict[str, Any]
+    tx: Tx, actor: UserRec, agent_id: str, run_state: dict[str, Any]
 ) -> tuple[SweepAgentRec, list[dict[str, Any]]]:
     """The commands for an agent: nothing while it still runs something or its sweep
     is paused, `exit` once the sweep is over, else one `run` with the next parameters."""
@@ -136,22 +141,20 @@ async def agent_heartbeat(
         agent_pk = decode_id(agent_id, "Agent")
     except InvalidId as exc:
         raise NotFound(f"agent {agent_id!r} not found") from exc
-    async with uow.write() as tx:
-        agent = await sweeps.agent_by_id(tx.conn, agent_pk)
-        if agent is None:
-            raise NotFound(f"agent {agent_id!r} not found")
-        sweep, _ = await _writable_sweep(tx.conn, actor, agent.sweep_id)
-        await sweeps.update_sweep(tx.conn, sweep.id, {"heartbeat_at": utc_now()})
-        commands = await _next_commands(tx, actor, sweep, agent, run_state)
-        state = "FINISHED" if commands == [EXIT] else "RUNNING"
-        await sweeps.agent_heartbeat(tx.conn, agent.id, state)
-        refreshed = await sweeps.agent_by_id(tx.conn, agent.id)
-        assert refreshed is not None
-        return refreshed, commands
+    agent = await sweeps.agent_by_id(tx.conn, agent_pk)
+    if agent is None:
+        raise NotFound(f"agent {agent_id!r} not found")
+    sweep, _ = await _writable_sweep(tx.conn, actor, agent.sweep_id)
+    await sweeps.update_sweep(tx.conn, sweep.id, {"heartbeat_at": utc_now()})
+    commands = await _next_commands(tx, actor, sweep, agent, run_state)
+    await sweeps.agent_heartbeat(tx.conn, agent.id, "FINISHED" if commands == [EXIT] else "RUNNING")
+    refreshed = await sweeps.agent_by_id(tx.conn, agent.id)
+    assert refreshed is not None
+    return refreshed, commands
 
 
 async def _next_commands(
-    tx: Any, actor: UserRec, sweep: SweepRec, agent: SweepAgentRec, run_state: dict[str, Any]
+    tx: Tx, actor: UserRec, sweep: SweepRec, agent: SweepAgentRec, run_state: dict[str, Any]
 ) -> list[dict[str, Any]]:
     if sweep.state in ("CANCELED", "FINISHED"):
         return [EXIT]

@@ -7,7 +7,6 @@ import json
 import strawberry
 
 from ...domain import sweeps
-from ..access import writable_project
 from ..context import Info
 from ..scalars import JSONString, json_object, parse_json_object
 from .types import Agent, Sweep
@@ -80,41 +79,37 @@ class AgentHeartbeatPayload:
 class SweepMutations:
     @strawberry.mutation(description="Create a sweep from a config, or update one by id.")
     async def upsert_sweep(self, info: Info, input: UpsertSweepInput) -> UpsertSweepPayload | None:
-        viewer = info.context.viewer
-        project = None
-        if input.id is None:
-            async with info.context.db.write() as conn:
-                project = await writable_project(
-                    conn, viewer, input.entity_name, input.project_name, create=True
-                )
-        sweep, inserted = await sweeps.upsert_sweep(
-            info.context.uow,
-            viewer,
-            project,
-            sweep_id=input.id,
-            config=input.config,
-            state=input.state,
-            values={
-                "display_name": input.display_name,
-                "description": input.description,
-                "controller": json_object(input.controller, "controller"),
-                "scheduler": json_object(input.scheduler, "scheduler"),
-            },
-        )
+        async with info.context.uow.write() as tx:
+            sweep, inserted = await sweeps.upsert_sweep(
+                tx,
+                info.context.viewer,
+                sweep_id=input.id,
+                entity_name=input.entity_name,
+                project_name=input.project_name,
+                config=input.config,
+                state=input.state,
+                values={
+                    "display_name": input.display_name,
+                    "description": input.description,
+                    "controller": json_object(input.controller, "controller"),
+                    "scheduler": json_object(input.scheduler, "scheduler"),
+                },
+            )
         return UpsertSweepPayload(
             sweep=Sweep(rec=sweep), inserted=inserted, config_validation_warnings=[]
         )
 
     @strawberry.mutation(description="Register an agent that asks the sweep for runs.")
     async def create_agent(self, info: Info, input: CreateAgentInput) -> CreateAgentPayload | None:
-        viewer = info.context.viewer
-        async with info.context.db.read() as conn:
-            project = await writable_project(
-                conn, viewer, input.entity_name, input.project_name, create=False
+        async with info.context.uow.write() as tx:
+            agent = await sweeps.create_agent(
+                tx,
+                info.context.viewer,
+                input.entity_name,
+                input.project_name,
+                input.sweep,
+                input.host,
             )
-        agent = await sweeps.create_agent(
-            info.context.uow, viewer, project, input.sweep, input.host
-        )
         return CreateAgentPayload(agent=Agent(rec=agent))
 
     @strawberry.mutation(description="Report an agent's runs; get its next commands.")
@@ -123,9 +118,10 @@ class SweepMutations:
     ) -> AgentHeartbeatPayload | None:
         json_object(input.metrics, "metrics")
         run_state = parse_json_object(input.run_state, "runState") if input.run_state else {}
-        agent, commands = await sweeps.agent_heartbeat(
-            info.context.uow, info.context.viewer, input.id, run_state
-        )
+        async with info.context.uow.write() as tx:
+            agent, commands = await sweeps.agent_heartbeat(
+                tx, info.context.viewer, input.id, run_state
+            )
         return AgentHeartbeatPayload(
             agent=Agent(rec=agent), commands=JSONString(json.dumps(commands))
         )
