@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 import wandb
 from conftest import OrgSetup, ServerProcess, graphql, journal_mark, journal_since, log_artifacts
 
@@ -91,3 +92,133 @@ def test_commit_hash_is_stable_and_lets_another_run_use_the_logged_object(
         run_id = run.id
     consumer = api.run(f"{org_setup.team}/training/{run_id}")
     assert [a.name for a in consumer.used_artifacts()] == ["ch:v0"]
+
+
+def _settings(user) -> wandb.Settings:
+    return wandb.Settings(api_key=user.api_key, base_url=user.base_url, silent=True)
+
+
+def test_distributed_artifact_merges_every_runs_patch_into_one_version(
+    server: ServerProcess, org_setup: OrgSetup, tmp_path: Path
+) -> None:
+    admin, team = org_setup.admin, org_setup.team
+    distributed_id = f"shards-{tmp_path.name}"
+    mark = journal_mark(server)
+    writers = []
+    init = {"entity": team, "project": "training", "group": "g", "settings": _settings(admin)}
+    for shard in range(2):
+        with wandb.init(**init) as run:
+            (tmp_path / f"shard{shard}.txt").write_text(f"shard {shard}")
+            part = wandb.Artifact("sharded", type="dataset")
+            part.add_file(str(tmp_path / f"shard{shard}.txt"))
+            run.upsert_artifact(part, distributed_id=distributed_id)
+            writers.append(run.id)
+    with wandb.init(**init) as run:
+        finished = wandb.Artifact("sharded", type="dataset")
+        run.finish_artifact(finished, distributed_id=distributed_id)
+        writers.append(run.id)
+
+    seen = journal_since(server, mark)
+    creates = [e for e in seen if e["operation"] == "CreateArtifact"]
+    assert [e["variables"]["input"]["distributedID"] for e in creates] == [distributed_id] * 3
+    patches = [e["variables"] for e in seen if e["operation"] == "CreateArtifactManifest"]
+    assert {(v["manifestType"], v["name"]) for v in patches} == {
+        ("PATCH", "wandb_manifest.patch.json")
+    }
+    api = admin.api()
+    [version] = list(api.artifacts("dataset", f"{team}/training/sharded"))
+    assert version.version == "v0"
+    root = Path(version.download(root=str(tmp_path / "out"), skip_cache=True))
+    assert {p.name: p.read_text() for p in root.iterdir()} == {
+        "shard0.txt": "shard 0",
+        "shard1.txt": "shard 1",
+    }
+    for run_id in writers:
+        logged = api.run(f"{team}/training/{run_id}").logged_artifacts()
+        assert [a.name for a in logged] == ["sharded:v0"], run_id
+
+
+def test_latest_can_be_removed_by_the_client(org_setup: OrgSetup, tmp_path: Path) -> None:
+    spec = [("aliased", "model", {"m": b"1"})]
+    log_artifacts(org_setup.admin, org_setup.team, spec, tmp_path)
+    api = org_setup.admin.api()
+    artifact = api.artifact(f"{org_setup.team}/training/aliased:v0")
+    artifact.aliases = ["best"]
+    artifact.save()
+    assert org_setup.admin.api().artifact(f"{org_setup.team}/training/aliased:v0").aliases == [
+        "best"
+    ]
+    artifact.aliases = ["best", "v7"]
+    with pytest.raises(Exception, match="the alias 'v7' is assigned by the server"):
+        artifact.save()
+    # The next version gets `latest` again.
+    log_artifacts(org_setup.admin, org_setup.team, [("aliased", "model", {"m": b"2"})], tmp_path)
+    assert api.artifact(f"{org_setup.team}/training/aliased:latest").version == "v1"
+
+
+def test_a_deduplicated_log_is_an_output_of_the_logging_run(
+    org_setup: OrgSetup, tmp_path: Path
+) -> None:
+    admin, team = org_setup.admin, org_setup.team
+    first = log_artifacts(admin, team, [("same", "dataset", {"d": b"data"})], tmp_path)
+    again = log_artifacts(admin, team, [("same", "dataset", {"d": b"data"})], tmp_path)
+    api = admin.api()
+    assert again.artifacts[0].version == "v0"
+    for run_id in (first.run_id, again.run_id):
+        logged = api.run(f"{team}/training/{run_id}").logged_artifacts()
+        assert [a.name for a in logged] == ["same:v0"], run_id
+
+    with wandb.init(entity=team, project="training", settings=_settings(admin)) as run:
+        public_run_id = run.id
+    public_run = api.run(f"{team}/training/{public_run_id}")
+    returned = public_run.log_artifact(api.artifact(f"{team}/training/same:v0"))
+    assert returned.version == "v0"
+    logged = admin.api().run(f"{team}/training/{public_run_id}").logged_artifacts()
+    assert [a.name for a in logged] == ["same:v0"]
+    assert [a.version for a in api.artifacts("dataset", f"{team}/training/same")] == ["v0"]
+
+
+@pytest.mark.parametrize("region", [None, "minio-local"])
+def test_offered_storage_regions_work(org_setup: OrgSetup, tmp_path: Path, region) -> None:
+    with wandb.init(
+        entity=org_setup.team, project="training", settings=_settings(org_setup.admin)
+    ) as run:
+        artifact = wandb.Artifact("regional", type="dataset", storage_region=region)
+        (tmp_path / "r.txt").write_text(str(region))
+        artifact.add_file(str(tmp_path / "r.txt"))
+        run.log_artifact(artifact).wait()
+    assert org_setup.admin.api().artifact(f"{org_setup.team}/training/regional:latest").version
+
+
+def test_a_storage_region_the_server_does_not_offer_fails_by_name(
+    org_setup: OrgSetup, tmp_path: Path
+) -> None:
+    with wandb.init(
+        entity=org_setup.team, project="training", settings=_settings(org_setup.admin)
+    ) as run:
+        artifact = wandb.Artifact("far", type="dataset", storage_region="mars-north-1")
+        (tmp_path / "f.txt").write_text("far")
+        artifact.add_file(str(tmp_path / "f.txt"))
+        with pytest.raises(ValueError, match="CreateArtifact invalid storageRegion: mars-north-1"):
+            run.log_artifact(artifact).wait()
+
+
+def test_a_source_project_the_viewer_cannot_see_stays_hidden(
+    org_setup: OrgSetup, tmp_path: Path
+) -> None:
+    admin_api = org_setup.admin.api()
+    registry = admin_api.create_registry("hidden", "restricted", organization=org_setup.org)
+    member = org_setup.member("member")
+    registry.add_members(admin_api.user(member.username))
+    spec = [("src", "model", {"m": b"m"})]
+    source = log_artifacts(org_setup.admin, org_setup.team, spec, tmp_path)
+    source.artifacts[0].link("wandb-registry-hidden/coll")
+
+    linked = member.api().artifact(f"{org_setup.org}/wandb-registry-hidden/coll:v0")
+    assert not linked.source_entity and not linked.source_project  # the SDK says ""
+    linked.aliases.append("reviewed")
+    linked.save()
+    fetched = admin_api.artifact(f"{org_setup.org}/wandb-registry-hidden/coll:v0")
+    assert set(fetched.aliases) == {"latest", "reviewed"}
+    # The admin, a member of the source team, still sees where it came from.
+    assert (fetched.source_entity, fetched.source_project) == (org_setup.team, "training")

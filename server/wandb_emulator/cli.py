@@ -25,6 +25,7 @@ def _config_from_args(args: argparse.Namespace) -> Config:
         public_url=args.public_url,
         tls_cert=Path(args.tls_cert) if args.tls_cert else None,
         tls_key=Path(args.tls_key) if args.tls_key else None,
+        storage_regions=tuple(args.storage_regions or ("minio-local",)),
         seed_file=Path(args.seed_file) if args.seed_file else DEFAULT_SEED_FILE,
         log_level=args.log_level,
         journal_size=args.journal_size,
@@ -65,6 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--tls-cert", default=None, help="PEM certificate: serve the base port over https"
     )
     serve_cmd.add_argument("--tls-key", default=None, help="PEM private key of --tls-cert")
+    serve_cmd.add_argument(
+        "--storage-region",
+        dest="storage_regions",
+        action="append",
+        metavar="REGION",
+        help="a storage region artifacts may name (repeatable; default: minio-local)",
+    )
     serve_cmd.add_argument(
         "--seed-file",
         default=None,

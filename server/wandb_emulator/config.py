@@ -17,6 +17,8 @@ class Config:
     public_url: str | None = None
     tls_cert: Path | None = None  # with tls_key: serve the base port over https
     tls_key: Path | None = None
+    # Storage regions artifacts may name (createArtifact storageRegion); null is the default.
+    storage_regions: tuple[str, ...] = ("minio-local",)
     seed_file: Path | None = DEFAULT_SEED_FILE
     max_body_bytes: int = 10 * 1024 * 1024
     max_page_size: int = 1000

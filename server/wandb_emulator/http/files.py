@@ -8,8 +8,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
-from ..blobs import ChecksumMismatch, TooLarge, md5_b64_to_hex
+from ..blobs import BlobStore, ChecksumMismatch, TooLarge, md5_b64_to_hex
 from ..domain import artifacts, runs
+from ..domain.errors import DomainError
 from ..domain.unit import Tx
 from ..signing import InvalidToken
 from .common import INVALID_CREDENTIALS, error_response, request_viewer
@@ -39,15 +40,20 @@ async def upload(request: Request) -> Response:
         return _storage_error(400, "BadDigest", str(exc))
     except TooLarge as exc:
         return _storage_error(413, "EntityTooLarge", str(exc))
-    async with emulator.uow.write() as tx:
-        await _record_upload(tx, target, key, size)
+    try:
+        async with emulator.uow.write() as tx:
+            await _record_upload(tx, emulator.blobs, target, key, size)
+    except DomainError as exc:
+        return _storage_error(400, "InvalidArgument", str(exc))
     return Response(status_code=200, headers={"ETag": f'"{key}"'})
 
 
-async def _record_upload(tx: Tx, target: dict[str, Any], key: str, size: int) -> None:
+async def _record_upload(
+    tx: Tx, blobs: BlobStore, target: dict[str, Any], key: str, size: int
+) -> None:
     kind = target.get("t")
     if kind == "manifest":
-        await artifacts.record_manifest_upload(tx, target["a"], key)
+        await artifacts.record_manifest_upload(tx, blobs, target["a"], key)
     elif kind == "run-file":
         await runs.store_uploaded_run_file(tx, target["r"], target["n"], key, size)
     elif kind == "part":

@@ -397,4 +397,23 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        6,
+        """
+        -- A distributed artifact: one pending version that several runs write patches
+        -- into (createArtifact with the same distributedID) until one commits it.
+        ALTER TABLE artifacts ADD COLUMN distributed_id TEXT;
+        CREATE INDEX artifacts_by_distributed_id ON artifacts(sequence_id, distributed_id);
+
+        -- Runs that logged a version they did not create (a digest deduplication hit,
+        -- a patch of a distributed version); the creator is artifacts.created_by_run_id.
+        CREATE TABLE artifact_outputs (
+            run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            artifact_id INTEGER NOT NULL REFERENCES artifacts(id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (run_id, artifact_id)
+        );
+        CREATE INDEX artifact_outputs_by_artifact ON artifact_outputs(artifact_id);
+        """,
+    ),
 ]

@@ -182,6 +182,7 @@ class ArtifactRec:
     base_artifact_id: int | None
     created_at: str
     updated_at: str
+    distributed_id: str | None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Any
 import strawberry
 
 from ... import auth
+from ...domain.artifacts import storage_path
 from ...ids import encode_id
 from ...store import artifacts, projects, runs
 from ...store.database import Conn
@@ -416,16 +417,8 @@ def entity_xxhash_digests_enabled(root: Any) -> bool:
 # -------------------------------------------------------- files, manifest
 
 
-def storage_path(artifact: ArtifactRec, rec: ArtifactFileRec) -> str | None:
-    """Where W&B keeps a file's bytes: `wandb_artifacts/<sequence>/<version>/<md5 hex>`.
-    Clients tell artifact file URLs (this path) from manifest URLs by it."""
-    if rec.blob_key is None:
-        return None
-    return f"wandb_artifacts/{artifact.sequence_id}/{artifact.id}/{rec.blob_key}"
-
-
 def artifact_file_node(info: Info, artifact: ArtifactRec, rec: ArtifactFileRec) -> File:
-    path = storage_path(artifact, rec)
+    path = storage_path(artifact, rec.blob_key) if rec.blob_key else None
     url = info.context.urls.blob(rec.blob_key, path) if rec.blob_key and path else (rec.ref or "")
     return File(
         id=strawberry.ID(encode_id("ArtifactFile", rec.artifact_id) + ":" + rec.name),

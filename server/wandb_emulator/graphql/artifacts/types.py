@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from ... import auth
 from ...ids import encode_id
 from ...store import artifacts
 from ...store.records import (
@@ -203,12 +204,19 @@ class ArtifactCollection:
     def state(self) -> ArtifactCollectionState:
         return ArtifactCollectionState.DELETED if self.deleted else ArtifactCollectionState.READY
 
-    @strawberry.field
+    @strawberry.field(
+        description="Null when the viewer cannot see the project (a source "
+        "project outside the viewer's teams, reached through a registry link)."
+    )
     async def project(self, info: Info) -> _Project | None:
         from ..registries.types import Project
 
         project = await info.context.loaders.project.load(self.rec.project_id)
-        return Project(rec=project) if project else None
+        if project is None:
+            return None
+        async with info.context.db.read() as conn:
+            visible = await auth.can_view_project(conn, info.context.viewer, project)
+        return Project(rec=project) if visible else None
 
     @strawberry.field
     async def default_artifact_type(self, info: Info) -> ArtifactType:
