@@ -222,3 +222,27 @@ def test_a_source_project_the_viewer_cannot_see_stays_hidden(
     assert set(fetched.aliases) == {"latest", "reviewed"}
     # The admin, a member of the source team, still sees where it came from.
     assert (fetched.source_entity, fetched.source_project) == (org_setup.team, "training")
+
+
+def test_an_org_viewer_who_is_a_registry_member_links_and_edits(
+    org_setup: OrgSetup, tmp_path: Path
+) -> None:
+    admin_api = org_setup.admin.api()
+    registry = admin_api.create_registry("open", "organization", organization=org_setup.org)
+    viewer = org_setup.member("viewer")
+    admin_api.team(org_setup.team).invite(viewer.username)
+    registry.add_members(admin_api.user(viewer.username))
+    roles = {m.user.username: m.role for m in registry.user_members()}
+    assert roles[viewer.username] == "member"
+    spec = [("seen", "model", {"m": b"v"})]
+    logged = log_artifacts(viewer, org_setup.team, spec, tmp_path)
+    linked = logged.artifacts[0].link("wandb-registry-open/picked", aliases=["candidate"])
+    assert linked.version == "v0"
+    fetched = viewer.api().artifact(f"{org_setup.org}/wandb-registry-open/picked:v0")
+    fetched.aliases.append("approved")
+    fetched.save()
+    assert set(admin_api.artifact(f"{org_setup.org}/wandb-registry-open/picked:v0").aliases) == {
+        "latest",
+        "candidate",
+        "approved",
+    }
