@@ -7,7 +7,15 @@ from pathlib import Path
 import httpx
 import pytest
 import wandb
-from conftest import OrgSetup, ServerProcess, graphql, journal_mark, journal_since, log_artifacts
+from conftest import (
+    FixtureClient,
+    OrgSetup,
+    ServerProcess,
+    graphql,
+    journal_mark,
+    journal_since,
+    log_artifacts,
+)
 
 MANIFEST_QUERY = """query ($id: ID!) { artifact(id: $id) {
     currentManifest { file { directUrl } }
@@ -246,3 +254,41 @@ def test_an_org_viewer_who_is_a_registry_member_links_and_edits(
         "candidate",
         "approved",
     }
+
+
+def test_registry_members_from_outside_the_organization(
+    org_setup: OrgSetup, fixtures: FixtureClient
+) -> None:
+    admin_api = org_setup.admin.api()
+    registry = admin_api.create_registry("guests", "restricted", organization=org_setup.org)
+    loner = fixtures.user()  # in no organization
+    loner_team = loner.api().create_team(f"solo-{loner.username[-8:]}")
+    guest, guest_team = admin_api.user(loner.username), admin_api.team(loner_team.name)
+    registry.add_members(guest, guest_team)
+
+    assert {m.user.username: m.role for m in registry.user_members()}[loner.username] == "member"
+    assert {m.team.name: m.role for m in registry.team_members()} == {loner_team.name: "member"}
+    registry.update_member(guest, "viewer")
+    registry.update_member(guest_team, "admin")
+    assert {m.user.username: m.role for m in registry.user_members()}[loner.username] == "viewer"
+    assert {m.team.name: m.role for m in registry.team_members()} == {loner_team.name: "admin"}
+    registry.remove_members(guest, guest_team)
+    assert loner.username not in {m.user.username for m in registry.user_members()}
+    assert registry.team_members() == []
+
+
+def test_a_team_of_a_user_in_several_organizations_is_not_put_in_the_first(
+    server: ServerProcess, org_setup: OrgSetup, fixtures: FixtureClient
+) -> None:
+    other_org = fixtures.org(org_setup.admin)
+    user = org_setup.member("member")
+    fixtures.add_org_member(other_org, user, "member")
+    name = f"t-{user.username[-8:]}"
+    mark = journal_mark(server)
+    # The SDK swallows the refusal, then fails to load the team it expected.
+    with pytest.raises(Exception):  # noqa: B017
+        user.api().create_team(name)
+    [refused] = [e for e in journal_since(server, mark) if e["operation"] == "CreateTeam"]
+    assert "belongs to several organizations" in refused["errors"][0]
+    query = "query ($name: String!) { entity(name: $name) { id } }"
+    assert graphql(server, user.api_key, query, {"name": name}).json()["data"]["entity"] is None
