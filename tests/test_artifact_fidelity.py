@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
 import pytest
 import wandb
 from conftest import (
+    Account,
     FixtureClient,
     OrgSetup,
     ServerProcess,
@@ -16,6 +20,31 @@ from conftest import (
     journal_since,
     log_artifacts,
 )
+
+# Downloads run in a fresh process: `download(skip_cache=True)` leaves the SDK's shared
+# file cache pointing at its destination (ArtifactFileCache._override_cache_path), and
+# later downloads in the same process then read the wrong files.
+DOWNLOAD = """
+import sys, wandb
+api = wandb.Api(api_key=sys.argv[1], overrides={"base_url": sys.argv[2]})
+print(api.artifact(sys.argv[3]).download(root=sys.argv[4]))
+"""
+
+
+def download_elsewhere(user: Account, path: str, tmp_path: Path) -> Path:
+    """Download an artifact from a new process with an empty cache; return its root."""
+    root, cache = tmp_path / "downloaded", tmp_path / "fresh-cache"
+    environ = {**os.environ, "WANDB_CACHE_DIR": str(cache), "WANDB_SILENT": "true"}
+    result = subprocess.run(
+        [sys.executable, "-c", DOWNLOAD, user.api_key, user.base_url, path, str(root)],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return root
+
 
 MANIFEST_QUERY = """query ($id: ID!) { artifact(id: $id) {
     currentManifest { file { directUrl } }
@@ -66,7 +95,8 @@ def test_a_403_on_a_file_url_is_followed_by_a_fresh_url_that_works(
     ).json()["fault"]
     mark = journal_mark(server)
     try:
-        root = Path(artifact.download(root=str(tmp_path / "out"), skip_cache=True))
+        path = f"{org_setup.team}/training/denied:v0"
+        root = download_elsewhere(org_setup.admin, path, tmp_path)
     finally:
         httpx.delete(f"{faults}/{rule['id']}", timeout=10)
     assert (root / "a.txt").read_bytes() == b"A"
@@ -136,7 +166,7 @@ def test_distributed_artifact_merges_every_runs_patch_into_one_version(
     api = admin.api()
     [version] = list(api.artifacts("dataset", f"{team}/training/sharded"))
     assert version.version == "v0"
-    root = Path(version.download(root=str(tmp_path / "out"), skip_cache=True))
+    root = download_elsewhere(admin, f"{team}/training/sharded:v0", tmp_path)
     assert {p.name: p.read_text() for p in root.iterdir()} == {
         "shard0.txt": "shard 0",
         "shard1.txt": "shard 1",
