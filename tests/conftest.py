@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -76,6 +77,12 @@ class ServerProcess:
     fixture_url: str
     data_dir: Path
     log_path: Path
+    ca_file: Path | None = None  # for https: the certificate clients must trust
+
+    @property
+    def verify(self) -> ssl.SSLContext | bool:
+        """What httpx should verify the base port's certificate with."""
+        return ssl.create_default_context(cafile=self.ca_file) if self.ca_file else True
 
     def stop(self, sig: int | None = None) -> int:
         if self.process.poll() is None:
@@ -87,10 +94,17 @@ class ServerProcess:
 
 
 def launch_server(
-    data_dir: Path, *extra: str, port: int | None = None, log_level: str = "warning"
+    data_dir: Path,
+    *extra: str,
+    port: int | None = None,
+    log_level: str = "warning",
+    tls: tuple[Path, Path] | None = None,
 ) -> ServerProcess:
-    """Start `wandb-emulator serve` (on free ports by default) without waiting for it."""
+    """Start `wandb-emulator serve` (on free ports by default) without waiting for it;
+    `tls` (certificate, key) serves the base port over https."""
     port = port or free_port()
+    if tls:
+        extra = (*extra, "--tls-cert", str(tls[0]), "--tls-key", str(tls[1]))
     fixture_port = free_port()
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     log_path = data_dir.parent / f"{data_dir.name}-server.log"
@@ -99,12 +113,16 @@ def launch_server(
     command += ["--log-level", log_level, *extra]
     with log_path.open("ab") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    base_url, fixture_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{fixture_port}"
-    return ServerProcess(process, base_url, fixture_url, data_dir, log_path)
+    scheme = "https" if tls else "http"
+    base_url, fixture_url = f"{scheme}://127.0.0.1:{port}", f"http://127.0.0.1:{fixture_port}"
+    ca_file = tls[0] if tls else None
+    return ServerProcess(process, base_url, fixture_url, data_dir, log_path, ca_file)
 
 
-def start_server(data_dir: Path, *extra: str, port: int | None = None) -> ServerProcess:
-    server = launch_server(data_dir, *extra, port=port)
+def start_server(
+    data_dir: Path, *extra: str, port: int | None = None, tls: tuple[Path, Path] | None = None
+) -> ServerProcess:
+    server = launch_server(data_dir, *extra, port=port, tls=tls)
     wait_until_ready(server)
     return server
 
@@ -116,7 +134,8 @@ def wait_until_ready(server: ServerProcess, timeout: float = 30.0) -> None:
             raise RuntimeError(f"emulator exited early:\n{server.log_path.read_text()}")
         try:
             if (
-                httpx.get(server.base_url + "/ready", timeout=1).status_code == 200
+                httpx.get(server.base_url + "/ready", timeout=1, verify=server.verify).status_code
+                == 200
                 and httpx.get(server.fixture_url + "/health", timeout=1).status_code == 200
             ):
                 return

@@ -116,15 +116,17 @@ def test_only_team_admins_invite(org_setup: OrgSetup) -> None:
     assert as_member.invite(org_setup.fixtures.user().username) is False
 
 
-def test_create_team_needs_an_organization(fixtures: FixtureClient, server) -> None:
+def test_a_user_in_no_organization_creates_a_team_without_one(
+    fixtures: FixtureClient, server
+) -> None:
     loner = fixtures.user()
     name = "lonely-" + loner.username[:20]
-    with pytest.raises(KeyError):  # the SDK swallows the error, then cannot load the team
-        loner.api().create_team(name)
-    response = graphql(
-        server, loner.api_key, "query ($n: String) { entity(name: $n) { id } }", {"n": name}
-    )
-    assert response.json()["data"]["entity"] is None
+    team = loner.api().create_team(name)
+    assert team.name == name
+    assert [m.username for m in team.members] == [loner.username]
+    query = "query ($n: String) { entity(name: $n) { isTeam organization { name } } }"
+    response = graphql(server, loner.api_key, query, {"n": name})
+    assert response.json()["data"]["entity"] == {"isTeam": True, "organization": None}
 
 
 def test_instance_admins_create_users(server) -> None:

@@ -99,3 +99,24 @@ def test_control_commands_do_not_import_the_server() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout
     assert out.split("\n")[-2] == "[] 2"
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--tls-cert", "cert.pem"], "--tls-cert and --tls-key go together"),
+        (["--tls-cert", "missing.pem", "--tls-key", "k.pem"], "no such file: missing.pem"),
+        (["--tls-cert", "bad.pem", "--tls-key", "bad.pem"], "not a usable PEM certificate"),
+    ],
+)
+def test_serve_refuses_unusable_tls_flags(tmp_path: Path, flags: list[str], message: str) -> None:
+    (tmp_path / "bad.pem").write_text("not a certificate")
+    result = subprocess.run(
+        [sys.executable, "-m", "wandb_emulator", "serve", "--port", str(free_port()), *flags],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert message in result.stderr

@@ -10,7 +10,9 @@ def test_failed_mutations_leave_no_partial_state(org_setup: OrgSetup, server) ->
     api = org_setup.admin.api()
     registry = api.create_registry("atomic", "organization", organization=org_setup.org)
     colleague = api.user(org_setup.member().username)
-    outsider = instance_admin_api(server.base_url).user(org_setup.fixtures.user().username)
+    outsider_account = org_setup.fixtures.user()
+    org_setup.fixtures.org(outsider_account)  # a member of another organization
+    outsider = instance_admin_api(server.base_url).user(outsider_account.username)
     mutation = """mutation ($input: CreateProjectMembersInput!) {
       createProjectMembers(input: $input) { success } }"""
     response = graphql(

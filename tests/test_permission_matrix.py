@@ -27,6 +27,7 @@ ACTORS = [
     "registry member",
     "org member",
     "org viewer",
+    "org viewer, registry member",
     "outsider",
     "anonymous",
 ]
@@ -38,6 +39,8 @@ EXPECTED = {
     "registry member": [Y, Y, Y, Y, Y, N, Y, Y, N],
     "org member": [N, N, Y, N, Y, N, Y, Y, N],
     "org viewer": [N, N, Y, N, Y, N, Y, N, N],
+    # the registry role decides, whatever the organization role (issue 8, item 10)
+    "org viewer, registry member": [Y, Y, Y, Y, Y, N, Y, N, N],
     "outsider": [N, N, Y, N, N, N, N, N, N],
     "anonymous": [N, N, Y, N, N, N, N, N, N],
 }
@@ -72,12 +75,16 @@ class Scene:
         registry_member = org_setup.member("member")
         registry.add_members(admin.api().user(registry_member.username))
         admin.api().team(self.team).invite(registry_member.username)  # to read the source
+        viewer_member = org_setup.member("viewer")
+        registry.add_members(admin.api().user(viewer_member.username))
+        admin.api().team(self.team).invite(viewer_member.username)
         self.keys: dict[str, str | None] = {
             "instance admin": DEFAULT_KEY,
             "org admin": admin.api_key,
             "registry member": registry_member.api_key,
             "org member": org_setup.member("member").api_key,
             "org viewer": org_setup.member("viewer").api_key,
+            "org viewer, registry member": viewer_member.api_key,
             "outsider": fixtures.user().api_key,
             "anonymous": None,
         }

@@ -83,11 +83,12 @@ def test_updating_a_non_member_is_refused(org_setup: OrgSetup) -> None:
         registry.update_member(stranger, "viewer")
 
 
-def test_users_outside_the_org_cannot_be_added(org_setup: OrgSetup) -> None:
+def test_users_of_another_org_cannot_be_added(org_setup: OrgSetup) -> None:
     api = org_setup.admin.api()
     registry = api.create_registry("closed", "organization", organization=org_setup.org)
-    instance_admin = instance_admin_api(org_setup.admin.base_url)
-    outsider = instance_admin.user(org_setup.fixtures.user().username)  # others may not
+    account = org_setup.fixtures.user()
+    org_setup.fixtures.org(account)  # users in no organization may be added (W&B does)
+    outsider = instance_admin_api(org_setup.admin.base_url).user(account.username)  # others may not
     with pytest.raises(WandbApiFailedError, match="not a member of the registry's organization"):
         registry.add_members(outsider)
     assert outsider.username not in roles_of(registry)

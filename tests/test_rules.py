@@ -130,13 +130,13 @@ ROLE_TABLE = [
     ("restricted", "member", "restricted_viewer", None, "restricted_viewer"),
     ("restricted", "member", None, "viewer", "viewer"),
     ("restricted", "member", "member", "admin", "admin"),
-    # organization viewers never write
+    # organization viewers: the registry role decides, writes included
     ("organization", "viewer", None, None, "viewer"),
-    ("organization", "viewer", "admin", None, "viewer"),
-    ("organization", "viewer", None, "member", "viewer"),
+    ("organization", "viewer", "admin", None, "admin"),
+    ("organization", "viewer", None, "member", "member"),
     ("organization", "viewer", "restricted_viewer", None, "restricted_viewer"),
     ("restricted", "viewer", None, None, None),
-    ("restricted", "viewer", "member", None, "viewer"),
+    ("restricted", "viewer", "member", None, "member"),
     ("restricted", "viewer", None, "restricted_viewer", "restricted_viewer"),
 ]
 
@@ -183,10 +183,7 @@ def test_registry_role_invariants_over_every_combination(tmp_path: Path) -> None
             assert role == "admin", case
         elif not explicit:
             assert role == ("viewer" if vis == "organization" else None), case
-        elif org_role == "viewer":  # the strongest explicit role, capped at viewer
-            strongest = auth.strongest(explicit)
-            assert role == ("viewer" if auth.role_at_least(strongest, "member") else strongest)
-        else:
+        else:  # the strongest explicit role, for organization viewers too
             assert role == auth.strongest(explicit), case
 
 

@@ -7,14 +7,17 @@ import contextlib
 import logging
 import os
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import BaseRoute, Route
+from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import BaseRoute, Route, request_response
+from starlette.types import ASGIApp
 
 from .automations.delivery import DeliverySettings
 from .automations.engine import AutomationEngine
@@ -184,21 +187,52 @@ def _lifespan(emulator: Emulator, manage: bool):
     return lifespan
 
 
+# What a browser on the server's own origin may send to the file endpoints (an object
+# store's CORS configuration; `wandb verify` checks it with a preflight).
+FILE_CORS_METHODS = ["GET", "HEAD", "PUT"]
+FILE_CORS_HEADERS = ["Authorization", "Content-Type", "Content-MD5", "Content-Encoding", "Range"]
+FILE_CORS_EXPOSED = ["ETag", "Content-Length", "Content-Range", "Accept-Ranges"]
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _file_route(path: str, endpoint: Callable[..., Any], method: str, config: Config) -> Route:
+    """A file upload or download endpoint that answers CORS preflights from our origin."""
+    app: ASGIApp = CORSMiddleware(
+        request_response(endpoint),
+        allow_origins=[_origin(config.base_url)],
+        allow_methods=FILE_CORS_METHODS,
+        allow_headers=FILE_CORS_HEADERS,
+        expose_headers=FILE_CORS_EXPOSED,
+    )
+    return Route(path, app, methods=[method, "OPTIONS"])
+
+
+def _file_routes(config: Config) -> list[Route]:
+    return [
+        _file_route("/storage/upload/{token}", files.upload, "PUT", config),
+        _file_route("/storage/blob/{token}/{filename:path}", files.download, "GET", config),
+        _file_route("/artifacts/{entity}/{md5}", files.download_by_digest, "GET", config),
+        _file_route(
+            "/artifactsV2/{region}/{entity}/{path:path}/{md5}/{filename}",
+            files.download_by_digest,
+            "GET",
+            config,
+        ),
+    ]
+
+
 def create_app(emulator: Emulator, *, manage_lifecycle: bool = False) -> Starlette:
-    """The base-port app: GraphQL, readiness, and (later) files and artifacts."""
+    """The base-port app: GraphQL, readiness, file_stream, file uploads and downloads, pages."""
     pages = page_routes()
     routes: list[BaseRoute] = [
         Route("/graphql", graphql_endpoint, methods=["POST"]),
         Route("/ready", ready, methods=["GET"]),
         Route("/files/{entity}/{project}/{run}/file_stream", file_stream, methods=["POST"]),
-        Route("/storage/upload/{token}", files.upload, methods=["PUT"]),
-        Route("/storage/blob/{token}/{filename:path}", files.download, methods=["GET"]),
-        Route("/artifacts/{entity}/{md5}", files.download_by_digest, methods=["GET"]),
-        Route(
-            "/artifactsV2/{region}/{entity}/{path:path}/{md5}/{filename}",
-            files.download_by_digest,
-            methods=["GET"],
-        ),
+        *_file_routes(emulator.config),
         Route("/sdk/otel/v1/{signal}", telemetry_disabled, methods=["POST"]),
         *panel_routes(),
         *(emulator_routes() if emulator.config.emulator_endpoints else []),

@@ -8,6 +8,8 @@ Registry roles, weakest first: restricted_viewer, viewer, member, admin.
 - A `restricted` registry (access RESTRICTED) is visible only to its user members
   and to members of its team members (and to organization admins).
 - Users outside the organization see no registry of it.
+- The registry role decides what a member may do in the registry, whatever their
+  organization role: an organization viewer who is a registry member links and edits.
 
 Other rules: organization admins and members create projects, registries and teams in
 it (viewers do not); team admins and organization admins administer a team; users and
@@ -119,10 +121,9 @@ async def registry_role(
         roles.append(direct)
     if not roles and project.access != RESTRICTED_ACCESS:
         roles.append("viewer")  # explicit roles, even weaker ones, replace the default
-    role = strongest(roles)
-    if org_role == "viewer" and role_at_least(role, "member"):
-        return "viewer"  # organization viewers never gain write access
-    return role
+    # The registry role decides, for organization viewers too: a viewer of the
+    # organization who is a registry member or admin writes in that registry.
+    return strongest(roles)
 
 
 async def entity_role(conn: Conn, user: UserRec, entity: EntityRec) -> RegistryRole | None:

@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import logging
 import os
+import ssl
 import sys
 from pathlib import Path
 
@@ -23,6 +24,9 @@ def _config_from_args(args: argparse.Namespace) -> Config:
         port=args.port,
         fixture_port=args.fixture_port,
         public_url=args.public_url,
+        tls_cert=Path(args.tls_cert) if args.tls_cert else None,
+        tls_key=Path(args.tls_key) if args.tls_key else None,
+        storage_regions=tuple(args.storage_regions or ("minio-local",)),
         seed_file=Path(args.seed_file) if args.seed_file else DEFAULT_SEED_FILE,
         log_level=args.log_level,
         journal_size=args.journal_size,
@@ -85,6 +89,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--public-url", default=None, help="base of the absolute URLs handed to clients"
     )
     serve_cmd.add_argument(
+        "--tls-cert", default=None, help="PEM certificate: serve the base port over https"
+    )
+    serve_cmd.add_argument("--tls-key", default=None, help="PEM private key of --tls-cert")
+    serve_cmd.add_argument(
+        "--storage-region",
+        dest="storage_regions",
+        action="append",
+        metavar="REGION",
+        help="a storage region artifacts may name (repeatable; default: minio-local)",
+    )
+    serve_cmd.add_argument(
         "--seed-file",
         default=None,
         help="seed applied on first start (default: the packaged default seed)",
@@ -125,8 +140,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_tls_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if bool(args.tls_cert) != bool(args.tls_key):
+        parser.error("--tls-cert and --tls-key go together")
+    for option, value in (("--tls-cert", args.tls_cert), ("--tls-key", args.tls_key)):
+        if value and not Path(value).is_file():
+            parser.error(f"{option}: no such file: {value}")
+    if args.tls_cert:
+        try:
+            ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(
+                args.tls_cert, args.tls_key
+            )
+        except (ssl.SSLError, ValueError) as exc:
+            parser.error(f"--tls-cert/--tls-key: not a usable PEM certificate and key: {exc}")
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        _check_tls_args(parser, args)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiosqlite").setLevel(logging.WARNING)
     if args.command == "serve":

@@ -15,6 +15,10 @@ class Config:
     port: int = 8080
     fixture_port: int = 9015
     public_url: str | None = None
+    tls_cert: Path | None = None  # with tls_key: serve the base port over https
+    tls_key: Path | None = None
+    # Storage regions artifacts may name (createArtifact storageRegion); null is the default.
+    storage_regions: tuple[str, ...] = ("minio-local",)
     seed_file: Path | None = DEFAULT_SEED_FILE
     max_body_bytes: int = 10 * 1024 * 1024
     max_page_size: int = 1000
@@ -50,4 +54,8 @@ class Config:
         """The address handed to clients in absolute URLs (uploads, downloads)."""
         if self.public_url:
             return self.public_url.rstrip("/")
-        return f"http://{self.host}:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls_cert else "http"

@@ -64,7 +64,7 @@ def exposure_warnings(config: Config) -> list[str]:
     return warnings
 
 
-def _uvicorn_server(app: Starlette, port: int, config: Config) -> _Server:
+def _uvicorn_server(app: Starlette, port: int, config: Config, *, tls: bool = False) -> _Server:
     return _Server(
         uvicorn.Config(
             app,
@@ -73,6 +73,8 @@ def _uvicorn_server(app: Starlette, port: int, config: Config) -> _Server:
             lifespan="off",
             log_level=config.log_level.lower(),
             access_log=False,
+            ssl_certfile=str(config.tls_cert) if tls and config.tls_cert else None,
+            ssl_keyfile=str(config.tls_key) if tls and config.tls_key else None,
         )
     )
 
@@ -83,7 +85,8 @@ async def serve(config: Config) -> None:
     for warning in exposure_warnings(config):
         log.warning("%s", warning)
     servers = [
-        _uvicorn_server(create_app(emulator), config.port, config),
+        # TLS on the base port only: the fixture service is a local test helper.
+        _uvicorn_server(create_app(emulator), config.port, config, tls=True),
         _uvicorn_server(create_fixture_app(emulator), config.fixture_port, config),
     ]
 

@@ -106,20 +106,28 @@ async def delete_api_key(tx: Tx, actor: UserRec, key_id: int) -> bool:
 # -------------------------------------------------------------------- teams
 
 
-async def _home_org(conn: Conn, actor: UserRec, org_id: int | None) -> OrganizationRec:
-    """The organization a new team goes into: the given one, else the actor's."""
+async def _home_org(conn: Conn, actor: UserRec, org_id: int | None) -> OrganizationRec | None:
+    """The organization a new team goes into: the given one, else the one of the
+    actor's default entity, else the actor's only organization; none for an actor in
+    no organization. An actor in several must name one (no silent first pick)."""
     if org_id is not None:
         org = await accounts.org_by_id(conn, org_id)
+        if org is None:
+            raise NotFound("organization not found")
     else:
         default = await accounts.entity_by_id(conn, actor.default_entity_id or actor.entity_id)
         if default is not None and default.organization_id is not None:
             org = await accounts.org_by_id(conn, default.organization_id)
         else:
             orgs = await accounts.orgs_of_user(conn, actor.id)
+            if len(orgs) > 1:
+                raise InvalidInput(
+                    "cannot create a team: the user belongs to several organizations;"
+                    " name the organization"
+                )
             org = orgs[0] if orgs else None
-    if org is None:
-        raise InvalidInput("cannot create a team: the user belongs to no organization")
-    await auth.require_create_teams_in(conn, actor, org)
+    if org is not None:
+        await auth.require_create_teams_in(conn, actor, org)
     return org
 
 
@@ -151,7 +159,7 @@ async def create_team(
         if found is None:
             raise NotFound(f"user {admin_username!r} not found")
         admin = found
-    team = await accounts.create_team(tx.conn, name, org.id)
+    team = await accounts.create_team(tx.conn, name, org.id if org else None)
     await _join_team(tx.conn, team, admin, "admin")
     return team
 
@@ -284,7 +292,7 @@ async def ensure_team(tx: Tx, name: str, org: OrganizationRec) -> EntityRec:
     check_name("team", name)
     team = await accounts.entity_by_name(tx.conn, name)
     if team is None:
-        team = await accounts.create_team(tx.conn, name, org.id)
+        team = await accounts.create_team(tx.conn, name, org.id if org else None)
     elif team.kind != "TEAM" or team.organization_id != org.id:
         raise InvalidInput(f"entity {name!r} exists and is not a team of {org.name!r}")
     return team

@@ -45,6 +45,12 @@ def check_alias(alias: str) -> str:
     return alias
 
 
+def check_removable_alias(alias: str) -> str:
+    """Aliases a client may delete: its own and `latest` (the server moves `latest` to
+    the next new version again); `vN` names stay reserved."""
+    return alias if alias == artifacts.LATEST else check_alias(alias)
+
+
 def user_aliases(aliases: Iterable[str]) -> list[str]:
     """Validated aliases to set; `latest` is dropped, the server moves it by itself."""
     return [check_alias(a) for a in aliases if a != artifacts.LATEST]

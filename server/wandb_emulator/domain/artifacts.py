@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..blobs import BlobStore, md5_b64_to_hex, md5_hex_to_b64
@@ -33,6 +34,7 @@ from .aliases import (
     AliasChanges,
     TagSpec,
     check_alias,
+    check_removable_alias,
     emit_artifact_event,
     tag_artifact,
     untag_artifact,
@@ -118,6 +120,8 @@ class NewArtifact:
     history_step: int | None = None
     ttl_duration_seconds: int | None = None
     tags: list[TagSpec] = field(default_factory=list)
+    distributed_id: str | None = None  # runs writing one version together
+    storage_region: str | None = None
 
 
 async def create_artifact_type(
@@ -133,10 +137,32 @@ async def create_artifact_type(
     return await artifacts.ensure_artifact_type(tx.conn, project.id, name, description)
 
 
-async def create_artifact(tx: Tx, actor: UserRec, new: NewArtifact) -> ArtifactRec:
-    """A pending version of the sequence `new.name` (created on first use); with digest
-    deduplication, the committed version that has the same digest instead."""
+def check_storage_region(region: str | None, offered: Sequence[str]) -> None:
+    """A storage region must be one the server offers (None: the default storage)."""
+    if region is not None and region not in offered:
+        raise InvalidInput(f"CreateArtifact invalid storageRegion: {region}")
+
+
+async def _existing_version(
+    conn: Conn, sequence: CollectionRec, new: NewArtifact
+) -> ArtifactRec | None:
+    """The version a create lands on instead of a new one: the pending version of a
+    distributed artifact (whatever each run's digest), else a committed version with
+    the same digest (digest deduplication)."""
+    if new.distributed_id:
+        return await artifacts.pending_distributed(conn, sequence.id, new.distributed_id)
+    if new.deduplicate:
+        return await artifacts.committed_with_digest(conn, sequence.id, new.digest)
+    return None
+
+
+async def create_artifact(
+    tx: Tx, actor: UserRec, new: NewArtifact, *, storage_regions: Sequence[str] = ()
+) -> ArtifactRec:
+    """A pending version of the sequence `new.name` (created on first use), or the
+    version it lands on (`_existing_version`), recorded as an output of the run."""
     conn = tx.conn
+    check_storage_region(new.storage_region, storage_regions)
     name = check_name("artifact", new.name)
     type_name = check_artifact_type_name(new.type_name)
     project = await writable_project(conn, actor, new.entity_name, new.project_name, create=True)
@@ -144,14 +170,16 @@ async def create_artifact(tx: Tx, actor: UserRec, new: NewArtifact) -> ArtifactR
         conn, project.id, name, "SEQUENCE", type_name, client_id=new.sequence_client_id
     )
     aliases = user_aliases(new.aliases)
-    if new.deduplicate:
-        existing = await artifacts.committed_with_digest(conn, sequence.id, new.digest)
-        if existing is not None:
+    run = await runs.run_by_name(conn, project.id, new.run_name) if new.run_name else None
+    existing = await _existing_version(conn, sequence, new)
+    if existing is not None:
+        if existing.state == "COMMITTED":
             async with AliasChanges(tx, actor, [sequence]):
                 for alias in aliases:
                     await artifacts.set_alias(conn, sequence.id, existing.id, alias)
-            return existing
-    run = await runs.run_by_name(conn, project.id, new.run_name) if new.run_name else None
+        if run is not None:
+            await artifacts.record_output(conn, run.id, existing)
+        return existing
     created = await artifacts.create_artifact(
         conn,
         sequence,
@@ -164,6 +192,7 @@ async def create_artifact(tx: Tx, actor: UserRec, new: NewArtifact) -> ArtifactR
         history_step=new.history_step,
         ttl_duration_seconds=new.ttl_duration_seconds,
         aliases=aliases,
+        distributed_id=new.distributed_id,
     )
     emit_artifact_event(tx, ArtifactCreated, actor, created.id, sequence)
     await tag_artifact(tx, actor, created, sequence, new.tags)
@@ -190,8 +219,16 @@ async def set_manifest(
     return artifact
 
 
-async def record_manifest_upload(tx: Tx, artifact_id: int, blob_key: str) -> None:
-    """The manifest's bytes arrived (through a signed upload URL)."""
+async def record_manifest_upload(tx: Tx, blobs: BlobStore, artifact_id: int, blob_key: str) -> None:
+    """The manifest's bytes arrived (through a signed upload URL). A PATCH manifest (a
+    run's part of a distributed version) is merged into what earlier patches brought."""
+    artifact = await _reloaded(tx.conn, artifact_id)
+    if artifact.manifest_type == "PATCH" and artifact.manifest_blob_key not in (None, blob_key):
+        assert artifact.manifest_blob_key is not None
+        earlier = _read_manifest(blobs, artifact.manifest_blob_key)
+        patch = _read_manifest(blobs, blob_key)
+        merged = {**patch, "contents": {**earlier["contents"], **patch["contents"]}}
+        blob_key = blobs.put(json.dumps(merged, sort_keys=True).encode())
     await artifacts.set_manifest(tx.conn, artifact_id, blob_key=blob_key)
 
 
@@ -226,6 +263,12 @@ async def _full_manifest(conn: Conn, blobs: BlobStore, artifact: ArtifactRec) ->
 # ------------------------------------------------------------------- files
 
 
+def storage_path(artifact: ArtifactRec, md5_hex: str) -> str:
+    """Where W&B keeps a file's bytes: `wandb_artifacts/<sequence>/<version>/<md5 hex>`.
+    Clients tell artifact file URLs (under this path) from manifest URLs by it."""
+    return f"wandb_artifacts/{artifact.sequence_id}/{artifact.id}/{md5_hex}"
+
+
 @dataclass(frozen=True)
 class FileUpload:
     """Where a file's bytes go: nowhere (stored already), one URL, or multipart parts."""
@@ -236,6 +279,7 @@ class FileUpload:
     blob_key: str
     stored: bool
     multipart_id: str | None = None
+    storage_path: str = ""
 
 
 async def announce_files(
@@ -254,11 +298,22 @@ async def announce_files(
         artifact = checked[global_id]
         await artifacts.announce_file(tx.conn, artifact.id, name, md5, mimetype)
         key = md5_b64_to_hex(md5)
-        upload = FileUpload(artifact.id, name, md5, key, stored=blobs.exists(key))
+        path = storage_path(artifact, key)
+        upload = FileUpload(
+            artifact.id, name, md5, key, stored=blobs.exists(key), storage_path=path
+        )
         if not upload.stored and multipart:
             upload_id = uuid.uuid4().hex
             await artifacts.start_multipart(tx.conn, upload_id, artifact.id, name, md5)
-            upload = FileUpload(artifact.id, name, md5, key, stored=False, multipart_id=upload_id)
+            upload = FileUpload(
+                artifact.id,
+                name,
+                md5,
+                key,
+                stored=False,
+                multipart_id=upload_id,
+                storage_path=path,
+            )
         uploads.append(upload)
     return uploads
 
@@ -458,7 +513,7 @@ async def change_aliases(
     """Add (or delete) aliases of a version in collections it belongs to."""
     artifact = await visible_artifact(tx.conn, actor, artifact_id)
     for target in targets:
-        check_alias(target.alias)
+        (check_alias if add else check_removable_alias)(target.alias)
         collection = await collection_at(
             tx.conn, actor, target.entity_name, target.project_name, target.collection_name
         )

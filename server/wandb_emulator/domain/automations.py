@@ -370,6 +370,15 @@ def _check_name(name: str | None) -> str:
 async def _values(
     conn: Conn, actor: UserRec, spec: TriggerInput
 ) -> tuple[Scope, store.TriggerValues]:
+    required = {
+        "scopeType": spec.scope_type,
+        "scopeID": spec.scope_id,
+        "triggeringEventType": spec.event_type,
+        "triggeredActionType": spec.action_type,
+    }
+    missing = [field for field, value in required.items() if not value]
+    if missing:
+        raise InvalidInput(f"an automation needs {', '.join(missing)}")
     assert spec.scope_type and spec.scope_id and spec.event_type and spec.action_type
     scope = await _managed_scope(conn, actor, spec.scope_type, spec.scope_id)
     _check_event_and_scope(spec.event_type, spec.scope_type)

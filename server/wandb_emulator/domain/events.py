@@ -175,6 +175,29 @@ class RegistryMemberRemoved(Event):
     team_entity_id: int | None = None
 
 
+# Sweeps
+@dataclass(frozen=True, kw_only=True)
+class SweepCreated(Event):
+    sweep_id: int
+    project_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class SweepStateChanged(Event):
+    sweep_id: int
+    project_id: int
+    state: str  # RUNNING, PAUSED, CANCELED, FINISHED
+
+
+@dataclass(frozen=True, kw_only=True)
+class SweepRunProposed(Event):
+    """An agent was handed a run to start, with the parameters the sweep chose."""
+
+    sweep_id: int
+    project_id: int
+    run_name: str
+
+
 Subscriber: TypeAlias = Callable[[Event], Awaitable[None]]
 
 

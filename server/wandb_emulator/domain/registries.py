@@ -304,25 +304,32 @@ async def _administered(conn: Conn, actor: UserRec, project_id: int) -> ProjectR
     return project
 
 
-async def _org_user(conn: Conn, project: ProjectRec, user_id: int) -> UserRec:
+async def _member_user(conn: Conn, project: ProjectRec, user_id: int) -> UserRec:
+    """A user a registry may take as a member: one of its organization, or one who
+    belongs to no organization (as W&B accepts)."""
     user = await accounts.user_by_id(conn, user_id)
     entity = await accounts.entity_by_id(conn, project.entity_id)
     org_id = entity.organization_id if entity else None
-    if user is None or org_id is None or await accounts.org_role(conn, org_id, user.id) is None:
+    if user is None or org_id is None:
+        raise InvalidInput(f"user {encode_id('User', user_id)!r} not found")
+    in_org = await accounts.org_role(conn, org_id, user.id) is not None
+    if not in_org and await accounts.orgs_of_user(conn, user.id):
         raise InvalidInput(
             f"user {encode_id('User', user_id)!r} is not a member of the registry's organization"
         )
     return user
 
 
-async def _org_team(conn: Conn, project: ProjectRec, team_id: int) -> EntityRec:
+async def _member_team(conn: Conn, project: ProjectRec, team_id: int) -> EntityRec:
+    """A team a registry may take as a member: one of its organization, or a team
+    created without an organization."""
     team = await accounts.entity_by_id(conn, team_id)
     entity = await accounts.entity_by_id(conn, project.entity_id)
     if (
         team is None
         or team.kind != "TEAM"
         or entity is None
-        or team.organization_id != entity.organization_id
+        or team.organization_id not in (None, entity.organization_id)
     ):
         raise InvalidInput(
             f"team {encode_id('Entity', team_id)!r} is not a team of the registry's organization"
@@ -368,11 +375,12 @@ async def add_members(
     user_ids: Sequence[int] = (),
     team_ids: Sequence[int] = (),
 ) -> None:
-    """Add organization users and teams as members; existing members keep their roles."""
+    """Add users and teams (see `_member_user`, `_member_team`) as members; existing
+    members keep their roles."""
     conn = tx.conn
     project = await _administered(conn, actor, project_id)
-    users = [await _org_user(conn, project, user_id) for user_id in user_ids]
-    teams = [await _org_team(conn, project, team_id) for team_id in team_ids]
+    users = [await _member_user(conn, project, user_id) for user_id in user_ids]
+    teams = [await _member_team(conn, project, team_id) for team_id in team_ids]
     for kind, ids in ((USER, [u.id for u in users]), (TEAM, [t.id for t in teams])):
         for member_id in ids:
             await _put_member(

@@ -27,6 +27,7 @@ from .registries.queries import ProjectQueries
 from .runs.mutations import RunMutations
 from .scalars import SCALAR_MAP
 from .server_info.queries import ServerInfoQueries
+from .sweeps.mutations import SweepMutations
 from .users.mutations import UserMutations
 from .users.queries import UserQueries
 
@@ -44,6 +45,7 @@ Mutation = merge_types(
         ArtifactLinkMutations,
         ArtifactEditMutations,
         AutomationMutations,
+        SweepMutations,
     ),
 )
 

@@ -8,8 +8,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
 from .. import auth
-from ..blobs import ChecksumMismatch, TooLarge, md5_b64_to_hex
+from ..blobs import BlobStore, ChecksumMismatch, TooLarge, md5_b64_to_hex
 from ..domain import artifacts, runs
+from ..domain.errors import DomainError
 from ..domain.unit import Tx
 from ..signing import InvalidToken
 from ..urls import ManifestUpload, PartUpload, RunFileUpload, UploadTarget
@@ -40,15 +41,20 @@ async def upload(request: Request) -> Response:
         return _storage_error(400, "BadDigest", str(exc))
     except TooLarge as exc:
         return _storage_error(413, "EntityTooLarge", str(exc))
-    async with emulator.uow.write() as tx:
-        await _record_upload(tx, target, key, size)
+    try:
+        async with emulator.uow.write() as tx:
+            await _record_upload(tx, emulator.blobs, target, key, size)
+    except DomainError as exc:
+        return _storage_error(400, "InvalidArgument", str(exc))
     return Response(status_code=200, headers={"ETag": f'"{key}"'})
 
 
-async def _record_upload(tx: Tx, target: UploadTarget, key: str, size: int) -> None:
+async def _record_upload(
+    tx: Tx, blobs: BlobStore, target: UploadTarget, key: str, size: int
+) -> None:
     """What the stored bytes become; an artifact file's are found by content later."""
     if isinstance(target, ManifestUpload):
-        await artifacts.record_manifest_upload(tx, target.artifact_id, key)
+        await artifacts.record_manifest_upload(tx, blobs, target.artifact_id, key)
     elif isinstance(target, RunFileUpload):
         await runs.store_uploaded_run_file(tx, target.run_id, target.name, key, size)
     elif isinstance(target, PartUpload):

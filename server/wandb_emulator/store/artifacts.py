@@ -264,6 +264,19 @@ async def committed_with_digest(conn: Conn, sequence_id: int, digest: str) -> Ar
     )
 
 
+async def pending_distributed(
+    conn: Conn, sequence_id: int, distributed_id: str
+) -> ArtifactRec | None:
+    """The pending version the runs of a distributed artifact write into."""
+    return await fetch_one(
+        conn,
+        ArtifactRec,
+        "SELECT * FROM artifacts WHERE sequence_id = ? AND distributed_id = ?"
+        " AND state = 'PENDING' ORDER BY id DESC LIMIT 1",
+        (sequence_id, distributed_id),
+    )
+
+
 async def create_artifact(
     conn: Conn,
     sequence: CollectionRec,
@@ -277,14 +290,15 @@ async def create_artifact(
     history_step: int | None,
     ttl_duration_seconds: int | None,
     aliases: list[str],
+    distributed_id: str | None = None,
 ) -> ArtifactRec:
     now = utc_now()
     artifact_id = await insert(
         conn,
         "INSERT INTO artifacts (sequence_id, type_id, digest, description, metadata, state,"
         " client_id, created_by_run_id, created_by_user_id, history_step, ttl_duration_seconds,"
-        " pending_aliases, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?, ?)",
+        " pending_aliases, distributed_id, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             sequence.id,
             sequence.type_id,
@@ -297,6 +311,7 @@ async def create_artifact(
             history_step,
             -1 if ttl_duration_seconds is None else ttl_duration_seconds,
             json.dumps(aliases),
+            distributed_id,
             now,
             now,
         ),
@@ -485,7 +500,7 @@ MEMBERSHIPS = Listing(
         **dict.fromkeys(("artifact_created_at", "created_at", "createdAt"), "a.created_at"),
         "artifact_size": "a.size",
         **dict.fromkeys(("acm_created_at", "linked_at"), "m.created_at"),
-        **dict.fromkeys(("version", "versionIndex"), "m.version_index"),
+        **dict.fromkeys(("version", "versionIndex", "version_index"), "m.version_index"),
     },
     default_sort="membership",
     fields={
@@ -798,11 +813,25 @@ async def artifacts_used_by(conn: Conn, run_id: int) -> list[ArtifactRec]:
 
 
 async def artifacts_logged_by(conn: Conn, run_id: int) -> list[ArtifactRec]:
+    """Committed versions the run created or logged again (see record_output)."""
     return await fetch_all(
         conn,
         ArtifactRec,
-        "SELECT * FROM artifacts WHERE created_by_run_id = ? AND state = 'COMMITTED' ORDER BY id",
-        (run_id,),
+        "SELECT * FROM artifacts WHERE state = 'COMMITTED' AND (created_by_run_id = ?"
+        " OR id IN (SELECT artifact_id FROM artifact_outputs WHERE run_id = ?)) ORDER BY id",
+        (run_id, run_id),
+    )
+
+
+async def record_output(conn: Conn, run_id: int, artifact: ArtifactRec) -> None:
+    """The run logged a version it did not create."""
+    if artifact.created_by_run_id == run_id:
+        return
+    await execute(
+        conn,
+        "INSERT INTO artifact_outputs (run_id, artifact_id, created_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (run_id, artifact_id) DO NOTHING",
+        (run_id, artifact.id, utc_now()),
     )
 
 

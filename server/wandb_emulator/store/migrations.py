@@ -350,4 +350,70 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX runs_by_project ON runs(project_id, created_at);
         """,
     ),
+    (
+        5,
+        """
+        -- Hyperparameter sweeps: the config as the client sent it (YAML), the agents
+        -- that ask for work, and every run the sweep proposed (its parameters).
+        CREATE TABLE sweeps (
+            id INTEGER PRIMARY KEY,
+            project_id INTEGER NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            display_name TEXT,
+            description TEXT,
+            method TEXT NOT NULL,
+            config TEXT NOT NULL,
+            state TEXT NOT NULL,
+            controller TEXT,
+            scheduler TEXT,
+            user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            heartbeat_at TEXT,
+            UNIQUE (project_id, name)
+        );
+
+        CREATE TABLE sweep_agents (
+            id INTEGER PRIMARY KEY,
+            sweep_id INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            host TEXT NOT NULL,
+            state TEXT NOT NULL,
+            user_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            heartbeat_at TEXT NOT NULL
+        );
+        CREATE INDEX sweep_agents_by_sweep ON sweep_agents(sweep_id);
+
+        CREATE TABLE sweep_runs (
+            sweep_id INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            run_name TEXT NOT NULL,
+            agent_id INTEGER REFERENCES sweep_agents(id) ON DELETE SET NULL,
+            args TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (sweep_id, position),
+            UNIQUE (sweep_id, run_name)
+        );
+        """,
+    ),
+    (
+        6,
+        """
+        -- A distributed artifact: one pending version that several runs write patches
+        -- into (createArtifact with the same distributedID) until one commits it.
+        ALTER TABLE artifacts ADD COLUMN distributed_id TEXT;
+        CREATE INDEX artifacts_by_distributed_id ON artifacts(sequence_id, distributed_id);
+
+        -- Runs that logged a version they did not create (a digest deduplication hit,
+        -- a patch of a distributed version); the creator is artifacts.created_by_run_id.
+        CREATE TABLE artifact_outputs (
+            run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            artifact_id INTEGER NOT NULL REFERENCES artifacts(id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (run_id, artifact_id)
+        );
+        CREATE INDEX artifact_outputs_by_artifact ON artifact_outputs(artifact_id);
+        """,
+    ),
 ]

@@ -209,6 +209,7 @@ class ArtifactRec:
     base_artifact_id: int | None
     created_at: str
     updated_at: str
+    distributed_id: str | None
 
 
 @dataclass(frozen=True)
@@ -256,3 +257,33 @@ class MultipartRec:
     md5: str
     parts: str  # JSON: part number -> blob key
     created_at: str
+
+
+@dataclass(frozen=True)
+class SweepRec:
+    id: int
+    project_id: int
+    name: str
+    display_name: str | None
+    description: str | None
+    method: str
+    config: str  # YAML, as the client sent it
+    state: str  # RUNNING | PAUSED | CANCELED | FINISHED
+    controller: str | None
+    scheduler: str | None
+    user_id: int | None
+    created_at: str
+    updated_at: str
+    heartbeat_at: str | None
+
+
+@dataclass(frozen=True)
+class SweepAgentRec:
+    id: int
+    sweep_id: int
+    name: str
+    host: str
+    state: str
+    user_id: int | None
+    created_at: str
+    heartbeat_at: str

@@ -3,12 +3,15 @@ aliases, tags and manifests."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from ... import auth
+from ...domain.artifacts import storage_path
 from ...ids import encode_id
 from ...store.records import (
     AliasRec,
@@ -219,10 +222,17 @@ class ArtifactCollection:
     def state(self) -> ArtifactCollectionState:
         return ArtifactCollectionState.DELETED if self.deleted else ArtifactCollectionState.READY
 
-    @strawberry.field
+    @strawberry.field(
+        description="Null when the viewer cannot see the project (a source "
+        "project outside the viewer's teams, reached through a registry link)."
+    )
     async def project(self, info: Info) -> _Project | None:
         project = await info.context.loaders.project.load(self.rec.project_id)
-        return lazy_type(_Project)(rec=project) if project else None
+        if project is None:
+            return None
+        async with info.context.db.read() as conn:
+            visible = await auth.can_view_project(conn, info.context.viewer, project)
+        return lazy_type(_Project)(rec=project) if visible else None
 
     @strawberry.field
     async def default_artifact_type(self, info: Info) -> ArtifactType:
@@ -345,8 +355,9 @@ def manifest_node(info: Info, artifact: ArtifactRec, *, include_upload: bool) ->
     return ArtifactManifest(artifact=artifact, file=file)
 
 
-def artifact_file_node(info: Info, rec: ArtifactFileRec) -> File:
-    url = info.context.urls.blob(rec.blob_key, rec.name) if rec.blob_key else (rec.ref or "")
+def artifact_file_node(info: Info, artifact: ArtifactRec, rec: ArtifactFileRec) -> File:
+    path = storage_path(artifact, rec.blob_key) if rec.blob_key else None
+    url = info.context.urls.blob(rec.blob_key, path) if rec.blob_key and path else (rec.ref or "")
     return File(
         id=strawberry.ID(encode_id("ArtifactFile", rec.artifact_id) + ":" + rec.name),
         name=rec.name,
@@ -357,13 +368,15 @@ def artifact_file_node(info: Info, rec: ArtifactFileRec) -> File:
         mimetype=rec.mimetype,
         download_url=url,
         direct_url=url,
-        storage_path=f"blobs/{rec.blob_key}" if rec.blob_key else None,
+        storage_path=path,
         updated_at=DateTime(rec.updated_at),
     )
 
 
-def artifact_files_connection(info: Info, page: Page[ArtifactFileRec]) -> FileConnection:
-    return FileConnection.from_page(page, lambda f: artifact_file_node(info, f))
+def artifact_files_connection(
+    info: Info, artifact: ArtifactRec, page: Page[ArtifactFileRec]
+) -> FileConnection:
+    return FileConnection.from_page(page, lambda f: artifact_file_node(info, artifact, f))
 
 
 ArtifactCreator = Annotated[Run | User, strawberry.union("ArtifactCreator")]
@@ -423,9 +436,12 @@ class Artifact:
     def digest_algorithm(self) -> ArtifactDigestAlgorithm:
         return ArtifactDigestAlgorithm.MANIFEST_MD5
 
-    @strawberry.field
+    @strawberry.field(description="Stable per committed version; null while pending.")
     def commit_hash(self) -> str | None:
-        return None
+        if self.rec.state != "COMMITTED":
+            return None
+        seed = f"{self.rec.id}:{self.rec.digest}".encode()
+        return hashlib.sha256(seed).hexdigest()[:12]
 
     file_count = record_field("file_count", Int64)
 
@@ -459,7 +475,7 @@ class Artifact:
         after: str | None = None,
     ) -> FileConnection:
         page = await files.files_page(info, self.rec, names, first, after)
-        return artifact_files_connection(info, page)
+        return artifact_files_connection(info, self.rec, page)
 
     @strawberry.field(description="Download URLs of the files a manifest names.")
     async def files_by_manifest_entries(
@@ -472,7 +488,7 @@ class Artifact:
     ) -> FileConnection:
         names = None if entries is None else [e.name for e in entries]
         page = await files.files_page(info, self.rec, names, None, None)
-        return artifact_files_connection(info, page)
+        return artifact_files_connection(info, self.rec, page)
 
     @strawberry.field
     async def created_by(self, info: Info) -> ArtifactCreator | None:
@@ -597,7 +613,7 @@ class ArtifactCollectionMembership:
         artifact = await info.context.loaders.artifact.load(self.rec.artifact_id)
         assert artifact is not None
         page = await files.files_page(info, artifact, names, first, after)
-        return artifact_files_connection(info, page)
+        return artifact_files_connection(info, artifact, page)
 
 
 @strawberry.type

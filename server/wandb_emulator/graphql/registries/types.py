@@ -31,6 +31,7 @@ from ..pagination import CountedConnection, Paged
 from ..runs import resolvers as run_resolvers
 from ..runs.types import Run, RunConnection, run_connection
 from ..scalars import DateTime, JSONString
+from ..sweeps.types import Sweep, project_sweep
 from ..users.types import User
 
 if TYPE_CHECKING:
@@ -144,7 +145,14 @@ class Project:
         return JSONString("{}")
 
     @strawberry.field
-    async def run(self, info: Info, name: str | None = None) -> Run | None:
+    async def run(
+        self,
+        info: Info,
+        name: str | None = None,
+        desc: Annotated[
+            str | None, strawberry.argument(description="Accepted and ignored, as on W&B servers.")
+        ] = None,
+    ) -> Run | None:
         found = await run_resolvers.project_run(info, self.rec, name)
         return Run(rec=found) if found else None
 
@@ -170,6 +178,10 @@ class Project:
     @strawberry.field
     async def run_count(self, info: Info, filters: JSONString | None = None) -> int:
         return await run_resolvers.project_run_count(info, self.rec, filters)
+
+    @strawberry.field
+    async def sweep(self, info: Info, sweep_name: str) -> Sweep | None:
+        return await project_sweep(info, self.rec, sweep_name)
 
     @strawberry.field
     async def artifact_types(

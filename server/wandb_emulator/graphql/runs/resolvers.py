@@ -22,6 +22,7 @@ def run_document(rec: RunRec) -> dict[str, Any]:
         "state": rec.state,
         "group": rec.group_name,
         "jobType": rec.job_type,
+        "sweep": rec.sweep_name,
         "tags": json.loads(rec.tags),
         "created_at": rec.created_at,
         "createdAt": rec.created_at,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from typing import TYPE_CHECKING, Annotated
 
@@ -150,12 +151,11 @@ class Run:
         selected = history.with_keys(rows, live_keys) if live_keys else rows
         return ParquetHistory(parquet_urls=[], live_data=[JSON(row) for row in selected])
 
-    @strawberry.field
+    @strawberry.field(
+        description="lastStep and, per dotted key, typeCounts and the previousValue logged."
+    )
     async def history_keys(self, info: Info) -> JSON:
-        rows = await self._rows(info, "history")
-        keys = sorted({key for row in rows for key in row})
-        steps = [row[history.STEP] for row in rows if isinstance(row.get(history.STEP), int)]
-        return JSON({"lastStep": max(steps, default=-1), "keys": {key: {} for key in keys}})
+        return JSON(history.keys_summary(await self._rows(info, "history")))
 
     @strawberry.field(description="Selected keys of the `_wandb` config entry.")
     def wandb_config(self, keys: list[str] | None = None) -> JSONString | None:
@@ -188,7 +188,8 @@ class Run:
         """Files of the run; `pattern` uses SQL LIKE syntax, as on the W&B server."""
         async with info.context.db.read() as conn:
             found = await runs.run_files(conn, self.rec.id)
-        wanted = {n for n in names or [] if n}
+        # Names are matched as clean relative paths: `./a.txt` is the file `a.txt`.
+        wanted = {posixpath.normpath(n) for n in names or [] if n}
         selected = [
             f
             for f in found

@@ -3,6 +3,8 @@ from __future__ import annotations
 import strawberry
 from strawberry.scalars import JSON
 
+from ... import __version__
+
 # Advertise a feature only when the emulator implements what it promises; the SDK
 # takes different code paths depending on this list.
 ENABLED_FEATURES: tuple[str, ...] = (
@@ -30,11 +32,23 @@ ENABLED_FEATURES: tuple[str, ...] = (
     "QUERY_AUTOMATIONS_ON_ENTITY",
 )
 
+# The SDK versions this server speaks to. Older SDKs treat a missing max_cli_version as
+# "a server that cannot take client IDs" and re-ask on every Table they log; the max is
+# one no released SDK reaches, so `wandb verify` and the SDK never ask to downgrade.
+CLI_VERSION_INFO = {"min_cli_version": "0.11.0", "max_cli_version": "999.0.0"}
+
 
 @strawberry.type
 class ServerFeature:
     name: str
     is_enabled: bool
+
+
+@strawberry.type(description="The version of this server and the newest one available.")
+class LocalVersionInfo:
+    out_of_date: bool
+    latest_version_string: str
+    version_on_this_instance_string: str
 
 
 @strawberry.type
@@ -43,6 +57,14 @@ class ServerInfo:
     def features(self) -> list[ServerFeature]:
         return [ServerFeature(name=name, is_enabled=True) for name in ENABLED_FEATURES]
 
-    @strawberry.field(description="`wandb verify` reads this; no version bounds are imposed.")
+    @strawberry.field(description="`min_cli_version` and `max_cli_version` the server accepts.")
     def cli_version_info(self) -> JSON:
-        return JSON({})
+        return JSON(dict(CLI_VERSION_INFO))
+
+    @strawberry.field(description="The emulator is always its own latest version.")
+    def latest_local_version_info(self) -> LocalVersionInfo:
+        return LocalVersionInfo(
+            out_of_date=False,
+            latest_version_string=__version__,
+            version_on_this_instance_string=__version__,
+        )

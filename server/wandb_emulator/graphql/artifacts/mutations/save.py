@@ -224,9 +224,14 @@ async def _create_artifact(info: Info, input: CreateArtifactInput) -> ArtifactRe
         history_step=input.history_step,
         ttl_duration_seconds=input.ttl_duration_seconds,
         tags=_tag_specs(input.tags),
+        distributed_id=input.distributed_id,
+        storage_region=input.storage_region,
     )
+    regions = info.context.config.storage_regions
     async with info.context.uow.write() as tx:
-        return await artifacts.create_artifact(tx, info.context.viewer, new)
+        return await artifacts.create_artifact(
+            tx, info.context.viewer, new, storage_regions=regions
+        )
 
 
 def _file_edge(artifact_id: int, spec: CreateArtifactFileSpecInput, node: File) -> FileEdge:
@@ -241,7 +246,7 @@ def _file_node(info: Info, spec: CreateArtifactFileSpecInput, upload: artifacts.
         id=strawberry.ID(f"{upload.artifact_id}:{spec.name}"),
         name=spec.name,
         display_name=spec.name,
-        storage_path=f"blobs/{upload.blob_key}",
+        storage_path=upload.storage_path,
         md5=spec.md5,
     )
     if upload.stored:

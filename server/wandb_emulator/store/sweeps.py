@@ -1,0 +1,151 @@
+"""Sweeps, their agents and the runs they proposed."""
+
+from __future__ import annotations
+
+from ._sql import execute, fetch_all, fetch_one, fetch_value, insert
+from .database import Conn
+from .records import SweepAgentRec, SweepRec, utc_now
+
+
+async def sweep_by_id(conn: Conn, sweep_id: int) -> SweepRec | None:
+    return await fetch_one(conn, SweepRec, "SELECT * FROM sweeps WHERE id = ?", (sweep_id,))
+
+
+async def sweep_by_name(conn: Conn, project_id: int, name: str) -> SweepRec | None:
+    return await fetch_one(
+        conn, SweepRec, "SELECT * FROM sweeps WHERE project_id = ? AND name = ?", (project_id, name)
+    )
+
+
+async def create_sweep(
+    conn: Conn,
+    project_id: int,
+    name: str,
+    *,
+    method: str,
+    config: str,
+    user_id: int,
+    values: dict[str, str | None],
+) -> SweepRec:
+    """A RUNNING sweep; `values` sets display_name, description, controller, scheduler."""
+    now = utc_now()
+    sweep_id = await insert(
+        conn,
+        "INSERT INTO sweeps (project_id, name, display_name, description, method, config,"
+        " state, controller, scheduler, user_id, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?)",
+        (
+            project_id,
+            name,
+            values.get("display_name"),
+            values.get("description"),
+            method,
+            config,
+            values.get("controller"),
+            values.get("scheduler"),
+            user_id,
+            now,
+            now,
+        ),
+    )
+    sweep = await sweep_by_id(conn, sweep_id)
+    assert sweep is not None
+    return sweep
+
+
+SWEEP_COLUMNS = (
+    "display_name",
+    "description",
+    "method",
+    "config",
+    "state",
+    "controller",
+    "scheduler",
+    "heartbeat_at",
+)
+
+
+async def update_sweep(conn: Conn, sweep_id: int, values: dict[str, str | None]) -> SweepRec:
+    """Set the given (non-None) columns of SWEEP_COLUMNS."""
+    columns = {k: v for k, v in values.items() if k in SWEEP_COLUMNS and v is not None}
+    columns["updated_at"] = utc_now()
+    assignments = ", ".join(f"{column} = ?" for column in columns)
+    await execute(
+        conn, f"UPDATE sweeps SET {assignments} WHERE id = ?", [*columns.values(), sweep_id]
+    )
+    sweep = await sweep_by_id(conn, sweep_id)
+    assert sweep is not None
+    return sweep
+
+
+async def create_agent(
+    conn: Conn, sweep_id: int, name: str, host: str, user_id: int
+) -> SweepAgentRec:
+    now = utc_now()
+    agent_id = await insert(
+        conn,
+        "INSERT INTO sweep_agents (sweep_id, name, host, state, user_id, created_at,"
+        " heartbeat_at) VALUES (?, ?, ?, 'RUNNING', ?, ?, ?)",
+        (sweep_id, name, host, user_id, now, now),
+    )
+    agent = await agent_by_id(conn, agent_id)
+    assert agent is not None
+    return agent
+
+
+async def agent_by_id(conn: Conn, agent_id: int) -> SweepAgentRec | None:
+    return await fetch_one(
+        conn, SweepAgentRec, "SELECT * FROM sweep_agents WHERE id = ?", (agent_id,)
+    )
+
+
+async def agent_by_name(conn: Conn, sweep_id: int, name: str) -> SweepAgentRec | None:
+    return await fetch_one(
+        conn,
+        SweepAgentRec,
+        "SELECT * FROM sweep_agents WHERE sweep_id = ? AND name = ?",
+        (sweep_id, name),
+    )
+
+
+async def agents_of_sweep(conn: Conn, sweep_id: int) -> list[SweepAgentRec]:
+    sql = "SELECT * FROM sweep_agents WHERE sweep_id = ? ORDER BY id"
+    return await fetch_all(conn, SweepAgentRec, sql, (sweep_id,))
+
+
+async def agent_heartbeat(conn: Conn, agent_id: int, state: str) -> None:
+    await execute(
+        conn,
+        "UPDATE sweep_agents SET heartbeat_at = ?, state = ? WHERE id = ?",
+        (utc_now(), state, agent_id),
+    )
+
+
+async def proposed_count(conn: Conn, sweep_id: int) -> int:
+    sql = "SELECT COUNT(*) FROM sweep_runs WHERE sweep_id = ?"
+    return await fetch_value(conn, sql, (sweep_id,))
+
+
+async def agent_run_count(conn: Conn, agent_id: int) -> int:
+    sql = "SELECT COUNT(*) FROM sweep_runs WHERE agent_id = ?"
+    return await fetch_value(conn, sql, (agent_id,))
+
+
+async def record_proposal(
+    conn: Conn, sweep_id: int, position: int, run_name: str, agent_id: int, args: str
+) -> None:
+    await insert(
+        conn,
+        "INSERT INTO sweep_runs (sweep_id, position, run_name, agent_id, args, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (sweep_id, position, run_name, agent_id, args, utc_now()),
+    )
+
+
+async def sweep_run_count(conn: Conn, project_id: int, sweep_name: str) -> int:
+    """Runs of the project that joined the sweep (UpsertBucket with its name)."""
+    return await fetch_value(
+        conn,
+        "SELECT COUNT(*) FROM runs WHERE project_id = ? AND sweep_name = ?",
+        (project_id, sweep_name),
+    )

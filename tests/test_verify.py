@@ -1,0 +1,135 @@
+"""`wandb verify`, the check W&B ships for server installations, against the emulator
+served over https with a throwaway self-signed certificate."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import pytest
+from certs import self_signed_certificate
+from conftest import FixtureClient, ServerProcess, start_server
+
+from wandb_emulator.config import Config
+
+CHECKS = [
+    "Checking if logged in",
+    "Checking signed URL upload",
+    "Checking ability to send large payloads through proxy",
+    "Checking requests to base url",
+    "Checking requests made over signed URLs",
+    "Checking CORs configuration of the bucket",
+    "Checking wandb package version is up to date",
+    "Checking logged metrics, saving and downloading a file",
+    "Checking artifact save and download workflows",
+    "Checking sweep creation and agent execution",
+]
+
+
+@pytest.fixture(scope="module")
+def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    certs = tmp_path_factory.mktemp("tls")
+    server = start_server(certs / "data", tls=self_signed_certificate(certs))
+    yield server
+    server.stop()
+
+
+def _verify_environ(server: ServerProcess, api_key: str, home: Path) -> dict[str, str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_")}
+    environ.update(
+        SSL_CERT_FILE=str(server.ca_file),
+        REQUESTS_CA_BUNDLE=str(server.ca_file),
+        WANDB_BASE_URL=server.base_url,
+        WANDB_API_KEY=api_key,
+        WANDB_CONFIG_DIR=str(home / "config"),
+        WANDB_CACHE_DIR=str(home / "cache"),
+        WANDB_DATA_DIR=str(home / "data"),
+        WANDB_ERROR_REPORTING="false",
+        NETRC=str(home / "netrc"),
+        HOME=str(home),
+    )
+    return environ
+
+
+def test_wandb_verify_passes_every_check_over_https(
+    tls_server: ServerProcess, tmp_path: Path
+) -> None:
+    user = FixtureClient(tls_server).user()
+    wandb_cli = Path(sys.executable).parent / "wandb"
+    result = subprocess.run(
+        [str(wandb_cli), "verify", "--host", tls_server.base_url],
+        env=_verify_environ(tls_server, user.api_key, tmp_path),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    results = {
+        line.split(".", 1)[0]: line.rstrip()[-1] for line in output.splitlines() if "..." in line
+    }
+    assert results == {check: "\u2705" for check in CHECKS}, output
+    assert "\u274c" not in output
+
+
+def test_file_endpoints_answer_preflights_from_the_servers_origin(
+    tls_server: ServerProcess,
+) -> None:
+    origin = tls_server.base_url
+    with httpx.Client(base_url=tls_server.base_url, verify=tls_server.verify) as http:
+        for path, method in [("/storage/blob/token/a.txt", "GET"), ("/storage/upload/x", "PUT")]:
+            allowed = http.options(
+                path,
+                headers={
+                    "Origin": origin,
+                    "Access-Control-Request-Method": method,
+                    "Access-Control-Request-Headers": "content-md5, content-type",
+                },
+            )
+            assert allowed.status_code == 200, allowed.text
+            assert allowed.headers["access-control-allow-origin"] == origin
+            assert method in allowed.headers["access-control-allow-methods"]
+            assert "content-md5" in allowed.headers["access-control-allow-headers"].lower()
+        foreign = http.options(
+            "/storage/blob/token/a.txt",
+            headers={"Origin": "https://elsewhere.example", "Access-Control-Request-Method": "GET"},
+        )
+        assert foreign.status_code == 400
+        assert "access-control-allow-origin" not in foreign.headers
+        # Not a file endpoint: no CORS there.
+        graphql = http.options(
+            "/graphql", headers={"Origin": origin, "Access-Control-Request-Method": "POST"}
+        )
+        assert "access-control-allow-origin" not in graphql.headers
+
+
+def test_printed_and_signed_urls_use_https(tls_server: ServerProcess) -> None:
+    user = FixtureClient(tls_server).user()
+    assert f"export WANDB_BASE_URL={tls_server.base_url}" in tls_server.log_path.read_text()
+    mutation = """mutation ($entity: String!, $run: String!, $files: [String!]!) {
+        upsertBucket(input: {entityName: $entity, modelName: "p", name: $run}) { inserted }
+        createRunFiles(input: {entityName: $entity, projectName: "p", runName: $run,
+                               files: $files}) { files { name uploadUrl } } }"""
+    response = httpx.post(
+        tls_server.base_url + "/graphql",
+        json={
+            "query": mutation,
+            "variables": {"entity": user.username, "run": "r1", "files": ["a.txt"]},
+        },
+        auth=("api", user.api_key),
+        verify=tls_server.verify,
+    )
+    [file] = response.json()["data"]["createRunFiles"]["files"]
+    assert file["uploadUrl"].startswith(tls_server.base_url + "/storage/upload/")
+
+
+def test_public_url_overrides_the_tls_scheme(tmp_path: Path) -> None:
+    config = Config(port=8443, tls_cert=tmp_path / "c.pem", tls_key=tmp_path / "k.pem")
+    assert config.base_url == "https://127.0.0.1:8443"
+    assert replace(config, public_url="http://proxy.local/wb/").base_url == "http://proxy.local/wb"
