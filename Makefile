@@ -7,9 +7,8 @@ FIXTURE_PORT ?= 9015
 DATA_DIR ?= data
 WORKERS ?= 2
 
-# The type checker over the package (configured in pyproject.toml).
-typecheck: $(VENV)/.installed-test
-	$(BIN)/mypy
+# `make` alone sets up and serves, like `make run`.
+.DEFAULT_GOAL := run
 
 .PHONY: run test test-fast lint typecheck schema bench bench-quick contract compat wheel-check fuzz clean
 
@@ -78,3 +77,7 @@ wheel-check: $(VENV)/.installed-test
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR)
+
+# The type checker over the package (configured in pyproject.toml).
+typecheck: $(VENV)/.installed-test
+	$(BIN)/mypy

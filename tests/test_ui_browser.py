@@ -354,7 +354,8 @@ def test_the_panel_shows_the_sdk_requests(
     screenshot(driver, "panel")
     driver.get(f"{server.base_url}{links.PANEL}")
     driver.find_element(By.ID, "live").click()  # the panel's script refreshes the journal
-    httpx.post(f"{server.base_url}/graphql", json={"query": "query LiveCheck { viewer { id } }"})
+    query = {"query": "query LiveCheck { viewer { id } }"}
+    httpx.post(f"{server.base_url}/graphql", json=query, auth=("api", logged.admin.api_key))
     WebDriverWait(driver, 15).until(
         lambda d: "LiveCheck" in d.find_element(By.ID, "journal-rows").text
     )

@@ -645,7 +645,7 @@ async def tag_artifact(conn: Conn, artifact_id: int, tag: TagRec) -> bool:
     return (
         await execute(
             conn,
-            "INSERT OR IGNORE INTO artifact_tags (artifact_id, tag_id) VALUES (?, ?)",
+            "INSERT INTO artifact_tags (artifact_id, tag_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
             (artifact_id, tag.id),
         )
         > 0
@@ -696,7 +696,8 @@ async def tag_collection(conn: Conn, collection_id: int, tag: TagRec) -> bool:
     return (
         await execute(
             conn,
-            "INSERT OR IGNORE INTO collection_tags (collection_id, tag_id) VALUES (?, ?)",
+            "INSERT INTO collection_tags (collection_id, tag_id) VALUES (?, ?)"
+            " ON CONFLICT DO NOTHING",
             (collection_id, tag.id),
         )
         > 0

@@ -225,7 +225,8 @@ async def add_user_member_if_absent(
 ) -> None:
     await execute(
         conn,
-        "INSERT OR IGNORE INTO project_user_members (project_id, user_id, role) VALUES (?, ?, ?)",
+        "INSERT INTO project_user_members (project_id, user_id, role) VALUES (?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
         (project_id, user_id, role),
     )
 
@@ -235,7 +236,8 @@ async def add_team_member_if_absent(
 ) -> None:
     await execute(
         conn,
-        "INSERT OR IGNORE INTO project_team_members (project_id, entity_id, role) VALUES (?, ?, ?)",
+        "INSERT INTO project_team_members (project_id, entity_id, role) VALUES (?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
         (project_id, entity_id, role),
     )
 
