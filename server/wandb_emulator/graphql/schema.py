@@ -58,6 +58,8 @@ class DocumentCache:
 
     The depth and alias limits are validation rules built once here, so every request
     validates with the same rules and a known document is parsed and validated once.
+    Both caches are keyed by the query text: a string keeps its hash, while a parsed
+    document (frozen dataclasses) hashes its whole tree on every lookup.
     """
 
     def __init__(self, config: Config) -> None:
@@ -73,9 +75,9 @@ class DocumentCache:
             self._outline
         )
         self.parse: Callable[[str], DocumentNode] = lru_cache(DOCUMENT_CACHE_SIZE)(self._parse)
-        self.validate: Callable[[DocumentNode], list[GraphQLError]] = lru_cache(
-            DOCUMENT_CACHE_SIZE
-        )(self._validate)
+        self.validate: Callable[[str], list[GraphQLError]] = lru_cache(DOCUMENT_CACHE_SIZE)(
+            self._validate
+        )
 
     def _outline(self, query: str) -> documents.DocumentOutline:
         """Operation names, with the token and fragment limits (DocumentRefused)."""
@@ -84,9 +86,9 @@ class DocumentCache:
     def _parse(self, query: str) -> DocumentNode:
         return parse(query, max_tokens=self.max_tokens)
 
-    def _validate(self, document: DocumentNode) -> list[GraphQLError]:
+    def _validate(self, query: str) -> list[GraphQLError]:
         assert self.schema is not None
-        return validate_document(self.schema._schema, document, self.rules)
+        return validate_document(self.schema._schema, self.parse(query), self.rules)
 
 
 class _CachedDocuments(SchemaExtension):
@@ -100,8 +102,7 @@ class _CachedDocuments(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        assert context.graphql_document is not None
-        context.pre_execution_errors = list(self.cache.validate(context.graphql_document))
+        context.pre_execution_errors = list(self.cache.validate(context.query or ""))
         yield
 
 
