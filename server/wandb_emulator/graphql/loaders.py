@@ -1,10 +1,17 @@
-"""Per-request batched lookups, so a page of N rows costs one query per kind, not N."""
+"""Per-request batched lookups, so a page of N rows costs one query per kind, not N.
+
+Records a loader has read stay known until the next COMMIT (the reader's ResultCache
+keeps them), so a field whose record is known resolves synchronously: no coroutine,
+task or event-loop turn per value, which is most of what an answer with many objects
+costs. `load_now` gives the value when it is known and an awaitable of it otherwise.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from functools import cached_property
-from typing import Any, TypeVar
+from inspect import isawaitable
+from typing import Any, Generic, TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -23,65 +30,120 @@ from ..store.records import (
 )
 
 V = TypeVar("V")
+R = TypeVar("R")
+_UNKNOWN: Any = object()
 
 
-def _batched(
-    db: Database, fetch: Callable[[Conn, list[int]], Awaitable[dict[int, V]]], default: Any = None
-) -> DataLoader[int, Any]:
-    async def load(keys: Sequence[int]) -> list[Any]:
-        async with db.read() as conn:
-            found = await fetch(conn, list(set(keys)))
-        return [found.get(key, default) for key in keys]
+class Loader(Generic[V]):
+    """Records of one kind by id: known ones at once, the others batched per request."""
 
-    return DataLoader(load_fn=load)
+    def __init__(
+        self,
+        db: Database,
+        kind: str,
+        fetch: Callable[[Conn, list[int]], Awaitable[dict[int, V]]],
+        default: Any = None,
+    ) -> None:
+        self.db = db
+        self.kind = kind
+        self.fetch = fetch
+        self.default = default
+        self.batches: DataLoader[int, V] = DataLoader(load_fn=self._load_batch)
+
+    async def _load_batch(self, keys: Sequence[int]) -> list[V]:
+        results = self.db.results
+        generation = results.generation
+        async with self.db.read() as conn:
+            found = await self.fetch(conn, list(set(keys)))
+        values = [found.get(key, self.default) for key in keys]
+        if results.generation == generation:  # no commit overlapped the read
+            results.records(self.kind).update(zip(keys, values, strict=True))
+        return values
+
+    def load_now(self, key: int) -> V | Awaitable[V]:
+        """The record if it is known, else an awaitable of it."""
+        known = self.db.results.records(self.kind).get(key, _UNKNOWN)
+        return self.batches.load(key) if known is _UNKNOWN else known
+
+    async def load(self, key: int) -> V:
+        return await settled(self.load_now(key))
+
+    async def load_many(self, keys: Sequence[int]) -> list[V]:
+        found = [self.load_now(key) for key in keys]  # the unknown ones in one batch
+        return [await settled(f) for f in found]
+
+
+async def settled(found: V | Awaitable[V]) -> V:
+    """The value of a `load_now`-style result."""
+    return await found if isawaitable(found) else found  # type: ignore[misc,return-value]
+
+
+def then(found: V | Awaitable[V], wrap: Callable[[V], R]) -> Any:
+    """`wrap(found)`, now if `found` is a value, later if it is an awaitable (GraphQL
+    resolves either; typed Any so a field can declare the type it resolves to)."""
+    if isawaitable(found):
+        return _then_later(found, wrap)
+    return wrap(found)  # type: ignore[arg-type]
+
+
+async def _then_later(found: Awaitable[V], wrap: Callable[[V], R]) -> R:
+    return wrap(await found)
 
 
 class Loaders:
-    """One DataLoader per kind, created when a request first needs it."""
+    """One loader per kind, created when a request first needs it."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    @cached_property
-    def entity(self) -> DataLoader[int, EntityRec | None]:
-        return _batched(self.db, accounts.entities_by_ids)
+    def _loader(
+        self,
+        kind: str,
+        fetch: Callable[[Conn, list[int]], Awaitable[dict[int, Any]]],
+        default: Any = None,
+    ) -> Loader[Any]:
+        return Loader(self.db, kind, fetch, default)
 
     @cached_property
-    def user(self) -> DataLoader[int, UserRec | None]:
-        return _batched(self.db, accounts.users_by_ids)
+    def entity(self) -> Loader[EntityRec | None]:
+        return self._loader("entity", accounts.entities_by_ids)
 
     @cached_property
-    def project(self) -> DataLoader[int, ProjectRec | None]:
-        return _batched(self.db, projects.projects_by_ids)
+    def user(self) -> Loader[UserRec | None]:
+        return self._loader("user", accounts.users_by_ids)
 
     @cached_property
-    def organization(self) -> DataLoader[int, OrganizationRec | None]:
-        return _batched(self.db, accounts.orgs_by_ids)
+    def project(self) -> Loader[ProjectRec | None]:
+        return self._loader("project", projects.projects_by_ids)
 
     @cached_property
-    def artifact(self) -> DataLoader[int, ArtifactRec | None]:
-        return _batched(self.db, artifacts.artifacts_by_ids)
+    def organization(self) -> Loader[OrganizationRec | None]:
+        return self._loader("organization", accounts.orgs_by_ids)
 
     @cached_property
-    def collection(self) -> DataLoader[int, CollectionRec | None]:
-        return _batched(self.db, artifacts.collections_by_ids)
+    def artifact(self) -> Loader[ArtifactRec | None]:
+        return self._loader("artifact", artifacts.artifacts_by_ids)
 
     @cached_property
-    def artifact_type(self) -> DataLoader[int, ArtifactTypeRec | None]:
-        return _batched(self.db, artifacts.artifact_types_by_ids)
+    def collection(self) -> Loader[CollectionRec | None]:
+        return self._loader("collection", artifacts.collections_by_ids)
 
     @cached_property
-    def artifact_aliases(self) -> DataLoader[int, list[AliasRec]]:
-        return _batched(self.db, artifacts.aliases_of_artifacts, default=[])
+    def artifact_type(self) -> Loader[ArtifactTypeRec | None]:
+        return self._loader("artifact_type", artifacts.artifact_types_by_ids)
 
     @cached_property
-    def artifact_tags(self) -> DataLoader[int, list[TagRec]]:
-        return _batched(self.db, artifacts.tags_of_artifacts, default=[])
+    def artifact_aliases(self) -> Loader[list[AliasRec]]:
+        return self._loader("artifact_aliases", artifacts.aliases_of_artifacts, default=[])
 
     @cached_property
-    def collection_tags(self) -> DataLoader[int, list[TagRec]]:
-        return _batched(self.db, artifacts.tags_of_collections, default=[])
+    def artifact_tags(self) -> Loader[list[TagRec]]:
+        return self._loader("artifact_tags", artifacts.tags_of_artifacts, default=[])
 
     @cached_property
-    def sequence_version(self) -> DataLoader[int, int | None]:
-        return _batched(self.db, artifacts.sequence_versions)
+    def collection_tags(self) -> Loader[list[TagRec]]:
+        return self._loader("collection_tags", artifacts.tags_of_collections, default=[])
+
+    @cached_property
+    def sequence_version(self) -> Loader[int | None]:
+        return self._loader("sequence_version", artifacts.sequence_versions)

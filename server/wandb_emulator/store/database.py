@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 30_000
 CACHED_RESULTS = 4096
 CACHED_ROWS = 64
+CACHED_RECORDS = 10_000  # per kind
 
 
 class ResultCache:
@@ -36,10 +37,20 @@ class ResultCache:
     def __init__(self) -> None:
         self.generation = 0
         self._results: dict[tuple[str, tuple[Any, ...], int | None], tuple[sqlite3.Row, ...]] = {}
+        self._records: dict[str, dict[Any, Any]] = {}
 
     def invalidate(self) -> None:
         self.generation += 1
         self._results.clear()
+        self._records.clear()
+
+    def records(self, kind: str) -> dict[Any, Any]:
+        """Values built from this generation's reads, by key (the GraphQL loaders keep the
+        records they load here). Valid until the next COMMIT, like the query results."""
+        found = self._records.get(kind)
+        if found is None or len(found) >= CACHED_RECORDS:
+            found = self._records[kind] = {}
+        return found
 
     async def get(
         self,
@@ -139,6 +150,12 @@ class Database:
             if conn is not None:
                 await conn.close()
         self._reader = self._writer = None
+
+    @property
+    def results(self) -> ResultCache:
+        """The reader's result cache (emptied on every COMMIT)."""
+        assert self._reader is not None and self._reader.results is not None, "database is not open"
+        return self._reader.results
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Conn]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -26,9 +26,10 @@ from ...store.records import (
 )
 from ...urls import ManifestUpload
 from ..context import Info
-from ..fields import global_id_field, record_field
+from ..fields import global_id_field, record_field, root_field
 from ..files.types import File, FileConnection
 from ..lazy import lazy_type
+from ..loaders import then
 from ..pagination import (
     Counter,
     Edge,
@@ -96,11 +97,11 @@ class Tag:
 
     name = record_field("name", str)
 
-    @strawberry.field
+    @root_field
     def tag_category_name(self) -> str | None:
         return self.rec.category or None
 
-    @strawberry.field
+    @root_field
     def attributes(self) -> JSONString | None:
         return None
 
@@ -194,8 +195,8 @@ class ArtifactAlias:
     alias = record_field("alias", str)
 
     @strawberry.field
-    async def artifact_collection(self, info: Info) -> ArtifactCollection | None:
-        return await load_collection(info, self.rec.collection_id)
+    def artifact_collection(self, info: Info) -> ArtifactCollection | None:
+        return load_collection(info, self.rec.collection_id)
 
 
 @strawberry.type
@@ -218,7 +219,7 @@ class ArtifactCollection:
 
     updated_at = record_field("updated_at", DateTime | None)
 
-    @strawberry.field
+    @root_field
     def state(self) -> ArtifactCollectionState:
         return ArtifactCollectionState.DELETED if self.deleted else ArtifactCollectionState.READY
 
@@ -235,14 +236,12 @@ class ArtifactCollection:
         return lazy_type(_Project)(rec=project) if visible else None
 
     @strawberry.field
-    async def default_artifact_type(self, info: Info) -> ArtifactType:
-        artifact_type = await info.context.loaders.artifact_type.load(self.rec.type_id)
-        assert artifact_type is not None
-        return ArtifactType(rec=artifact_type)
+    def default_artifact_type(self, info: Info) -> ArtifactType:
+        return then(info.context.loaders.artifact_type.load_now(self.rec.type_id), _artifact_type)
 
     @strawberry.field
-    async def tags(self, info: Info) -> TagConnection:
-        return tag_connection(await info.context.loaders.collection_tags.load(self.rec.id))
+    def tags(self, info: Info) -> TagConnection:
+        return then(info.context.loaders.collection_tags.load_now(self.rec.id), tag_connection)
 
     @strawberry.field
     async def aliases(
@@ -288,7 +287,7 @@ class ArtifactCollection:
 
 @strawberry.type
 class ArtifactSequence(ArtifactCollection):
-    @strawberry.field
+    @root_field
     def digest_algorithm(self) -> ArtifactDigestAlgorithm:
         return ArtifactDigestAlgorithm.MANIFEST_MD5
 
@@ -303,14 +302,30 @@ def collection_node(rec: CollectionRec, *, deleted: bool = False) -> ArtifactCol
     return kind(rec=rec, deleted=deleted)
 
 
-async def load_collection(info: Info, collection_id: int) -> ArtifactCollection | None:
-    rec = await info.context.loaders.collection.load(collection_id)
-    return collection_node(rec) if rec else None
+def load_collection(info: Info, collection_id: int) -> Any:
+    """The collection node (or None), now if its record is known, else an awaitable."""
+    return then(
+        info.context.loaders.collection.load_now(collection_id),
+        lambda rec: collection_node(rec) if rec else None,
+    )
 
 
-async def load_artifact(info: Info, artifact_id: int) -> Artifact | None:
-    rec = await info.context.loaders.artifact.load(artifact_id)
-    return Artifact(rec=rec) if rec else None
+def load_artifact(info: Info, artifact_id: int) -> Any:
+    """The artifact node (or None), now if its record is known, else an awaitable."""
+    return then(
+        info.context.loaders.artifact.load_now(artifact_id),
+        lambda rec: Artifact(rec=rec) if rec else None,
+    )
+
+
+def _artifact_type(rec: ArtifactTypeRec | None) -> ArtifactType:
+    assert rec is not None
+    return ArtifactType(rec=rec)
+
+
+def _sequence(rec: CollectionRec | None) -> ArtifactSequence:
+    assert rec is not None
+    return ArtifactSequence(rec=rec)
 
 
 @strawberry.type
@@ -332,7 +347,7 @@ class ArtifactManifest:
     artifact: strawberry.Private[ArtifactRec]
     file: File
 
-    @strawberry.field
+    @root_field
     def id(self) -> strawberry.ID:
         return strawberry.ID(encode_id("ArtifactManifest", self.artifact.id))
 
@@ -389,42 +404,41 @@ class Artifact:
     id = global_id_field("Artifact")
 
     @strawberry.field
-    async def version_index(self, info: Info) -> int | None:
-        return await info.context.loaders.sequence_version.load(self.rec.id)
+    def version_index(self, info: Info) -> int | None:
+        return info.context.loaders.sequence_version.load_now(self.rec.id)
 
     @strawberry.field
-    async def artifact_sequence(self, info: Info) -> ArtifactSequence:
-        rec = await info.context.loaders.collection.load(self.rec.sequence_id)
-        assert rec is not None
-        return ArtifactSequence(rec=rec)
+    def artifact_sequence(self, info: Info) -> ArtifactSequence:
+        return then(info.context.loaders.collection.load_now(self.rec.sequence_id), _sequence)
 
     @strawberry.field
-    async def artifact_type(self, info: Info) -> ArtifactType:
-        rec = await info.context.loaders.artifact_type.load(self.rec.type_id)
-        assert rec is not None
-        return ArtifactType(rec=rec)
+    def artifact_type(self, info: Info) -> ArtifactType:
+        return then(info.context.loaders.artifact_type.load_now(self.rec.type_id), _artifact_type)
 
     description = record_field("description", str | None)
 
-    @strawberry.field
+    @root_field
     def metadata(self) -> JSONString | None:
         return JSONString(self.rec.metadata or "{}")
 
     ttl_duration_seconds = record_field("ttl_duration_seconds", Int64)
 
-    @strawberry.field
+    @root_field
     def ttl_is_inherited(self) -> bool:
         return self.rec.ttl_duration_seconds == -1
 
     @strawberry.field
-    async def tags(self, info: Info) -> list[Tag]:
-        return [Tag(rec=t) for t in await info.context.loaders.artifact_tags.load(self.rec.id)]
+    def tags(self, info: Info) -> list[Tag]:
+        return then(
+            info.context.loaders.artifact_tags.load_now(self.rec.id),
+            lambda tags: [Tag(rec=t) for t in tags],
+        )
 
-    @strawberry.field
+    @root_field
     def history_step(self) -> Int64 | None:
         return None if self.rec.history_step is None else Int64(self.rec.history_step)
 
-    @strawberry.field
+    @root_field
     def state(self) -> ArtifactState:
         return ArtifactState(self.rec.state)
 
@@ -432,11 +446,11 @@ class Artifact:
 
     digest = record_field("digest", str)
 
-    @strawberry.field
+    @root_field
     def digest_algorithm(self) -> ArtifactDigestAlgorithm:
         return ArtifactDigestAlgorithm.MANIFEST_MD5
 
-    @strawberry.field(description="Stable per committed version; null while pending.")
+    @root_field(description="Stable per committed version; null while pending.")
     def commit_hash(self) -> str | None:
         if self.rec.state != "COMMITTED":
             return None
@@ -450,9 +464,11 @@ class Artifact:
     updated_at = record_field("updated_at", DateTime | None)
 
     @strawberry.field(description="Aliases of this version in every collection it belongs to.")
-    async def aliases(self, info: Info) -> list[ArtifactAlias]:
-        found = await info.context.loaders.artifact_aliases.load(self.rec.id)
-        return [ArtifactAlias(rec=a) for a in found]
+    def aliases(self, info: Info) -> list[ArtifactAlias]:
+        return then(
+            info.context.loaders.artifact_aliases.load_now(self.rec.id),
+            lambda found: [ArtifactAlias(rec=a) for a in found],
+        )
 
     @strawberry.field
     async def artifact_memberships(
@@ -590,17 +606,20 @@ class ArtifactCollectionMembership:
     created_at = record_field("created_at", DateTime)
 
     @strawberry.field(description="The aliases of this version within this collection.")
-    async def aliases(self, info: Info) -> list[ArtifactAlias]:
-        found = await info.context.loaders.artifact_aliases.load(self.rec.artifact_id)
-        return [ArtifactAlias(rec=a) for a in found if a.collection_id == self.rec.collection_id]
+    def aliases(self, info: Info) -> list[ArtifactAlias]:
+        collection_id = self.rec.collection_id
+        return then(
+            info.context.loaders.artifact_aliases.load_now(self.rec.artifact_id),
+            lambda found: [ArtifactAlias(rec=a) for a in found if a.collection_id == collection_id],
+        )
 
     @strawberry.field
-    async def artifact_collection(self, info: Info) -> ArtifactCollection | None:
-        return await load_collection(info, self.rec.collection_id)
+    def artifact_collection(self, info: Info) -> ArtifactCollection | None:
+        return load_collection(info, self.rec.collection_id)
 
     @strawberry.field
-    async def artifact(self, info: Info) -> Artifact | None:
-        return await load_artifact(info, self.rec.artifact_id)
+    def artifact(self, info: Info) -> Artifact | None:
+        return load_artifact(info, self.rec.artifact_id)
 
     @strawberry.field
     async def files(

@@ -13,7 +13,7 @@ from ...store import automations as store
 from ...store.automations import IntegrationRec, SecretRec, TriggerRec
 from ..artifacts.types import ArtifactPortfolio, ArtifactSequence, collection_node
 from ..context import Info
-from ..fields import global_id_field, record_field
+from ..fields import global_id_field, record_field, root_field
 from ..orgs.types import Entity
 from ..pagination import CountedConnection, Page
 from ..registries.types import Project
@@ -74,15 +74,15 @@ class GenericWebhookIntegration:
     name = record_field("name", str)
     created_at = record_field("created_at", DateTime)
 
-    @strawberry.field
+    @root_field
     def url_endpoint(self) -> str:
         return self.rec.url or ""
 
-    @strawberry.field(description="The name of the team secret sent as the Bearer token.")
+    @root_field(description="The name of the team secret sent as the Bearer token.")
     def access_token_ref(self) -> str | None:
         return self.rec.access_token_ref
 
-    @strawberry.field(description="The name of a team secret the payload may use.")
+    @root_field(description="The name of a team secret the payload may use.")
     def secret_ref(self) -> str | None:
         return self.rec.secret_ref
 
@@ -94,11 +94,11 @@ class SlackIntegration:
     id = global_id_field("Integration")
     created_at = record_field("created_at", DateTime)
 
-    @strawberry.field
+    @root_field
     def team_name(self) -> str:
         return self.rec.slack_team or ""
 
-    @strawberry.field
+    @root_field
     def channel_name(self) -> str:
         return self.rec.slack_channel or ""
 
@@ -227,7 +227,7 @@ class Trigger:
         assert collection is not None
         return collection_node(collection)  # type: ignore[return-value]
 
-    @strawberry.field
+    @root_field
     def triggering_condition(self) -> FilterEventTriggeringCondition:
         return FilterEventTriggeringCondition(
             event_type=EventTriggeringConditionType(self.rec.event_type),

@@ -10,7 +10,7 @@ from ...ids import decode_any
 from ...store.records import InviteRec, UserRec
 from ..context import Info
 from ..errors import ApiError
-from ..fields import global_id_field
+from ..fields import global_id_field, root_field
 from ..scalars import DateTime
 from ..users.types import User
 from .types import Entity
@@ -48,19 +48,19 @@ class Invite:
 
     id = global_id_field("Invite")
 
-    @strawberry.field
+    @root_field
     def name(self) -> str:
         return self.rec.username or self.rec.email or ""
 
-    @strawberry.field
+    @root_field
     def email(self) -> str | None:
         return self.rec.email
 
-    @strawberry.field
+    @root_field
     def created_at(self) -> DateTime:
         return DateTime(self.rec.created_at)
 
-    @strawberry.field
+    @root_field
     def to_user(self) -> User | None:
         return User(rec=self.to_user_rec) if self.to_user_rec else None
 

@@ -19,8 +19,9 @@ from ..artifacts.types import (
 )
 from ..automations import resolvers as automation_resolvers
 from ..context import Info
-from ..fields import global_id_field, record_field
+from ..fields import global_id_field, record_field, root_field
 from ..lazy import lazy_type
+from ..loaders import then
 from ..registries import resolvers as registry_resolvers
 from ..registries.types import Project, ProjectConnection
 from ..scalars import DateTime, Int64, JSONString
@@ -50,7 +51,7 @@ class Member:
     account_type: str | None = "USER"
     api_key: str | None = None
 
-    @strawberry.field
+    @root_field
     def admin(self) -> bool | None:
         return self.role == "admin"
 
@@ -95,17 +96,19 @@ class Organization:
     created_at = record_field("created_at", DateTime)
 
     @strawberry.field
-    async def org_entity(self, info: Info) -> Entity | None:
+    def org_entity(self, info: Info) -> Entity | None:
         if self.rec.org_entity_id is None:
             return None
-        entity = await info.context.loaders.entity.load(self.rec.org_entity_id)
-        return Entity(rec=entity) if entity else None
+        return then(
+            info.context.loaders.entity.load_now(self.rec.org_entity_id),
+            lambda entity: Entity(rec=entity) if entity else None,
+        )
 
-    @strawberry.field(description="Set only for CoreWeave organizations; never here.")
+    @root_field(description="Set only for CoreWeave organizations; never here.")
     def core_weave_organization_id(self) -> str | None:
         return None
 
-    @strawberry.field(description="Registry versions support the advanced filter/order fields.")
+    @root_field(description="Registry versions support the advanced filter/order fields.")
     def advanced_registry_features(self) -> AdvancedRegistryFeatures | None:
         return AdvancedRegistryFeatures(advanced_search=True)
 
@@ -130,49 +133,49 @@ class Entity:
 
     name = record_field("name", str)
 
-    @strawberry.field
+    @root_field
     def available(self) -> bool | None:
         return True
 
-    @strawberry.field
+    @root_field
     def photo_url(self) -> str | None:
         return None
 
-    @strawberry.field
+    @root_field
     def read_only(self) -> bool | None:
         return False
 
-    @strawberry.field
+    @root_field
     def read_only_admin(self) -> bool:
         return False
 
     is_team = record_field("is_team", bool)
 
-    @strawberry.field
+    @root_field
     def entity_type(self) -> str | None:
         return self.rec.kind.lower()
 
-    @strawberry.field
+    @root_field
     def private_only(self) -> bool:
         return False
 
-    @strawberry.field
+    @root_field
     def storage_bytes(self) -> Int64:
         return Int64(0)
 
-    @strawberry.field
+    @root_field
     def code_saving_enabled(self) -> bool:
         return False
 
-    @strawberry.field
+    @root_field
     def default_access(self) -> str:
         return "USER_READ"
 
-    @strawberry.field
+    @root_field
     def is_paid(self) -> bool | None:
         return False
 
-    @strawberry.field
+    @root_field
     def limits(self) -> JSONString | None:
         return JSONString("{}")
 
@@ -266,7 +269,7 @@ class Entity:
         )
         return membership_connection(page)
 
-    @strawberry.field
+    @root_field
     def xxhash_digests_enabled(self) -> bool:
         """Artifacts are digested with MD5 here; wandb-core asks before hashing."""
         return False

@@ -25,8 +25,9 @@ from ..artifacts.types import (
 )
 from ..automations import resolvers as automation_resolvers
 from ..context import Info
-from ..fields import global_id_field, record_field
+from ..fields import global_id_field, record_field, root_field
 from ..lazy import lazy_type
+from ..loaders import then
 from ..pagination import CountedConnection, Paged
 from ..runs import resolvers as run_resolvers
 from ..runs.types import Run, RunConnection, run_connection
@@ -47,7 +48,7 @@ _Trigger = Annotated["Trigger", strawberry.lazy("wandb_emulator.graphql.automati
 class Role:
     name: str
 
-    @strawberry.field
+    @root_field
     def id(self) -> strawberry.ID:
         return strawberry.ID(encode_id("Role", REGISTRY_ROLES.index(self.name) + 1))
 
@@ -57,27 +58,27 @@ class ProjectMember:
     user: strawberry.Private[UserRec]
     role: Role
 
-    @strawberry.field
+    @root_field
     def id(self) -> strawberry.ID:
         return strawberry.ID(encode_id("User", self.user.id))
 
-    @strawberry.field
+    @root_field
     def name(self) -> str | None:
         return self.user.name
 
-    @strawberry.field
+    @root_field
     def username(self) -> str | None:
         return self.user.username
 
-    @strawberry.field
+    @root_field
     def email(self) -> str | None:
         return self.user.email
 
-    @strawberry.field
+    @root_field
     def photo_url(self) -> str | None:
         return None
 
-    @strawberry.field
+    @root_field
     def account_type(self) -> str | None:
         return self.user.account_type
 
@@ -87,9 +88,14 @@ class ProjectTeamMember:
     team_rec: strawberry.Private[EntityRec]
     role: Role
 
-    @strawberry.field
+    @root_field
     def team(self) -> _Entity:
         return lazy_type(_Entity)(rec=self.team_rec)
+
+
+def _known(entity: EntityRec | None) -> EntityRec:
+    assert entity is not None, "a project's entity exists"
+    return entity
 
 
 @strawberry.type
@@ -98,7 +104,7 @@ class Project:
 
     id = global_id_field("Project")
 
-    @strawberry.field
+    @root_field
     def internal_id(self) -> strawberry.ID:
         return strawberry.ID(encode_id("ProjectInternalId", self.rec.id))
 
@@ -114,21 +120,23 @@ class Project:
 
     allow_all_artifact_types_in_registry = record_field("allow_all_artifact_types", bool)
 
-    @strawberry.field
+    @root_field
     def read_only(self) -> bool | None:
         return False
 
     @strawberry.field
-    async def entity(self, info: Info) -> _Entity:
-        entity = await info.context.loaders.entity.load(self.rec.entity_id)
-        assert entity is not None
-        return lazy_type(_Entity)(rec=entity)
+    def entity(self, info: Info) -> _Entity:
+        return then(
+            info.context.loaders.entity.load_now(self.rec.entity_id),
+            lambda entity: lazy_type(_Entity)(rec=_known(entity)),
+        )
 
     @strawberry.field
-    async def entity_name(self, info: Info) -> str:
-        entity = await info.context.loaders.entity.load(self.rec.entity_id)
-        assert entity is not None
-        return entity.name
+    def entity_name(self, info: Info) -> str:
+        return then(
+            info.context.loaders.entity.load_now(self.rec.entity_id),
+            lambda entity: _known(entity).name,
+        )
 
     @strawberry.field(description="The owner of a project in a personal entity.")
     async def user(self, info: Info) -> User | None:
@@ -136,11 +144,11 @@ class Project:
             owner = await accounts.user_by_entity(conn, self.rec.entity_id)
         return User(rec=owner) if owner else None
 
-    @strawberry.field
+    @root_field
     def is_benchmark(self) -> bool:
         return False
 
-    @strawberry.field
+    @root_field
     def views(self) -> JSONString | None:
         return JSONString("{}")
 

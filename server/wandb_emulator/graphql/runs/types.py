@@ -16,9 +16,10 @@ from ...store.records import RunFileRec, RunRec
 from ..artifacts import lineage
 from ..context import Info
 from ..errors import ApiError
-from ..fields import global_id_field, record_field
+from ..fields import global_id_field, record_field, root_field
 from ..files.types import File, FileConnection
 from ..lazy import lazy_type
+from ..loaders import then
 from ..pagination import CountedConnection, Paged, paginate
 from ..scalars import DateTime, Int64, JSONString, parse_json_object
 from ..users.types import User
@@ -48,7 +49,7 @@ class Run:
 
     project_id = record_field("project_id", int)
 
-    @strawberry.field
+    @root_field
     def display_name(self) -> str | None:
         return self.rec.display_name or self.rec.name
 
@@ -70,15 +71,15 @@ class Run:
 
     exitcode = record_field("exit_code", int | None)
 
-    @strawberry.field
+    @root_field
     def read_only(self) -> bool:
         return False
 
-    @strawberry.field
+    @root_field
     def config(self) -> JSONString:
         return JSONString(self.rec.config)
 
-    @strawberry.field
+    @root_field
     def summary_metrics(self) -> JSONString:
         return JSONString(self.rec.summary_metrics)
 
@@ -88,7 +89,7 @@ class Run:
             last = await runs.last_line(conn, self.rec.id, "events")
         return JSONString(last or "{}")
 
-    @strawberry.field
+    @root_field
     def tags(self) -> list[str]:
         return json.loads(self.rec.tags)
 
@@ -165,11 +166,13 @@ class Run:
         return JSONString(json.dumps(selected))
 
     @strawberry.field
-    async def user(self, info: Info) -> User | None:
+    def user(self, info: Info) -> User | None:
         if self.rec.user_id is None:
             return None
-        user = await info.context.loaders.user.load(self.rec.user_id)
-        return User(rec=user) if user else None
+        return then(
+            info.context.loaders.user.load_now(self.rec.user_id),
+            lambda user: User(rec=user) if user else None,
+        )
 
     @strawberry.field
     async def file_count(self, info: Info) -> int:
@@ -213,9 +216,11 @@ class Run:
         return lazy_type(_ArtifactConnection).of_artifacts(page)
 
     @strawberry.field
-    async def project(self, info: Info) -> _Project | None:
-        project = await info.context.loaders.project.load(self.rec.project_id)
-        return lazy_type(_Project)(rec=project) if project else None
+    def project(self, info: Info) -> _Project | None:
+        return then(
+            info.context.loaders.project.load_now(self.rec.project_id),
+            lambda project: lazy_type(_Project)(rec=project) if project else None,
+        )
 
 
 @strawberry.type

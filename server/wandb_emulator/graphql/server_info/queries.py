@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import strawberry
 
+from ..fields import root_field
 from .types import ServerInfo
 
 
 @strawberry.type
 class ServerInfoQueries:
-    @strawberry.field
+    @root_field
     def server_info(self) -> ServerInfo:
         return ServerInfo()

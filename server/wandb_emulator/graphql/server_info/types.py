@@ -4,6 +4,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from ... import __version__
+from ..fields import root_field
 
 # Advertise a feature only when the emulator implements what it promises; the SDK
 # takes different code paths depending on this list.
@@ -53,15 +54,15 @@ class LocalVersionInfo:
 
 @strawberry.type
 class ServerInfo:
-    @strawberry.field
+    @root_field
     def features(self) -> list[ServerFeature]:
         return [ServerFeature(name=name, is_enabled=True) for name in ENABLED_FEATURES]
 
-    @strawberry.field(description="`min_cli_version` and `max_cli_version` the server accepts.")
+    @root_field(description="`min_cli_version` and `max_cli_version` the server accepts.")
     def cli_version_info(self) -> JSON:
         return JSON(dict(CLI_VERSION_INFO))
 
-    @strawberry.field(description="The emulator is always its own latest version.")
+    @root_field(description="The emulator is always its own latest version.")
     def latest_local_version_info(self) -> LocalVersionInfo:
         return LocalVersionInfo(
             out_of_date=False,

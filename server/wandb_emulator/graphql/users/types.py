@@ -9,8 +9,9 @@ from ...store import accounts
 from ...store.records import ApiKeyRec, UserRec
 from ..automations import resolvers as automation_resolvers
 from ..context import Info
-from ..fields import global_id_field, record_field
+from ..fields import global_id_field, record_field, root_field
 from ..lazy import lazy_type
+from ..loaders import then
 from ..scalars import DateTime, JSONString
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ class ApiKey:
 
     id = global_id_field("ApiKey")
 
-    @strawberry.field
+    @root_field
     def name(self) -> str:
         """Keys are only ever shown by a short prefix, as on the real server."""
         return self.rec.key[:6]
@@ -68,25 +69,27 @@ class User:
 
     created_at = record_field("created_at", DateTime)
 
-    @strawberry.field
+    @root_field
     def deleted_at(self) -> DateTime | None:
         return None
 
-    @strawberry.field
+    @root_field
     def photo_url(self) -> str | None:
         return None
 
     account_type = record_field("account_type", str | None)
 
-    @strawberry.field
+    @root_field
     def flags(self) -> JSONString | None:
         return JSONString("{}")
 
     @strawberry.field(description="Name of the user's default entity.")
-    async def entity(self, info: Info) -> str | None:
+    def entity(self, info: Info) -> str | None:
         entity_id = self.rec.default_entity_id or self.rec.entity_id
-        entity = await info.context.loaders.entity.load(entity_id)
-        return entity.name if entity else None
+        return then(
+            info.context.loaders.entity.load_now(entity_id),
+            lambda entity: entity.name if entity else None,
+        )
 
     @strawberry.field
     async def api_keys(self, info: Info) -> ApiKeyConnection | None:
