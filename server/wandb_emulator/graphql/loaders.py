@@ -48,7 +48,11 @@ class Loader(Generic[V]):
         self.kind = kind
         self.fetch = fetch
         self.default = default
-        self.batches: DataLoader[int, V] = DataLoader(load_fn=self._load_batch)
+
+    @cached_property
+    def batches(self) -> DataLoader[int, V]:
+        """The request's batches of unknown keys (made on the first unknown key)."""
+        return DataLoader(load_fn=self._load_batch)
 
     async def _load_batch(self, keys: Sequence[int]) -> list[V]:
         results = self.db.results

@@ -20,6 +20,7 @@ from .artifacts.mutations.link import ArtifactLinkMutations
 from .artifacts.mutations.save import ArtifactSaveMutations
 from .artifacts.queries import ArtifactQueries
 from .automations.mutations import AutomationMutations
+from .fields import direct_resolvers
 from .orgs.mutations import TeamMutations
 from .orgs.queries import OrgQueries
 from .registries.mutations import ProjectMutations
@@ -123,6 +124,7 @@ def build_schema(config: Config | None = None) -> _Schema:
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
         extensions=[lambda: _CachedDocuments(documents)],
     )
+    direct_resolvers(schema._schema)
     documents.schema = schema
     schema.documents = documents
     return schema

@@ -26,7 +26,7 @@ from ...store.records import (
 )
 from ...urls import ManifestUpload
 from ..context import Info
-from ..fields import global_id_field, record_field, root_field
+from ..fields import context_field, global_id_field, record_field, root_field
 from ..files.types import File, FileConnection
 from ..lazy import lazy_type
 from ..loaders import then
@@ -194,7 +194,7 @@ class ArtifactAlias:
 
     alias = record_field("alias", str)
 
-    @strawberry.field
+    @context_field
     def artifact_collection(self, info: Info) -> ArtifactCollection | None:
         return load_collection(info, self.rec.collection_id)
 
@@ -235,11 +235,11 @@ class ArtifactCollection:
             visible = await auth.can_view_project(conn, info.context.viewer, project)
         return lazy_type(_Project)(rec=project) if visible else None
 
-    @strawberry.field
+    @context_field
     def default_artifact_type(self, info: Info) -> ArtifactType:
         return then(info.context.loaders.artifact_type.load_now(self.rec.type_id), _artifact_type)
 
-    @strawberry.field
+    @context_field
     def tags(self, info: Info) -> TagConnection:
         return then(info.context.loaders.collection_tags.load_now(self.rec.id), tag_connection)
 
@@ -403,15 +403,15 @@ class Artifact:
 
     id = global_id_field("Artifact")
 
-    @strawberry.field
+    @context_field
     def version_index(self, info: Info) -> int | None:
         return info.context.loaders.sequence_version.load_now(self.rec.id)
 
-    @strawberry.field
+    @context_field
     def artifact_sequence(self, info: Info) -> ArtifactSequence:
         return then(info.context.loaders.collection.load_now(self.rec.sequence_id), _sequence)
 
-    @strawberry.field
+    @context_field
     def artifact_type(self, info: Info) -> ArtifactType:
         return then(info.context.loaders.artifact_type.load_now(self.rec.type_id), _artifact_type)
 
@@ -427,7 +427,7 @@ class Artifact:
     def ttl_is_inherited(self) -> bool:
         return self.rec.ttl_duration_seconds == -1
 
-    @strawberry.field
+    @context_field
     def tags(self, info: Info) -> list[Tag]:
         return then(
             info.context.loaders.artifact_tags.load_now(self.rec.id),
@@ -463,7 +463,7 @@ class Artifact:
 
     updated_at = record_field("updated_at", DateTime | None)
 
-    @strawberry.field(description="Aliases of this version in every collection it belongs to.")
+    @context_field(description="Aliases of this version in every collection it belongs to.")
     def aliases(self, info: Info) -> list[ArtifactAlias]:
         return then(
             info.context.loaders.artifact_aliases.load_now(self.rec.id),
@@ -605,7 +605,7 @@ class ArtifactCollectionMembership:
 
     created_at = record_field("created_at", DateTime)
 
-    @strawberry.field(description="The aliases of this version within this collection.")
+    @context_field(description="The aliases of this version within this collection.")
     def aliases(self, info: Info) -> list[ArtifactAlias]:
         collection_id = self.rec.collection_id
         return then(
@@ -613,11 +613,11 @@ class ArtifactCollectionMembership:
             lambda found: [ArtifactAlias(rec=a) for a in found if a.collection_id == collection_id],
         )
 
-    @strawberry.field
+    @context_field
     def artifact_collection(self, info: Info) -> ArtifactCollection | None:
         return load_collection(info, self.rec.collection_id)
 
-    @strawberry.field
+    @context_field
     def artifact(self, info: Info) -> Artifact | None:
         return load_artifact(info, self.rec.artifact_id)
 

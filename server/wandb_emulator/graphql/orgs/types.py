@@ -19,7 +19,7 @@ from ..artifacts.types import (
 )
 from ..automations import resolvers as automation_resolvers
 from ..context import Info
-from ..fields import global_id_field, record_field, root_field
+from ..fields import context_field, global_id_field, record_field, root_field
 from ..lazy import lazy_type
 from ..loaders import then
 from ..registries import resolvers as registry_resolvers
@@ -95,7 +95,7 @@ class Organization:
 
     created_at = record_field("created_at", DateTime)
 
-    @strawberry.field
+    @context_field
     def org_entity(self, info: Info) -> Entity | None:
         if self.rec.org_entity_id is None:
             return None

@@ -25,7 +25,7 @@ from ..artifacts.types import (
 )
 from ..automations import resolvers as automation_resolvers
 from ..context import Info
-from ..fields import global_id_field, record_field, root_field
+from ..fields import context_field, global_id_field, record_field, root_field
 from ..lazy import lazy_type
 from ..loaders import then
 from ..pagination import CountedConnection, Paged
@@ -124,14 +124,14 @@ class Project:
     def read_only(self) -> bool | None:
         return False
 
-    @strawberry.field
+    @context_field
     def entity(self, info: Info) -> _Entity:
         return then(
             info.context.loaders.entity.load_now(self.rec.entity_id),
             lambda entity: lazy_type(_Entity)(rec=_known(entity)),
         )
 
-    @strawberry.field
+    @context_field
     def entity_name(self, info: Info) -> str:
         return then(
             info.context.loaders.entity.load_now(self.rec.entity_id),

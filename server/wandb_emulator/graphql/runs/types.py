@@ -16,7 +16,7 @@ from ...store.records import RunFileRec, RunRec
 from ..artifacts import lineage
 from ..context import Info
 from ..errors import ApiError
-from ..fields import global_id_field, record_field, root_field
+from ..fields import context_field, global_id_field, record_field, root_field
 from ..files.types import File, FileConnection
 from ..lazy import lazy_type
 from ..loaders import then
@@ -165,7 +165,7 @@ class Run:
         selected = {k: v for k, v in values.items() if keys is None or k in keys}
         return JSONString(json.dumps(selected))
 
-    @strawberry.field
+    @context_field
     def user(self, info: Info) -> User | None:
         if self.rec.user_id is None:
             return None
@@ -215,7 +215,7 @@ class Run:
         page = await lineage.run_output_artifacts(info, self.rec, first, after)
         return lazy_type(_ArtifactConnection).of_artifacts(page)
 
-    @strawberry.field
+    @context_field
     def project(self, info: Info) -> _Project | None:
         return then(
             info.context.loaders.project.load_now(self.rec.project_id),

@@ -4,6 +4,7 @@ import strawberry
 
 from ...domain import accounts
 from ..context import Info
+from ..fields import context_field
 from ..pagination import page_size
 from .types import User, UserConnection, UserEdge
 
@@ -12,7 +13,7 @@ MAX_SEARCH_RESULTS = 100
 
 @strawberry.type
 class UserQueries:
-    @strawberry.field(description="The user the request is authenticated as.")
+    @context_field(description="The user the request is authenticated as.")
     def viewer(self, info: Info) -> User | None:
         return User(rec=info.context.viewer)
 

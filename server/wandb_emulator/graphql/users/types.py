@@ -9,7 +9,7 @@ from ...store import accounts
 from ...store.records import ApiKeyRec, UserRec
 from ..automations import resolvers as automation_resolvers
 from ..context import Info
-from ..fields import global_id_field, record_field, root_field
+from ..fields import context_field, global_id_field, record_field, root_field
 from ..lazy import lazy_type
 from ..loaders import then
 from ..scalars import DateTime, JSONString
@@ -83,7 +83,7 @@ class User:
     def flags(self) -> JSONString | None:
         return JSONString("{}")
 
-    @strawberry.field(description="Name of the user's default entity.")
+    @context_field(description="Name of the user's default entity.")
     def entity(self, info: Info) -> str | None:
         entity_id = self.rec.default_entity_id or self.rec.entity_id
         return then(
