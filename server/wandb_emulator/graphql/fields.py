@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import strawberry
 from graphql import GraphQLObjectType, GraphQLSchema
@@ -38,13 +38,11 @@ class RootField(StrawberryField):
         return True
 
     def get_result(self, source: Any, info: Any, args: list[Any], kwargs: Any) -> Any:
-        assert self.base_resolver is not None
-        return self.base_resolver.wrapped_func(source)
+        return _function(self)(source)
 
     def direct(self, source: Any, info: Any) -> Any:
         """The resolver graphql-core calls once `direct_resolvers` has run."""
-        assert self.base_resolver is not None
-        return self.base_resolver.wrapped_func(source)
+        return _function(self)(source)
 
 
 def root_field(
@@ -76,8 +74,13 @@ class ContextField(StrawberryField):
     """
 
     def direct(self, source: Any, info: Any) -> Any:
-        assert self.base_resolver is not None
-        return self.base_resolver.wrapped_func(source, info)
+        return _function(self)(source, info)
+
+
+def _function(field: StrawberryField) -> Callable[..., Any]:
+    """The function a field was declared with."""
+    assert field.base_resolver is not None
+    return cast(Callable[..., Any], field.base_resolver.wrapped_func)
 
 
 def context_field(

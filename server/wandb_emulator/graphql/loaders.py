@@ -79,7 +79,7 @@ class Loader(Generic[V]):
 
 async def settled(found: V | Awaitable[V]) -> V:
     """The value of a `load_now`-style result."""
-    return await found if isawaitable(found) else found  # type: ignore[misc,return-value]
+    return await found if isawaitable(found) else found
 
 
 def then(found: V | Awaitable[V], wrap: Callable[[V], R]) -> Any:
@@ -87,7 +87,7 @@ def then(found: V | Awaitable[V], wrap: Callable[[V], R]) -> Any:
     resolves either; typed Any so a field can declare the type it resolves to)."""
     if isawaitable(found):
         return _then_later(found, wrap)
-    return wrap(found)  # type: ignore[arg-type]
+    return wrap(found)
 
 
 async def _then_later(found: Awaitable[V], wrap: Callable[[V], R]) -> R:

@@ -318,6 +318,10 @@ def load_artifact(info: Info, artifact_id: int) -> Any:
     )
 
 
+def _same(value: int | None) -> int | None:
+    return value
+
+
 def _artifact_type(rec: ArtifactTypeRec | None) -> ArtifactType:
     assert rec is not None
     return ArtifactType(rec=rec)
@@ -405,7 +409,7 @@ class Artifact:
 
     @context_field
     def version_index(self, info: Info) -> int | None:
-        return info.context.loaders.sequence_version.load_now(self.rec.id)
+        return then(info.context.loaders.sequence_version.load_now(self.rec.id), _same)
 
     @context_field
     def artifact_sequence(self, info: Info) -> ArtifactSequence:
