@@ -80,10 +80,8 @@ def first_user_key(seed: dict[str, Any]) -> str | None:
 def load_seed_file(path: Path) -> dict[str, Any]:
     text = path.read_text()
     if path.suffix in (".yaml", ".yml"):
-        try:
-            import yaml
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise SeedError("YAML seed files need PyYAML (pip install pyyaml)") from exc
+        import yaml  # a dependency; imported here to keep it off the start-up path
+
         data = yaml.safe_load(text)
     else:
         data = json.loads(text)

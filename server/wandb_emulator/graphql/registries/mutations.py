@@ -3,6 +3,8 @@ GraphQL inputs in, `domain.registries` does the work, GraphQL types out."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import strawberry
 
 from ...domain import registries
@@ -136,6 +138,16 @@ def _project_id(global_id: str) -> int:
     return decode_id(global_id, "Project", "ProjectInternalId")
 
 
+async def _change_members(
+    info: Info, input: CreateProjectMembersInput, change: Callable[..., Awaitable[object]]
+) -> SuccessPayload:
+    """Add or remove the users and teams an input names, in one transaction."""
+    ctx = info.context
+    async with ctx.uow.write() as tx:
+        await change(tx, ctx.viewer, _project_id(input.project_id), **_ids(input))
+    return SuccessPayload(success=True)
+
+
 def _settings(input: UpsertModelInput) -> registries.ProjectSettings:
     return registries.ProjectSettings(
         description=input.description,
@@ -209,23 +221,13 @@ class ProjectMutations:
     async def create_project_members(
         self, info: Info, input: CreateProjectMembersInput
     ) -> SuccessPayload | None:
-        ctx = info.context
-        async with ctx.uow.write() as tx:
-            await registries.add_members(
-                tx, ctx.viewer, _project_id(input.project_id), **_ids(input)
-            )
-        return SuccessPayload(success=True)
+        return await _change_members(info, input, registries.add_members)
 
     @strawberry.mutation
     async def delete_project_members(
         self, info: Info, input: DeleteProjectMembersInput
     ) -> SuccessPayload | None:
-        ctx = info.context
-        async with ctx.uow.write() as tx:
-            await registries.remove_members(
-                tx, ctx.viewer, _project_id(input.project_id), **_ids(input)
-            )
-        return SuccessPayload(success=True)
+        return await _change_members(info, input, registries.remove_members)
 
     @strawberry.mutation
     async def update_project_member(
