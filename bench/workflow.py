@@ -14,10 +14,13 @@ from pathlib import Path
 
 import httpx
 from _setup import BenchSetup, quick, registry_setup, rss_mib
+from conftest import CONTROL_HEADERS
 
 
 def journal_entries(setup: BenchSetup) -> list[dict]:
-    return httpx.get(setup.server.base_url + "/_emulator/journal", timeout=30).json()["entries"]
+    return httpx.get(
+        setup.server.base_url + "/_emulator/journal", headers=CONTROL_HEADERS, timeout=30
+    ).json()["entries"]
 
 
 def breakdown(entries: list[dict]) -> str:
@@ -45,7 +48,9 @@ def one_round(setup: BenchSetup, index: int) -> tuple[float, float, float, str]:
     payload = setup.work / f"round-{index}" / "model.bin"
     payload.parent.mkdir(parents=True)
     payload.write_bytes(os.urandom(1024 * 1024))
-    httpx.delete(setup.server.base_url + "/_emulator/journal").raise_for_status()
+    httpx.delete(
+        setup.server.base_url + "/_emulator/journal", headers=CONTROL_HEADERS
+    ).raise_for_status()
     cpu_before = cpu_seconds(setup.server.process.pid)
     started = time.perf_counter()
     with wandb.init(entity=setup.team, project="bench", settings=settings) as run:

@@ -38,11 +38,11 @@ class RootField(StrawberryField):
         return True
 
     def get_result(self, source: Any, info: Any, args: list[Any], kwargs: Any) -> Any:
-        return _function(self)(source)
+        return declared_function(self)(source)
 
     def direct(self, source: Any, info: Any) -> Any:
         """The resolver graphql-core calls once `direct_resolvers` has run."""
-        return _function(self)(source)
+        return declared_function(self)(source)
 
 
 def root_field(
@@ -74,10 +74,10 @@ class ContextField(StrawberryField):
     """
 
     def direct(self, source: Any, info: Any) -> Any:
-        return _function(self)(source, info)
+        return declared_function(self)(source, info)
 
 
-def _function(field: StrawberryField) -> Callable[..., Any]:
+def declared_function(field: StrawberryField) -> Callable[..., Any]:
     """The function a field was declared with."""
     assert field.base_resolver is not None
     return cast(Callable[..., Any], field.base_resolver.wrapped_func)

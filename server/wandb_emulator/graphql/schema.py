@@ -20,6 +20,7 @@ from .artifacts.mutations.link import ArtifactLinkMutations
 from .artifacts.mutations.save import ArtifactSaveMutations
 from .artifacts.queries import ArtifactQueries
 from .automations.mutations import AutomationMutations
+from .execution import ExecutionPlans, executor_class
 from .fields import direct_resolvers
 from .orgs.mutations import TeamMutations
 from .orgs.queries import OrgQueries
@@ -114,8 +115,9 @@ class _Schema(strawberry.Schema):
         """Errors are logged by the HTTP layer, which knows client errors from bugs."""
 
 
-def build_schema(config: Config | None = None) -> _Schema:
-    """The schema; `schema.documents` is its parse/validation cache."""
+def build_schema(config: Config | None = None, *, inline: bool = True) -> _Schema:
+    """The schema; `schema.documents` is its parse/validation cache. `inline=False` runs
+    graphql-core's own executor (what the inline executor is compared with)."""
     documents = DocumentCache(config or Config())
     schema = _Schema(
         query=Query,
@@ -123,6 +125,7 @@ def build_schema(config: Config | None = None) -> _Schema:
         types=[artifact_types.ArtifactPortfolio, artifact_types.ArtifactSequence],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
         extensions=[lambda: _CachedDocuments(documents)],
+        execution_context_class=executor_class(ExecutionPlans()) if inline else None,
     )
     direct_resolvers(schema._schema)
     documents.schema = schema

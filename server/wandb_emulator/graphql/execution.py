@@ -1,0 +1,446 @@
+"""A graphql-core executor that shares work across requests and completes the cheapest
+fields inline.
+
+graphql-core does two things per request that only depend on the document:
+- it collects the fields of every selection set (fragments spread, `@include`/`@skip`
+  applied), memoized within the request only;
+- it completes every field through the same general path (a path entry, a resolve-info
+  object, the resolver, then `complete_value` with its type dispatch), a few
+  microseconds each, although most fields of an answer are leaves read straight off a
+  record (`RootField`s: a function of the object alone) or `__typename`.
+
+A known document is parsed once (the document cache), so its field nodes are the same
+objects in every request. This executor keys both by those nodes' ids, keeping the nodes
+alive while a key exists (so no other object can take an id): the collected fields are
+shared across requests (with the values of the variables the document's directives
+read), and each selection set gets a plan once that says which fields are computed
+inline, in one loop.
+
+Anything unusual about one object (a resolver that raises, a null for a non-null
+field, a value the scalar refuses) sends that object through graphql-core's own path,
+so errors, their paths and null propagation are graphql-core's, unchanged. The collected
+fields of documents with `@defer`/`@stream` are not shared.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable, Iterator
+from typing import Any, Generic, TypeVar
+
+from graphql import (
+    FieldNode,
+    GraphQLField,
+    GraphQLLeafType,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    SelectionSetNode,
+    Undefined,
+    VariableNode,
+    get_nullable_type,
+    is_leaf_type,
+    is_non_null_type,
+)
+from graphql.execution.collect_fields import CollectedFields, FieldDetailsList, GroupedFieldSet
+from graphql.execution.executor import to_nodes
+from graphql.pyutils import Path, gather_with_cancel
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from .fields import ContextField, RootField, declared_function
+
+# What an inline field returns when this object must take the general path.
+_GENERAL = object()
+Inline = Callable[[Any], Any]
+V = TypeVar("V")
+INCREMENTAL_DIRECTIVES = frozenset({"defer", "stream"})
+
+
+class _ObjectField:
+    """An object-valued field (of a concrete object type) with a direct resolver."""
+
+    __slots__ = ("definition", "object_type", "resolve")
+
+    def __init__(
+        self,
+        definition: GraphQLField,
+        object_type: GraphQLObjectType,
+        resolve: Callable[[Any, Any], Any],
+    ) -> None:
+        self.definition = definition
+        self.object_type = object_type
+        self.resolve = resolve
+
+
+class _Plan:
+    """How to execute one selection set on one object type: the leaves computed inline,
+    the object fields resolved inline, and the rest (`general`), which go through
+    graphql-core's path."""
+
+    __slots__ = ("general", "leaves", "objects")
+
+    def __init__(self) -> None:
+        self.leaves: dict[str, Inline] = {}
+        self.objects: dict[str, _ObjectField] = {}
+        self.general: tuple[str, ...] = ()
+
+
+# A selection set, its plan, and its fields that take graphql-core's path.
+_RequestPlan = tuple[GroupedFieldSet, _Plan, GroupedFieldSet]
+
+
+class _PinnedCache(Generic[V]):
+    """A bounded LRU map whose keys hold object ids; each entry keeps those objects
+    alive, so an id in a key cannot be reused by another object while the key exists."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[Hashable, tuple[object, V]] = OrderedDict()
+
+    def get(self, key: Hashable) -> V | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        self._entries.move_to_end(key)
+        return entry[1]
+
+    def put(self, key: Hashable, pins: object, value: V) -> None:
+        self._entries[key] = (pins, value)
+        if len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+
+class ExecutionPlans:
+    """What one schema's requests share: per document, the variables its directives
+    read; per selection set, its collected fields and its plan."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.directive_variables: _PinnedCache[tuple[str, ...] | None] = _PinnedCache(size)
+        self.subfields: _PinnedCache[CollectedFields] = _PinnedCache(size)
+        self.plans: _PinnedCache[_Plan] = _PinnedCache(size)
+
+
+def executor_class(plans: ExecutionPlans) -> type[InlineLeavesExecutor]:
+    """The executor class of one schema, sharing `plans` across its requests."""
+    return type("InlineLeavesExecutor", (InlineLeavesExecutor,), {"plans": plans})
+
+
+def _selection_nodes(selection_set: SelectionSetNode | None) -> Iterator[Any]:
+    for selection in selection_set.selections if selection_set else ():
+        yield selection
+        yield from _selection_nodes(getattr(selection, "selection_set", None))
+
+
+def directive_variables(definitions: list[Any]) -> tuple[str, ...] | None:
+    """The variables the directives of these definitions read (their values decide which
+    fields are collected), or None if one is incremental (`@defer`, `@stream`)."""
+    names: set[str] = set()
+    for definition in definitions:
+        for node in _selection_nodes(definition.selection_set):
+            for directive in node.directives or ():
+                if directive.name.value in INCREMENTAL_DIRECTIVES:
+                    return None
+                names.update(
+                    argument.value.name.value
+                    for argument in directive.arguments
+                    if isinstance(argument.value, VariableNode)
+                )
+    return tuple(sorted(names))
+
+
+class InlineLeavesExecutor(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's executor, with collected fields shared across requests and leaf
+    `RootField`s and `__typename` done inline."""
+
+    plans: ExecutionPlans
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # This request's collected fields and plans, by the id of what they were made
+        # from (graphql-core reuses a set for every object of a list), pinned with it.
+        self._request_subfields: dict[tuple[Any, int], tuple[object, CollectedFields]] = {}
+        self._request_plans: dict[int, _RequestPlan] = {}
+        # Strawberry passes a manager every time; it wraps resolvers only if it has middleware.
+        manager = self.middleware_manager
+        self._inline_allowed = manager is None or not manager.middlewares
+        self._sharing_key = self._directive_values()
+        self._context_only = _ContextOnly(self.context_value)
+
+    def _directive_values(self) -> tuple[Any, ...] | None:
+        """What, besides the field nodes, decides this request's collected fields; None
+        if they may not be shared."""
+        operation = self.operation
+        plans = self.plans.directive_variables
+        names = plans.get(id(operation))
+        if names is None:
+            definitions = [operation, *self.fragment_definitions.values()]
+            names = directive_variables(definitions)
+            plans.put(id(operation), (operation, definitions), names)
+        if names is None:
+            return None
+        values = tuple(self.variable_values.coerced.get(name) for name in names)
+        try:
+            hash(values)
+        except TypeError:
+            return None
+        return values
+
+    def collect_subfields(
+        self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList
+    ) -> CollectedFields:
+        known = self._request_subfields.get((return_type, id(field_details_list)))
+        if known is not None:
+            return known[1]
+        collected = self._shared_subfields(return_type, field_details_list)
+        self._request_subfields[(return_type, id(field_details_list))] = (
+            field_details_list,
+            collected,
+        )
+        return collected
+
+    def _shared_subfields(
+        self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList
+    ) -> CollectedFields:
+        if self._sharing_key is None or any(
+            details.defer_usage is not None or details.fragment_variable_values is not None
+            for details in field_details_list
+        ):
+            return super().collect_subfields(return_type, field_details_list)
+        nodes = tuple(details.node for details in field_details_list)
+        key = (return_type, self._sharing_key, *map(id, nodes))
+        collected = self.plans.subfields.get(key)
+        if collected is None:
+            collected = super().collect_subfields(return_type, field_details_list)
+            if not collected.new_defer_usages and not collected.forbidden_directive_instances:
+                self.plans.subfields.put(key, nodes, collected)
+        return collected
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> Any:
+        known = self._request_plans.get(id(grouped_field_set))
+        if known is None:
+            known = self._plan(parent_type, grouped_field_set)
+        plan, general = known[1], known[2]
+        if not plan.leaves and not plan.objects:
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        values = {}
+        for name, compute in plan.leaves.items():
+            value = compute(source_value)
+            if value is _GENERAL:
+                return super().execute_fields(
+                    parent_type, source_value, path, grouped_field_set, position_context
+                )
+            values[name] = value
+        pending: list[str] = []
+        rest: Any = {}
+        try:
+            for name, field in plan.objects.items():
+                value = self._execute_object_field(
+                    field, parent_type, source_value, path, name, grouped_field_set[name]
+                )
+                values[name] = value
+                if self.is_awaitable(value):
+                    pending.append(name)
+            if general:
+                rest = super().execute_fields(
+                    parent_type, source_value, path, general, position_context
+                )
+        except Exception:
+            if pending:  # settle them, as graphql-core does with its own
+                self.settle_in_background([values[name] for name in pending])
+            raise
+        if pending or self.is_awaitable(rest):
+            return _merge_later(grouped_field_set, values, pending, rest)
+        return _merge(grouped_field_set, values, rest)
+
+    def _execute_object_field(
+        self,
+        field: _ObjectField,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        path: Path | None,
+        name: str,
+        field_details_list: FieldDetailsList,
+    ) -> Any:
+        """An object-valued field whose resolver graphql-core would call directly: its
+        sub-selection executed straight away when the value is at hand."""
+        field_path = Path(path, name, parent_type.name)
+        return_type = field.definition.type
+        try:
+            value = field.resolve(source, self._context_only)
+            # graphql-core's path completes what is not at hand, nulls and what a type
+            # must check first (`is_type_of`, which takes the resolve info)
+            if value is None or self.is_awaitable(value) or field.object_type.is_type_of:
+                return self._complete_resolved(
+                    field, parent_type, field_details_list, field_path, value
+                )
+            subfields = self.collect_subfields(field.object_type, field_details_list)
+            completed = self.execute_fields(
+                field.object_type, value, field_path, subfields.grouped_field_set, None
+            )
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, field_path)
+            return None
+        if self.is_awaitable(completed):
+            return self._await_field(completed, return_type, field_details_list, field_path)
+        return completed
+
+    def _complete_resolved(
+        self,
+        field: _ObjectField,
+        parent_type: GraphQLObjectType,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        value: Any,
+    ) -> Any:
+        """graphql-core's completion of a value already resolved (as in `execute_field`)."""
+        return_type = field.definition.type
+        info = self.build_resolve_info(
+            field.definition, to_nodes(field_details_list), parent_type, path
+        )
+        if self.is_awaitable(value):
+            return self.complete_awaitable_value(
+                return_type, field_details_list, info, path, value, None
+            )
+        completed = self.complete_value(return_type, field_details_list, info, path, value, None)
+        if self.is_awaitable(completed):
+            return self._await_field(completed, return_type, field_details_list, path)
+        return completed
+
+    async def _await_field(
+        self,
+        completed: Awaitable[Any],
+        return_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        path: Path,
+    ) -> Any:
+        try:
+            return await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+
+    def _plan(
+        self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
+    ) -> _RequestPlan:
+        nodes = tuple(details[0].node for details in grouped_field_set.values())
+        key = (parent_type, self._sharing_key is not None, *map(id, nodes))
+        plan = self.plans.plans.get(key)
+        if plan is None:
+            plan = self._new_plan(parent_type, grouped_field_set, nodes)
+            self.plans.plans.put(key, nodes, plan)
+        general = {name: grouped_field_set[name] for name in plan.general}
+        known = (grouped_field_set, plan, general)
+        self._request_plans[id(grouped_field_set)] = known
+        return known
+
+    def _new_plan(
+        self,
+        parent_type: GraphQLObjectType,
+        grouped_field_set: GroupedFieldSet,
+        nodes: tuple[FieldNode, ...],
+    ) -> _Plan:
+        plan = _Plan()
+        general: list[str] = []
+        for name, node in zip(grouped_field_set, nodes, strict=True):
+            if not self._inline_allowed or node.arguments:
+                general.append(name)
+            elif node.name.value == "__typename":
+                plan.leaves[name] = _constant(parent_type.name)
+            else:
+                field_def = self.schema.get_field(parent_type, node.name.value)
+                way = None if field_def is None else self._inline_way(field_def)
+                if isinstance(way, _ObjectField):
+                    plan.objects[name] = way
+                elif way is not None:
+                    plan.leaves[name] = way
+                else:
+                    general.append(name)
+        plan.general = tuple(general)
+        return plan
+
+    def _inline_way(self, field_def: GraphQLField) -> Inline | _ObjectField | None:
+        """How a field can be done inline: a leaf `RootField` by its function, an object
+        field with a direct resolver by `_execute_object_field`; None if it cannot."""
+        owner = getattr(field_def.resolve, "__self__", None)
+        if field_def.args or not isinstance(owner, (RootField, ContextField)):
+            return None
+        function = declared_function(owner)
+        if inspect.iscoroutinefunction(function):
+            return None
+        named = get_nullable_type(field_def.type)
+        if is_leaf_type(named) and isinstance(owner, RootField):
+            return _inline_leaf(function, named, is_non_null_type(field_def.type))
+        if isinstance(named, GraphQLObjectType) and self._sharing_key is not None:
+            takes_info = isinstance(owner, ContextField)
+            resolve = function if takes_info else _ignoring_info(function)
+            return _ObjectField(field_def, named, resolve)
+        return None
+
+
+class _ContextOnly:
+    """What a `ContextField` function may use of the resolve info: the context."""
+
+    __slots__ = ("context",)
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+
+
+def _constant(value: Any) -> Inline:
+    return lambda source: value
+
+
+def _ignoring_info(function: Inline) -> Callable[[Any, Any], Any]:
+    return lambda source, info: function(source)
+
+
+def _inline_leaf(function: Inline, leaf_type: GraphQLLeafType, non_null: bool) -> Inline:
+    coerce = leaf_type.coerce_output_value
+
+    def compute(source: Any) -> Any:
+        try:
+            value = function(source)
+            if value is None:
+                return _GENERAL if non_null else None
+            coerced = coerce(value)
+        except Exception:
+            return _GENERAL  # the general path raises it again, located
+        if coerced is None or coerced is Undefined:
+            return _GENERAL
+        return coerced
+
+    return compute
+
+
+def _merge(
+    selection: GroupedFieldSet, values: dict[str, Any], rest: dict[str, Any]
+) -> dict[str, Any]:
+    """The answer in selection order, as graphql-core would give it."""
+    answer = {}
+    for name in selection:
+        if name in values:
+            answer[name] = values[name]
+        elif name in rest:  # graphql-core leaves out a field it could not find
+            answer[name] = rest[name]
+    return answer
+
+
+async def _merge_later(
+    selection: GroupedFieldSet, values: dict[str, Any], pending: list[str], rest: Any
+) -> dict[str, Any]:
+    awaitables = [values[name] for name in pending]
+    rest_pending = not isinstance(rest, dict)
+    if rest_pending:
+        awaitables.append(rest)
+    results = await gather_with_cancel(*awaitables)
+    values.update(zip(pending, results, strict=False))
+    return _merge(selection, values, results[-1] if rest_pending else rest)
