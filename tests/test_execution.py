@@ -81,6 +81,18 @@ class Item(Named):
         return later(self.parent(info))  # type: ignore[operator,return-value]
 
     @context_field
+    def children(self, info: strawberry.Info) -> list[Item]:
+        return [Item(rec=rec) for key, rec in info.context["items"].items() if key > self.rec.id]
+
+    @context_field
+    def children_and_a_hole(self, info: strawberry.Info) -> list[Item]:
+        return [*self.children(info), None]  # type: ignore[operator,list-item]  # a null item
+
+    @context_field
+    def later_size(self, info: strawberry.Info) -> int | None:
+        return later(self.rec.size) if self.rec.id % 2 else self.rec.size  # type: ignore[return-value]
+
+    @context_field
     def wrong(self, info: strawberry.Info) -> Item | None:
         return self.rec  # type: ignore[return-value]  # not an Item: is_type_of refuses it
 
@@ -121,7 +133,7 @@ def build(plans: ExecutionPlans | None) -> strawberry.Schema:
 PLAIN, INLINE = build(None), build(ExecutionPlans())
 ITEMS = {
     1: Rec(1, "one"),
-    2: Rec(2, None),
+    2: Rec(2, None, size="two"),
     3: Rec(3, "three", size="not a number"),
     4: Rec(4, "four", broken=True),
     5: Rec(5, "five"),
@@ -145,6 +157,10 @@ DOCUMENTS = [
     "fragment F on Item { x: maybeName maybeSize parent { ...G } } fragment G on Item { id: size }",
     "{ items { ... on Item { maybeName } ...on Item { maybeName parent { maybeName } } } }",
     "{ items { wrong { maybeName } } }",
+    "{ items { id: maybeName children { maybeName laterSize children { name } } } }",
+    "{ items { children { laterParent { maybeName } parent { name } } } }",
+    "{ item(id: 3) { childrenAndAHole { maybeName } } }",
+    "{ items { laterSize maybeName } }",
     # a pending sibling, then an error that nulls the whole item: the sibling is settled
     "{ item(id: 5) { laterParent { maybeName } "
     "requiredParent { requiredParent { requiredParent { name } } } } }",

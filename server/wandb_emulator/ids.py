@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 
 MAX_PK = 2**63 - 1  # SQLite's INTEGER PRIMARY KEY range
 
@@ -12,6 +13,7 @@ class InvalidId(ValueError):
     pass
 
 
+@functools.lru_cache(maxsize=65536)  # an answer encodes the ids of all its objects
 def encode_id(type_name: str, pk: int) -> str:
     return base64.b64encode(f"{type_name}:{pk}".encode()).decode("ascii")
 

@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import inspect
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable, Iterator
+from collections.abc import Awaitable, Callable, Hashable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
 from graphql import (
     FieldNode,
     GraphQLField,
     GraphQLLeafType,
+    GraphQLList,
     GraphQLObjectType,
     GraphQLOutputType,
     SelectionSetNode,
@@ -54,22 +55,32 @@ _GENERAL = object()
 Inline = Callable[[Any], Any]
 V = TypeVar("V")
 INCREMENTAL_DIRECTIVES = frozenset({"defer", "stream"})
+LEAF, OBJECT, LIST = "leaf", "object", "list"  # the kinds of `_ResolvedField`
 
 
-class _ObjectField:
-    """An object-valued field (of a concrete object type) with a direct resolver."""
+class _ResolvedField:
+    """A field with a direct resolver, completed here when its value is at hand: a leaf
+    (coerced), an object, or a list of non-null objects (their sub-selections executed
+    straight away). `object_type` is the object's or the items' type."""
 
-    __slots__ = ("definition", "object_type", "resolve")
+    __slots__ = ("coerce", "definition", "item_type", "kind", "object_type", "resolve")
 
     def __init__(
         self,
         definition: GraphQLField,
-        object_type: GraphQLObjectType,
         resolve: Callable[[Any, Any], Any],
+        kind: str,
+        *,
+        coerce: Callable[[Any], Any] | None = None,
+        object_type: GraphQLObjectType | None = None,
+        item_type: GraphQLOutputType | None = None,
     ) -> None:
         self.definition = definition
-        self.object_type = object_type
         self.resolve = resolve
+        self.kind = kind
+        self.coerce = coerce
+        self.object_type = object_type
+        self.item_type = item_type
 
 
 class _Plan:
@@ -81,7 +92,7 @@ class _Plan:
 
     def __init__(self) -> None:
         self.leaves: dict[str, Inline] = {}
-        self.objects: dict[str, _ObjectField] = {}
+        self.objects: dict[str, _ResolvedField] = {}
         self.general: tuple[str, ...] = ()
 
 
@@ -116,7 +127,7 @@ class ExecutionPlans:
 
     def __init__(self, size: int = 4096) -> None:
         self.directive_variables: _PinnedCache[tuple[str, ...] | None] = _PinnedCache(size)
-        self.subfields: _PinnedCache[CollectedFields] = _PinnedCache(size)
+        self.subfields: _PinnedCache[tuple[CollectedFields, _RequestPlan]] = _PinnedCache(size)
         self.plans: _PinnedCache[_Plan] = _PinnedCache(size)
 
 
@@ -201,6 +212,8 @@ class InlineLeavesExecutor(StrawberryGraphQLCoreExecutionContext):
     def _shared_subfields(
         self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList
     ) -> CollectedFields:
+        """The collected fields, shared across requests where they may be, with their plan
+        (known to this request from here on)."""
         if self._sharing_key is None or any(
             details.defer_usage is not None or details.fragment_variable_values is not None
             for details in field_details_list
@@ -208,11 +221,15 @@ class InlineLeavesExecutor(StrawberryGraphQLCoreExecutionContext):
             return super().collect_subfields(return_type, field_details_list)
         nodes = tuple(details.node for details in field_details_list)
         key = (return_type, self._sharing_key, *map(id, nodes))
-        collected = self.plans.subfields.get(key)
-        if collected is None:
+        shared = self.plans.subfields.get(key)
+        if shared is None:
             collected = super().collect_subfields(return_type, field_details_list)
-            if not collected.new_defer_usages and not collected.forbidden_directive_instances:
-                self.plans.subfields.put(key, nodes, collected)
+            if collected.new_defer_usages or collected.forbidden_directive_instances:
+                return collected
+            shared = (collected, self._plan(return_type, collected.grouped_field_set))
+            self.plans.subfields.put(key, nodes, shared)
+        collected, known = shared
+        self._request_plans[id(collected.grouped_field_set)] = known
         return collected
 
     def execute_fields(
@@ -243,7 +260,7 @@ class InlineLeavesExecutor(StrawberryGraphQLCoreExecutionContext):
         rest: Any = {}
         try:
             for name, field in plan.objects.items():
-                value = self._execute_object_field(
+                value = self._execute_resolved_field(
                     field, parent_type, source_value, path, name, grouped_field_set[name]
                 )
                 values[name] = value
@@ -261,31 +278,47 @@ class InlineLeavesExecutor(StrawberryGraphQLCoreExecutionContext):
             return _merge_later(grouped_field_set, values, pending, rest)
         return _merge(grouped_field_set, values, rest)
 
-    def _execute_object_field(
+    def _execute_resolved_field(
         self,
-        field: _ObjectField,
+        field: _ResolvedField,
         parent_type: GraphQLObjectType,
         source: Any,
         path: Path | None,
         name: str,
         field_details_list: FieldDetailsList,
     ) -> Any:
-        """An object-valued field whose resolver graphql-core would call directly: its
-        sub-selection executed straight away when the value is at hand."""
+        """A field whose resolver graphql-core would call directly, completed straight
+        away when its value is at hand (graphql-core's completion otherwise)."""
         field_path = Path(path, name, parent_type.name)
         return_type = field.definition.type
         try:
             value = field.resolve(source, self._context_only)
-            # graphql-core's path completes what is not at hand, nulls and what a type
-            # must check first (`is_type_of`, which takes the resolve info)
-            if value is None or self.is_awaitable(value) or field.object_type.is_type_of:
+            if value is None or self.is_awaitable(value):
                 return self._complete_resolved(
                     field, parent_type, field_details_list, field_path, value
                 )
+            if field.kind is LEAF:
+                assert field.coerce is not None
+                coerced = field.coerce(value)
+                if coerced is None or coerced is Undefined:  # graphql-core says why
+                    return self._complete_resolved(
+                        field, parent_type, field_details_list, field_path, value
+                    )
+                return coerced
+            assert field.object_type is not None
             subfields = self.collect_subfields(field.object_type, field_details_list)
-            completed = self.execute_fields(
-                field.object_type, value, field_path, subfields.grouped_field_set, None
-            )
+            if field.kind is OBJECT:
+                completed = self.execute_fields(
+                    field.object_type, value, field_path, subfields.grouped_field_set, None
+                )
+            elif not isinstance(value, (list, tuple)) or any(item is None for item in value):
+                return self._complete_resolved(
+                    field, parent_type, field_details_list, field_path, value
+                )
+            else:
+                completed = self._execute_items(
+                    field, value, field_path, field_details_list, subfields.grouped_field_set
+                )
         except Exception as raw_error:
             self.handle_field_error(raw_error, return_type, field_details_list, field_path)
             return None
@@ -293,9 +326,42 @@ class InlineLeavesExecutor(StrawberryGraphQLCoreExecutionContext):
             return self._await_field(completed, return_type, field_details_list, field_path)
         return completed
 
+    def _execute_items(
+        self,
+        field: _ResolvedField,
+        items: Sequence[Any],
+        path: Path,
+        field_details_list: FieldDetailsList,
+        grouped_field_set: GroupedFieldSet,
+    ) -> Any:
+        """The objects of a list (none null), as graphql-core completes them."""
+        object_type, item_type = field.object_type, field.item_type
+        assert object_type is not None and item_type is not None
+        completed: list[Any] = []
+        pending: list[int] = []
+        try:
+            for index, item in enumerate(items):
+                item_path = Path(path, index, None)
+                try:
+                    result = self.execute_fields(
+                        object_type, item, item_path, grouped_field_set, None
+                    )
+                except Exception as raw_error:  # raised again, located: items are non-null
+                    self.handle_field_error(raw_error, item_type, field_details_list, item_path)
+                    raise
+                if self.is_awaitable(result):
+                    result = self._await_field(result, item_type, field_details_list, item_path)
+                    pending.append(index)
+                completed.append(result)
+        except Exception:
+            if pending:
+                self.settle_in_background([completed[index] for index in pending])
+            raise
+        return _items_later(completed, pending) if pending else completed
+
     def _complete_resolved(
         self,
-        field: _ObjectField,
+        field: _ResolvedField,
         parent_type: GraphQLObjectType,
         field_details_list: FieldDetailsList,
         path: Path,
@@ -358,7 +424,7 @@ class InlineLeavesExecutor(StrawberryGraphQLCoreExecutionContext):
             else:
                 field_def = self.schema.get_field(parent_type, node.name.value)
                 way = None if field_def is None else self._inline_way(field_def)
-                if isinstance(way, _ObjectField):
+                if isinstance(way, _ResolvedField):
                     plan.objects[name] = way
                 elif way is not None:
                     plan.leaves[name] = way
@@ -367,23 +433,52 @@ class InlineLeavesExecutor(StrawberryGraphQLCoreExecutionContext):
         plan.general = tuple(general)
         return plan
 
-    def _inline_way(self, field_def: GraphQLField) -> Inline | _ObjectField | None:
-        """How a field can be done inline: a leaf `RootField` by its function, an object
-        field with a direct resolver by `_execute_object_field`; None if it cannot."""
-        owner = getattr(field_def.resolve, "__self__", None)
-        if field_def.args or not isinstance(owner, (RootField, ContextField)):
+    def _inline_way(self, field_def: GraphQLField) -> Inline | _ResolvedField | None:
+        """How a field can be done here: a leaf of a function of the object alone by that
+        function, a field of another direct resolver by `_execute_resolved_field`; None
+        for graphql-core's path."""
+        found = _direct_function(field_def)
+        if found is None:
             return None
+        function, takes_info = found
+        named = get_nullable_type(field_def.type)
+        if is_leaf_type(named) and not takes_info:
+            return _inline_leaf(function, named, is_non_null_type(field_def.type))
+        resolve = function if takes_info else _ignoring_info(function)
+        if is_leaf_type(named):
+            return _ResolvedField(field_def, resolve, LEAF, coerce=named.coerce_output_value)
+        if self._sharing_key is None:  # sub-selections may be deferred
+            return None
+        if isinstance(named, GraphQLObjectType) and not named.is_type_of:
+            return _ResolvedField(field_def, resolve, OBJECT, object_type=named)
+        item_type = named.of_type if isinstance(named, GraphQLList) else None
+        if is_non_null_type(item_type):
+            item_object = get_nullable_type(item_type)
+            if isinstance(item_object, GraphQLObjectType) and not item_object.is_type_of:
+                return _ResolvedField(
+                    field_def, resolve, LIST, object_type=item_object, item_type=item_type
+                )
+        return None
+
+
+def _direct_function(field_def: GraphQLField) -> tuple[Callable[..., Any], bool] | None:
+    """The function graphql-core calls for a field without arguments, and whether it
+    takes the resolve info: a RootField's or ContextField's (see `direct_resolvers`), or
+    Strawberry's read of a plain attribute. None for any other resolver."""
+    if field_def.args:
+        return None
+    resolve = field_def.resolve
+    owner = getattr(resolve, "__self__", None)
+    if isinstance(owner, (RootField, ContextField)):
         function = declared_function(owner)
         if inspect.iscoroutinefunction(function):
             return None
-        named = get_nullable_type(field_def.type)
-        if is_leaf_type(named) and isinstance(owner, RootField):
-            return _inline_leaf(function, named, is_non_null_type(field_def.type))
-        if isinstance(named, GraphQLObjectType) and self._sharing_key is not None:
-            takes_info = isinstance(owner, ContextField)
-            resolve = function if takes_info else _ignoring_info(function)
-            return _ObjectField(field_def, named, resolve)
-        return None
+        return function, isinstance(owner, ContextField)
+    if resolve is not None and getattr(
+        resolve, "_is_default", False
+    ):  # Strawberry's resolver of a plain attribute
+        return resolve, False
+    return None
 
 
 class _ContextOnly:
@@ -421,6 +516,16 @@ def _inline_leaf(function: Inline, leaf_type: GraphQLLeafType, non_null: bool) -
     return compute
 
 
+async def _items_later(completed: list[Any], pending: list[int]) -> list[Any]:
+    awaitables = [completed[index] for index in pending]
+    results = (
+        [await awaitables[0]] if len(awaitables) == 1 else await gather_with_cancel(*awaitables)
+    )
+    for index, result in zip(pending, results, strict=True):
+        completed[index] = result
+    return completed
+
+
 def _merge(
     selection: GroupedFieldSet, values: dict[str, Any], rest: dict[str, Any]
 ) -> dict[str, Any]:
@@ -441,6 +546,9 @@ async def _merge_later(
     rest_pending = not isinstance(rest, dict)
     if rest_pending:
         awaitables.append(rest)
-    results = await gather_with_cancel(*awaitables)
+    # one awaitable needs no tasks (graphql-core's own shortcut)
+    results = (
+        [await awaitables[0]] if len(awaitables) == 1 else await gather_with_cancel(*awaitables)
+    )
     values.update(zip(pending, results, strict=False))
     return _merge(selection, values, results[-1] if rest_pending else rest)

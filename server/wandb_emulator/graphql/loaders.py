@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 
 from strawberry.dataloader import DataLoader
 
+from .. import auth
 from ..store import accounts, artifacts, projects
 from ..store.database import Conn, Database
 from ..store.records import (
@@ -97,8 +98,9 @@ async def _then_later(found: Awaitable[V], wrap: Callable[[V], R]) -> R:
 class Loaders:
     """One loader per kind, created when a request first needs it."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, viewer: UserRec) -> None:
         self.db = db
+        self.viewer = viewer
 
     def _loader(
         self,
@@ -119,6 +121,21 @@ class Loaders:
     @cached_property
     def project(self) -> Loader[ProjectRec | None]:
         return self._loader("project", projects.projects_by_ids)
+
+    @cached_property
+    def visible_project(self) -> Loader[ProjectRec | None]:
+        """Projects by id, None where the viewer may not see them (known per viewer)."""
+        viewer = self.viewer
+
+        async def fetch(conn: Conn, ids: list[int]) -> dict[int, ProjectRec]:
+            found = await projects.projects_by_ids(conn, ids)
+            return {
+                key: project
+                for key, project in found.items()
+                if await auth.can_view_project(conn, viewer, project)
+            }
+
+        return self._loader(f"visible_project:{viewer.id}", fetch)
 
     @cached_property
     def organization(self) -> Loader[OrganizationRec | None]:

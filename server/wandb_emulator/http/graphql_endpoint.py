@@ -90,7 +90,7 @@ async def graphql_endpoint(request: Request) -> Response:
         uow=emulator.uow,
         config=config,
         viewer=viewer,
-        loaders=Loaders(emulator.db),
+        loaders=Loaders(emulator.db, viewer),
         urls=emulator.urls,
         blobs=emulator.blobs,
     )

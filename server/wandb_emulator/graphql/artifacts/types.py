@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from ... import auth
 from ...domain.artifacts import storage_path
 from ...ids import encode_id
 from ...store.records import (
@@ -21,6 +20,7 @@ from ...store.records import (
     CollectionKind,
     CollectionRec,
     MembershipRec,
+    ProjectRec,
     RunRec,
     TagRec,
 )
@@ -204,6 +204,10 @@ class ArtifactAliasConnection(PagedConnection[ArtifactAlias]):
     pass
 
 
+def _project(found: ProjectRec | None) -> Any:
+    return None if found is None else lazy_type(_Project)(rec=found)
+
+
 @strawberry.interface
 class ArtifactCollection:
     rec: strawberry.Private[CollectionRec]
@@ -223,17 +227,12 @@ class ArtifactCollection:
     def state(self) -> ArtifactCollectionState:
         return ArtifactCollectionState.DELETED if self.deleted else ArtifactCollectionState.READY
 
-    @strawberry.field(
+    @context_field(
         description="Null when the viewer cannot see the project (a source "
         "project outside the viewer's teams, reached through a registry link)."
     )
-    async def project(self, info: Info) -> _Project | None:
-        project = await info.context.loaders.project.load(self.rec.project_id)
-        if project is None:
-            return None
-        async with info.context.db.read() as conn:
-            visible = await auth.can_view_project(conn, info.context.viewer, project)
-        return lazy_type(_Project)(rec=project) if visible else None
+    def project(self, info: Info) -> _Project | None:
+        return then(info.context.loaders.visible_project.load_now(self.rec.project_id), _project)
 
     @context_field
     def default_artifact_type(self, info: Info) -> ArtifactType:
