@@ -1,5 +1,5 @@
-"""A graphql-core executor that shares work across requests and completes the cheapest
-fields inline.
+"""A graphql-core executor that shares work across requests and completes fields with
+direct resolvers itself.
 
 graphql-core does two things per request that only depend on the document:
 - it collects the fields of every selection set (fragments spread, `@include`/`@skip`
@@ -7,19 +7,27 @@ graphql-core does two things per request that only depend on the document:
 - it completes every field through the same general path (a path entry, a resolve-info
   object, the resolver, then `complete_value` with its type dispatch), a few
   microseconds each, although most fields of an answer are leaves read straight off a
-  record (`RootField`s: a function of the object alone) or `__typename`.
+  record (`RootField`s: a function of the object alone), `__typename`, or objects and
+  lists a loader already knows.
 
 A known document is parsed once (the document cache), so its field nodes are the same
-objects in every request. This executor keys both by those nodes' ids, keeping the nodes
-alive while a key exists (so no other object can take an id): the collected fields are
-shared across requests (with the values of the variables the document's directives
-read), and each selection set gets a plan once that says which fields are computed
-inline, in one loop.
+objects in every request. This executor keys its work by those nodes' ids, keeping the
+nodes alive while a key exists (so no other object can take an id): the collected
+fields are shared across requests (with the values of the variables the document's
+directives read), and each selection set gets a plan once, saying field by field how
+to execute it:
+- a leaf with a direct function: computed and coerced in the loop;
+- a field of another direct resolver (a ContextField, a plain attribute): its value
+  completed here when it is at hand (a leaf coerced, an object's or a list's
+  sub-selections executed straight away), by graphql-core otherwise;
+- anything else (arguments, abstract types, Strawberry resolvers): graphql-core's
+  `execute_field`.
 
-Anything unusual about one object (a resolver that raises, a null for a non-null
-field, a value the scalar refuses) sends that object through graphql-core's own path,
-so errors, their paths and null propagation are graphql-core's, unchanged. The collected
-fields of documents with `@defer`/`@stream` are not shared.
+Whatever is unusual about a value (a resolver that raises, a null for a non-null field,
+a value the scalar refuses) goes to graphql-core's own completion, so errors, their
+paths and null propagation are graphql-core's, unchanged (tests/test_execution.py
+compares the two). Documents with `@defer`/`@stream` share nothing and complete only
+leaves here.
 """
 
 from __future__ import annotations
@@ -50,7 +58,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from .fields import ContextField, RootField, declared_function
 
-# What an inline field returns when this object must take the general path.
+# What an inline leaf returns when graphql-core's path must complete it.
 _GENERAL = object()
 Inline = Callable[[Any], Any]
 V = TypeVar("V")
@@ -83,21 +91,22 @@ class _ResolvedField:
         self.item_type = item_type
 
 
+_Step = tuple[str, Inline | None, "_ResolvedField | None"]
+
+
 class _Plan:
-    """How to execute one selection set on one object type: the leaves computed inline,
-    the object fields resolved inline, and the rest (`general`), which go through
-    graphql-core's path."""
+    """How to execute one selection set on one object type, field by field in selection
+    order: a leaf computed by `compute`, a field completed by `_execute_resolved_field`,
+    or (both None) graphql-core's `execute_field`."""
 
-    __slots__ = ("general", "leaves", "objects")
+    __slots__ = ("steps",)
 
-    def __init__(self) -> None:
-        self.leaves: dict[str, Inline] = {}
-        self.objects: dict[str, _ResolvedField] = {}
-        self.general: tuple[str, ...] = ()
+    def __init__(self, steps: tuple[_Step, ...]) -> None:
+        self.steps = steps
 
 
-# A selection set, its plan, and its fields that take graphql-core's path.
-_RequestPlan = tuple[GroupedFieldSet, _Plan, GroupedFieldSet]
+# A selection set (pinned: its id is the key of this request's plans) and its plan.
+_RequestPlan = tuple[GroupedFieldSet, _Plan]
 
 
 class _PinnedCache(Generic[V]):
@@ -131,9 +140,9 @@ class ExecutionPlans:
         self.plans: _PinnedCache[_Plan] = _PinnedCache(size)
 
 
-def executor_class(plans: ExecutionPlans) -> type[InlineLeavesExecutor]:
+def executor_class(plans: ExecutionPlans) -> type[InlineExecutor]:
     """The executor class of one schema, sharing `plans` across its requests."""
-    return type("InlineLeavesExecutor", (InlineLeavesExecutor,), {"plans": plans})
+    return type("InlineExecutor", (InlineExecutor,), {"plans": plans})
 
 
 def _selection_nodes(selection_set: SelectionSetNode | None) -> Iterator[Any]:
@@ -159,7 +168,7 @@ def directive_variables(definitions: list[Any]) -> tuple[str, ...] | None:
     return tuple(sorted(names))
 
 
-class InlineLeavesExecutor(StrawberryGraphQLCoreExecutionContext):
+class InlineExecutor(StrawberryGraphQLCoreExecutionContext):
     """graphql-core's executor, with collected fields shared across requests and leaf
     `RootField`s and `__typename` done inline."""
 
@@ -240,43 +249,44 @@ class InlineLeavesExecutor(StrawberryGraphQLCoreExecutionContext):
         grouped_field_set: GroupedFieldSet,
         position_context: Any,
     ) -> Any:
+        """graphql-core's `execute_fields`, each field by its plan's way."""
         known = self._request_plans.get(id(grouped_field_set))
         if known is None:
             known = self._plan(parent_type, grouped_field_set)
-        plan, general = known[1], known[2]
-        if not plan.leaves and not plan.objects:
-            return super().execute_fields(
-                parent_type, source_value, path, grouped_field_set, position_context
-            )
-        values = {}
-        for name, compute in plan.leaves.items():
-            value = compute(source_value)
-            if value is _GENERAL:
-                return super().execute_fields(
-                    parent_type, source_value, path, grouped_field_set, position_context
-                )
-            values[name] = value
+        is_awaitable = self.is_awaitable
+        results: dict[str, Any] = {}
         pending: list[str] = []
-        rest: Any = {}
         try:
-            for name, field in plan.objects.items():
-                value = self._execute_resolved_field(
-                    field, parent_type, source_value, path, name, grouped_field_set[name]
-                )
-                values[name] = value
-                if self.is_awaitable(value):
+            for name, compute, field in known[1].steps:
+                if compute is not None:
+                    value = compute(source_value)
+                    if value is not _GENERAL:
+                        results[name] = value
+                        continue
+                    # graphql-core computes it again (a function of the object alone)
+                    # and says what is wrong, located
+                if field is not None:
+                    value = self._execute_resolved_field(
+                        field, parent_type, source_value, path, name, grouped_field_set[name]
+                    )
+                else:
+                    value = self.execute_field(
+                        parent_type,
+                        source_value,
+                        grouped_field_set[name],
+                        Path(path, name, parent_type.name),
+                        position_context,
+                    )
+                    if value is Undefined:
+                        continue
+                results[name] = value
+                if is_awaitable(value):
                     pending.append(name)
-            if general:
-                rest = super().execute_fields(
-                    parent_type, source_value, path, general, position_context
-                )
         except Exception:
             if pending:  # settle them, as graphql-core does with its own
-                self.settle_in_background([values[name] for name in pending])
+                self.settle_in_background([results[name] for name in pending])
             raise
-        if pending or self.is_awaitable(rest):
-            return _merge_later(grouped_field_set, values, pending, rest)
-        return _merge(grouped_field_set, values, rest)
+        return _results_later(results, pending) if pending else results
 
     def _execute_resolved_field(
         self,
@@ -403,8 +413,7 @@ class InlineLeavesExecutor(StrawberryGraphQLCoreExecutionContext):
         if plan is None:
             plan = self._new_plan(parent_type, grouped_field_set, nodes)
             self.plans.plans.put(key, nodes, plan)
-        general = {name: grouped_field_set[name] for name in plan.general}
-        known = (grouped_field_set, plan, general)
+        known = (grouped_field_set, plan)
         self._request_plans[id(grouped_field_set)] = known
         return known
 
@@ -414,24 +423,20 @@ class InlineLeavesExecutor(StrawberryGraphQLCoreExecutionContext):
         grouped_field_set: GroupedFieldSet,
         nodes: tuple[FieldNode, ...],
     ) -> _Plan:
-        plan = _Plan()
-        general: list[str] = []
+        steps: list[_Step] = []
         for name, node in zip(grouped_field_set, nodes, strict=True):
+            way: Inline | _ResolvedField | None = None
             if not self._inline_allowed or node.arguments:
-                general.append(name)
+                way = None
             elif node.name.value == "__typename":
-                plan.leaves[name] = _constant(parent_type.name)
+                way = _constant(parent_type.name)
+            elif (field_def := self.schema.get_field(parent_type, node.name.value)) is not None:
+                way = self._inline_way(field_def)
+            if isinstance(way, _ResolvedField):
+                steps.append((name, None, way))
             else:
-                field_def = self.schema.get_field(parent_type, node.name.value)
-                way = None if field_def is None else self._inline_way(field_def)
-                if isinstance(way, _ResolvedField):
-                    plan.objects[name] = way
-                elif way is not None:
-                    plan.leaves[name] = way
-                else:
-                    general.append(name)
-        plan.general = tuple(general)
-        return plan
+                steps.append((name, way, None))
+        return _Plan(tuple(steps))
 
     def _inline_way(self, field_def: GraphQLField) -> Inline | _ResolvedField | None:
         """How a field can be done here: a leaf of a function of the object alone by that
@@ -517,38 +522,21 @@ def _inline_leaf(function: Inline, leaf_type: GraphQLLeafType, non_null: bool) -
 
 
 async def _items_later(completed: list[Any], pending: list[int]) -> list[Any]:
-    awaitables = [completed[index] for index in pending]
-    results = (
-        [await awaitables[0]] if len(awaitables) == 1 else await gather_with_cancel(*awaitables)
-    )
-    for index, result in zip(pending, results, strict=True):
-        completed[index] = result
+    """The list once its pending items are settled."""
+    if len(pending) == 1:
+        completed[pending[0]] = await completed[pending[0]]
+    else:
+        settled = await gather_with_cancel(*(completed[index] for index in pending))
+        for index, result in zip(pending, settled, strict=True):
+            completed[index] = result
     return completed
 
 
-def _merge(
-    selection: GroupedFieldSet, values: dict[str, Any], rest: dict[str, Any]
-) -> dict[str, Any]:
-    """The answer in selection order, as graphql-core would give it."""
-    answer = {}
-    for name in selection:
-        if name in values:
-            answer[name] = values[name]
-        elif name in rest:  # graphql-core leaves out a field it could not find
-            answer[name] = rest[name]
-    return answer
-
-
-async def _merge_later(
-    selection: GroupedFieldSet, values: dict[str, Any], pending: list[str], rest: Any
-) -> dict[str, Any]:
-    awaitables = [values[name] for name in pending]
-    rest_pending = not isinstance(rest, dict)
-    if rest_pending:
-        awaitables.append(rest)
-    # one awaitable needs no tasks (graphql-core's own shortcut)
-    results = (
-        [await awaitables[0]] if len(awaitables) == 1 else await gather_with_cancel(*awaitables)
-    )
-    values.update(zip(pending, results, strict=False))
-    return _merge(selection, values, results[-1] if rest_pending else rest)
+async def _results_later(results: dict[str, Any], pending: list[str]) -> dict[str, Any]:
+    """The answer once its pending fields are settled (graphql-core's `get_results`)."""
+    if len(pending) == 1:
+        results[pending[0]] = await results[pending[0]]
+    else:
+        settled = await gather_with_cancel(*(results[name] for name in pending))
+        results.update(zip(pending, settled, strict=True))
+    return results

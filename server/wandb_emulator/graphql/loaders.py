@@ -8,10 +8,11 @@ costs. `load_now` gives the value when it is known and an awaitable of it otherw
 
 from __future__ import annotations
 
+from asyncio import Future
 from collections.abc import Awaitable, Callable, Sequence
 from functools import cached_property
-from inspect import isawaitable
-from typing import Any, Generic, TypeVar
+from types import CoroutineType
+from typing import Any, Generic, TypeVar, cast
 
 from strawberry.dataloader import DataLoader
 
@@ -78,17 +79,22 @@ class Loader(Generic[V]):
         return [await settled(f) for f in found]
 
 
+# What a `load_now`-style result is when it is not the value yet: a DataLoader's future
+# (or a coroutine). Concrete types, so telling a record from them is one cheap check.
+PENDING = (Future, CoroutineType)
+
+
 async def settled(found: V | Awaitable[V]) -> V:
     """The value of a `load_now`-style result."""
-    return await found if isawaitable(found) else found
+    return await found if isinstance(found, PENDING) else cast(V, found)
 
 
 def then(found: V | Awaitable[V], wrap: Callable[[V], R]) -> Any:
     """`wrap(found)`, now if `found` is a value, later if it is an awaitable (GraphQL
     resolves either; typed Any so a field can declare the type it resolves to)."""
-    if isawaitable(found):
+    if isinstance(found, PENDING):
         return _then_later(found, wrap)
-    return wrap(found)
+    return wrap(cast(V, found))
 
 
 async def _then_later(found: Awaitable[V], wrap: Callable[[V], R]) -> R:
