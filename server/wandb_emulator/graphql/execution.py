@@ -137,6 +137,9 @@ class ExecutionPlans:
     def __init__(self, size: int = 4096) -> None:
         self.directive_variables: _PinnedCache[tuple[str, ...] | None] = _PinnedCache(size)
         self.subfields: _PinnedCache[tuple[CollectedFields, _RequestPlan]] = _PinnedCache(size)
+        self.subfields_of_list: _PinnedCache[tuple[CollectedFields, _RequestPlan]] = _PinnedCache(
+            size
+        )
         self.plans: _PinnedCache[_Plan] = _PinnedCache(size)
 
 
@@ -228,15 +231,20 @@ class InlineExecutor(StrawberryGraphQLCoreExecutionContext):
             for details in field_details_list
         ):
             return super().collect_subfields(return_type, field_details_list)
-        nodes = tuple(details.node for details in field_details_list)
-        key = (return_type, self._sharing_key, *map(id, nodes))
-        shared = self.plans.subfields.get(key)
+        # A list made by a shared selection set is itself the same in every request.
+        list_key = (return_type, self._sharing_key, id(field_details_list))
+        shared = self.plans.subfields_of_list.get(list_key)
         if shared is None:
-            collected = super().collect_subfields(return_type, field_details_list)
-            if collected.new_defer_usages or collected.forbidden_directive_instances:
-                return collected
-            shared = (collected, self._plan(return_type, collected.grouped_field_set))
-            self.plans.subfields.put(key, nodes, shared)
+            nodes = tuple(details.node for details in field_details_list)
+            key = (return_type, self._sharing_key, *map(id, nodes))
+            shared = self.plans.subfields.get(key)
+            if shared is None:
+                collected = super().collect_subfields(return_type, field_details_list)
+                if collected.new_defer_usages or collected.forbidden_directive_instances:
+                    return collected
+                shared = (collected, self._plan(return_type, collected.grouped_field_set))
+                self.plans.subfields.put(key, nodes, shared)
+            self.plans.subfields_of_list.put(list_key, field_details_list, shared)
         collected, known = shared
         self._request_plans[id(collected.grouped_field_set)] = known
         return collected

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from asyncio import Future
 from collections.abc import Awaitable, Callable, Sequence
-from functools import cached_property
 from types import CoroutineType
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast, overload
 
 from strawberry.dataloader import DataLoader
 
@@ -33,7 +32,32 @@ from ..store.records import (
 
 V = TypeVar("V")
 R = TypeVar("R")
+Owner = TypeVar("Owner")
 _UNKNOWN: Any = object()
+
+
+class made_once(Generic[Owner, R]):
+    """`functools.cached_property` without its lock, which Python before 3.12 takes on
+    every first read; a request's loaders are made on first use, several per request."""
+
+    def __init__(self, build: Callable[[Owner], R]) -> None:
+        self.build = build
+        self.name = build.__name__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> made_once[Owner, R]: ...
+
+    @overload
+    def __get__(self, instance: Owner, owner: type | None = None) -> R: ...
+
+    def __get__(self, instance: Owner | None, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.build(instance)
+        return value
 
 
 class Loader(Generic[V]):
@@ -51,7 +75,7 @@ class Loader(Generic[V]):
         self.fetch = fetch
         self.default = default
 
-    @cached_property
+    @made_once
     def batches(self) -> DataLoader[int, V]:
         """The request's batches of unknown keys (made on the first unknown key)."""
         return DataLoader(load_fn=self._load_batch)
@@ -116,19 +140,19 @@ class Loaders:
     ) -> Loader[Any]:
         return Loader(self.db, kind, fetch, default)
 
-    @cached_property
+    @made_once
     def entity(self) -> Loader[EntityRec | None]:
         return self._loader("entity", accounts.entities_by_ids)
 
-    @cached_property
+    @made_once
     def user(self) -> Loader[UserRec | None]:
         return self._loader("user", accounts.users_by_ids)
 
-    @cached_property
+    @made_once
     def project(self) -> Loader[ProjectRec | None]:
         return self._loader("project", projects.projects_by_ids)
 
-    @cached_property
+    @made_once
     def visible_project(self) -> Loader[ProjectRec | None]:
         """Projects by id, None where the viewer may not see them (known per viewer)."""
         viewer = self.viewer
@@ -143,34 +167,34 @@ class Loaders:
 
         return self._loader(f"visible_project:{viewer.id}", fetch)
 
-    @cached_property
+    @made_once
     def organization(self) -> Loader[OrganizationRec | None]:
         return self._loader("organization", accounts.orgs_by_ids)
 
-    @cached_property
+    @made_once
     def artifact(self) -> Loader[ArtifactRec | None]:
         return self._loader("artifact", artifacts.artifacts_by_ids)
 
-    @cached_property
+    @made_once
     def collection(self) -> Loader[CollectionRec | None]:
         return self._loader("collection", artifacts.collections_by_ids)
 
-    @cached_property
+    @made_once
     def artifact_type(self) -> Loader[ArtifactTypeRec | None]:
         return self._loader("artifact_type", artifacts.artifact_types_by_ids)
 
-    @cached_property
+    @made_once
     def artifact_aliases(self) -> Loader[list[AliasRec]]:
         return self._loader("artifact_aliases", artifacts.aliases_of_artifacts, default=[])
 
-    @cached_property
+    @made_once
     def artifact_tags(self) -> Loader[list[TagRec]]:
         return self._loader("artifact_tags", artifacts.tags_of_artifacts, default=[])
 
-    @cached_property
+    @made_once
     def collection_tags(self) -> Loader[list[TagRec]]:
         return self._loader("collection_tags", artifacts.tags_of_collections, default=[])
 
-    @cached_property
+    @made_once
     def sequence_version(self) -> Loader[int | None]:
         return self._loader("sequence_version", artifacts.sequence_versions)
