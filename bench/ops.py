@@ -3,7 +3,7 @@
 The floor is `bench/floor_app.py` (a trivial `{ hello }` Strawberry query on the same
 Starlette + uvicorn stack, parser and validation caches on). The floor and the emulator
 are each driven by the same HTTP load generator (`wrk`, 1 thread, 8 connections) for the
-same time, alternating (the machine's load drifts), three rounds; the documents are the
+same time, alternating (the machine's load drifts), five rounds; the documents are the
 SDK's own (wandb 0.31.0). Prints req/s and the median ratio to the floor. `--quick` (CI)
 runs one round of 1 s each and asserts nothing.
 """
@@ -116,7 +116,7 @@ def main() -> int:
     if shutil.which("wrk") is None:
         print("ops: wrk not found (apt-get install wrk); skipped")
         return 0
-    seconds, rounds = (1, 1) if quick() else (4, 3)
+    seconds, rounds = (1, 1) if quick() else (3, 5)
     data_dir = Path(tempfile.mkdtemp(prefix="wandb-emulator-bench-")) / "data"
     build_data(data_dir, ["bench"], [Portfolio("bench", "models", 3)])
     floor, base = start_floor()
