@@ -106,7 +106,13 @@ def error_response(status: int, message: str) -> JSONResponse:
 
 
 async def request_viewer(request: Request) -> UserRec | None:
-    """The user whose API key authenticates the request, if any."""
-    emulator = request.app.state.emulator
-    async with emulator.db.read() as conn:
-        return await auth.authenticate(conn, request.headers.get("authorization"))
+    """The user whose API key authenticates the request, if any (known per header until
+    the next COMMIT: a client sends the same header with every request)."""
+    db = request.app.state.emulator.db
+    authorization = request.headers.get("authorization")
+
+    async def authenticate() -> UserRec | None:
+        async with db.read() as conn:
+            return await auth.authenticate(conn, authorization)
+
+    return await db.results.remember("viewer", authorization, authenticate)

@@ -11,15 +11,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import aiosqlite
 
 from ..filters import regexp
 from .migrations import MIGRATIONS
+
+V = TypeVar("V")
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,18 @@ class ResultCache:
         if found is None or len(found) >= CACHED_RECORDS:
             found = self._records[kind] = {}
         return found
+
+    async def remember(self, kind: str, key: Hashable, load: Callable[[], Awaitable[V]]) -> V:
+        """The value `load` builds from reads, kept under `key` among this generation's
+        `records(kind)` (unless a commit overlapped the load)."""
+        records = self.records(kind)
+        if key in records:
+            return cast(V, records[key])
+        generation = self.generation
+        value = await load()
+        if generation == self.generation:
+            records[key] = value
+        return value
 
     async def get(
         self,
