@@ -537,12 +537,12 @@ async def version_counts(conn: Conn, collection_ids: list[int]) -> dict[int, int
     """How many visible versions each collection holds."""
     if not collection_ids:
         return {}
-    async with conn.execute(
+    rows = await conn.rows(
         f"SELECT m.collection_id, COUNT(*) FROM artifact_memberships m {_VISIBLE}"
         f" WHERE m.collection_id IN ({placeholders(collection_ids)}) GROUP BY m.collection_id",
         collection_ids,
-    ) as cur:
-        counts = {row[0]: row[1] for row in await cur.fetchall()}
+    )
+    counts = {row[0]: row[1] for row in rows}
     return {collection_id: counts.get(collection_id, 0) for collection_id in collection_ids}
 
 
@@ -735,7 +735,7 @@ async def announce_file(
 async def replace_files(conn: Conn, artifact_id: int, files: list[ArtifactFileRec]) -> None:
     """The manifest is the truth at commit: the artifact's files become exactly these."""
     await execute(conn, "DELETE FROM artifact_files WHERE artifact_id = ?", (artifact_id,))
-    await conn.executemany(
+    await conn.run_many(
         "INSERT INTO artifact_files (artifact_id, name, md5, digest, size, mimetype, blob_key,"
         " ref, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [

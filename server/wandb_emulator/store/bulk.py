@@ -23,7 +23,7 @@ async def add_collections(
     """Empty collections `names` of one type in a project."""
     artifact_type = await artifacts.ensure_artifact_type(conn, project_id, type_name)
     now = utc_now()
-    await conn.executemany(
+    await conn.run_many(
         "INSERT INTO artifact_collections (project_id, type_id, name, kind, created_at,"
         " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
         [(project_id, artifact_type.id, name, kind, now, now) for name in names],
@@ -44,7 +44,7 @@ async def _add_memberships(
     conn: Conn, collection: CollectionRec, artifact_ids: list[int], now: str
 ) -> None:
     first = collection.next_version
-    await conn.executemany(
+    await conn.run_many(
         "INSERT INTO artifact_memberships (collection_id, artifact_id, version_index, created_at)"
         " VALUES (?, ?, ?, ?)",
         [(collection.id, aid, first + i, now) for i, aid in enumerate(artifact_ids)],
@@ -77,7 +77,7 @@ async def linked_versions(
     sequence = await _collection(conn, source_project_id, type_name, sequence_name, "SEQUENCE")
     portfolio = await _collection(conn, registry_project_id, type_name, portfolio_name, "PORTFOLIO")
     now = utc_now()
-    await conn.executemany(
+    await conn.run_many(
         "INSERT INTO artifacts (sequence_id, type_id, digest, state, size, file_count,"
         " created_by_user_id, created_at, updated_at)"
         " VALUES (?, ?, ?, 'COMMITTED', ?, 0, ?, ?, ?)",

@@ -3,7 +3,8 @@
 All writes go through one writer connection, serialized by an asyncio lock and
 wrapped in `BEGIN IMMEDIATE`, so concurrent SDK processes never race each other
 into "database is locked". Reads use their own connection; in WAL mode they see
-the last committed state without blocking the writer.
+the last committed state without blocking the writer. Statements run on the event
+loop's thread unless another process holds a lock they need (see `Conn`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -82,19 +83,56 @@ class ResultCache:
         return loaded
 
 
+def _busy(error: sqlite3.OperationalError) -> bool:
+    """SQLITE_BUSY: another connection holds a lock this statement needs."""
+    return getattr(error, "sqlite_errorcode", sqlite3.SQLITE_BUSY) & 0xFF == sqlite3.SQLITE_BUSY
+
+
 class Conn(aiosqlite.Connection):
-    """An aiosqlite connection whose statements each cost one trip to its worker thread
-    (execute and fetch together), which counts the rows the store reads through it and,
-    for the reader, answers repeated queries from a ResultCache."""
+    """An aiosqlite connection whose statements run on the event loop's thread (a small
+    indexed statement takes microseconds, a trip to the worker thread ten times more),
+    which counts the rows the store reads through it and, for the reader, answers
+    repeated queries from a ResultCache.
+
+    A statement never waits on the loop's thread for a lock another process holds: the
+    connection's busy timeout is 0 there, and a statement that finds the database busy
+    runs again on the worker thread, which waits up to BUSY_TIMEOUT_MS. While anything
+    is queued there, the connection's statements follow it through the queue, so they
+    keep their order and the loop never blocks on the connection's mutex."""
 
     rows_read = 0
     results: ResultCache | None = None
+    _queued = 0  # calls waiting on (or running in) the worker thread
+
+    async def _call(self, fn: Callable[..., V], *args: Any) -> V:
+        if not self._queued:
+            try:
+                return fn(*args)
+            except sqlite3.OperationalError as exc:
+                if not _busy(exc):
+                    raise
+        return await self.patiently(fn, *args)
+
+    async def patiently(self, fn: Callable[..., V], *args: Any) -> V:
+        """Run `fn(*args)` on the worker thread, waiting for other processes' locks."""
+        self._queued += 1
+        try:
+            return await self._execute(self._with_busy_timeout, fn, *args)
+        finally:
+            self._queued -= 1
+
+    def _with_busy_timeout(self, fn: Callable[..., V], *args: Any) -> V:
+        self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        try:
+            return fn(*args)
+        finally:
+            self._conn.execute("PRAGMA busy_timeout = 0")
 
     async def _select(
         self, sql: str, params: Sequence[Any], limit: int | None
     ) -> Sequence[sqlite3.Row]:
         def load() -> Awaitable[list[sqlite3.Row]]:
-            return self._execute(self._fetch, sql, params, limit)
+            return self._call(self._fetch, sql, params, limit)
 
         found = await (
             load() if self.results is None else self.results.get((sql, tuple(params), limit), load)
@@ -111,7 +149,15 @@ class Conn(aiosqlite.Connection):
 
     async def run(self, sql: str, params: Sequence[Any] = ()) -> tuple[int, int | None]:
         """Run a statement: (rows changed, last inserted rowid)."""
-        return await self._execute(self._run, sql, params)
+        return await self._call(self._run, sql, params)
+
+    async def run_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+        """Run a statement once per row of parameters: the rows changed."""
+        return await self._call(self._run_many, sql, list(rows))
+
+    async def run_script(self, sql: str) -> None:
+        """Run several statements (migrations, settings) on the worker thread."""
+        await self.patiently(self._conn.executescript, sql)
 
     def _fetch(self, sql: str, params: Sequence[Any], limit: int | None) -> list[sqlite3.Row]:
         cursor = self._conn.execute(sql, params)
@@ -127,12 +173,22 @@ class Conn(aiosqlite.Connection):
         finally:
             cursor.close()
 
+    def _run_many(self, sql: str, rows: list[Sequence[Any]]) -> int:
+        cursor = self._conn.executemany(sql, rows)
+        try:
+            return cursor.rowcount
+        finally:
+            cursor.close()
+
 
 async def _connect(path: Path) -> Conn:
-    conn = Conn(lambda: sqlite3.connect(path, isolation_level=None), iter_chunk_size=64)
+    conn = Conn(
+        lambda: sqlite3.connect(path, isolation_level=None, check_same_thread=False),
+        iter_chunk_size=64,
+    )
     await conn  # starts its worker thread and connects
     conn.row_factory = aiosqlite.Row
-    await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    await conn.execute("PRAGMA busy_timeout = 0")  # see Conn: waiting happens in the thread
     await conn.execute("PRAGMA foreign_keys = ON")
     await conn.execute("PRAGMA synchronous = NORMAL")
     await conn.create_function("regexp", 2, regexp, deterministic=True)
@@ -154,7 +210,7 @@ class Database:
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = await _connect(self.path)
-        await self._writer.execute("PRAGMA journal_mode = WAL")
+        await self._writer.run_script("PRAGMA journal_mode = WAL")
         await self._migrate(self._writer)
         self._reader = await _connect(self.path)
         self._reader.results = ResultCache()
@@ -193,24 +249,22 @@ class Database:
                     self._reader.results.invalidate()
 
     async def _migrate(self, conn: Conn) -> None:
-        async with conn.execute("PRAGMA user_version") as cur:
-            row = await cur.fetchone()
-        current = row[0] if row else 0
+        found = await conn.patiently(conn._fetch, "PRAGMA user_version", (), 1)
+        current = found[0][0] if found else 0
         for version, sql in MIGRATIONS:
             if version <= current:
                 continue
             log.info("applying migration %d", version)
-            await conn.executescript(
+            await conn.run_script(
                 f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;"
             )
 
     async def wipe(self) -> None:
         """Delete every row of every table (used by reset)."""
         async with self.write() as conn:
-            await conn.execute("PRAGMA defer_foreign_keys = ON")
-            async with conn.execute(
+            await conn.run("PRAGMA defer_foreign_keys = ON")
+            tables = await conn.rows(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            ) as cur:
-                tables = [row[0] for row in await cur.fetchall()]
-            for table in tables:
-                await conn.execute(f'DELETE FROM "{table}"')
+            )
+            for (table,) in tables:
+                await conn.run(f'DELETE FROM "{table}"')

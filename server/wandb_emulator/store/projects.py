@@ -161,7 +161,7 @@ async def artifact_types_of(
 async def allow_artifact_types(conn: Conn, project_id: int, names: list[str]) -> None:
     """Save types as allowed in a registry; saved types are never removed."""
     now = utc_now()
-    await conn.executemany(
+    await conn.run_many(
         "INSERT INTO artifact_types (project_id, name, allowed, created_at) VALUES (?, ?, 1, ?)"
         " ON CONFLICT (project_id, name) DO UPDATE SET allowed = 1",
         [(project_id, name, now) for name in names],

@@ -122,7 +122,7 @@ async def write_lines(
 ) -> None:
     """Store lines of a line stream at their offsets (resent lines replace earlier ones)."""
     stream, count_column = LINE_STREAMS[file_name]
-    await conn.executemany(
+    await conn.run_many(
         "INSERT INTO run_lines (run_id, stream, line_no, content) VALUES (?, ?, ?, ?)"
         " ON CONFLICT (run_id, stream, line_no) DO UPDATE SET content = excluded.content",
         [(run_id, stream, offset + i, line) for i, line in enumerate(lines)],
