@@ -12,11 +12,14 @@ import base64
 import binascii
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+
+_KEY = re.compile(r"[0-9a-f]{32}")
 
 
 class ChecksumMismatch(ValueError):
@@ -73,7 +76,7 @@ class BlobStore:
         self.root = root
 
     def path(self, key: str) -> Path:
-        if len(key) != 32 or not all(c in "0123456789abcdef" for c in key):
+        if not _KEY.fullmatch(key):
             raise KeyError(key)
         return self.root / key[:2] / key
 
