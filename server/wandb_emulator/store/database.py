@@ -149,14 +149,23 @@ class Conn(aiosqlite.Connection):
 
     async def run(self, sql: str, params: Sequence[Any] = ()) -> tuple[int, int | None]:
         """Run a statement: (rows changed, last inserted rowid)."""
+        self._forget()
         return await self._call(self._run, sql, params)
 
     async def run_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
         """Run a statement once per row of parameters: the rows changed."""
+        self._forget()
         return await self._call(self._run_many, sql, list(rows))
+
+    def _forget(self) -> None:
+        """A statement that may change rows empties this connection's result cache (the
+        writer's keeps reads only between two writes of one transaction)."""
+        if self.results is not None:
+            self.results.invalidate()
 
     async def run_script(self, sql: str) -> None:
         """Run several statements (migrations, settings) on the worker thread."""
+        self._forget()
         await self.patiently(self._conn.executescript, sql)
 
     def _fetch(self, sql: str, params: Sequence[Any], limit: int | None) -> list[sqlite3.Row]:
@@ -212,6 +221,7 @@ class Database:
         self._writer = await _connect(self.path)
         await self._writer.run_script("PRAGMA journal_mode = WAL")
         await self._migrate(self._writer)
+        self._writer.results = ResultCache()
         self._reader = await _connect(self.path)
         self._reader.results = ResultCache()
 
