@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import os
 import re
+import secrets
 import shutil
-import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 _KEY = re.compile(r"[0-9a-f]{32}")
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 
 
 class ChecksumMismatch(ValueError):
@@ -46,12 +48,17 @@ def md5_hex_to_b64(md5_hex: str) -> str:
 
 
 class _Staging:
-    """A temporary file in the store that hashes what is written to it."""
+    """A temporary file in the store that hashes what is written to it. Directories are
+    made only when missing (the store's root and its shards exist almost always)."""
 
     def __init__(self, root: Path, prefix: str) -> None:
-        root.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=root, prefix=prefix)
-        self.path = Path(name)
+        name = os.path.join(root, f"{prefix}{secrets.token_hex(8)}")
+        try:
+            fd = os.open(name, _CREATE, 0o600)
+        except FileNotFoundError:
+            root.mkdir(parents=True, exist_ok=True)
+            fd = os.open(name, _CREATE, 0o600)
+        self.path = name
         self.file = os.fdopen(fd, "wb")
         self.md5 = hashlib.md5(usedforsecurity=False)
         self.size = 0
@@ -63,12 +70,16 @@ class _Staging:
 
     def place(self, target: Path) -> None:
         self.file.close()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(self.path, target)
+        try:
+            os.replace(self.path, target)
+        except FileNotFoundError:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.path, target)
 
     def discard(self) -> None:
         self.file.close()
-        self.path.unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path)
 
 
 class BlobStore:
