@@ -23,14 +23,28 @@ def journal_entries(setup: BenchSetup) -> list[dict]:
     ).json()["entries"]
 
 
-def breakdown(entries: list[dict]) -> str:
-    """The requests that took the server's time, most first."""
-    by_kind: dict[str, list[float]] = {}
+Kinds = dict[str, tuple[float, int]]  # request kind -> (server ms, requests) in one round
+
+
+def by_kind(entries: list[dict]) -> Kinds:
+    """The server's time in one round by request kind (GraphQL operation, or method and
+    first path segment)."""
+    kinds: dict[str, list[float]] = {}
     for entry in entries:
         kind = entry["operation"] or f"{entry['method']} {entry['path'].split('/')[1]}"
-        by_kind.setdefault(kind, []).append(entry["duration_ms"])
-    ranked = sorted(by_kind.items(), key=lambda item: -sum(item[1]))
-    return ", ".join(f"{k} {sum(v):.0f} ms/{len(v)}" for k, v in ranked[:8])
+        kinds.setdefault(kind, []).append(entry["duration_ms"])
+    return {kind: (sum(ms), len(ms)) for kind, ms in kinds.items()}
+
+
+def breakdown(rounds: list[Kinds]) -> str:
+    """Each kind's median time over the rounds, most first."""
+    names = {kind for kinds in rounds for kind in kinds}
+    medians = {
+        kind: statistics.median(kinds.get(kind, (0.0, 0))[0] for kinds in rounds) for kind in names
+    }
+    counts = {kind: max(kinds.get(kind, (0.0, 0))[1] for kinds in rounds) for kind in names}
+    ranked = sorted(medians.items(), key=lambda item: -item[1])
+    return ", ".join(f"{kind} {ms:.1f} ms/{counts[kind]}" for kind, ms in ranked)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -39,7 +53,7 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def one_round(setup: BenchSetup, index: int) -> tuple[float, float, float, str]:
+def one_round(setup: BenchSetup, index: int) -> tuple[float, float, float, Kinds]:
     import wandb
 
     settings = wandb.Settings(
@@ -64,7 +78,7 @@ def one_round(setup: BenchSetup, index: int) -> tuple[float, float, float, str]:
     cpu = cpu_seconds(setup.server.process.pid) - cpu_before
     assert (out / "model.bin").read_bytes() == payload.read_bytes()
     entries = journal_entries(setup)
-    return elapsed, sum(e["duration_ms"] for e in entries) / 1e3, cpu, breakdown(entries)
+    return elapsed, sum(e["duration_ms"] for e in entries) / 1e3, cpu, by_kind(entries)
 
 
 def main() -> None:
@@ -82,7 +96,7 @@ def main() -> None:
         f" / wall), server CPU share {cpu_share:.1%} (median of {runs});"
         f" server RSS {rss:.0f} MiB"
     )
-    print(f"  server time by request kind (last round): {rounds[-1][3]}")
+    print(f"  server time by request kind (median): {breakdown([r[3] for r in rounds])}")
 
 
 if __name__ == "__main__":
