@@ -407,11 +407,9 @@ async def commit(tx: Tx, blobs: BlobStore, actor: UserRec, artifact_id: str) -> 
     sequence = await sequence_of(conn, artifact)
     changes = AliasChanges(tx, actor, [sequence])
     async with changes:
-        await artifacts.commit_artifact(
+        committed, membership = await artifacts.commit_artifact(
             conn, artifact, size=sum(f.size or 0 for f in files), file_count=len(files)
         )
-        membership = await artifacts.membership_of(conn, sequence.id, artifact.id)
-        assert membership is not None
         emit_artifact_event(
             tx,
             ArtifactCommitted,
@@ -420,7 +418,7 @@ async def commit(tx: Tx, blobs: BlobStore, actor: UserRec, artifact_id: str) -> 
             sequence,
             version_index=membership.version_index,
         )
-    return await _reloaded(conn, artifact.id)
+    return committed
 
 
 # ----------------------------------------------------------------- lineage

@@ -35,6 +35,13 @@ async def insert(conn: Conn, sql: str, params: Sequence[Any] = ()) -> int:
     return rowid
 
 
+async def write_one(conn: Conn, cls: type[T], sql: str, params: Sequence[Any] = ()) -> T:
+    """Run an INSERT or UPDATE ending in `RETURNING *`: the record it wrote."""
+    row = await conn.run_returning(sql, params)
+    assert row is not None, "the statement wrote no row"
+    return from_row(cls, row)
+
+
 async def execute(conn: Conn, sql: str, params: Sequence[Any] = ()) -> int:
     """Run a statement; return the number of rows it changed."""
     changed, _ = await conn.run(sql, params)

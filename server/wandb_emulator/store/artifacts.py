@@ -12,7 +12,16 @@ import json
 import sqlite3
 from collections.abc import Iterable
 
-from ._sql import execute, fetch_all, fetch_column, fetch_one, fetch_value, insert, placeholders
+from ._sql import (
+    execute,
+    fetch_all,
+    fetch_column,
+    fetch_one,
+    fetch_value,
+    insert,
+    placeholders,
+    write_one,
+)
 from .database import Conn
 from .errors import Conflict
 from .listing import Listing, Where, columns
@@ -293,12 +302,13 @@ async def create_artifact(
     distributed_id: str | None = None,
 ) -> ArtifactRec:
     now = utc_now()
-    artifact_id = await insert(
+    return await write_one(
         conn,
+        ArtifactRec,
         "INSERT INTO artifacts (sequence_id, type_id, digest, description, metadata, state,"
         " client_id, created_by_run_id, created_by_user_id, history_step, ttl_duration_seconds,"
         " pending_aliases, distributed_id, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
         (
             sequence.id,
             sequence.type_id,
@@ -316,9 +326,6 @@ async def create_artifact(
             now,
         ),
     )
-    created = await artifact_by_id(conn, artifact_id)
-    assert created is not None
-    return created
 
 
 async def set_manifest(
@@ -340,19 +347,24 @@ async def set_manifest(
     )
 
 
-async def commit_artifact(conn: Conn, artifact: ArtifactRec, size: int, file_count: int) -> None:
-    """Make a pending version visible: next version of its sequence, its aliases, latest."""
-    await execute(
+async def commit_artifact(
+    conn: Conn, artifact: ArtifactRec, size: int, file_count: int
+) -> tuple[ArtifactRec, MembershipRec]:
+    """Make a pending version visible: next version of its sequence, its aliases, latest.
+    The committed version and its membership in its sequence."""
+    committed = await write_one(
         conn,
+        ArtifactRec,
         "UPDATE artifacts SET state = 'COMMITTED', size = ?, file_count = ?, updated_at = ?"
-        " WHERE id = ?",
+        " WHERE id = ? RETURNING *",
         (size, file_count, utc_now(), artifact.id),
     )
     sequence = await collection_by_id(conn, artifact.sequence_id)
     assert sequence is not None
-    await add_membership(conn, sequence, artifact.id)
+    membership = await add_membership(conn, sequence, artifact.id)
     for alias in json.loads(artifact.pending_aliases):
         await set_alias(conn, sequence.id, artifact.id, alias)
+    return committed, membership
 
 
 async def update_artifact(
@@ -393,25 +405,21 @@ async def add_membership(conn: Conn, collection: CollectionRec, artifact_id: int
     existing = await membership_of(conn, collection.id, artifact_id)
     if existing is not None:
         return existing
-    version = await fetch_value(
-        conn, "SELECT next_version FROM artifact_collections WHERE id = ?", (collection.id,)
-    )
     now = utc_now()
-    await execute(
-        conn,
+    taken = await conn.run_returning(
         "UPDATE artifact_collections SET next_version = next_version + 1, updated_at = ?"
-        " WHERE id = ?",
+        " WHERE id = ? RETURNING next_version - 1",
         (now, collection.id),
     )
-    membership_id = await insert(
+    assert taken is not None
+    created = await write_one(
         conn,
+        MembershipRec,
         "INSERT INTO artifact_memberships (collection_id, artifact_id, version_index, created_at)"
-        " VALUES (?, ?, ?, ?)",
-        (collection.id, artifact_id, version, now),
+        " VALUES (?, ?, ?, ?) RETURNING *",
+        (collection.id, artifact_id, taken[0], now),
     )
     await set_alias(conn, collection.id, artifact_id, LATEST)
-    created = await membership_by_id(conn, membership_id)
-    assert created is not None
     return created
 
 

@@ -152,6 +152,13 @@ class Conn(aiosqlite.Connection):
         self._forget()
         return await self._call(self._run, sql, params)
 
+    async def run_returning(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        """Run a statement with a RETURNING clause: its first row (what it wrote, without
+        reading it back)."""
+        self._forget()
+        found = await self._call(self._fetch, sql, params, None)
+        return found[0] if found else None
+
     async def run_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
         """Run a statement once per row of parameters: the rows changed."""
         self._forget()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._sql import execute, fetch_all, fetch_column, fetch_one, fetch_value, insert
+from ._sql import execute, fetch_all, fetch_column, fetch_one, fetch_value, write_one
 from .database import Conn
 from .listing import Listing, Where, columns
 from .records import RunFileRec, RunRec, utc_now
@@ -85,19 +85,12 @@ async def upsert_run(
         columns.update(created_at=now, updated_at=now, heartbeat_at=now)
         names = ", ".join(columns)
         marks = ", ".join("?" for _ in columns)
-        run_id = await insert(
-            conn, f"INSERT INTO runs ({names}) VALUES ({marks})", list(columns.values())
-        )
-    else:
-        run_id = existing.id
-        columns.update(updated_at=now, heartbeat_at=now)
-        assignments = ", ".join(f"{column} = ?" for column in columns)
-        await execute(
-            conn, f"UPDATE runs SET {assignments} WHERE id = ?", [*columns.values(), run_id]
-        )
-    run = await run_by_id(conn, run_id)
-    assert run is not None
-    return run, existing is None
+        sql = f"INSERT INTO runs ({names}) VALUES ({marks}) RETURNING *"
+        return await write_one(conn, RunRec, sql, list(columns.values())), True
+    columns.update(updated_at=now, heartbeat_at=now)
+    assignments = ", ".join(f"{column} = ?" for column in columns)
+    sql = f"UPDATE runs SET {assignments} WHERE id = ? RETURNING *"
+    return await write_one(conn, RunRec, sql, [*columns.values(), existing.id]), False
 
 
 async def finish_run(conn: Conn, run_id: int, exit_code: int) -> None:
