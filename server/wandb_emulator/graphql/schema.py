@@ -9,6 +9,7 @@ import strawberry
 from graphql import DocumentNode, GraphQLError, parse, specified_rules
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.name_converter import NameConverter
 from strawberry.schema.schema import validate_document
 from strawberry.tools import merge_types
 
@@ -108,6 +109,21 @@ class _CachedDocuments(SchemaExtension):
         yield
 
 
+class _MemoizedNames(NameConverter):
+    """Strawberry's names (snake_case to camelCase), each converted once: it converts
+    every argument's name on every request that passes it."""
+
+    def __init__(self) -> None:
+        super().__init__(auto_camel_case=True)
+        self._names: dict[str, str] = {}
+
+    def apply_naming_config(self, name: str) -> str:
+        converted = self._names.get(name)
+        if converted is None:
+            converted = self._names[name] = super().apply_naming_config(name)
+        return converted
+
+
 class _Schema(strawberry.Schema):
     documents: DocumentCache
 
@@ -123,7 +139,7 @@ def build_schema(config: Config | None = None, *, inline: bool = True) -> _Schem
         query=Query,
         mutation=Mutation,
         types=[artifact_types.ArtifactPortfolio, artifact_types.ArtifactSequence],
-        config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
+        config=StrawberryConfig(name_converter=_MemoizedNames(), scalar_map=SCALAR_MAP),
         extensions=[lambda: _CachedDocuments(documents)],
         execution_context_class=executor_class(ExecutionPlans()) if inline else None,
     )
