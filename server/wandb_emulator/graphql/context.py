@@ -1,7 +1,5 @@
 """Per-request context handed to every resolver."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 
 from strawberry.types import Info as _Info

@@ -1,7 +1,5 @@
 """What the HTTP layer needs to know about a GraphQL document before executing it."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 
 from graphql import GraphQLError

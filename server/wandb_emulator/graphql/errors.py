@@ -4,8 +4,6 @@
 names: whatever the domain refuses reaches the client with its message unchanged.
 """
 
-from __future__ import annotations
-
 import re
 from typing import Any
 

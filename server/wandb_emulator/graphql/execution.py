@@ -30,8 +30,6 @@ compares the two). Documents with `@defer`/`@stream` share nothing and complete 
 leaves here.
 """
 
-from __future__ import annotations
-
 import inspect
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Iterator, Sequence
@@ -143,7 +141,7 @@ class ExecutionPlans:
         self.plans: _PinnedCache[_Plan] = _PinnedCache(size)
 
 
-def executor_class(plans: ExecutionPlans) -> type[InlineExecutor]:
+def executor_class(plans: ExecutionPlans) -> "type[InlineExecutor]":
     """The executor class of one schema, sharing `plans` across its requests."""
     return type("InlineExecutor", (InlineExecutor,), {"plans": plans})
 

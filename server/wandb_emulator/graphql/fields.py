@@ -1,7 +1,5 @@
 """Declarative fields for types that wrap a store record in `self.rec`."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from typing import Any, Protocol, cast
 

@@ -7,8 +7,6 @@ and builds instances through `lazy_type` on that same annotation: the module is 
 when a field first needs it, after every module has loaded, so no import runs in a cycle.
 """
 
-from __future__ import annotations
-
 from functools import cache
 from typing import Any, get_args
 

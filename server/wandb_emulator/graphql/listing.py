@@ -1,8 +1,6 @@
 """Listing pages for GraphQL: a filter document, an order and a cursor in, a page of
 records with its PageInfo and an on-demand count out, through `store.listing`."""
 
-from __future__ import annotations
-
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar

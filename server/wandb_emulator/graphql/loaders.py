@@ -6,8 +6,6 @@ task or event-loop turn per value, which is most of what an answer with many obj
 costs. `load_now` gives the value when it is known and an awaitable of it otherwise.
 """
 
-from __future__ import annotations
-
 from asyncio import Future
 from collections.abc import Awaitable, Callable, Sequence
 from types import CoroutineType
@@ -48,7 +46,7 @@ class made_once(Generic[Owner, R]):
         self.name = name
 
     @overload
-    def __get__(self, instance: None, owner: type | None = None) -> made_once[Owner, R]: ...
+    def __get__(self, instance: None, owner: type | None = None) -> "made_once[Owner, R]": ...
 
     @overload
     def __get__(self, instance: Owner, owner: type | None = None) -> R: ...

@@ -1,8 +1,6 @@
 """Relay-style pages: over in-memory lists (opaque offset cursors), and the total count
 field of connections whose count is computed only when asked for."""
 
-from __future__ import annotations
-
 import base64
 import binascii
 from collections.abc import Awaitable, Callable, Sequence

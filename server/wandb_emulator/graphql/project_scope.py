@@ -1,8 +1,6 @@
 """The projects of an entity the viewer may see, as a listing scope, and what a project
 filter document sees of each (shared by registry, collection and version listings)."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from .. import auth

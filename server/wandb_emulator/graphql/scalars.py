@@ -1,7 +1,5 @@
 """Custom scalars of the W&B schema."""
 
-from __future__ import annotations
-
 import json
 from typing import Any, NewType
 

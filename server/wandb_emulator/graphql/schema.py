@@ -1,7 +1,5 @@
 """Assembles the domain query/mutation types into one Strawberry schema."""
 
-from __future__ import annotations
-
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 

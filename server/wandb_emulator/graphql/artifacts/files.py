@@ -1,7 +1,5 @@
 """The files and the manifest of an artifact version, for viewers allowed to download."""
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 
 from ... import auth

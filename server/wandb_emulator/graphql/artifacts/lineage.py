@@ -1,7 +1,5 @@
 """Lineage: the versions a run used or logged, who created a version, the runs using it."""
 
-from __future__ import annotations
-
 from ...store import artifacts, runs
 from ...store.records import ArtifactRec, RunRec, UserRec
 from ..context import Info

@@ -1,8 +1,6 @@
 """Lookups of one artifact type, collection, version or membership by name, and the small
 listings of a project or a collection (types, aliases, memberships). Records only."""
 
-from __future__ import annotations
-
 from ...domain.versions import membership_for_version
 from ...store import artifacts, projects
 from ...store.records import (

@@ -2,8 +2,6 @@
 listings of a project or an artifact type, and the organization-wide registry search
 (collections and versions across registries). Pages of records."""
 
-from __future__ import annotations
-
 import json
 from typing import Any
 

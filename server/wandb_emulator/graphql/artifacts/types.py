@@ -1,8 +1,6 @@
 """Artifact types, collections (sequences and portfolios), versions, memberships,
 aliases, tags and manifests."""
 
-from __future__ import annotations
-
 import hashlib
 from collections.abc import Sequence
 from enum import Enum
@@ -133,14 +131,14 @@ class ArtifactType:
     created_at = record_field("created_at", DateTime)
 
     @strawberry.field(description="A version of a collection of this type: `name:vN|alias`.")
-    async def artifact(self, info: Info, name: str | None = None) -> Artifact | None:
+    async def artifact(self, info: Info, name: str | None = None) -> "Artifact | None":
         found = await lookups.artifact_of_type(info, self.rec, name)
         return Artifact(rec=found) if found else None
 
     @strawberry.field
     async def artifact_collection(
         self, info: Info, name: str | None = None
-    ) -> ArtifactCollection | None:
+    ) -> "ArtifactCollection | None":
         found = await lookups.collection_of_type(info, self.rec, name)
         return collection_node(found) if found else None
 
@@ -153,7 +151,7 @@ class ArtifactType:
         first: int | None = None,
         after: str | None = None,
         collection_types: list[ArtifactCollectionType] | None = None,
-    ) -> ArtifactCollectionConnection:
+    ) -> "ArtifactCollectionConnection":
         page = await search.collections_page(
             info,
             [self.rec.project_id],
@@ -195,7 +193,7 @@ class ArtifactAlias:
     alias = record_field("alias", str)
 
     @context_field
-    def artifact_collection(self, info: Info) -> ArtifactCollection | None:
+    def artifact_collection(self, info: Info) -> "ArtifactCollection | None":
         return load_collection(info, self.rec.collection_id)
 
 
@@ -257,7 +255,7 @@ class ArtifactCollection:
         order: str | None = None,
         first: int | None = None,
         after: str | None = None,
-    ) -> VersionedArtifactConnection:
+    ) -> "VersionedArtifactConnection":
         page = await search.versions_of_collection(info, self.rec, filters, order, first, after)
         found = await info.context.loaders.artifact.load_many(
             [m.artifact_id for _, m in page.items]
@@ -267,19 +265,19 @@ class ArtifactCollection:
     @strawberry.field
     async def artifact_membership(
         self, info: Info, alias_name: str | None = None
-    ) -> ArtifactCollectionMembership | None:
+    ) -> "ArtifactCollectionMembership | None":
         found = await lookups.membership_of_collection(info, self.rec, alias_name)
         return ArtifactCollectionMembership(rec=found) if found else None
 
     @strawberry.field
     async def artifact_memberships(
         self, info: Info, first: int | None = None, after: str | None = None
-    ) -> ArtifactCollectionMembershipConnection:
+    ) -> "ArtifactCollectionMembershipConnection":
         page = await search.versions_page(info, [self.rec.id], None, "version", first, after)
         return membership_connection(page)
 
     @strawberry.field
-    async def latest_artifact(self, info: Info) -> Artifact | None:
+    async def latest_artifact(self, info: Info) -> "Artifact | None":
         found = await lookups.latest_of_collection(info, self.rec)
         return Artifact(rec=found) if found else None
 
@@ -476,7 +474,7 @@ class Artifact:
     @strawberry.field
     async def artifact_memberships(
         self, info: Info, first: int | None = None, after: str | None = None
-    ) -> ArtifactCollectionMembershipConnection:
+    ) -> "ArtifactCollectionMembershipConnection":
         page = await lookups.memberships_of_artifact(info, self.rec, first, after)
         return membership_connection(page)
 
@@ -502,7 +500,7 @@ class Artifact:
         info: Info,
         storage_layout: str,
         manifest_version: str,
-        entries: list[ArtifactManifestEntryInput] | None = None,
+        entries: "list[ArtifactManifestEntryInput] | None" = None,
         storage_region: str | None = None,
     ) -> FileConnection:
         names = None if entries is None else [e.name for e in entries]
@@ -530,7 +528,7 @@ class ArtifactConnection:
     edges: list[Edge[Artifact]]
 
     @classmethod
-    def of_artifacts(cls, page: Page[ArtifactRec]) -> ArtifactConnection:
+    def of_artifacts(cls, page: Page[ArtifactRec]) -> "ArtifactConnection":
         return cls(
             total_count=page.total_count,
             page_info=page.page_info,
@@ -553,7 +551,7 @@ class InputArtifactConnection:
     edges: list[InputArtifactEdge]
 
     @classmethod
-    def of_artifacts(cls, page: Page[ArtifactRec]) -> InputArtifactConnection:
+    def of_artifacts(cls, page: Page[ArtifactRec]) -> "InputArtifactConnection":
         return cls(
             total_count=page.total_count,
             page_info=page.page_info,
@@ -585,7 +583,7 @@ class VersionedArtifactConnection:
     @classmethod
     def from_page(
         cls, page: Paged[MembershipRec], artifacts: Sequence[ArtifactRec | None]
-    ) -> VersionedArtifactConnection:
+    ) -> "VersionedArtifactConnection":
         """The page's memberships with their versions (`artifacts`, in the same order)."""
         return cls(
             counter=page.counter,

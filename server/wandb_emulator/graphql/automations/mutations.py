@@ -1,7 +1,5 @@
 """Mutations of the automations API: triggers, generic webhook integrations, team secrets."""
 
-from __future__ import annotations
-
 from typing import Any
 
 import strawberry

@@ -1,8 +1,6 @@
 """Automation fields of other types (Entity, Organization, Project, User): the triggers,
 integrations and secrets the viewer may see. Records and pages of records."""
 
-from __future__ import annotations
-
 from ...domain import automations as domain
 from ...filters import parse_filter
 from ...store import accounts

@@ -1,7 +1,5 @@
 """Types of the automations API: triggers, their scopes, events and actions, integrations."""
 
-from __future__ import annotations
-
 import enum
 import json
 from typing import Annotated
@@ -117,7 +115,7 @@ def integration_of(rec: IntegrationRec) -> GenericWebhookIntegration | SlackInte
 @strawberry.type
 class IntegrationConnection(CountedConnection[Integration]):
     @classmethod
-    def of_integrations(cls, page: Page[IntegrationRec]) -> IntegrationConnection:
+    def of_integrations(cls, page: Page[IntegrationRec]) -> "IntegrationConnection":
         return cls.from_page(page, integration_of)
 
 
@@ -257,5 +255,5 @@ class Trigger:
 @strawberry.type
 class TriggerConnection(CountedConnection[Trigger]):
     @classmethod
-    def of_triggers(cls, page: Page[TriggerRec]) -> TriggerConnection:
+    def of_triggers(cls, page: Page[TriggerRec]) -> "TriggerConnection":
         return cls.from_page(page, lambda rec: Trigger(rec=rec))

@@ -1,7 +1,5 @@
 """The File type: run files and artifact files, with their upload and download URLs."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
 
 import strawberry
@@ -60,5 +58,5 @@ class FileConnection:
     total_count: int | None = None
 
     @classmethod
-    def from_page(cls, page: Page[R], node: Callable[[R], File]) -> FileConnection:
+    def from_page(cls, page: Page[R], node: Callable[[R], File]) -> "FileConnection":
         return cls(edges=edges(page, node), page_info=page.page_info, total_count=page.total_count)

@@ -1,8 +1,6 @@
 """Teams: creating them, inviting members, removing members or invitations; adapters
 over `domain.accounts`."""
 
-from __future__ import annotations
-
 import strawberry
 
 from ...domain import accounts

@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -56,7 +54,7 @@ class Member:
         return self.role == "admin"
 
     @classmethod
-    def of_member(cls, rec: TeamMemberRec) -> Member:
+    def of_member(cls, rec: TeamMemberRec) -> "Member":
         user = rec.user
         return cls(
             id=encode_id("User", user.id),
@@ -69,7 +67,7 @@ class Member:
         )
 
     @classmethod
-    def of_invite(cls, invite: InviteRec) -> Member:
+    def of_invite(cls, invite: InviteRec) -> "Member":
         return cls(
             id=encode_id("Invite", invite.id),
             role="admin" if invite.admin else "member",
@@ -96,7 +94,7 @@ class Organization:
     created_at = record_field("created_at", DateTime)
 
     @context_field
-    def org_entity(self, info: Info) -> Entity | None:
+    def org_entity(self, info: Info) -> "Entity | None":
         if self.rec.org_entity_id is None:
             return None
         return then(
@@ -316,5 +314,5 @@ class EntityConnection:
     edges: list[EntityEdge]
 
     @classmethod
-    def of(cls, entities: list[EntityRec]) -> EntityConnection:
+    def of(cls, entities: list[EntityRec]) -> "EntityConnection":
         return cls(edges=[EntityEdge(node=Entity(rec=e)) for e in entities])

@@ -1,7 +1,5 @@
 """What a registry filter document sees of a project."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from ...store.records import ProjectRec

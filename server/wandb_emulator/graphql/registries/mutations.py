@@ -1,8 +1,6 @@
 """Creating, updating, renaming and deleting projects/registries, and registry members:
 GraphQL inputs in, `domain.registries` does the work, GraphQL types out."""
 
-from __future__ import annotations
-
 from collections.abc import Awaitable, Callable
 
 import strawberry

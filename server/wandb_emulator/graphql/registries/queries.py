@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 import strawberry
 
 from ...domain.projects import named_or_default_entity

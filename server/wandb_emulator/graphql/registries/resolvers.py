@@ -1,8 +1,6 @@
 """Project lookups shared by Query and Entity, filtered by what the viewer may see.
 Records and pages of records."""
 
-from __future__ import annotations
-
 from ... import auth
 from ...store import projects
 from ...store.records import ProjectRec

@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -266,5 +264,5 @@ class Project:
 @strawberry.type
 class ProjectConnection(CountedConnection[Project]):
     @classmethod
-    def of_projects(cls, page: Paged[ProjectRec]) -> ProjectConnection:
+    def of_projects(cls, page: Paged[ProjectRec]) -> "ProjectConnection":
         return cls.from_page(page, lambda p: Project(rec=p))

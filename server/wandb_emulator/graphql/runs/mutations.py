@@ -1,7 +1,5 @@
 """Creating and updating runs (UpsertBucket) and their file uploads (CreateRunFiles)."""
 
-from __future__ import annotations
-
 import json
 
 import strawberry

@@ -1,7 +1,5 @@
 """Run lookups on a Project. Records and pages of records."""
 
-from __future__ import annotations
-
 import json
 from typing import Any
 

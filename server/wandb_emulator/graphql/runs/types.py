@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 import json
 import posixpath
 import re
@@ -147,7 +145,7 @@ class Run:
         return [JSON(_sampled(rows, parse_json_object(spec, "a history spec"))) for spec in specs]
 
     @strawberry.field(description="History is never exported to parquet here: all rows are live.")
-    async def parquet_history(self, info: Info, live_keys: list[str]) -> ParquetHistory:
+    async def parquet_history(self, info: Info, live_keys: list[str]) -> "ParquetHistory":
         rows = await self._rows(info, "history")
         selected = history.with_keys(rows, live_keys) if live_keys else rows
         return ParquetHistory(parquet_urls=[], live_data=[JSON(row) for row in selected])

@@ -1,7 +1,5 @@
 """Creating sweeps, registering agents and their heartbeats."""
 
-from __future__ import annotations
-
 import json
 
 import strawberry

@@ -1,7 +1,5 @@
 """Sweeps and their agents as the SDK reads them."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry

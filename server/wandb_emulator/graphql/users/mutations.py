@@ -1,8 +1,6 @@
 """The viewer's user and API keys, and users made by instance admins; adapters over
 `domain.accounts`."""
 
-from __future__ import annotations
-
 import strawberry
 
 from ...domain import accounts

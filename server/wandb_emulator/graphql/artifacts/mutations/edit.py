@@ -1,7 +1,5 @@
 """Editing logged artifacts and collections: aliases, tags, descriptions, deletion."""
 
-from __future__ import annotations
-
 import strawberry
 
 from ....domain import artifacts, collections

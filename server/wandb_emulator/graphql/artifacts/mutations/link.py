@@ -1,7 +1,5 @@
 """Linking artifact versions into portfolios (registry collections) and unlinking them."""
 
-from __future__ import annotations
-
 import strawberry
 
 from ....domain import links

@@ -3,8 +3,6 @@ CreateArtifact -> CreateArtifactManifest -> CreateArtifactFiles (+ PUTs) ->
 CreateArtifactManifest (+ PUT of the manifest) -> CommitArtifact.
 Adapters over `domain.artifacts`: parse the input, call the domain, wrap the record."""
 
-from __future__ import annotations
-
 from enum import Enum
 
 import strawberry
