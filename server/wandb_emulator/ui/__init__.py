@@ -19,7 +19,7 @@ from starlette.types import Scope
 from ..config import Config
 from . import links, pages, panel
 from .session import is_loopback, session_signer
-from .view import UiState, page, template_env
+from .view import Templates, UiState, page
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # First path segments of the API and emulator routes: a page never claims them, so a
@@ -48,7 +48,7 @@ def serves_only_loopback(config: Config) -> bool:
 
 def ui_state(config: Config, secret: bytes) -> UiState:
     return UiState(
-        env=template_env(),
+        templates=Templates(),
         signer=session_signer(secret),
         auto_sign_in=serves_only_loopback(config),
         secure_cookie=config.base_url.startswith("https://"),

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
-import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -23,6 +22,8 @@ from .queries import NotFound
 from .session import COOKIE, SESSION_TTL_SECONDS, Session, dump_session, load_session
 
 if TYPE_CHECKING:
+    import jinja2
+
     from ..app import Emulator
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -39,12 +40,25 @@ class Forbidden(Exception):
     """A state-changing form without a valid CSRF token, or a refused action."""
 
 
+class Templates:
+    """The page templates. The Jinja environment is built when the first page renders:
+    importing jinja2 and compiling templates stay off the server's start."""
+
+    def __init__(self) -> None:
+        self._env: jinja2.Environment | None = None
+
+    def get(self, name: str) -> jinja2.Template:
+        if self._env is None:
+            self._env = template_env()
+        return self._env.get_template(name)
+
+
 @dataclass(frozen=True)
 class UiState:
     """Built once per app from the Emulator: templates, the session signer, and whether the
     default seeded user is signed in automatically (loopback servers only)."""
 
-    env: jinja2.Environment
+    templates: Templates
     signer: Signer
     auto_sign_in: bool
     secure_cookie: bool
@@ -52,6 +66,8 @@ class UiState:
 
 
 def template_env() -> jinja2.Environment:
+    import jinja2  # deliberately here: the first page pays for it, not the server's start
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
@@ -122,7 +138,7 @@ class View:
     # ------------------------------------------------------------ answers
 
     def render(self, template: str, status: int = 200, **values: Any) -> Response:
-        html = self.ui.env.get_template(template).render(
+        html = self.ui.templates.get(template).render(
             viewer=self.viewer,
             csrf=self.session.csrf,
             panel=self.ui.panel,
