@@ -12,12 +12,13 @@ import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from ..faults import FaultRules
 from .templates import scrub
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("wandb_emulator.automations")
 
@@ -96,11 +97,6 @@ class Sender:
         self.faults = faults
         self._client: httpx.AsyncClient | None = None
 
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = httpx.AsyncClient(follow_redirects=False)
-        return self._client
-
     async def close(self) -> None:
         if self._client is not None:
             await self._client.aclose()
@@ -145,14 +141,24 @@ class Sender:
             if rule.fails:
                 status = rule.status if rule.status is not None else 500
                 return Attempt(status, rule.message, _since(started), fault=rule.id)
+        answered, error = await self._post(url, body, headers)
+        return Attempt(answered, error, _since(started), rule.id if rule else None)
+
+    async def _post(
+        self, url: str, body: str, headers: dict[str, str]
+    ) -> tuple[int | None, str | None]:
+        """POST `body`: the response status, or no status and the connection error."""
+        import httpx  # deliberately here: the first delivery pays for it, not the server's start
+
+        if self._client is None:
+            self._client = httpx.AsyncClient(follow_redirects=False)
         try:
-            response = await self._http().post(
+            response = await self._client.post(
                 url, content=body.encode(), headers=headers, timeout=self.settings.timeout_s
             )
         except httpx.HTTPError as exc:
-            message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            return Attempt(None, message, _since(started), rule.id if rule else None)
-        return Attempt(response.status_code, None, _since(started), rule.id if rule else None)
+            return None, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        return response.status_code, None
 
 
 def _since(started: float) -> float:
