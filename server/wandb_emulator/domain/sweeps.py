@@ -9,8 +9,6 @@ import secrets
 import string
 from typing import Any
 
-import yaml
-
 from .. import auth
 from ..ids import InvalidId, decode_id
 from ..jsonlimits import MAX_JSON_DEPTH
@@ -39,14 +37,22 @@ def parse_config(text: str | None) -> dict[str, Any]:
     if not text:
         raise InvalidInput("a sweep needs a config")
     try:
-        config = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InvalidInput(f"the sweep config is not valid YAML: {exc}") from exc
+        config = load_config(text)
     except RecursionError as exc:
         raise InvalidInput(_TOO_LARGE) from exc
     _check_size(config)
     sweep_search.check_config(config)
     return config
+
+
+def load_config(text: str) -> Any:
+    """A sweep config's YAML as Python values (InvalidInput when it is not YAML)."""
+    import yaml  # deliberately here: the first sweep pays for it, not the server's start
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InvalidInput(f"the sweep config is not valid YAML: {exc}") from exc
 
 
 # Bounds on a config's shape. YAML aliases (which the SDK's yaml.dump writes for a value
@@ -188,7 +194,7 @@ async def _next_commands(
         return [EXIT]
     if sweep.state == "PAUSED" or _running(run_state):
         return []
-    config = yaml.safe_load(sweep.config)
+    config = load_config(sweep.config)
     position = await sweeps.proposed_count(tx.conn, sweep.id)
     rng = random.Random(f"{sweep.name}:{position}")
     params = sweep_search.propose(config, position, rng)

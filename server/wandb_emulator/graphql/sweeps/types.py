@@ -1,11 +1,11 @@
 """Sweeps and their agents as the SDK reads them."""
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
-import yaml
 
 from ...domain import sweep_search
+from ...domain.sweeps import load_config
 from ...store import sweeps
 from ...store.records import ProjectRec, SweepAgentRec, SweepRec
 from ..context import Info
@@ -79,8 +79,7 @@ class Sweep:
 
     @strawberry.field(description="The grid's size or run_cap; null when unbounded.")
     def run_count_expected(self) -> int | None:
-        config: Any = yaml.safe_load(self.rec.config)
-        return sweep_search.expected_runs(config)
+        return sweep_search.expected_runs(load_config(self.rec.config))
 
     @strawberry.field
     async def project(self, info: Info) -> _Project | None:
