@@ -14,8 +14,6 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
-import re2
-
 from . import jsonlimits
 
 _MISSING = object()
@@ -109,8 +107,6 @@ def _compare(pred: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
     return check
 
 
-_RE2_OPTIONS = re2.Options()
-_RE2_OPTIONS.log_errors = False
 MAX_REGEX_CHARS = 1000
 
 
@@ -120,8 +116,12 @@ def compiled_pattern(text: str) -> Any:
     too long, or needs backtracking (backreferences, lookarounds)."""
     if len(text) > MAX_REGEX_CHARS:
         raise FilterError(f"$regex longer than {MAX_REGEX_CHARS} characters")
+    import re2  # deliberately here: the first $regex loads RE2, not the server's start
+
+    options = re2.Options()
+    options.log_errors = False
     try:
-        return re2.compile(text, options=_RE2_OPTIONS)
+        return re2.compile(text, options=options)
     except re2.error as exc:
         detail = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else exc
         raise FilterError(
