@@ -3,6 +3,8 @@ bench/startup.py, not here)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,3 +27,45 @@ def test_graphql_modules_keep_annotations_evaluated() -> None:
         if "from __future__ import annotations" in path.read_text()
     )
     assert postponing == []
+
+
+# What `serve` must not import before it answers: each is imported by the first request
+# that needs it (a page, a webhook delivery, a sweep config, a $regex), or never.
+DEFERRED = (
+    "jinja2",
+    "httpx",
+    "yaml",
+    "re2",
+    "hypothesis",
+    "wandb_emulator.contract",
+    "wandb_emulator.testing",
+)
+
+SERVE_PATH = """
+import asyncio, sys
+from pathlib import Path
+from wandb_emulator.app import Emulator, create_app, create_fixture_app
+from wandb_emulator.cli import build_parser
+from wandb_emulator.config import Config
+import wandb_emulator.serving
+
+async def start():
+    emulator = Emulator(Config(data_dir=Path(sys.argv[1])))
+    await emulator.start()
+    create_app(emulator)
+    create_fixture_app(emulator)
+    await emulator.stop()
+
+asyncio.run(start())
+print(" ".join(sorted(m for m in sys.argv[2:] if m in sys.modules)))
+"""
+
+
+def test_serve_imports_no_deferred_module_at_start(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", SERVE_PATH, str(tmp_path / "data"), *DEFERRED],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out.split() == []
