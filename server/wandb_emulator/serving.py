@@ -99,8 +99,10 @@ async def serve(config: Config) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop)
     # What start-up built (modules, schema, seed) lives as long as the server: out of the
-    # collector's generations, it is not traversed again by every collection.
+    # collector's generations, it is not traversed again by every collection. The
+    # collector was off while it was built (`cli.main`): back on for what requests make.
     gc.freeze()
+    gc.enable()
     print(default_user_exports(config, emulator.control_token), flush=True)
     try:
         await asyncio.gather(*(server.serve() for server in servers))
