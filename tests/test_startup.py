@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from starlette.routing import Route
 
 import wandb_emulator
+from wandb_emulator.ui import Page, page_endpoint, page_routes, panel_routes
 
 pytestmark = pytest.mark.fast
 
@@ -39,6 +41,9 @@ DEFERRED = (
     "hypothesis",
     "wandb_emulator.contract",
     "wandb_emulator.testing",
+    "wandb_emulator.ui.pages",
+    "wandb_emulator.ui.panel",
+    "wandb_emulator.ui.queries",
 )
 
 SERVE_PATH = """
@@ -69,3 +74,16 @@ def test_serve_imports_no_deferred_module_at_start(tmp_path: Path) -> None:
         check=True,
     ).stdout
     assert out.split() == []
+
+
+def test_every_page_names_a_handler() -> None:
+    """The UI's routes name their handlers (imported by the first request): each name
+    resolves."""
+    pages = [
+        route.endpoint
+        for route in [*page_routes(), *panel_routes()]
+        if isinstance(route, Route) and isinstance(route.endpoint, Page)
+    ]
+    assert len(pages) == 22
+    for page in pages:
+        assert callable(page_endpoint(page.handler, signed_in=page.signed_in))

@@ -7,19 +7,21 @@ Pages answer only what the signed-in user may see, through the permission rules 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from starlette.routing import BaseRoute, Match, Mount, Route
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Match, Mount, Route, request_response
 from starlette.staticfiles import StaticFiles
-from starlette.types import Scope
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..config import Config
-from . import links, pages, panel
+from . import links
 from .session import is_loopback, session_signer
-from .view import Templates, UiState, page
+from .state import Templates, UiState
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # First path segments of the API and emulator routes: a page never claims them, so a
@@ -56,28 +58,58 @@ def ui_state(config: Config, secret: bytes) -> UiState:
     )
 
 
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+class Page:
+    """The ASGI app of a page handler, named "pages.<function>" or "panel.<function>"
+    (ui/pages.py, ui/panel.py). It is built by the first request to it: the UI's
+    modules (queries, views, templates) are imported then, not at the server's start."""
+
+    def __init__(self, handler: str, *, signed_in: bool = True) -> None:
+        self.handler = handler
+        self.signed_in = signed_in
+        self._app: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._app is None:
+            self._app = request_response(page_endpoint(self.handler, signed_in=self.signed_in))
+        await self._app(scope, receive, send)
+
+
+def page_endpoint(handler: str, *, signed_in: bool = True) -> Endpoint:
+    """`view.page` around the handler a `Page` names (imports the UI's modules)."""
+    from . import pages, panel, view  # deliberately here: see `Page`
+
+    module, _, name = handler.partition(".")
+    found = getattr({"pages": pages, "panel": panel}[module], name)
+    return view.page(found, signed_in=signed_in)
+
+
 def panel_routes() -> list[BaseRoute]:
     """Under the reserved /_emulator prefix: sign-in, static assets and the panel."""
     p = links.PANEL
     return [
-        Route(p, page(panel.panel, signed_in=False), methods=["GET"]),
-        Route(f"{p}/journal", page(panel.journal_rows, signed_in=False), methods=["GET"]),
-        Route(f"{p}/journal/clear", page(panel.clear_journal, signed_in=False), methods=["POST"]),
-        Route(f"{p}/faults", page(panel.add_fault, signed_in=False), methods=["POST"]),
-        Route(f"{p}/faults/clear", page(panel.clear_faults, signed_in=False), methods=["POST"]),
+        Route(p, Page("panel.panel", signed_in=False), methods=["GET"]),
+        Route(f"{p}/journal", Page("panel.journal_rows", signed_in=False), methods=["GET"]),
+        Route(f"{p}/journal/clear", Page("panel.clear_journal", signed_in=False), methods=["POST"]),
+        Route(f"{p}/faults", Page("panel.add_fault", signed_in=False), methods=["POST"]),
+        Route(f"{p}/faults/clear", Page("panel.clear_faults", signed_in=False), methods=["POST"]),
         Route(
             f"{p}/faults/{{rule_id:int}}/delete",
-            page(panel.remove_fault, signed_in=False),
+            Page("panel.remove_fault", signed_in=False),
             methods=["POST"],
         ),
         Route(
-            f"{p}/deliveries/clear", page(panel.clear_deliveries, signed_in=False), methods=["POST"]
+            f"{p}/deliveries/clear",
+            Page("panel.clear_deliveries", signed_in=False),
+            methods=["POST"],
         ),
-        Route(f"{p}/reset", page(panel.reset, signed_in=False), methods=["POST"]),
-        Route(f"{p}/seed", page(panel.seed, signed_in=False), methods=["POST"]),
-        Route(links.LOGIN, page(pages.login_form, signed_in=False), methods=["GET"]),
-        Route(links.LOGIN, page(pages.login, signed_in=False), methods=["POST"]),
-        Route(links.LOGOUT, page(pages.logout, signed_in=False), methods=["POST"]),
+        Route(f"{p}/reset", Page("panel.reset", signed_in=False), methods=["POST"]),
+        Route(f"{p}/seed", Page("panel.seed", signed_in=False), methods=["POST"]),
+        Route(links.LOGIN, Page("pages.login_form", signed_in=False), methods=["GET"]),
+        Route(links.LOGIN, Page("pages.login", signed_in=False), methods=["POST"]),
+        Route(links.LOGOUT, Page("pages.logout", signed_in=False), methods=["POST"]),
         Mount(links.STATIC, app=StaticFiles(directory=STATIC_DIR), name="ui-static"),
     ]
 
@@ -88,16 +120,16 @@ def page_routes() -> list[BaseRoute]:
     project = "/{entity}/{project}"
     artifact = f"{project}/artifacts/{{type}}/{{name}}"
     return [
-        PageRoute("/", page(pages.home, signed_in=False)),
-        PageRoute("/orgs/{org}", page(pages.org)),
-        PageRoute("/orgs/{org}/registry", page(pages.org)),
-        PageRoute("/orgs/{org}/registry/{name}", page(pages.registry)),
-        PageRoute("/{entity}/registry/model", page(pages.model_registry)),
-        PageRoute(project, page(pages.project)),
-        PageRoute(f"{project}/runs/{{run}}", page(pages.run)),
-        PageRoute(f"{project}/sweeps/{{sweep}}", page(pages.sweep)),
-        PageRoute(artifact, page(pages.artifact_collection)),
-        PageRoute(f"{artifact}/{{version}}", page(pages.artifact_version)),
+        PageRoute("/", Page("pages.home", signed_in=False)),
+        PageRoute("/orgs/{org}", Page("pages.org")),
+        PageRoute("/orgs/{org}/registry", Page("pages.org")),
+        PageRoute("/orgs/{org}/registry/{name}", Page("pages.registry")),
+        PageRoute("/{entity}/registry/model", Page("pages.model_registry")),
+        PageRoute(project, Page("pages.project")),
+        PageRoute(f"{project}/runs/{{run}}", Page("pages.run")),
+        PageRoute(f"{project}/sweeps/{{sweep}}", Page("pages.sweep")),
+        PageRoute(artifact, Page("pages.artifact_collection")),
+        PageRoute(f"{artifact}/{{version}}", Page("pages.artifact_version")),
     ]
 
 

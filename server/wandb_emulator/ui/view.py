@@ -5,28 +5,23 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from ..signing import Signer
 from ..store import accounts
 from ..store.database import Conn
 from ..store.records import UserRec
 from . import links
 from .queries import NotFound
 from .session import COOKIE, SESSION_TTL_SECONDS, Session, dump_session, load_session
+from .state import UiState
 
 if TYPE_CHECKING:
-    import jinja2
-
     from ..app import Emulator
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAX_FORM_BYTES = 1024 * 1024
 # Everything comes from the emulator itself; no inline script, no framing (the panel's
 # buttons reset state), forms post only here.
@@ -38,57 +33,6 @@ CONTENT_SECURITY_POLICY = (
 
 class Forbidden(Exception):
     """A state-changing form without a valid CSRF token, or a refused action."""
-
-
-class Templates:
-    """The page templates. The Jinja environment is built when the first page renders:
-    importing jinja2 and compiling templates stay off the server's start."""
-
-    def __init__(self) -> None:
-        self._env: jinja2.Environment | None = None
-
-    def get(self, name: str) -> jinja2.Template:
-        if self._env is None:
-            self._env = template_env()
-        return self._env.get_template(name)
-
-
-@dataclass(frozen=True)
-class UiState:
-    """Built once per app from the Emulator: templates, the session signer, and whether the
-    default seeded user is signed in automatically (loopback servers only)."""
-
-    templates: Templates
-    signer: Signer
-    auto_sign_in: bool
-    secure_cookie: bool
-    panel: bool
-
-
-def template_env() -> jinja2.Environment:
-    import jinja2  # deliberately here: the first page pays for it, not the server's start
-
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.globals["links"] = links
-    env.filters["size"] = human_size
-    return env
-
-
-def human_size(size: int | None) -> str:
-    if size is None:
-        return "-"
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GB"
 
 
 class View:
