@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 USER_TESTS = """
@@ -103,3 +105,13 @@ def test_every_xdist_worker_runs_its_own_emulator(pytester: pytest.Pytester) -> 
     result.assert_outcomes(passed=2)
     urls = {path.read_text() for path in pytester.path.glob("gw*.url")}
     assert len(urls) == 2
+
+
+def test_running_emulator_listens_on_a_tcp_socket() -> None:
+    """asyncio sets TCP_NODELAY on accepted sockets only when the listening socket's
+    protocol is IPPROTO_TCP; with 0 (`socket.socket()`'s default), each keep-alive request
+    to RunningEmulator waited about 40 ms for the client's delayed ACK."""
+    from wandb_emulator.testing import _loopback_socket
+
+    with _loopback_socket() as sock:
+        assert sock.proto == socket.IPPROTO_TCP

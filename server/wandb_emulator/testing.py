@@ -67,7 +67,10 @@ def _random_name(prefix: str, hex_chars: int = 12) -> str:
 
 
 def _loopback_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted sockets only when the
+    # protocol says TCP; without it a response written in two parts (headers, body) waits
+    # for the client's delayed ACK, about 40 ms per keep-alive request.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
     return sock
 
