@@ -13,13 +13,21 @@ from .registries.documents import project_document
 
 
 async def visible_projects(info: Info, entity_id: int) -> Where:
-    """The projects of the entity the viewer may see, as a listing scope."""
-    entity = await info.context.loaders.entity.load(entity_id)
-    if entity is None:
-        return auth.NOTHING
-    async with info.context.db.read() as conn:
-        visible = await auth.visible_projects(conn, info.context.viewer, entity)
-    return projects.of_entity(entity_id) & visible
+    """The projects of the entity the viewer may see, as a listing scope (known per
+    viewer and entity until the next COMMIT)."""
+    context = info.context
+
+    async def scope() -> Where:
+        entity = await context.loaders.entity.load(entity_id)
+        if entity is None:
+            return auth.NOTHING
+        async with context.db.read() as conn:
+            visible = await auth.visible_projects(conn, context.viewer, entity)
+        return projects.of_entity(entity_id) & visible
+
+    return await context.db.results.remember(
+        "visible_projects", (context.viewer.id, entity_id), scope
+    )
 
 
 async def project_documents(conn: Conn, found: list[ProjectRec]) -> list[dict[str, Any]]:
