@@ -26,8 +26,8 @@ to execute it:
 Whatever is unusual about a value (a resolver that raises, a null for a non-null field,
 a value the scalar refuses) goes to graphql-core's own completion, so errors, their
 paths and null propagation are graphql-core's, unchanged (tests/test_execution.py
-compares the two). Documents with `@defer`/`@stream` share nothing and complete only
-leaves here.
+compares the two). Documents with `@defer`/`@stream` share no collected fields and
+complete only leaves here.
 """
 
 import inspect
@@ -133,7 +133,8 @@ class ExecutionPlans:
     read; per selection set, its collected fields and its plan."""
 
     def __init__(self, size: int = 4096) -> None:
-        self.directive_variables: _PinnedCache[tuple[str, ...] | None] = _PinnedCache(size)
+        # (names,): a document with @defer/@stream has None, which must not read as unknown
+        self.directive_variables: _PinnedCache[tuple[tuple[str, ...] | None]] = _PinnedCache(size)
         self.subfields: _PinnedCache[tuple[CollectedFields, _RequestPlan]] = _PinnedCache(size)
         self.subfields_of_list: _PinnedCache[tuple[CollectedFields, _RequestPlan]] = _PinnedCache(
             size
@@ -192,11 +193,12 @@ class InlineExecutor(StrawberryGraphQLCoreExecutionContext):
         if they may not be shared."""
         operation = self.operation
         plans = self.plans.directive_variables
-        names = plans.get(id(operation))
-        if names is None:
+        known = plans.get(id(operation))
+        if known is None:
             definitions = [operation, *self.fragment_definitions.values()]
-            names = directive_variables(definitions)
-            plans.put(id(operation), (operation, definitions), names)
+            known = (directive_variables(definitions),)
+            plans.put(id(operation), (operation, definitions), known)
+        names = known[0]
         if names is None:
             return None
         values = tuple(self.variable_values.coerced.get(name) for name in names)
