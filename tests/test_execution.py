@@ -295,3 +295,25 @@ def test_sdk_documents_answer_as_with_graphql_core(world: tuple[AsgiEmulator, Wo
         assert expected[0].get("data") and "errors" not in expected[0], (name, expected[0])
         assert answers(emulator, document, variables) == expected, name
         assert answers(emulator, document, variables) == expected, name  # all shared now
+
+
+def test_resolvers_use_only_the_context_of_their_info() -> None:
+    """Direct resolvers (graphql/fields.py) get graphql-core's resolve info, or an object
+    holding only the context, instead of Strawberry's Info: nothing in graphql/ may read
+    more of it than `info.context`."""
+    import ast
+    from pathlib import Path
+
+    import wandb_emulator.graphql
+
+    other = []
+    for path in Path(wandb_emulator.graphql.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "info"
+                and node.attr != "context"
+            ):
+                other.append(f"{path.name}:{node.lineno} info.{node.attr}")
+    assert other == []
