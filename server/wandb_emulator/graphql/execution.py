@@ -171,8 +171,8 @@ def directive_variables(definitions: list[Any]) -> tuple[str, ...] | None:
 
 
 class InlineExecutor(StrawberryGraphQLCoreExecutionContext):
-    """graphql-core's executor, with collected fields shared across requests and leaf
-    `RootField`s and `__typename` done inline."""
+    """graphql-core's executor, with collected fields shared across requests and each
+    selection set executed by its plan (see the module's docstring)."""
 
     plans: ExecutionPlans
 

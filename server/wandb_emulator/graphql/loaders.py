@@ -38,9 +38,10 @@ class made_once(Generic[Owner, R]):
     """`functools.cached_property` without its lock, which Python before 3.12 takes on
     every first read; a request's loaders are made on first use, several per request."""
 
+    name: str  # the attribute's, set when the class is made
+
     def __init__(self, build: Callable[[Owner], R]) -> None:
         self.build = build
-        self.name = build.__name__
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -84,8 +85,7 @@ class Loader(Generic[V]):
         async with self.db.read() as conn:
             found = await self.fetch(conn, list(set(keys)))
         values = [found.get(key, self.default) for key in keys]
-        if results.generation == generation:  # no commit overlapped the read
-            results.records(self.kind).update(zip(keys, values, strict=True))
+        results.keep(self.kind, generation, zip(keys, values, strict=True))
         return values
 
     def load_now(self, key: int) -> V | Awaitable[V]:

@@ -63,9 +63,14 @@ class ResultCache:
             return cast(V, records[key])
         generation = self.generation
         value = await load()
-        if generation == self.generation:
-            records[key] = value
+        self.keep(kind, generation, [(key, value)])
         return value
+
+    def keep(self, kind: str, generation: int, values: Iterable[tuple[Hashable, Any]]) -> None:
+        """Keep values built from reads begun at `generation` among `records(kind)`,
+        unless a commit came in between (they may be stale)."""
+        if generation == self.generation:
+            self.records(kind).update(values)
 
     async def get(
         self,
