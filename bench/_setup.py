@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from conftest import Account, FixtureClient, ServerProcess, start_server
+from conftest import Account, FixtureClient, ServerProcess, free_port, start_server
+
+FLOOR_APP = Path(__file__).resolve().parent / "floor_app.py"
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,22 @@ def sdk_environment() -> Path:
         WANDB_SILENT="true",
     )
     return work
+
+
+def start_floor() -> tuple[subprocess.Popen, str]:
+    """The floor app (`floor_app.py`) on a free port, once it answers /ready."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, str(FLOOR_APP), str(port)])
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/ready", timeout=1).status_code == 200:
+                return process, base
+        except httpx.TransportError:
+            time.sleep(0.02)
+    process.kill()
+    raise SystemExit("floor app did not start")
 
 
 @contextmanager

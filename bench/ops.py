@@ -17,7 +17,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
@@ -29,10 +28,9 @@ from _setup import (
     build_data,
     quick,
     serve_data,
+    start_floor,
 )
-from conftest import free_port
 
-FLOOR_APP = Path(__file__).resolve().parent / "floor_app.py"
 CONNECTIONS = 8
 VIEWER = "query Viewer { viewer { id username entity } }"
 HELLO = "query Hello { hello }"
@@ -95,21 +93,6 @@ def requests_per_second(url: str, body: dict, key: str | None, seconds: float) -
     if "Non-2xx" in out or "Socket errors" in out:
         raise SystemExit(f"load errors:\n{out}")
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-
-
-def start_floor() -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    process = subprocess.Popen([sys.executable, str(FLOOR_APP), str(port)])
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + "/ready", timeout=1).status_code == 200:
-                return process, base
-        except httpx.TransportError:
-            time.sleep(0.02)
-    process.kill()
-    raise SystemExit("floor app did not start")
 
 
 def main() -> int:

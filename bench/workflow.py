@@ -3,6 +3,11 @@ against a fresh emulator: wall time, the server's time (sum of the journal's req
 durations) and its share of the wall time, and the server's CPU time as a share of the
 wall time (median of 5; `--quick`: 2). Request durations overlap (the SDK uploads in
 parallel) and include time spent waiting for a CPU on a loaded machine; CPU time does not.
+
+The floor, measured in the same run: the CPU time `bench/floor_app.py` spends on as many
+trivial `{ hello }` requests as the workflow sends, at the workflow's pace (one request
+per wall / requests, on one keep-alive connection), as a share of the workflow's wall
+time. No server can answer the workflow's requests with less CPU than that.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import time
 from pathlib import Path
 
 import httpx
-from _setup import BenchSetup, quick, registry_setup, rss_mib
+from _setup import BenchSetup, quick, registry_setup, rss_mib, start_floor
 from conftest import CONTROL_HEADERS
 
 
@@ -48,9 +53,15 @@ def breakdown(rounds: list[Kinds]) -> str:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU time of a process's threads so far, from the scheduler's nanosecond counts
+    (`/proc/<pid>/stat` counts in 10 ms ticks, too coarse for a 0.1 s workflow)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # a thread that ended meanwhile
+    return total / 1e9
 
 
 def one_round(setup: BenchSetup, index: int) -> tuple[float, float, float, Kinds]:
@@ -81,6 +92,24 @@ def one_round(setup: BenchSetup, index: int) -> tuple[float, float, float, Kinds
     return elapsed, sum(e["duration_ms"] for e in entries) / 1e3, cpu, by_kind(entries)
 
 
+def floor_cpu_per_workflow(requests: int, pace: float, repeats: int) -> float:
+    """The floor app's CPU seconds for `requests` trivial requests sent one per `pace`
+    seconds (the mean over `repeats` such sequences)."""
+    process, base = start_floor()
+    try:
+        with httpx.Client(base_url=base) as client:
+            client.post("/graphql", json={"query": "{ hello }"}).raise_for_status()
+            before = cpu_seconds(process.pid)
+            for _ in range(requests * repeats):
+                sent = time.perf_counter()
+                client.post("/graphql", json={"query": "{ hello }"}).raise_for_status()
+                time.sleep(max(0.0, pace - (time.perf_counter() - sent)))
+            return (cpu_seconds(process.pid) - before) / repeats
+    finally:
+        process.terminate()
+        process.wait()
+
+
 def main() -> None:
     runs = 2 if quick() else 5
     with registry_setup("bench") as setup:
@@ -97,6 +126,13 @@ def main() -> None:
         f" server RSS {rss:.0f} MiB"
     )
     print(f"  server time by request kind (median): {breakdown([r[3] for r in rounds])}")
+    requests = round(statistics.median(sum(n for _, n in r[3].values()) for r in rounds))
+    floor_share = floor_cpu_per_workflow(requests, wall / requests, 5 if quick() else 20) / wall
+    print(
+        f"  floor: CPU for {requests} trivial requests at the workflow's pace"
+        f" {floor_share:.1%} of the wall; the server's CPU share is"
+        f" {cpu_share / floor_share:.2f}x that"
+    )
 
 
 if __name__ == "__main__":
