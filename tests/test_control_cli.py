@@ -74,6 +74,23 @@ def test_seed_a_data_dir_before_serving(tmp_path: Path) -> None:
         assert default.viewer.username == "emulator"
 
 
+def test_seed_a_data_dir_while_it_is_served(tmp_path: Path) -> None:
+    """The server's caches of reads notice another process's commit: a key it has
+    refused works once `seed --data-dir` has added its user, with no write by the
+    server in between."""
+    seed_file = tmp_path / "seed.yaml"
+    seed_file.write_text(SEED_YAML)
+    data_dir = tmp_path / "data"
+    with RunningEmulator(data_dir) as emulator:
+        with pytest.raises(wandb.errors.AuthenticationError):
+            wandb.Api(api_key=YAML_KEY, overrides={"base_url": emulator.base_url})
+        seeded = cli("seed", str(seed_file), "--data-dir", str(data_dir), "--log-level", "warning")
+        assert seeded.returncode == 0, seeded.stderr
+        api = wandb.Api(api_key=YAML_KEY, overrides={"base_url": emulator.base_url})
+        assert api.viewer.username == "yaml-user"
+        assert [r.name for r in api.registries(organization="yaml-org")] == ["from-yaml"]
+
+
 def test_bad_seed_files_fail_with_a_message(emulator: RunningEmulator, tmp_path: Path) -> None:
     seed_file = tmp_path / "seed.json"
     seed_file.write_text('{"teams": [{"name": "t", "organization": "missing"}]}')

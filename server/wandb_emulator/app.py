@@ -34,6 +34,7 @@ from .http.file_stream import file_stream
 from .http.fixtures import fixture_command
 from .http.graphql_endpoint import graphql_endpoint
 from .http.health import health, ready, telemetry_disabled
+from .http.outside_commits import SeeOutsideCommits
 from .http.recording import RecordingMiddleware
 from .journal import Journal
 from .seed_check import check_seed
@@ -241,12 +242,13 @@ def create_app(emulator: Emulator, *, manage_lifecycle: bool = False) -> Starlet
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(SeeOutsideCommits, db=emulator.db),
             Middleware(
                 RecordingMiddleware,
                 journal=emulator.journal,
                 faults=emulator.faults,
                 unrecorded=serves_page(routes, pages),
-            )
+            ),
         ],
         lifespan=_lifespan(emulator, manage_lifecycle),
     )
@@ -261,7 +263,8 @@ def create_fixture_app(emulator: Emulator) -> Starlette:
         routes=[
             Route("/health", health, methods=["GET"]),
             Route("/db/{resource}", fixture_command, methods=["POST"]),
-        ]
+        ],
+        middleware=[Middleware(SeeOutsideCommits, db=emulator.db)],
     )
     app.state.emulator = emulator
     return app

@@ -33,8 +33,9 @@ CACHED_RECORDS = 10_000  # per kind
 
 
 class ResultCache:
-    """Results of the reader's queries, valid until the next COMMIT (there is one writer,
-    so nothing else changes the database). A query that overlaps a commit is not kept:
+    """Results of the reader's queries, valid until the next COMMIT: the server's own
+    (one writer), or another process's, noticed before each request
+    (`Database.see_outside_commits`). A query that overlaps a commit is not kept:
     `generation` moves on every commit. Results longer than CACHED_ROWS are not kept."""
 
     def __init__(self) -> None:
@@ -202,6 +203,10 @@ class Conn(aiosqlite.Connection):
             cursor.close()
 
 
+def _data_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA data_version").fetchone()[0])
+
+
 async def _connect(path: Path) -> Conn:
     conn = Conn(
         lambda: sqlite3.connect(path, isolation_level=None, check_same_thread=False),
@@ -222,6 +227,7 @@ class Database:
         self._writer: Conn | None = None
         self._reader: Conn | None = None
         self._write_lock = asyncio.Lock()
+        self._data_version: int | None = None  # the reader's, when its caches were emptied
 
     @property
     def rows_read(self) -> int:
@@ -236,6 +242,7 @@ class Database:
         self._writer.results = ResultCache()
         self._reader = await _connect(self.path)
         self._reader.results = ResultCache()
+        self._data_version = await self._reader_data_version()
 
     async def close(self) -> None:
         for conn in (self._reader, self._writer):
@@ -267,8 +274,24 @@ class Database:
                 raise
             else:
                 await self._writer.run("COMMIT")
-                if self._reader is not None and self._reader.results is not None:
-                    self._reader.results.invalidate()
+                if self._reader is not None:
+                    await self._empty_reader_caches()
+
+    async def see_outside_commits(self) -> None:
+        """Empty the reader's caches if another process (`wandb-emulator seed --data-dir`,
+        a second server) committed since they were last emptied: the reader's
+        `PRAGMA data_version` moves on every other connection's commit."""
+        if self._reader is not None and await self._reader_data_version() != self._data_version:
+            await self._empty_reader_caches()
+
+    async def _empty_reader_caches(self) -> None:
+        # The version first: a commit after it is seen by the next see_outside_commits.
+        self._data_version = await self._reader_data_version()
+        self.results.invalidate()
+
+    async def _reader_data_version(self) -> int:
+        assert self._reader is not None
+        return await self._reader._call(_data_version, self._reader._conn)
 
     async def _migrate(self, conn: Conn) -> None:
         found = await conn.patiently(conn._fetch, "PRAGMA user_version", (), 1)
