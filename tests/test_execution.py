@@ -100,6 +100,44 @@ class Item(Named):
     async def tags(self, prefix: str = "t") -> list[str]:
         return [f"{prefix}{self.rec.id}", f"{prefix}x"]
 
+    # An interface's values: of either type, of no type of it, cast to another type.
+    @context_field
+    def as_named(self, info: strawberry.Info) -> Named:
+        return Item(rec=self.rec) if self.rec.id % 2 else Other(rec=self.rec)
+
+    @context_field
+    def maybe_named(self, info: strawberry.Info) -> Named | None:
+        return self.rec if self.rec.id == 3 else self.as_named(info)  # type: ignore[operator,return-value]
+
+    @context_field
+    def cast_named(self, info: strawberry.Info) -> Named:
+        return strawberry.cast(Other, Item(rec=self.rec))
+
+    @context_field
+    def named_list(self, info: strawberry.Info) -> list[Named]:
+        return [Item(rec=self.rec), Other(rec=self.rec)]
+
+    # Objects of a type with Strawberry's is_type_of (Other implements Named).
+    @context_field
+    def others(self, info: strawberry.Info) -> list[Other]:
+        found = [Other(rec=rec) for key, rec in info.context["items"].items() if key < self.rec.id]
+        return [*found, self.rec] if self.rec.id == 4 else found  # type: ignore[list-item]
+
+    @context_field
+    def cast_other(self, info: strawberry.Info) -> Other | None:
+        return strawberry.cast(Other, Item(rec=self.rec)) if self.rec.id % 2 else None
+
+
+@strawberry.type
+class Other(Named):
+    @root_field
+    def other_id(self) -> int:
+        return self.rec.id
+
+    @context_field
+    def back(self, info: strawberry.Info) -> Named:
+        return Item(rec=self.rec)
+
 
 @strawberry.type
 class Query:
@@ -123,6 +161,7 @@ def build(plans: ExecutionPlans | None) -> strawberry.Schema:
     the emulator's document cache does: sharing is keyed by the parsed nodes."""
     schema = strawberry.Schema(
         query=Query,
+        types=[Other],
         execution_context_class=executor_class(plans) if plans else None,
         extensions=[lambda: ParserCache()],
     )
@@ -161,6 +200,13 @@ DOCUMENTS = [
     "{ items { children { laterParent { maybeName } parent { name } } } }",
     "{ item(id: 3) { childrenAndAHole { maybeName } } }",
     "{ items { laterSize maybeName } }",
+    "{ items { asNamed { __typename label ... on Item { maybeName } "
+    "... on Other { otherId back { __typename ... on Item { maybeSize } } } } } }",
+    "{ items { maybeNamed { __typename label } } }",  # item 3's is no Named
+    "{ items { castNamed { __typename ... on Other { otherId } } } }",
+    "{ items { namedList { __typename label ... on Other { otherId } } } }",
+    "{ items { others { otherId label } } }",  # item 4's list holds a non-Other
+    "{ items { castOther { otherId back { label } } } }",
     # a pending sibling, then an error that nulls the whole item: the sibling is settled
     "{ item(id: 5) { laterParent { maybeName } "
     "requiredParent { requiredParent { requiredParent { name } } } } }",

@@ -19,9 +19,11 @@ to execute it:
 - a leaf with a direct function: computed and coerced in the loop;
 - a field of another direct resolver (a ContextField, a plain attribute): its value
   completed here when it is at hand (a leaf coerced, an object's or a list's
-  sub-selections executed straight away), by graphql-core otherwise;
-- anything else (arguments, abstract types, Strawberry resolvers): graphql-core's
-  `execute_field`.
+  sub-selections executed straight away), by graphql-core otherwise. An object's type
+  is told as Strawberry tells it: by its `is_type_of` (an isinstance or cast check),
+  and for an interface by the class of the value;
+- anything else (arguments, unions, lists of an interface, Strawberry resolvers):
+  graphql-core's `execute_field`.
 
 Whatever is unusual about a value (a resolver that raises, a null for a non-null field,
 a value the scalar refuses) goes to graphql-core's own completion, so errors, their
@@ -33,15 +35,18 @@ complete only leaves here.
 import inspect
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Iterator, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from graphql import (
     FieldNode,
     GraphQLField,
+    GraphQLInterfaceType,
     GraphQLLeafType,
     GraphQLList,
+    GraphQLNamedType,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLSchema,
     SelectionSetNode,
     Undefined,
     VariableNode,
@@ -53,6 +58,7 @@ from graphql.execution.collect_fields import CollectedFields, FieldDetailsList, 
 from graphql.execution.executor import to_nodes
 from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from .fields import ContextField, RootField, declared_function
 
@@ -64,12 +70,18 @@ INCREMENTAL_DIRECTIVES = frozenset({"defer", "stream"})
 LEAF, OBJECT, LIST = "leaf", "object", "list"  # the kinds of `_ResolvedField`
 
 
+# The object type a value is executed as (None: graphql-core's completion decides).
+Runtime = Callable[[Any], GraphQLObjectType | None]
+
+
 class _ResolvedField:
     """A field with a direct resolver, completed here when its value is at hand: a leaf
     (coerced), an object, or a list of non-null objects (their sub-selections executed
-    straight away). `object_type` is the object's or the items' type."""
+    straight away). `object_type` is the object's or the items' type; `runtime`, when
+    set, says per value which object type it is (an interface's, or an object type's
+    `is_type_of`)."""
 
-    __slots__ = ("coerce", "definition", "item_type", "kind", "object_type", "resolve")
+    __slots__ = ("coerce", "definition", "item_type", "kind", "object_type", "resolve", "runtime")
 
     def __init__(
         self,
@@ -80,6 +92,7 @@ class _ResolvedField:
         coerce: Callable[[Any], Any] | None = None,
         object_type: GraphQLObjectType | None = None,
         item_type: GraphQLOutputType | None = None,
+        runtime: Runtime | None = None,
     ) -> None:
         self.definition = definition
         self.resolve = resolve
@@ -87,6 +100,7 @@ class _ResolvedField:
         self.coerce = coerce
         self.object_type = object_type
         self.item_type = item_type
+        self.runtime = runtime
 
 
 _Step = tuple[str, Inline | None, "_ResolvedField | None"]
@@ -140,6 +154,14 @@ class ExecutionPlans:
             size
         )
         self.plans: _PinnedCache[_Plan] = _PinnedCache(size)
+        self._runtimes: dict[str, Runtime | None] = {}
+
+    def runtime(self, schema: GraphQLSchema, interface: GraphQLInterfaceType) -> Runtime | None:
+        """The object type of a value of `interface` (see `_interface_runtime`), one per
+        interface of the schema."""
+        if interface.name not in self._runtimes:
+            self._runtimes[interface.name] = _interface_runtime(schema, interface)
+        return self._runtimes[interface.name]
 
 
 def executor_class(plans: ExecutionPlans) -> "type[InlineExecutor]":
@@ -323,17 +345,25 @@ class InlineExecutor(StrawberryGraphQLCoreExecutionContext):
                         field, parent_type, field_details_list, field_path, value
                     )
                 return coerced
-            assert field.object_type is not None
-            subfields = self.collect_subfields(field.object_type, field_details_list)
+            object_type = field.object_type
             if field.kind is OBJECT:
+                if field.runtime is not None:
+                    object_type = field.runtime(value)
+                if object_type is None:  # graphql-core says what it is, or what is wrong
+                    return self._complete_resolved(
+                        field, parent_type, field_details_list, field_path, value
+                    )
+                subfields = self.collect_subfields(object_type, field_details_list)
                 completed = self.execute_fields(
-                    field.object_type, value, field_path, subfields.grouped_field_set, None
+                    object_type, value, field_path, subfields.grouped_field_set, None
                 )
-            elif not isinstance(value, (list, tuple)) or any(item is None for item in value):
+            elif not self._all_objects_of(field, value):
                 return self._complete_resolved(
                     field, parent_type, field_details_list, field_path, value
                 )
             else:
+                assert object_type is not None
+                subfields = self.collect_subfields(object_type, field_details_list)
                 completed = self._execute_items(
                     field, value, field_path, field_details_list, subfields.grouped_field_set
                 )
@@ -343,6 +373,14 @@ class InlineExecutor(StrawberryGraphQLCoreExecutionContext):
         if self.is_awaitable(completed):
             return self._await_field(completed, return_type, field_details_list, field_path)
         return completed
+
+    @staticmethod
+    def _all_objects_of(field: _ResolvedField, value: Any) -> bool:
+        """Whether `value` is a list whose items are all objects of the field's item type."""
+        if not isinstance(value, (list, tuple)) or any(item is None for item in value):
+            return False
+        runtime = field.runtime
+        return runtime is None or all(runtime(item) is field.object_type for item in value)
 
     def _execute_items(
         self,
@@ -462,16 +500,90 @@ class InlineExecutor(StrawberryGraphQLCoreExecutionContext):
             return _ResolvedField(field_def, resolve, LEAF, coerce=named.coerce_output_value)
         if self._sharing_key is None:  # sub-selections may be deferred
             return None
-        if isinstance(named, GraphQLObjectType) and not named.is_type_of:
-            return _ResolvedField(field_def, resolve, OBJECT, object_type=named)
+        if isinstance(named, GraphQLInterfaceType):
+            runtime = self.plans.runtime(self.schema, named)
+            if runtime is None:
+                return None
+            return _ResolvedField(field_def, resolve, OBJECT, runtime=runtime)
+        if isinstance(named, GraphQLObjectType):
+            runtime = _object_runtime(named)
+            if runtime is _UNKNOWN:
+                return None
+            return _ResolvedField(field_def, resolve, OBJECT, object_type=named, runtime=runtime)
         item_type = named.of_type if isinstance(named, GraphQLList) else None
         if is_non_null_type(item_type):
             item_object = get_nullable_type(item_type)
-            if isinstance(item_object, GraphQLObjectType) and not item_object.is_type_of:
+            if isinstance(item_object, GraphQLObjectType):
+                runtime = _object_runtime(item_object)
+                if runtime is _UNKNOWN:
+                    return None
                 return _ResolvedField(
-                    field_def, resolve, LIST, object_type=item_object, item_type=item_type
+                    field_def,
+                    resolve,
+                    LIST,
+                    object_type=item_object,
+                    item_type=item_type,
+                    runtime=runtime,
                 )
         return None
+
+
+_UNKNOWN: Any = object()  # a type whose values this executor cannot tell: graphql-core's
+_NO_INFO: Any = None  # what Strawberry's own `is_type_of` gets for the info it ignores
+
+
+def _strawberry_definition(named: GraphQLNamedType) -> Any:
+    return (named.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+
+
+def _object_runtime(object_type: GraphQLObjectType) -> Runtime | None:
+    """How to tell a value is of `object_type`: None when any value is (no `is_type_of`);
+    Strawberry's own `is_type_of` (an isinstance or cast check that ignores the resolve
+    info), asked directly; _UNKNOWN for a type's own `is_type_of`, which graphql-core asks."""
+    is_type_of = object_type.is_type_of
+    if is_type_of is None:
+        return None
+    definition = _strawberry_definition(object_type)
+    if definition is None or definition.is_type_of is not None:
+        return cast(Runtime, _UNKNOWN)
+
+    def runtime(value: Any) -> GraphQLObjectType | None:
+        return object_type if is_type_of(value, _NO_INFO) is True else None
+
+    return runtime
+
+
+def _interface_runtime(schema: GraphQLSchema, interface: GraphQLInterfaceType) -> Runtime | None:
+    """The object type of a value of `interface`, as Strawberry's own `resolve_type`
+    finds it: the type of the value's class, when that class implements the interface,
+    remembered per class. Such a type has Strawberry's `is_type_of` (it implements an
+    interface), asked per value, which refuses a value cast to another type with
+    `strawberry.cast`. None for what graphql-core must decide: another class, a generic
+    type, an interface with its own `resolve_type`, a type with its own `is_type_of`."""
+    definition = _strawberry_definition(interface)
+    if definition is None or definition.resolve_type is not None:
+        return None
+    origin = definition.origin
+    by_class: dict[type, Runtime | None] = {}
+
+    def of_class(cls: type) -> Runtime | None:
+        found = getattr(cls, "__strawberry_definition__", None)
+        if found is None or found.is_graphql_generic or not issubclass(cls, origin):
+            return None
+        object_type = schema.get_type(found.name)
+        if not isinstance(object_type, GraphQLObjectType) or not schema.is_sub_type(
+            interface, object_type
+        ):
+            return None
+        check = _object_runtime(object_type)
+        return None if check is _UNKNOWN else check
+
+    def runtime(value: Any) -> GraphQLObjectType | None:
+        cls = type(value)
+        known = by_class[cls] if cls in by_class else by_class.setdefault(cls, of_class(cls))
+        return None if known is None else known(value)
+
+    return runtime
 
 
 def _direct_function(field_def: GraphQLField) -> tuple[Callable[..., Any], bool] | None:
