@@ -42,10 +42,11 @@ def sdk_environment() -> Path:
     return work
 
 
-def start_floor() -> tuple[subprocess.Popen, str]:
-    """The floor app (`floor_app.py`) on a free port, once it answers /ready."""
+def start_floor(*options: str) -> tuple[subprocess.Popen, str]:
+    """The floor app (`floor_app.py`, given `options`) on a free port, once it answers
+    /ready."""
     port = free_port()
-    process = subprocess.Popen([sys.executable, str(FLOOR_APP), str(port)])
+    process = subprocess.Popen([sys.executable, str(FLOOR_APP), str(port), *options])
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -1,13 +1,18 @@
 """The floor: a trivial Strawberry query on the emulator's stack (Starlette + uvicorn,
 one worker, parser and validation caches on), served like the emulator serves.
 
-    python bench/floor_app.py PORT
+    python bench/floor_app.py PORT [--durations]
+
+`--durations` times each request as the emulator's journal does (from the app being
+called to the response starting) and answers `GET /durations` with their count and sum
+so far (`bench/workflow.py`'s floor).
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import time
 
 import strawberry
 import uvicorn
@@ -15,6 +20,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import ParserCache, ValidationCache
 
 
@@ -55,5 +61,37 @@ app = Starlette(
     ]
 )
 
+
+class Durations:
+    """Sum of request durations, measured where the emulator's RecordingMiddleware does."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.requests = 0
+        self.seconds = 0.0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["path"] == "/durations":
+            await JSONResponse({"requests": self.requests, "ms": self.seconds * 1e3})(
+                scope, receive, send
+            )
+            return
+        started = time.perf_counter()
+
+        async def timed_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                self.requests += 1
+                self.seconds += time.perf_counter() - started
+            await send(message)
+
+        await self.app(scope, receive, timed_send)
+
+
 if __name__ == "__main__":
-    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="error", access_log=False)
+    served = Durations(app) if "--durations" in sys.argv[2:] else app
+    uvicorn.run(
+        served, host="127.0.0.1", port=int(sys.argv[1]), log_level="error", access_log=False
+    )

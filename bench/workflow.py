@@ -4,10 +4,11 @@ durations) and its share of the wall time, and the server's CPU time as a share 
 wall time (median of 5; `--quick`: 2). Request durations overlap (the SDK uploads in
 parallel) and include time spent waiting for a CPU on a loaded machine; CPU time does not.
 
-The floor, measured in the same run: the CPU time `bench/floor_app.py` spends on as many
-trivial `{ hello }` requests as the workflow sends, at the workflow's pace (one request
-per wall / requests, on one keep-alive connection), as a share of the workflow's wall
-time. No server can answer the workflow's requests with less CPU than that.
+The floor, measured in the same run: `bench/floor_app.py` answering as many trivial
+`{ hello }` requests as the workflow sends, at the workflow's pace (one request per
+wall / requests, on one keep-alive connection, nothing else running): the sum of their
+durations (timed where the journal times the emulator's) and its CPU time, each as a
+share of the workflow's wall time.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import os
 import statistics
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import httpx
 from _setup import BenchSetup, quick, registry_setup, rss_mib, start_floor
@@ -92,19 +94,29 @@ def one_round(setup: BenchSetup, index: int) -> tuple[float, float, float, Kinds
     return elapsed, sum(e["duration_ms"] for e in entries) / 1e3, cpu, by_kind(entries)
 
 
-def floor_cpu_per_workflow(requests: int, pace: float, repeats: int) -> float:
-    """The floor app's CPU seconds for `requests` trivial requests sent one per `pace`
-    seconds (the mean over `repeats` such sequences)."""
-    process, base = start_floor()
+class FloorCost(NamedTuple):
+    """What the floor app spends on one workflow's worth of trivial requests."""
+
+    request_seconds: float  # sum of request durations, measured as the journal does
+    cpu_seconds: float
+
+
+def floor_per_workflow(requests: int, pace: float, repeats: int) -> FloorCost:
+    """The floor app's cost of `requests` trivial requests sent one per `pace` seconds
+    (the mean over `repeats` such sequences)."""
+    process, base = start_floor("--durations")
     try:
         with httpx.Client(base_url=base) as client:
             client.post("/graphql", json={"query": "{ hello }"}).raise_for_status()
-            before = cpu_seconds(process.pid)
+            cpu_before = cpu_seconds(process.pid)
+            ms_before = client.get("/durations").json()["ms"]
             for _ in range(requests * repeats):
                 sent = time.perf_counter()
                 client.post("/graphql", json={"query": "{ hello }"}).raise_for_status()
                 time.sleep(max(0.0, pace - (time.perf_counter() - sent)))
-            return (cpu_seconds(process.pid) - before) / repeats
+            cpu = cpu_seconds(process.pid) - cpu_before
+            ms = client.get("/durations").json()["ms"] - ms_before
+            return FloorCost(ms / 1e3 / repeats, cpu / repeats)
     finally:
         process.terminate()
         process.wait()
@@ -127,11 +139,12 @@ def main() -> None:
     )
     print(f"  server time by request kind (median): {breakdown([r[3] for r in rounds])}")
     requests = round(statistics.median(sum(n for _, n in r[3].values()) for r in rounds))
-    floor_share = floor_cpu_per_workflow(requests, wall / requests, 5 if quick() else 20) / wall
+    floor = floor_per_workflow(requests, wall / requests, 5 if quick() else 20)
+    floor_share, floor_cpu_share = floor.request_seconds / wall, floor.cpu_seconds / wall
     print(
-        f"  floor: CPU for {requests} trivial requests at the workflow's pace"
-        f" {floor_share:.1%} of the wall; the server's CPU share is"
-        f" {cpu_share / floor_share:.2f}x that"
+        f"  floor: {requests} trivial requests at the workflow's pace: request durations"
+        f" {floor_share:.1%} of the wall, CPU {floor_cpu_share:.1%}; the server's shares"
+        f" are {share / floor_share:.2f}x and {cpu_share / floor_cpu_share:.2f}x those"
     )
 
 
