@@ -5,8 +5,8 @@ Data is created in bulk through the store layer (`wandb_emulator.store.bulk`), t
 through the real SDK: the first page and a page deep in the cursor chain of
 `registry.versions()`, `registries().collections()` and `api.registries()`, and
 `api.artifact()` by `:v<N-1>`, `:latest` and an alias, 50 items a page. Prints each cost
-(the fastest of 7 runs) and the ratio of the largest to the smallest; then the server's
-RSS. `--quick` (CI) stops at 10,000 versions and 200 registries.
+(the fastest of 9 runs, the sizes taking turns run by run) and the ratio of the largest
+to the smallest; then the server's RSS. `--quick` (CI) stops at 10,000 versions and 200 registries.
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ from pathlib import Path
 
 import httpx
 from _setup import BENCH_ORG, Portfolio, bench_api, build_data, quick, rss_mib, serve_data
+from conftest import ServerProcess
 
 PAGE = 50
-REPEAT = 7
+REPEAT = 9
 
 
 def cache_flusher(server) -> Callable[[], object]:
@@ -37,17 +38,22 @@ def cache_flusher(server) -> Callable[[], object]:
     return flush
 
 
-def best_ms(action: Callable[[], object], flush: Callable[[], object]) -> float:
-    """The fastest of REPEAT runs after a warm-up, each after a write so that no answer
-    comes from the read cache: the cost with the least noise from other processes."""
-    action()  # warm the SDK's imports and the server's parse/validation caches
-    times = []
+def best_ms_by_size(
+    actions: dict[int, Callable[[], object]], flushes: dict[int, Callable[[], object]]
+) -> dict[int, float]:
+    """Each size's fastest of REPEAT runs after a warm-up, each run after a write so that
+    no answer comes from the read cache. The sizes take turns run by run, so that drift
+    on the machine (other processes, frequency) falls on every size alike."""
+    for action in actions.values():
+        action()  # warm the SDK's imports and the server's parse/validation caches
+    times: dict[int, list[float]] = {size: [] for size in actions}
     for _ in range(REPEAT):
-        flush()
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return min(times) * 1e3
+        for size, action in actions.items():
+            flushes[size]()
+            started = time.perf_counter()
+            action()
+            times[size].append(time.perf_counter() - started)
+    return {size: min(runs) * 1e3 for size, runs in times.items()}
 
 
 def deep_cursor(data_dir: Path, sql: str, params: tuple) -> str:
@@ -108,9 +114,9 @@ def versions_figures(sizes: list[int]) -> dict[str, dict[int, float]]:
     build_data(data_dir, registries, [Portfolio(f"r{n}", "models", n) for n in sizes])
     server = serve_data(data_dir)
     flush = cache_flusher(server)
-    figures: dict[str, dict[int, float]] = {}
     try:
         api = bench_api(server)
+        cases: dict[str, dict[int, Callable[[], object]]] = {}
         for n in sizes:
             registry = api.registry(f"r{n}", organization=BENCH_ORG)
             deep = deep_cursor(
@@ -120,9 +126,12 @@ def versions_figures(sizes: list[int]) -> dict[str, dict[int, float]]:
                 " WHERE p.name = ? AND c.kind = 'PORTFOLIO' ORDER BY m.id",
                 (f"wandb-registry-r{n}",),
             )
-            cases = version_cases(api, registry, n, deep)
-            for label, action in cases.items():
-                figures.setdefault(label, {})[n] = best_ms(action, flush)
+            for label, action in version_cases(api, registry, n, deep).items():
+                cases.setdefault(label, {})[n] = action
+        figures = {
+            label: best_ms_by_size(actions, dict.fromkeys(sizes, flush))
+            for label, actions in cases.items()
+        }
         figures["server RSS (MiB)"] = {sizes[-1]: rss_mib(server.process.pid)}
     finally:
         server.stop()
@@ -130,14 +139,14 @@ def versions_figures(sizes: list[int]) -> dict[str, dict[int, float]]:
 
 
 def registry_figures(counts: list[int]) -> dict[str, dict[int, float]]:
-    figures: dict[str, dict[int, float]] = {}
-    for count in counts:
-        data_dir = Path(tempfile.mkdtemp(prefix="wandb-emulator-scale-")) / "data"
-        build_data(data_dir, [f"g{i}" for i in range(count)], [], collections_each=10)
-        server = serve_data(data_dir)
-        flush = cache_flusher(server)
-        try:
-            api = bench_api(server)
+    """One server per count, all running at once so that their runs can take turns."""
+    servers: dict[int, ServerProcess] = {}
+    cases: dict[str, dict[int, Callable[[], object]]] = {}
+    try:
+        for count in counts:
+            data_dir = Path(tempfile.mkdtemp(prefix="wandb-emulator-scale-")) / "data"
+            build_data(data_dir, [f"g{i}" for i in range(count)], [], collections_each=10)
+            servers[count] = serve_data(data_dir)
             org_entity_projects = (
                 "SELECT p.id FROM projects p JOIN entities e ON e.id = p.entity_id"
                 " WHERE e.kind = 'ORGANIZATION' ORDER BY p.id"
@@ -148,12 +157,14 @@ def registry_figures(counts: list[int]) -> dict[str, dict[int, float]]:
                 "SELECT id FROM artifact_collections WHERE kind = 'PORTFOLIO' ORDER BY id",
                 (),
             )
-            cases = registry_cases(api, deep_registry, deep_collection)
-            for label, action in cases.items():
-                figures.setdefault(label, {})[count] = best_ms(action, flush)
-        finally:
+            api = bench_api(servers[count])
+            for label, action in registry_cases(api, deep_registry, deep_collection).items():
+                cases.setdefault(label, {})[count] = action
+        flushes = {count: cache_flusher(server) for count, server in servers.items()}
+        return {label: best_ms_by_size(actions, flushes) for label, actions in cases.items()}
+    finally:
+        for server in servers.values():
             server.stop()
-    return figures
 
 
 def report(figures: dict[str, dict[int, float]], unit: str) -> None:
