@@ -165,7 +165,7 @@ def build(plans: ExecutionPlans | None) -> strawberry.Schema:
         execution_context_class=executor_class(plans) if plans else None,
         extensions=[lambda: ParserCache()],
     )
-    direct_resolvers(schema._schema)
+    direct_resolvers(schema)
     return schema
 
 

@@ -5,17 +5,12 @@ from collections.abc import Callable
 from typing import Any, Protocol, cast
 
 import strawberry
-from graphql import (
-    GraphQLField,
-    GraphQLObjectType,
-    GraphQLScalarType,
-    GraphQLSchema,
-    get_named_type,
-)
+from graphql import GraphQLField, GraphQLObjectType
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
 from ..ids import encode_id
+from .arguments import Convert, converter
 
 
 class _Identified(Protocol):
@@ -99,11 +94,11 @@ def context_field(
     return build(resolve) if resolve is not None else build
 
 
-def direct_resolvers(schema: GraphQLSchema) -> None:
+def direct_resolvers(schema: strawberry.Schema) -> None:
     """Let graphql-core call the functions of the schema's RootFields and ContextFields
     directly (the fewest calls per value), and the resolvers of fields whose arguments
-    are all scalars with only their names translated (`_with_scalar_arguments`)."""
-    for graphql_type in schema.type_map.values():
+    Strawberry's conversion can be planned for once (`_with_planned_arguments`)."""
+    for graphql_type in schema._schema.type_map.values():
         if not isinstance(graphql_type, GraphQLObjectType):
             continue
         for graphql_field in graphql_type.fields.values():
@@ -111,21 +106,20 @@ def direct_resolvers(schema: GraphQLSchema) -> None:
             if isinstance(field, (RootField, ContextField)):
                 graphql_field.resolve = field.direct
             elif isinstance(field, StrawberryField) and graphql_field.args:
-                graphql_field.resolve = _with_scalar_arguments(field, graphql_field) or (
+                graphql_field.resolve = _with_planned_arguments(field, graphql_field, schema) or (
                     graphql_field.resolve
                 )
 
 
-def _with_scalar_arguments(field: StrawberryField, graphql_field: GraphQLField) -> Any:
-    """A resolver `def f(self, info, **arguments)` whose arguments are all scalars (or
-    lists of them), called with graphql-core's coerced values under their Python names.
-
-    For such arguments Strawberry's per-request conversion changes nothing but the names
-    (a scalar's value is the one graphql-core parsed), so the conversion and extension
-    chain are skipped. The resolver gets graphql-core's resolve info, whose `context` is
-    the only part this schema's resolvers use. None for any other field: enums and
-    input objects are converted by Strawberry, and fields with extensions or permission
-    classes keep them."""
+def _with_planned_arguments(
+    field: StrawberryField, graphql_field: GraphQLField, schema: strawberry.Schema
+) -> Any:
+    """A resolver `def f(self, info, **arguments)` called with graphql-core's coerced
+    arguments converted as Strawberry converts them (`arguments.converter`, planned once),
+    under their Python names, without Strawberry's extension chain. The resolver gets
+    graphql-core's resolve info, whose `context` is the only part this schema's resolvers
+    use. None for any other field: fields with extensions or permission classes keep
+    them, and arguments the plan does not cover stay with Strawberry."""
     resolver = field.base_resolver
     if resolver is None or field.extensions or field.permission_classes:
         return None
@@ -135,20 +129,23 @@ def _with_scalar_arguments(field: StrawberryField, graphql_field: GraphQLField) 
     parameters = list(inspect.signature(function).parameters)
     if parameters[:2] != ["self", "info"] or len(field.arguments) != len(graphql_field.args):
         return None
-    python_names: dict[str, str] = {}
-    for argument, (name, graphql_argument) in zip(
-        field.arguments, graphql_field.args.items(), strict=True
-    ):
+    plans: dict[str, tuple[str, Convert]] = {}
+    for argument, name in zip(field.arguments, graphql_field.args, strict=True):
         if argument.graphql_name not in (None, name):
             return None
-        if not isinstance(get_named_type(graphql_argument.type), GraphQLScalarType):
+        convert = converter(argument.type, schema.schema_converter.scalar_registry, schema.config)
+        if convert is None:
             return None
-        python_names[name] = argument.python_name
-    if sorted(parameters[2:]) != sorted(python_names.values()):
+        plans[name] = (argument.python_name, convert)
+    if sorted(parameters[2:]) != sorted(python_name for python_name, _ in plans.values()):
         return None
 
     def resolve(source: Any, info: Any, **arguments: Any) -> Any:
-        return function(source, info, **{python_names[k]: v for k, v in arguments.items()})
+        converted = {}
+        for name, value in arguments.items():
+            python_name, convert = plans[name]
+            converted[python_name] = convert(value)
+        return function(source, info, **converted)
 
     return resolve
 

@@ -141,7 +141,7 @@ def build_schema(config: Config | None = None, *, inline: bool = True) -> _Schem
         extensions=[lambda: _CachedDocuments(documents)],
         execution_context_class=executor_class(ExecutionPlans()) if inline else None,
     )
-    direct_resolvers(schema._schema)
+    direct_resolvers(schema)
     documents.schema = schema
     schema.documents = documents
     return schema
