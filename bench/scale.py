@@ -6,7 +6,8 @@ through the real SDK: the first page and a page deep in the cursor chain of
 `registry.versions()`, `registries().collections()` and `api.registries()`, and
 `api.artifact()` by `:v<N-1>`, `:latest` and an alias, 50 items a page. Prints each cost
 (the fastest of 9 runs, the sizes taking turns run by run) and the ratio of the largest
-to the smallest; then the server's RSS. `--quick` (CI) stops at 10,000 versions and 200 registries.
+to the smallest; then the server's RSS. `--quick` (CI) stops at 10,000 versions and 200
+registries.
 """
 
 from __future__ import annotations

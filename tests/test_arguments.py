@@ -17,14 +17,12 @@ from graphql import (
     GraphQLInputType,
     GraphQLList,
     GraphQLNonNull,
-    GraphQLObjectType,
 )
 from strawberry.relay import GlobalID
-from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_argument
-from strawberry.types.field import StrawberryField
 
 from wandb_emulator.graphql.arguments import converter
+from wandb_emulator.graphql.fields import declared_fields
 from wandb_emulator.graphql.schema import build_schema
 
 VARIANTS = ("every field", "required fields", "nulls")
@@ -51,21 +49,11 @@ def sample(graphql_type: GraphQLInputType, variant: str, depth: int = 0) -> Any:
 
 
 def schema_arguments(schema: strawberry.Schema) -> Iterator[tuple[str, Any, GraphQLInputType]]:
-    for graphql_type in schema._schema.type_map.values():
-        if not isinstance(graphql_type, GraphQLObjectType):
-            continue
-        for field_name, graphql_field in graphql_type.fields.items():
-            field = (graphql_field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-            if not isinstance(field, StrawberryField):
-                continue
-            for argument, (name, graphql_argument) in zip(
-                field.arguments, graphql_field.args.items(), strict=True
-            ):
-                yield (
-                    f"{graphql_type.name}.{field_name}({name})",
-                    argument.type,
-                    graphql_argument.type,
-                )
+    for where, graphql_field, field in declared_fields(schema):
+        for argument, (name, graphql_argument) in zip(
+            field.arguments, graphql_field.args.items(), strict=True
+        ):
+            yield f"{where}({name})", argument.type, graphql_argument.type
 
 
 def compare(schema: strawberry.Schema, type_: Any, value: Any) -> tuple[Any, Any]:

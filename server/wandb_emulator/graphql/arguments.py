@@ -68,15 +68,12 @@ class _Planner:
         return is_scalar(type_, self.scalar_registry) or isinstance(type_, StrawberryEnumDefinition)
 
     def _list(self, type_: StrawberryList) -> Convert | None:
-        item = type_.of_type
-        if isinstance(item, StrawberryOptional) and not isinstance(item, StrawberryMaybe):
-            item = item.of_type
-        if item is not GlobalID and self._is_leaf(item):
-            # Copied: graphql-core hands the same default list to every request.
-            return _guarded(list)
         convert_item = self.plan(type_.of_type)
         if convert_item is None:
             return None
+        if convert_item is unchanged:
+            # Copied: graphql-core hands the same default list to every request.
+            return _guarded(list)
         return _guarded(lambda values: [convert_item(value) for value in values])
 
     def _input_object(self, cls: Any) -> Convert | None:

@@ -1,7 +1,7 @@
 """Declarative fields for types that wrap a store record in `self.rec`."""
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol, cast
 
 import strawberry
@@ -94,21 +94,31 @@ def context_field(
     return build(resolve) if resolve is not None else build
 
 
+def declared_fields(
+    schema: strawberry.Schema,
+) -> Iterator[tuple[str, GraphQLField, StrawberryField]]:
+    """The object fields of the built schema that Strawberry fields were declared for:
+    (`Type.field`, the graphql-core field, the Strawberry field)."""
+    for graphql_type in schema._schema.type_map.values():
+        if not isinstance(graphql_type, GraphQLObjectType):
+            continue
+        for name, graphql_field in graphql_type.fields.items():
+            field = (graphql_field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            if isinstance(field, StrawberryField):
+                yield f"{graphql_type.name}.{name}", graphql_field, field
+
+
 def direct_resolvers(schema: strawberry.Schema) -> None:
     """Let graphql-core call the functions of the schema's RootFields and ContextFields
     directly (the fewest calls per value), and the resolvers of fields whose arguments
     Strawberry's conversion can be planned for once (`_with_planned_arguments`)."""
-    for graphql_type in schema._schema.type_map.values():
-        if not isinstance(graphql_type, GraphQLObjectType):
-            continue
-        for graphql_field in graphql_type.fields.values():
-            field = (graphql_field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-            if isinstance(field, (RootField, ContextField)):
-                graphql_field.resolve = field.direct
-            elif isinstance(field, StrawberryField) and graphql_field.args:
-                graphql_field.resolve = _with_planned_arguments(field, graphql_field, schema) or (
-                    graphql_field.resolve
-                )
+    for _, graphql_field, field in declared_fields(schema):
+        if isinstance(field, (RootField, ContextField)):
+            graphql_field.resolve = field.direct
+        elif graphql_field.args:
+            graphql_field.resolve = _with_planned_arguments(field, graphql_field, schema) or (
+                graphql_field.resolve
+            )
 
 
 def _with_planned_arguments(
