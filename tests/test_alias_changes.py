@@ -12,9 +12,9 @@ import pytest
 from wandb_emulator.domain.aliases import AliasChanges
 from wandb_emulator.domain.events import AliasAdded, AliasRemoved
 from wandb_emulator.domain.unit import Tx
+from wandb_emulator.records import CollectionRec
 from wandb_emulator.store import accounts, artifacts, projects
 from wandb_emulator.store.database import Database
-from wandb_emulator.store.records import CollectionRec
 
 pytestmark = pytest.mark.fast
 

@@ -11,9 +11,9 @@ import json
 from dataclasses import dataclass
 
 from wandb_emulator.app import Emulator
+from wandb_emulator.records import ArtifactFileRec, CollectionRec, UserRec, utc_now
 from wandb_emulator.store import accounts, artifacts, projects, runs
 from wandb_emulator.store.database import Conn
-from wandb_emulator.store.records import ArtifactFileRec, CollectionRec, UserRec, utc_now
 
 HOSTILE = "<script>alert(1)</script>"
 WEIGHTS = b"the weights \x00\x01\x02"

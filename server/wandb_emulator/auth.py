@@ -27,10 +27,7 @@ import binascii
 import hmac
 
 from .domain.errors import NotFound, PermissionDenied
-from .store import accounts, artifacts, projects
-from .store.database import Conn
-from .store.listing import Where
-from .store.records import (
+from .records import (
     ORG_ROLES,
     REGISTRY_ROLES,
     ArtifactRec,
@@ -41,6 +38,9 @@ from .store.records import (
     RegistryRole,
     UserRec,
 )
+from .store import accounts, artifacts, projects
+from .store.database import Conn
+from .store.listing import Where
 
 __all__ = ["ORG_ROLES", "REGISTRY_ROLES"]
 

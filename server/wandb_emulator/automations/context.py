@@ -7,9 +7,9 @@ from typing import Any
 
 from ..domain import events as ev
 from ..ids import encode_id
+from ..records import ArtifactRec, CollectionRec, RunRec
 from ..store import accounts, artifacts, projects, runs
 from ..store.database import Conn
-from ..store.records import ArtifactRec, CollectionRec, RunRec
 from ..urls import Urls
 
 

@@ -19,10 +19,10 @@ from urllib.parse import urlsplit
 from ..domain import automations as rules
 from ..domain import events as ev
 from ..faults import FaultRules
+from ..records import RunRec
 from ..store import artifacts, runs
 from ..store import automations as store
 from ..store.database import Conn, Database
-from ..store.records import RunRec
 from ..urls import Urls
 from . import matching
 from .context import event_variables, run_variables

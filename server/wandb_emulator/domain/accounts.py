@@ -11,9 +11,9 @@ from __future__ import annotations
 import secrets
 
 from .. import auth
+from ..records import ApiKeyRec, EntityRec, InviteRec, OrganizationRec, TeamRole, UserRec
 from ..store import accounts
 from ..store.database import Conn
-from ..store.records import ApiKeyRec, EntityRec, InviteRec, OrganizationRec, TeamRole, UserRec
 from ..validation import check_name
 from .errors import InvalidInput, NotFound, PermissionDenied
 from .unit import Tx

@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any
 
+from ..records import ArtifactRec, CollectionRec, UserRec
 from ..store import artifacts
-from ..store.records import ArtifactRec, CollectionRec, UserRec
 from ..validation import check_name
 from .errors import InvalidInput
 from .events import (

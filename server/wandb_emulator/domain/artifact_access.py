@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from .. import auth
 from ..ids import decode_id
+from ..records import ArtifactRec, CollectionKind, CollectionRec, ProjectRec, UserRec
 from ..store import artifacts, projects
 from ..store.database import Conn
-from ..store.records import ArtifactRec, CollectionKind, CollectionRec, ProjectRec, UserRec
 from .errors import NotFound
 
 

@@ -18,9 +18,7 @@ from dataclasses import dataclass, field
 
 from ..blobs import BlobStore, md5_b64_to_hex, md5_hex_to_b64
 from ..ids import decode_id
-from ..store import accounts, artifacts, projects, runs
-from ..store.database import Conn
-from ..store.records import (
+from ..records import (
     ArtifactFileRec,
     ArtifactRec,
     ArtifactTypeRec,
@@ -29,6 +27,8 @@ from ..store.records import (
     UserRec,
     utc_now,
 )
+from ..store import accounts, artifacts, projects, runs
+from ..store.database import Conn
 from ..validation import check_artifact_type_name, check_name
 from .aliases import (
     AliasChanges,

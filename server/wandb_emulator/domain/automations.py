@@ -20,11 +20,11 @@ from typing import Any
 
 from .. import auth
 from ..ids import InvalidId, decode_id, encode_id
+from ..records import EntityRec, ProjectRec, UserRec
 from ..store import accounts, artifacts, projects
 from ..store import automations as store
 from ..store.database import Conn
 from ..store.errors import Conflict as StoreConflict
-from ..store.records import EntityRec, ProjectRec, UserRec
 from .errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from .unit import UnitOfWork
 

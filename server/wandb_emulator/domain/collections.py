@@ -7,8 +7,8 @@ sequence announces the aliases its versions lose in the portfolios they were lin
 
 from __future__ import annotations
 
+from ..records import CollectionKind, CollectionRec, TagRec, UserRec
 from ..store import artifacts
-from ..store.records import CollectionKind, CollectionRec, TagRec, UserRec
 from ..validation import check_artifact_type_name, check_name
 from .aliases import AliasChanges, TagSpec
 from .artifact_access import collection_for_write

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 from .. import auth
 from ..ids import decode_id
+from ..records import ArtifactRec, CollectionRec, MembershipRec, ProjectRec, UserRec
 from ..store import accounts, artifacts, projects
 from ..store.database import Conn
-from ..store.records import ArtifactRec, CollectionRec, MembershipRec, ProjectRec, UserRec
 from ..validation import check_name
 from .aliases import AliasChanges, emit_artifact_event, user_aliases
 from .artifact_access import collection_for_write, visible_artifact

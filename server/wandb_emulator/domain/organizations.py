@@ -4,8 +4,8 @@ operations: naming rules, no permissions; organizations have no GraphQL mutation
 from __future__ import annotations
 
 from .. import auth
+from ..records import OrganizationRec, OrgRole, is_org_role
 from ..store import accounts
-from ..store.records import OrganizationRec, OrgRole, is_org_role
 from ..validation import check_name
 from .accounts import require_user
 from .errors import InvalidInput

@@ -8,9 +8,9 @@ write (a run, an artifact) and announces nothing itself.
 from __future__ import annotations
 
 from .. import auth
+from ..records import EntityRec, ProjectRec, UserRec
 from ..store import accounts, projects
 from ..store.database import Conn
-from ..store.records import EntityRec, ProjectRec, UserRec
 from ..validation import check_name
 from .errors import NotFound
 

@@ -18,9 +18,7 @@ from dataclasses import dataclass
 
 from .. import auth
 from ..ids import encode_id
-from ..store import accounts, projects
-from ..store.database import Conn
-from ..store.records import (
+from ..records import (
     PROJECT_ACCESS,
     EntityRec,
     ProjectAccess,
@@ -30,6 +28,8 @@ from ..store.records import (
     UserRec,
     is_registry_role,
 )
+from ..store import accounts, projects
+from ..store.database import Conn
 from ..validation import check_artifact_type_name, check_name
 from .accounts import require_organization, require_user
 from .errors import InvalidInput

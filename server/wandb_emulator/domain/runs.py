@@ -18,9 +18,9 @@ from typing import Any
 from .. import auth
 from ..history import parse_rows
 from ..ids import decode_id
+from ..records import ProjectRec, RunRec, UserRec
 from ..store import accounts, projects, runs
 from ..store.database import Conn
-from ..store.records import ProjectRec, RunRec, UserRec
 from ..validation import check_name
 from .errors import InvalidInput, NotFound, PermissionDenied
 from .events import RunHistoryLogged, RunStateChanged

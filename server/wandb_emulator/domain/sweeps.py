@@ -12,9 +12,9 @@ from typing import Any
 from .. import auth
 from ..ids import InvalidId, decode_id
 from ..jsonlimits import MAX_JSON_DEPTH
+from ..records import ProjectRec, SweepAgentRec, SweepRec, UserRec, utc_now
 from ..store import projects, sweeps
 from ..store.database import Conn
-from ..store.records import ProjectRec, SweepAgentRec, SweepRec, UserRec, utc_now
 from . import sweep_search
 from .errors import InvalidInput, NotFound, PermissionDenied
 from .events import SweepCreated, SweepRunProposed, SweepStateChanged

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..records import ArtifactRec, CollectionRec, MembershipRec
 from ..store import artifacts
 from ..store.database import Conn
-from ..store.records import ArtifactRec, CollectionRec, MembershipRec
 
 _VERSION = re.compile(r"^v(\d+)$")
 MAX_VERSION_INDEX = 2**62  # beyond any SQLite integer a collection could reach

@@ -7,8 +7,8 @@ from strawberry.types import Info as _Info
 from ..blobs import BlobStore
 from ..config import Config
 from ..domain.unit import UnitOfWork
+from ..records import UserRec
 from ..store.database import Database
-from ..store.records import UserRec
 from ..urls import Urls
 from .loaders import Loaders
 

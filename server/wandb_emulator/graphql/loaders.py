@@ -14,9 +14,7 @@ from typing import Any, Generic, TypeVar, cast, overload
 from strawberry.dataloader import DataLoader
 
 from .. import auth
-from ..store import accounts, artifacts, projects
-from ..store.database import Conn, Database
-from ..store.records import (
+from ..records import (
     AliasRec,
     ArtifactRec,
     ArtifactTypeRec,
@@ -27,6 +25,8 @@ from ..store.records import (
     TagRec,
     UserRec,
 )
+from ..store import accounts, artifacts, projects
+from ..store.database import Conn, Database
 
 V = TypeVar("V")
 R = TypeVar("R")

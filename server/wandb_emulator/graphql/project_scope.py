@@ -4,10 +4,10 @@ filter document sees of each (shared by registry, collection and version listing
 from typing import Any
 
 from .. import auth
+from ..records import ProjectRec
 from ..store import projects
 from ..store.database import Conn
 from ..store.listing import Where
-from ..store.records import ProjectRec
 from .context import Info
 from .registries.documents import project_document
 

@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse
 
 from .. import auth, jsonlimits
 from ..domain.errors import DomainError, NotFound, PermissionDenied
-from ..store.records import UserRec
+from ..records import UserRec
 
 INVALID_CREDENTIALS = "invalid API key: no user is registered with this key"
 

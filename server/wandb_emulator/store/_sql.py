@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
+from ..records import from_row
 from .database import Conn
-from .records import from_row
 
 T = TypeVar("T")
 

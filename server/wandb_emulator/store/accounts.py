@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from ._sql import execute, fetch_all, fetch_one, fetch_value, insert, placeholders
-from .database import Conn
-from .errors import Conflict, NotFound
-from .records import (
+from ..records import (
     ApiKeyRec,
     EntityKind,
     EntityRec,
@@ -19,6 +16,9 @@ from .records import (
     UserRec,
     utc_now,
 )
+from ._sql import execute, fetch_all, fetch_one, fetch_value, insert, placeholders
+from .database import Conn
+from .errors import Conflict, NotFound
 
 _USER_COLUMNS = (
     "id",

@@ -12,6 +12,18 @@ import json
 import sqlite3
 from collections.abc import Iterable
 
+from ..records import (
+    AliasRec,
+    ArtifactFileRec,
+    ArtifactRec,
+    ArtifactTypeRec,
+    CollectionKind,
+    CollectionRec,
+    MembershipRec,
+    MultipartRec,
+    TagRec,
+    utc_now,
+)
 from ._sql import (
     execute,
     fetch_all,
@@ -25,18 +37,6 @@ from ._sql import (
 from .database import Conn
 from .errors import Conflict
 from .listing import Listing, Where, columns
-from .records import (
-    AliasRec,
-    ArtifactFileRec,
-    ArtifactRec,
-    ArtifactTypeRec,
-    CollectionKind,
-    CollectionRec,
-    MembershipRec,
-    MultipartRec,
-    TagRec,
-    utc_now,
-)
 
 LATEST = "latest"
 

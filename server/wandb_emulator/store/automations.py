@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..records import utc_now
 from ._sql import execute, fetch_all, fetch_one, fetch_value, insert
 from .database import Conn
 from .errors import Conflict
-from .records import utc_now
 
 
 @dataclass(frozen=True)

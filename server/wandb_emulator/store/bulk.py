@@ -7,10 +7,10 @@ collection, a `latest` alias on the newest version), thousands of times faster.
 
 from __future__ import annotations
 
+from ..records import CollectionKind, CollectionRec, utc_now
 from . import artifacts
 from ._sql import execute, fetch_column
 from .database import Conn
-from .records import CollectionKind, CollectionRec, utc_now
 
 
 async def add_collections(

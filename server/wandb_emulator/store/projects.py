@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from ..records import ArtifactTypeRec, EntityRec, ProjectRec, RegistryRole, UserRec, utc_now
 from . import accounts
 from ._sql import execute, fetch_all, fetch_column, fetch_one, insert, placeholders
 from .database import Conn
 from .errors import Conflict
 from .listing import Listing, Where, columns
-from .records import ArtifactTypeRec, EntityRec, ProjectRec, RegistryRole, UserRec, utc_now
 
 
 async def project_by_id(conn: Conn, project_id: int) -> ProjectRec | None:

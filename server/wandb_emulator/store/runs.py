@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..records import RunFileRec, RunRec, utc_now
 from ._sql import execute, fetch_all, fetch_column, fetch_one, fetch_value, write_one
 from .database import Conn
 from .listing import Listing, Where, columns
-from .records import RunFileRec, RunRec, utc_now
 
 # Columns UpsertBucket may set, by the name of its input field.
 RUN_FIELDS = {

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from ..records import SweepAgentRec, SweepRec, utc_now
 from ._sql import execute, fetch_all, fetch_one, fetch_value, insert
 from .database import Conn
-from .records import SweepAgentRec, SweepRec, utc_now
 
 
 async def sweep_by_id(conn: Conn, sweep_id: int) -> SweepRec | None:

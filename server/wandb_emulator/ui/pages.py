@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
+from ..records import CollectionRec
 from ..store import accounts
 from ..store.database import Conn
-from ..store.records import CollectionRec
 from . import links, queries
 from .queries import NotFound, Place
 from .view import View

@@ -11,9 +11,7 @@ from typing import Any
 from .. import auth, history
 from ..domain.versions import membership_for_version, version_details
 from ..filters import FilterError
-from ..store import accounts, artifacts, listing, projects, runs
-from ..store.database import Conn
-from ..store.records import (
+from ..records import (
     ArtifactFileRec,
     ArtifactRec,
     CollectionKind,
@@ -27,6 +25,8 @@ from ..store.records import (
     RunRec,
     UserRec,
 )
+from ..store import accounts, artifacts, listing, projects, runs
+from ..store.database import Conn
 from ..urls import Urls
 from . import links
 from .charts import Series, line_chart

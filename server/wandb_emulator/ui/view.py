@@ -11,9 +11,9 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from ..records import UserRec
 from ..store import accounts
 from ..store.database import Conn
-from ..store.records import UserRec
 from . import links
 from .queries import NotFound
 from .session import COOKIE, SESSION_TTL_SECONDS, Session, dump_session, load_session

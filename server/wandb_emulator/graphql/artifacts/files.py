@@ -3,8 +3,8 @@
 from collections.abc import Sequence
 
 from ... import auth
+from ...records import ArtifactFileRec, ArtifactRec
 from ...store import artifacts
-from ...store.records import ArtifactFileRec, ArtifactRec
 from ..context import Info
 from ..errors import PermissionDenied
 from ..pagination import Page, paginate

@@ -1,7 +1,7 @@
 """Lineage: the versions a run used or logged, who created a version, the runs using it."""
 
+from ...records import ArtifactRec, RunRec, UserRec
 from ...store import artifacts, runs
-from ...store.records import ArtifactRec, RunRec, UserRec
 from ..context import Info
 from ..pagination import Page, paginate
 

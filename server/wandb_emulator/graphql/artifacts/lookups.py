@@ -2,8 +2,7 @@
 listings of a project or a collection (types, aliases, memberships). Records only."""
 
 from ...domain.versions import membership_for_version
-from ...store import artifacts, projects
-from ...store.records import (
+from ...records import (
     COLLECTION_KINDS,
     AliasRec,
     ArtifactRec,
@@ -12,6 +11,7 @@ from ...store.records import (
     MembershipRec,
     ProjectRec,
 )
+from ...store import artifacts, projects
 from ..context import Info
 from ..pagination import Page, paginate
 

@@ -7,10 +7,7 @@ from typing import Any
 
 from ...domain.versions import version_details
 from ...ids import encode_id
-from ...store import artifacts, projects
-from ...store.database import Conn
-from ...store.listing import Where
-from ...store.records import (
+from ...records import (
     COLLECTION_KINDS,
     ArtifactRec,
     CollectionKind,
@@ -18,6 +15,9 @@ from ...store.records import (
     EntityRec,
     MembershipRec,
 )
+from ...store import artifacts, projects
+from ...store.database import Conn
+from ...store.listing import Where
 from ..context import Info
 from ..listing import ListedPage, list_page, selection
 from ..project_scope import project_documents, visible_projects

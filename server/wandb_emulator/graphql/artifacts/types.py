@@ -10,7 +10,7 @@ import strawberry
 
 from ...domain.artifacts import storage_path
 from ...ids import encode_id
-from ...store.records import (
+from ...records import (
     AliasRec,
     ArtifactFileRec,
     ArtifactRec,

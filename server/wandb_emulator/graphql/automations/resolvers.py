@@ -3,10 +3,10 @@ integrations and secrets the viewer may see. Records and pages of records."""
 
 from ...domain import automations as domain
 from ...filters import parse_filter
+from ...records import EntityRec, OrganizationRec, ProjectRec, UserRec
 from ...store import accounts
 from ...store import automations as store
 from ...store.automations import IntegrationRec, SecretRec, TriggerRec
-from ...store.records import EntityRec, OrganizationRec, ProjectRec, UserRec
 from ..context import Info
 from ..pagination import Page, paginate
 

@@ -5,7 +5,7 @@ import strawberry
 
 from ...domain import accounts
 from ...ids import decode_any
-from ...store.records import InviteRec, UserRec
+from ...records import InviteRec, UserRec
 from ..context import Info
 from ..errors import ApiError
 from ..fields import global_id_field, root_field

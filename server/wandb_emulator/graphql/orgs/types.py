@@ -4,8 +4,8 @@ import strawberry
 
 from ... import auth
 from ...ids import encode_id
+from ...records import EntityRec, InviteRec, OrganizationRec, TeamMemberRec
 from ...store import accounts
-from ...store.records import EntityRec, InviteRec, OrganizationRec, TeamMemberRec
 from ..artifacts import search as artifact_search
 from ..artifacts.types import (
     ArtifactCollectionConnection,

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from ...store.records import ProjectRec
+from ...records import ProjectRec
 
 
 def project_document(rec: ProjectRec) -> dict[str, Any]:

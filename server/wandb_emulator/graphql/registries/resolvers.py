@@ -2,8 +2,8 @@
 Records and pages of records."""
 
 from ... import auth
+from ...records import ProjectRec
 from ...store import projects
-from ...store.records import ProjectRec
 from ..context import Info
 from ..listing import ListedPage, list_page
 from ..project_scope import project_documents, visible_projects

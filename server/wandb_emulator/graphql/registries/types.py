@@ -4,8 +4,8 @@ import strawberry
 
 from ...auth import REGISTRY_ROLES
 from ...ids import encode_id
+from ...records import EntityRec, ProjectRec, UserRec
 from ...store import accounts, projects
-from ...store.records import EntityRec, ProjectRec, UserRec
 from ..artifacts import lookups as artifact_lookups
 from ..artifacts import search as artifact_search
 from ..artifacts.types import (

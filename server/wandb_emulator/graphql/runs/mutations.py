@@ -5,7 +5,7 @@ import json
 import strawberry
 
 from ...domain import runs as domain_runs
-from ...store.records import RunRec
+from ...records import RunRec
 from ...urls import RunFileUpload, Urls
 from ..context import Info
 from ..files.types import File

@@ -3,9 +3,9 @@
 import json
 from typing import Any
 
+from ...records import ProjectRec, RunRec
 from ...store import runs
 from ...store.database import Conn
-from ...store.records import ProjectRec, RunRec
 from ..context import Info
 from ..listing import ListedPage, list_page
 

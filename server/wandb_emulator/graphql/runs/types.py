@@ -9,8 +9,8 @@ from strawberry.scalars import JSON
 from ... import history
 from ...blobs import md5_hex_to_b64
 from ...ids import encode_id
+from ...records import RunFileRec, RunRec
 from ...store import runs
-from ...store.records import RunFileRec, RunRec
 from ..artifacts import lineage
 from ..context import Info
 from ..errors import ApiError

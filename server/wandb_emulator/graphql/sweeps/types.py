@@ -6,8 +6,8 @@ import strawberry
 
 from ...domain import sweep_search
 from ...domain.sweeps import load_config
+from ...records import ProjectRec, SweepAgentRec, SweepRec
 from ...store import sweeps
-from ...store.records import ProjectRec, SweepAgentRec, SweepRec
 from ..context import Info
 from ..fields import global_id_field, record_field
 from ..lazy import lazy_type

@@ -3,8 +3,8 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from ... import auth
+from ...records import ApiKeyRec, UserRec
 from ...store import accounts
-from ...store.records import ApiKeyRec, UserRec
 from ..automations import resolvers as automation_resolvers
 from ..context import Info
 from ..fields import context_field, global_id_field, record_field, root_field

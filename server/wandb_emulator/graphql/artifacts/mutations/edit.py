@@ -4,7 +4,7 @@ import strawberry
 
 from ....domain import artifacts, collections
 from ....domain.artifacts import AliasTarget, ArtifactChanges
-from ....store.records import CollectionKind
+from ....records import CollectionKind
 from ...context import Info
 from ...scalars import Int64, JSONString, json_object
 from ..types import (

@@ -4,7 +4,7 @@ import strawberry
 
 from ....domain import links
 from ....domain.links import LinkRequest
-from ....store.records import MembershipRec
+from ....records import MembershipRec
 from ...context import Info
 from ..types import ArtifactCollectionMembership
 from .save import ArtifactAliasInput

@@ -12,7 +12,7 @@ from ....domain import artifacts
 from ....domain.aliases import TagSpec
 from ....domain.artifacts import NewArtifact
 from ....ids import decode_id, encode_id
-from ....store.records import ArtifactRec
+from ....records import ArtifactRec
 from ....urls import ArtifactFileUpload, PartUpload
 from ...context import Info
 from ...files.types import (
