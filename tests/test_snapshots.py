@@ -6,18 +6,26 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import signal
+import sqlite3
 import subprocess
 import sys
 import tarfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import wandb
+from conftest import DEFAULT_KEY, launch_server, start_server
+from test_crash import WORKER
 from wandb.apis.public.sweeps import _upsert_sweep
 from wandb.automations import ArtifactEvent, DoNothing, OnAddArtifactAlias
 
+from wandb_emulator.blobs import BlobStore
 from wandb_emulator.pytest_plugin import _forget_sdk_session_credentials
 from wandb_emulator.snapshots import FORMAT_VERSION, MANIFEST
 from wandb_emulator.store.migrations import SCHEMA_VERSION
@@ -195,3 +203,222 @@ def test_the_manifest_describes_the_archive(tmp_path: Path) -> None:
     assert manifest["format_version"] == FORMAT_VERSION
     assert manifest["database"]["schema_version"] == SCHEMA_VERSION
     assert manifest["counts"]["tables"]["users"] == 2  # the default seed's and new_user's
+
+
+# ---------------------------------------------------------------- while writing
+
+
+def check_consistent(data_dir: Path) -> int:
+    """An imported snapshot is one commit's state: the database passes its checks, every
+    committed version's files are stored with their bytes, every collection's version
+    indexes run 0..n-1 with `latest` on the last. The number of committed versions."""
+    with sqlite3.connect(data_dir / "emulator.sqlite3") as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        files = conn.execute(
+            "SELECT f.blob_key FROM artifact_files f JOIN artifacts a ON a.id = f.artifact_id"
+            " WHERE a.state = 'COMMITTED'"
+        ).fetchall()
+        indexes = conn.execute(
+            "SELECT collection_id, group_concat(version_index) FROM"
+            " (SELECT * FROM artifact_memberships ORDER BY version_index) GROUP BY collection_id"
+        ).fetchall()
+        latest = conn.execute(
+            "SELECT m.collection_id, m.version_index = (SELECT max(version_index)"
+            " FROM artifact_memberships WHERE collection_id = m.collection_id)"
+            " FROM artifact_aliases a JOIN artifact_memberships m"
+            " ON m.collection_id = a.collection_id AND m.artifact_id = a.artifact_id"
+            " WHERE a.alias = 'latest'"
+        ).fetchall()
+        committed = conn.execute("SELECT count(*) FROM artifacts WHERE state = 'COMMITTED'")
+        count = committed.fetchone()[0]
+    conn.close()
+    blobs = BlobStore(data_dir / "blobs")
+    for (key,) in files:
+        assert hashlib.md5(blobs.path(key).read_bytes()).hexdigest() == key
+    for _, listed in indexes:
+        assert [int(i) for i in listed.split(",")] == list(range(len(listed.split(","))))
+    assert len(latest) == len(indexes) and all(is_last for _, is_last in latest)
+    return count
+
+
+def test_export_during_concurrent_sdk_writes_is_consistent(tmp_path: Path) -> None:
+    with RunningEmulator(tmp_path / "data") as emulator:
+        user = emulator.new_user()
+        user.api().create_registry("crash", visibility="organization")
+        workers = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    WORKER,
+                    emulator.base_url,
+                    user.api_key,
+                    user.team,
+                    "crash",
+                    str(tmp_path / f"acks-{n}.jsonl"),
+                    "6",
+                    str(n),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for n in range(2)
+        ]
+        counts = []
+        try:
+            for n in range(4):
+                target = tmp_path / f"state-{n}.tar"
+                exported = cli("export", str(target), "--data-dir", str(tmp_path / "data"))
+                assert exported.returncode == 0, exported.stderr
+                imported = cli("import", str(target), "--data-dir", str(tmp_path / f"copy-{n}"))
+                assert imported.returncode == 0, imported.stderr
+                counts.append(check_consistent(tmp_path / f"copy-{n}"))
+        finally:
+            assert [w.wait(timeout=300) for w in workers] == [0, 0]
+        final = emulator.snapshot(tmp_path / "final.tar")
+    assert counts == sorted(counts)  # each snapshot a later commit's state
+    assert final["counts"]["tables"]["artifacts"] >= 12 and counts[-1] <= 12
+
+
+# ---------------------------------------------------------------- serve, signals
+
+
+def _log_big_artifact(base_url: str, tmp_path: Path, megabytes: int) -> None:
+    settings = wandb.Settings(api_key=DEFAULT_KEY, base_url=base_url, silent=True)
+    with wandb.init(entity="emulator-team", project="big", settings=settings) as run:
+        artifact = wandb.Artifact("big", type="dataset")
+        for n in range(3):
+            path = tmp_path / f"big-{n}.bin"
+            path.write_bytes(os.urandom(megabytes * 1024 * 1024 // 3))
+            artifact.add_file(str(path))
+        run.log_artifact(artifact).wait()
+
+
+def test_serve_export_on_exit_under_sigterm_then_import(tmp_path: Path) -> None:
+    target = tmp_path / "exit.tar"
+    server = start_server(tmp_path / "data", "--export-on-exit", str(target))
+    _log_big_artifact(server.base_url, tmp_path, 1)
+    assert server.stop(signal.SIGTERM) == 0
+    with tarfile.open(target) as tar:
+        manifest = json.loads(tar.extractfile(MANIFEST).read())  # type: ignore[union-attr]
+    assert manifest["counts"]["tables"]["artifacts"] == 1 and manifest["counts"]["blobs"] >= 4
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".exit.tar")] == []
+
+    second = start_server(tmp_path / "again", "--import", str(target))
+    try:
+        api = wandb.Api(api_key=DEFAULT_KEY, overrides={"base_url": second.base_url})
+        downloaded = Path(api.artifact("emulator-team/big/big:v0").download(str(tmp_path / "dl")))
+        for n in range(3):
+            assert (downloaded / f"big-{n}.bin").read_bytes() == (
+                tmp_path / f"big-{n}.bin"
+            ).read_bytes()
+    finally:
+        second.stop()
+    refused = launch_server(tmp_path / "again", "--import", str(target))
+    assert refused.process.wait(timeout=60) == 2
+    assert "--replace" in refused.log_path.read_text()
+
+
+def test_a_second_signal_during_the_export_leaves_the_previous_snapshot(tmp_path: Path) -> None:
+    target = tmp_path / "exit.tar"
+    target.write_bytes(b"the previous snapshot")
+    server = start_server(tmp_path / "data", "--export-on-exit", str(target))
+    _log_big_artifact(server.base_url, tmp_path, 150)
+    server.process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".exit.tar.*/snapshot.tar")):  # the export has begun
+        assert time.monotonic() < deadline and server.process.poll() is None
+        time.sleep(0.002)
+    assert server.stop(signal.SIGINT) == 130
+    assert target.read_bytes() == b"the previous snapshot"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".exit.tar")] == []
+    assert "snapshot abandoned" in server.log_path.read_text()
+
+
+# ---------------------------------------------------------------- in a running server
+
+
+def test_snapshot_and_restore_over_http_and_the_command_line(tmp_path: Path) -> None:
+    with RunningEmulator(tmp_path / "data") as emulator:
+        user = emulator.new_user()
+        user.api().create_registry("kept", visibility="organization")
+        url, headers = emulator.base_url + "/_emulator", emulator.control_headers
+        assert httpx.get(url + "/snapshot", timeout=30).status_code == 401
+        taken = httpx.get(url + "/snapshot", headers=headers, timeout=30)
+        assert taken.status_code == 200, taken.text
+        assert taken.headers["content-type"] == "application/x-tar"
+        (tmp_path / "http.tar").write_bytes(taken.content)
+        control = ("--url", emulator.base_url, "--control-token", emulator.control_token)
+        saved = cli("snapshot", str(tmp_path / "cli.tar"), *control)
+        assert saved.returncode == 0, saved.stderr
+
+        user.api().create_registry("dropped", visibility="organization")
+        refused = httpx.post(url + "/restore", headers=headers, content=b"junk", timeout=30)
+        assert refused.status_code == 400 and "not restored" in refused.json()["error"]
+        assert _registries(user) == ["dropped", "kept"]
+
+        restored = httpx.post(url + "/restore", headers=headers, content=taken.content, timeout=30)
+        assert restored.status_code == 200, restored.text
+        assert _registries(user) == ["kept"]
+
+        user.api().create_registry("dropped", visibility="organization")
+        done = cli("restore", str(tmp_path / "cli.tar"), *control)
+        assert done.returncode == 0, done.stderr
+        assert _registries(user) == ["kept"]
+
+
+def _registries(user: EmulatorUser) -> list[str]:
+    return sorted(r.name for r in user.api().registries())
+
+
+PLUGIN_TESTS = """
+import pytest
+import wandb
+
+KEY = "restoreduserkey" + "0" * 30
+
+
+@pytest.mark.wandb_emulator_snapshot("state.tar")
+def test_first(wandb_emulator_user):
+    api = wandb_emulator_user.api()  # made after the restore
+    assert [r.name for r in api.registries()] == []
+    admin = wandb.Api(api_key=KEY, overrides={"base_url": wandb_emulator_user.base_url})
+    assert [r.name for r in admin.registries(organization="snap-org")] == ["from-snapshot"]
+
+
+@pytest.mark.wandb_emulator_snapshot("state.tar")
+def test_second_sees_the_snapshot_again(wandb_emulator):
+    api = wandb.Api(api_key=KEY, overrides={"base_url": wandb_emulator.base_url})
+    assert [r.name for r in api.registries(organization="snap-org")] == ["from-snapshot"]
+    api.create_registry("made-here", visibility="organization", organization="snap-org")
+
+
+@pytest.mark.wandb_emulator_snapshot("state.tar")
+def test_third_does_not_see_the_second(wandb_emulator):
+    api = wandb.Api(api_key=KEY, overrides={"base_url": wandb_emulator.base_url})
+    assert [r.name for r in api.registries(organization="snap-org")] == ["from-snapshot"]
+"""
+
+
+def test_the_plugin_marker_restores_a_snapshot_before_each_test(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    key = "restoreduserkey" + "0" * 30
+    with RunningEmulator(tmp_path / "data") as emulator:
+        emulator.seed(
+            {
+                "users": [{"username": "restored-user", "apiKey": key, "admin": True}],
+                "organizations": [
+                    {
+                        "name": "snap-org",
+                        "members": [{"username": "restored-user", "role": "admin"}],
+                    }
+                ],
+                "registries": [{"name": "from-snapshot", "organization": "snap-org"}],
+            }
+        )
+        emulator.snapshot(pytester.path / "state.tar")
+    pytester.makepyfile(PLUGIN_TESTS)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3)
