@@ -40,6 +40,8 @@ DEFERRED = (
     "re2",
     "hypothesis",
     "wandb_emulator.contract",
+    "wandb_emulator.metrics",
+    "prometheus_client",
     "wandb_emulator.testing",
     "wandb_emulator.ui.pages",
     "wandb_emulator.ui.panel",

@@ -24,7 +24,7 @@ from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import auth
-from ..journal import redact
+from ..journal import MASK, redact
 from .common import VIEWER_KEY
 from .recording import RECORD_KEY, REQUEST_ID_KEY
 
@@ -149,7 +149,7 @@ class Telemetry:
         if answer["length"] and status in (200, 206) and self.is_blob_download(scope.get("route")):
             self.stats.blob_bytes_out += answer["length"]
         if log.isEnabledFor(self.log_level):
-            viewer = state.get(VIEWER_KEY)
+            user = _username(state.get(VIEWER_KEY), scope)
             log.log(
                 self.log_level,
                 "%s %s %s -> %d in %.1fms",
@@ -166,9 +166,22 @@ class Telemetry:
                     "operation": operation or None,
                     "status": status,
                     "duration_ms": round(seconds * 1e3, 3),
-                    "user": viewer.username if viewer is not None else None,
+                    "user": user,
                 },
             )
+
+
+def _username(viewer: Any, scope: Scope) -> str | None:
+    """The viewer's username for the log, masked when it is the API key itself (users of
+    the fixture protocol have their username as their key)."""
+    if viewer is None:
+        return None
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            key = auth.api_key_from_header(value.decode("latin-1"))
+            if key is not None and viewer.username in key:
+                return MASK
+    return str(viewer.username)
 
 
 def _content_length(headers: list[tuple[bytes, bytes]]) -> int | None:
