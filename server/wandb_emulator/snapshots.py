@@ -459,6 +459,11 @@ async def export_data_dir(
     )
 
 
+def download_name() -> str:
+    """The file name a snapshot taken now is offered under."""
+    return time.strftime("wandb-emulator-%Y%m%d-%H%M%S.tar", time.gmtime())
+
+
 def summary(manifest: dict[str, Any]) -> str:
     """One line about a snapshot: what it holds."""
     counts = manifest["counts"]

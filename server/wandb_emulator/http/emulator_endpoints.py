@@ -27,7 +27,7 @@ from ..domain import automations as automation_rules
 from ..domain.errors import DomainError
 from ..faults import FaultSpecError
 from ..seeding import SEED_ERRORS
-from ..snapshots import SnapshotError, summary
+from ..snapshots import SnapshotError, download_name, summary
 from .common import BadRequest, read_json
 from .recording import EMULATOR_PREFIX
 
@@ -81,13 +81,9 @@ async def snapshot(request: Request) -> Response:
     return FileResponse(
         directory / "snapshot.tar",
         media_type="application/x-tar",
-        filename=snapshot_filename(),
+        filename=download_name(),
         background=cleanup,
     )
-
-
-def snapshot_filename() -> str:
-    return time.strftime("wandb-emulator-%Y%m%d-%H%M%S.tar", time.gmtime())
 
 
 async def restore(request: Request) -> JSONResponse:
