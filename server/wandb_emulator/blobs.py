@@ -17,7 +17,7 @@ import re
 import secrets
 import shutil
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -152,6 +152,18 @@ class BlobStore:
             except BaseException:
                 staging.discard()
                 raise
+
+    def adopt_store(self, root: Path, keys: Iterable[str]) -> None:
+        """Store the blobs `keys` of the directory `root`, laid out as this store's: the
+        directory is moved whole when this store has none yet, else blob by blob."""
+        if not self.root.exists():
+            try:
+                os.replace(root, self.root)
+                return
+            except OSError:  # another file system
+                pass
+        for key in keys:
+            self.adopt(key, root / key[:2] / key)
 
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()

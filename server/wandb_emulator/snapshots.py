@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import io
 import json
 import os
 import re
@@ -34,10 +33,11 @@ import tarfile
 import tempfile
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import Any, BinaryIO
 
 from . import __version__, storage
 from .blobs import BlobStore
@@ -52,6 +52,8 @@ MANIFEST = "manifest.json"
 DATABASE = "database.sqlite3"
 MAX_MANIFEST_BYTES = 256 * 1024 * 1024
 COPY_CHUNK = 1024 * 1024
+BLOCK = 512  # tar's
+USTAR_MAX_SIZE = 8**11
 # A blob the database references may be collected between the copy of the database and
 # the copy of the blob (another process's maintenance): the export starts over.
 EXPORT_ATTEMPTS = 3
@@ -128,82 +130,99 @@ def _write_archive(
     keys: list[str],
     cancel: threading.Event | None,
 ) -> dict[str, Any]:
-    sizes = {DATABASE: database.stat().st_size}
-    for key in keys:
-        try:
-            sizes[blob_member(key)] = blobs.size(key)
-        except (FileNotFoundError, KeyError):
-            raise _MissingBlob(key) from None
-    md5s = {DATABASE: _file_md5(database), **{blob_member(key): key for key in keys}}
+    files: dict[str, dict[str, Any]] = {
+        DATABASE: {"size": database.stat().st_size, "md5": _file_md5(database)}
+    }
+    files.update((blob_member(key), {"md5": key}) for key in keys)  # sizes: the tar headers'
     manifest = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "emulator_version": __version__,
         "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "database": {"engine": "sqlite", "schema_version": version},
-        "counts": {
-            "tables": counts,
-            "blobs": len(keys),
-            "blob_bytes": sum(sizes.values()) - sizes[DATABASE],
-        },
-        "files": {name: {"size": size, "md5": md5s[name]} for name, size in sizes.items()},
+        "counts": {"tables": counts, "blobs": len(keys)},
+        "files": files,
     }
     body = json.dumps(manifest).encode()
-    mtime = int(time.time())
-    with path.open("wb") as raw, tarfile.open(fileobj=raw, mode="w|") as tar:
-        _add(tar, MANIFEST, len(body), io.BytesIO(body), mtime)
-        with database.open("rb") as source:
-            _add(tar, DATABASE, sizes[DATABASE], source, mtime)
+    with path.open("wb", buffering=COPY_CHUNK) as raw:
+        tar = _TarWriter(raw, int(time.time()))
+        tar.add(MANIFEST, len(body), [body])
+        tar.add(DATABASE, files[DATABASE]["size"], _chunks(database.open("rb"), None, cancel))
         for key in keys:
-            _add_blob(tar, blobs, key, sizes[blob_member(key)], mtime, cancel)
+            _add_blob(tar, blobs, key, cancel)
         tar.close()
         raw.flush()
         os.fsync(raw.fileno())
     return manifest
 
 
-def _add_blob(
-    tar: tarfile.TarFile,
-    blobs: BlobStore,
-    key: str,
-    size: int,
-    mtime: int,
-    cancel: threading.Event | None,
-) -> None:
+def _add_blob(tar: _TarWriter, blobs: BlobStore, key: str, cancel: threading.Event | None) -> None:
     """Add a blob, checking on the way that its bytes still hash to its key."""
-    if cancel is not None and cancel.is_set():
-        raise ExportCancelled("the export was interrupted")
     try:
         source = blobs.open(key)
-    except FileNotFoundError:
+    except (FileNotFoundError, KeyError):
         raise _MissingBlob(key) from None
-    with source:
-        reader = _Hashing(source, cancel)
-        _add(tar, blob_member(key), size, cast(BinaryIO, reader), mtime)
-    if reader.md5.hexdigest() != key:
+    md5 = hashlib.md5(usedforsecurity=False)
+    size = os.fstat(source.fileno()).st_size
+    tar.add(blob_member(key), size, _chunks(source, md5, cancel))
+    if md5.hexdigest() != key:
         raise SnapshotError(f"blob {key} is corrupt in the blob store: its MD5 differs")
 
 
-def _add(tar: tarfile.TarFile, name: str, size: int, source: BinaryIO, mtime: int) -> None:
-    info = tarfile.TarInfo(name)
-    info.size, info.mtime, info.mode = size, mtime, 0o644
-    tar.addfile(info, source)
+def _chunks(source: BinaryIO, md5: Any, cancel: threading.Event | None) -> Iterator[bytes]:
+    """A file's bytes (closed once read), hashed into `md5` if given; ExportCancelled as
+    soon as `cancel` is set."""
+    with source:
+        while True:
+            if cancel is not None and cancel.is_set():
+                raise ExportCancelled("the export was interrupted")
+            chunk = source.read(COPY_CHUNK)
+            if not chunk:
+                return
+            if md5 is not None:
+                md5.update(chunk)
+            yield chunk
 
 
-class _Hashing:
-    """Reads a file through, hashing what it reads; stops when the export is cancelled."""
+class _TarWriter:
+    """A tar stream of regular files with ustar headers (pax for a file of 8 GiB or
+    more), written by hand: tarfile's work per member costs more than copying a small
+    blob. `tarfile` and `tar` read it."""
 
-    def __init__(self, source: BinaryIO, cancel: threading.Event | None) -> None:
-        self.source = source
-        self.cancel = cancel
-        self.md5 = hashlib.md5(usedforsecurity=False)
+    def __init__(self, out: BinaryIO, mtime: int) -> None:
+        self.out = out
+        self.mtime = mtime
 
-    def read(self, size: int = -1) -> bytes:
-        if self.cancel is not None and self.cancel.is_set():
-            raise ExportCancelled("the export was interrupted")
-        chunk = self.source.read(size)
-        self.md5.update(chunk)
-        return chunk
+    def add(self, name: str, size: int, chunks: Iterable[bytes]) -> None:
+        self.out.write(self._header(name, size))
+        written = 0
+        for chunk in chunks:
+            self.out.write(chunk)
+            written += len(chunk)
+        if written != size:
+            raise SnapshotError(f"{name} changed size while it was being written")
+        if size % BLOCK:
+            self.out.write(bytes(BLOCK - size % BLOCK))
+
+    def close(self) -> None:
+        self.out.write(bytes(2 * BLOCK))
+
+    def _header(self, name: str, size: int) -> bytes:
+        if size >= USTAR_MAX_SIZE or len(name) > 100:
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime, info.mode = size, self.mtime, 0o644
+            return info.tobuf(tarfile.PAX_FORMAT)
+        header = bytearray(BLOCK)
+        header[0 : len(name)] = name.encode()
+        header[100:108] = b"0000644\0"
+        header[108:124] = b"0000000\x000000000\0"  # uid, gid
+        header[124:136] = b"%011o\0" % size
+        header[136:148] = b"%011o\0" % self.mtime
+        header[148:156] = b" " * 8  # the checksum counts its own field as spaces
+        header[156:157] = b"0"  # a regular file
+        header[257:265] = b"ustar\x0000"
+        header[148:156] = b"%06o\0 " % sum(header)
+        return bytes(header)
 
 
 def _file_md5(path: Path) -> str:
@@ -230,12 +249,17 @@ def _sync_directory(directory: Path) -> None:
 @dataclass
 class Staged:
     """A snapshot read and checked into a staging directory, its database migrated to
-    this emulator's schema version: what goes into a store."""
+    this emulator's schema version: what goes into a store. The blobs are laid out as
+    in a local blob store (`blobs/ab/ab...`)."""
 
     directory: Path
     manifest: dict[str, Any]
     database: Path
     blobs: dict[str, Path]
+
+    @property
+    def blob_root(self) -> Path:
+        return self.directory / "blobs"
 
 
 def file_identity(path: Path) -> tuple[int, ...]:
@@ -296,20 +320,23 @@ def _read_members(tar: tarfile.TarFile, directory: Path) -> tuple[dict[str, Any]
         raise SnapshotError(f"the manifest exceeds {MAX_MANIFEST_BYTES} bytes")
     manifest = check_manifest(_member_bytes(tar, first))
     expected: dict[str, dict[str, Any]] = dict(manifest["files"])
-    (directory / "blobs").mkdir(parents=True, exist_ok=True)
+    shards: set[Path] = set()
     blobs: dict[str, Path] = {}
     while (member := tar.next()) is not None:
         listed = expected.pop(member.name, None)
         if listed is None:
             raise SnapshotError(f"the snapshot holds {member.name!r}, which its manifest lacks")
-        if not member.isfile() or member.size != listed["size"]:
+        if not member.isfile() or member.size != listed.get("size", member.size):
             raise SnapshotError(
                 f"{member.name}: {member.size} bytes, the manifest says {listed['size']}"
             )
-        path = _staged_path(directory, member.name)
+        path = directory / member.name  # a name check_manifest accepted
+        if path.parent not in shards and member.name != DATABASE:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shards.add(path.parent)
         if _copy_member(tar, member, path) != listed["md5"]:
             raise SnapshotError(f"checksum mismatch: {member.name} is not what the manifest says")
-        if path.parent.name == "blobs":
+        if member.name != DATABASE:
             blobs[path.name] = path
     if expected:
         missing = ", ".join(sorted(expected)[:3])
@@ -326,15 +353,6 @@ def _member_bytes(tar: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
     if len(data) != member.size:
         raise SnapshotError("the snapshot is truncated")
     return data
-
-
-def _staged_path(directory: Path, name: str) -> Path:
-    """Where a checked member name is staged; the names were checked by check_manifest."""
-    if name == DATABASE:
-        return directory / DATABASE
-    matched = _BLOB_MEMBER.fullmatch(name)
-    assert matched is not None
-    return directory / "blobs" / matched.group(2)
 
 
 def _copy_member(tar: tarfile.TarFile, member: tarfile.TarInfo, path: Path) -> str:
@@ -386,7 +404,7 @@ def _check_files(files: Any) -> None:
     if not isinstance(files, dict) or DATABASE not in files:
         raise SnapshotError(f"malformed manifest: no {DATABASE} among its files")
     for name, entry in files.items():
-        size = entry.get("size") if isinstance(entry, dict) else None
+        size = entry.get("size", 0) if isinstance(entry, dict) else None
         md5 = entry.get("md5") if isinstance(entry, dict) else None
         if not isinstance(size, int) or size < 0 or not isinstance(md5, str):
             raise SnapshotError(f"malformed manifest entry for {name!r}")
@@ -441,8 +459,7 @@ async def import_snapshot(config: Config, archive: Path, *, replace: bool) -> di
             finally:
                 await db.close()
         else:  # a fresh store: the blobs, then the database file (the commit point)
-            for key, path in staged.blobs.items():
-                blobs.adopt(key, path)
+            blobs.adopt_store(staged.blob_root, staged.blobs)
             os.replace(staged.database, database_path)
             _sync_directory(database_path.parent)
         return staged.manifest
@@ -470,5 +487,4 @@ def summary(manifest: dict[str, Any]) -> str:
     tables = counts["tables"]
     kinds = (("users", "users"), ("projects", "projects"), ("artifacts", "versions"))
     held = ", ".join(f"{tables.get(table, 0)} {label}" for table, label in kinds)
-    megabytes = counts["blob_bytes"] / 1e6
-    return f"{held}, {counts['blobs']} blobs ({megabytes:.1f} MB)"
+    return f"{held}, {counts['blobs']} blobs"
