@@ -10,6 +10,7 @@ the first scrape (`wandb_emulator.metrics`), not at the server's start.
 from __future__ import annotations
 
 import bisect
+import itertools
 import logging
 import os
 import re
@@ -90,11 +91,11 @@ def route_label(scope: Scope) -> str:
     return prefix + str(getattr(route, "path", ""))
 
 
-def _request_id(scope: Scope) -> str:
+def _client_request_id(scope: Scope) -> str | None:
     for name, value in scope["headers"]:
         if name == REQUEST_ID_HEADER and _CLIENT_REQUEST_ID.fullmatch(value):
             return value.decode()
-    return os.urandom(8).hex()
+    return None
 
 
 def request_id(scope: Scope) -> str | None:
@@ -115,22 +116,25 @@ class Telemetry:
         self.stats = stats
         self.log_level = log_level
         self.is_blob_download = is_blob_download
+        # Request ids: random per app, then counted (unique, and cheaper than random each).
+        self._id_prefix = os.urandom(4).hex()
+        self._ids = itertools.count(1)
+        self._labels: dict[tuple[int, str], str] = {}  # (id of a route, root path) -> label
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        rid = _request_id(scope)
+        rid = _client_request_id(scope) or f"{self._id_prefix}-{next(self._ids):x}"
         state = scope.setdefault("state", {})
         state[REQUEST_ID_KEY] = rid
         started = time.perf_counter()
-        answer: dict[str, Any] = {"status": 500, "length": None}
+        answer: dict[str, Any] = {"status": 500, "headers": ()}
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 answer["status"] = message["status"]
-                headers = list(message.get("headers", ()))
-                answer["length"] = _content_length(headers)
+                headers = answer["headers"] = list(message.get("headers", ()))
                 headers.append((REQUEST_ID_HEADER, rid.encode()))
                 message = {**message, "headers": headers}
             await send(message)
@@ -140,14 +144,21 @@ class Telemetry:
         finally:
             self._finish(scope, rid, answer, time.perf_counter() - started)
 
+    def _route_label(self, scope: Scope) -> str:
+        key = (id(scope.get("route")), scope.get("root_path", ""))
+        label = self._labels.get(key)
+        if label is None:
+            label = self._labels[key] = route_label(scope)
+        return label
+
     def _finish(self, scope: Scope, rid: str, answer: dict[str, Any], seconds: float) -> None:
         state = scope["state"]
         record = state.get(RECORD_KEY)
         operation = (record.operation if record is not None else None) or ""
-        route, status = route_label(scope), answer["status"]
+        route, status = self._route_label(scope), answer["status"]
         self.stats.observe(route, operation, scope["method"], status, seconds)
-        if answer["length"] and status in (200, 206) and self.is_blob_download(scope.get("route")):
-            self.stats.blob_bytes_out += answer["length"]
+        if status in (200, 206) and self.is_blob_download(scope.get("route")):
+            self.stats.blob_bytes_out += _content_length(answer["headers"]) or 0
         if log.isEnabledFor(self.log_level):
             user = _username(state.get(VIEWER_KEY), scope)
             log.log(
