@@ -39,7 +39,7 @@ from .http.graphql_endpoint import graphql_endpoint
 from .http.health import health, ready, telemetry_disabled
 from .http.outside_commits import SeeOutsideCommits
 from .http.recording import RecordingMiddleware
-from .http.telemetry import RequestStats, Telemetry, metrics
+from .http.request_metrics import RequestMetrics, RequestStats, metrics
 from .journal import Journal
 from .seed_check import check_seed
 from .seeding import apply_seed, first_user_key, load_seed_file
@@ -300,7 +300,7 @@ def create_app(emulator: Emulator, *, manage_lifecycle: bool = False) -> Starlet
         routes=routes,
         middleware=[
             Middleware(
-                Telemetry,
+                RequestMetrics,
                 stats=emulator.request_stats,
                 # One line per request: at info in JSON logs, at debug in text logs.
                 log_level=logging.INFO if emulator.config.log_format == "json" else logging.DEBUG,

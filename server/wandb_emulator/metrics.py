@@ -2,8 +2,8 @@
 
 Each Emulator has its own registry (tests run many in one process), built by the first
 scrape: the numbers themselves are plain counters kept where things happen (requests in
-`http/telemetry.py`, statements, transactions and cache lookups in `store/database.py`,
-blob bytes in `blobs.py` and the telemetry middleware, deliveries in the delivery log),
+`http/request_metrics.py`, statements, transactions and cache lookups in `store/database.py`,
+blob bytes in `blobs.py` and the request middleware, deliveries in the delivery log),
 read at scrape time by one collector.
 """
 

@@ -102,7 +102,7 @@ def request_id(scope: Scope) -> str | None:
     return scope.get("state", {}).get(REQUEST_ID_KEY)
 
 
-class Telemetry:
+class RequestMetrics:
     """The outermost middleware of the base port."""
 
     def __init__(
