@@ -9,6 +9,7 @@ that take a connection (`require_user`, ...) also serve other domain modules.
 from __future__ import annotations
 
 import secrets
+from typing import NoReturn
 
 from .. import auth
 from ..records import ApiKeyRec, EntityRec, InviteRec, OrganizationRec, TeamRole, UserRec
@@ -92,6 +93,10 @@ async def update_user(
             raise NotFound(f"entity {default_entity!r} not found")
         await accounts.set_default_entity(tx.conn, user_id, entity.id)
     return await accounts.user_by_id(tx.conn, user_id)
+
+
+def refuse_anonymous_entities() -> NoReturn:
+    raise InvalidInput("anonymous mode is not supported: log in with an API key")
 
 
 async def generate_api_key(tx: Tx, actor: UserRec, description: str | None) -> ApiKeyRec:

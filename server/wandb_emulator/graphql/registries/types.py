@@ -26,7 +26,7 @@ from ..context import Info
 from ..fields import context_field, global_id_field, record_field, root_field
 from ..lazy import lazy_type
 from ..loaders import then
-from ..pagination import CountedConnection, Paged
+from ..pagination import CountedConnection, Paged, PageInfo
 from ..runs import resolvers as run_resolvers
 from ..runs.types import Run, RunConnection, run_connection
 from ..scalars import DateTime, JSONString
@@ -89,6 +89,32 @@ class ProjectTeamMember:
     @root_field
     def team(self) -> _Entity:
         return lazy_type(_Entity)(rec=self.team_rec)
+
+
+@strawberry.type
+class View:
+    """A saved view or report. None exist here: the emulator has no way to save one."""
+
+    id: strawberry.ID
+    name: str | None
+    display_name: str | None
+    description: str | None
+    user: User | None
+    spec: JSONString | None
+    updated_at: DateTime | None
+    created_at: DateTime | None
+
+
+@strawberry.type
+class ViewEdge:
+    node: View | None
+    cursor: str
+
+
+@strawberry.type
+class ViewConnection:
+    edges: list[ViewEdge]
+    page_info: PageInfo
 
 
 def _known(entity: EntityRec | None) -> EntityRec:
@@ -164,13 +190,39 @@ class Project:
 
     @strawberry.field
     async def bucket(
-        self, info: Info, name: str | None = None, missing_ok: bool | None = None
+        self,
+        info: Info,
+        name: str | None = None,
+        missing_ok: bool | None = None,
+        desc: Annotated[
+            str | None, strawberry.argument(description="Accepted and ignored, as on W&B servers.")
+        ] = None,
     ) -> Run | None:
         found = await run_resolvers.project_run(info, self.rec, name)
         return Run(rec=found) if found else None
 
-    @strawberry.field
-    async def runs(
+    @root_field(description="The project's git repository; projects here record none.")
+    def repo(self) -> str | None:
+        return None
+
+    @root_field(description="The project's docker image; projects here record none.")
+    def docker_image(self) -> str | None:
+        return None
+
+    @strawberry.field(
+        description="Saved views and reports of the project. Views cannot be saved here, "
+        "so the list is empty."
+    )
+    def all_views(
+        self,
+        view_type: str | None = "runs",
+        view_name: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> ViewConnection:
+        return ViewConnection(edges=[], page_info=PageInfo(end_cursor=after, has_next_page=False))
+
+    async def _runs(
         self,
         info: Info,
         filters: JSONString | None = None,
@@ -180,6 +232,10 @@ class Project:
     ) -> RunConnection:
         page = await run_resolvers.project_runs(info, self.rec, filters, order, first, after)
         return run_connection(page)
+
+    runs = strawberry.field(resolver=_runs)
+
+    buckets = strawberry.field(resolver=_runs, description="`runs`, by its legacy name.")
 
     @strawberry.field
     async def run_count(self, info: Info, filters: JSONString | None = None) -> int:

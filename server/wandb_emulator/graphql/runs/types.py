@@ -1,6 +1,7 @@
 import json
 import posixpath
 import re
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -8,6 +9,7 @@ from strawberry.scalars import JSON
 
 from ... import history
 from ...blobs import md5_hex_to_b64
+from ...domain import console, run_history
 from ...ids import encode_id
 from ...records import RunFileRec, RunRec
 from ...store import runs
@@ -18,7 +20,15 @@ from ..fields import context_field, global_id_field, record_field, root_field
 from ..files.types import File, FileConnection
 from ..lazy import lazy_type
 from ..loaders import then
-from ..pagination import CountedConnection, Paged, paginate
+from ..pagination import (
+    CountedConnection,
+    Paged,
+    PageInfo,
+    decode_cursor,
+    encode_cursor,
+    page_size,
+    paginate,
+)
 from ..scalars import DateTime, Int64, JSONString, parse_json_object
 from ..users.types import User
 
@@ -35,6 +45,14 @@ _InputArtifactConnection = Annotated[
 ]
 
 TAIL_LINES = 10
+METADATA_FILE = "wandb-metadata.json"
+
+
+@strawberry.enum(description="How urgent an alert (run.alert) or a notification is.")
+class AlertSeverity(Enum):
+    ERROR = "ERROR"
+    INFO = "INFO"
+    WARN = "WARN"
 
 
 @strawberry.type
@@ -111,14 +129,51 @@ class Run:
     async def events_tail(self, info: Info) -> str | None:
         return await self._tail(info, "events")
 
-    async def _tail(self, info: Info, stream: str) -> str:
+    async def _lines(self, info: Info, stream: str) -> list[str]:
         async with info.context.db.read() as conn:
-            lines = await runs.lines(conn, self.rec.id, stream)
-        return json.dumps(lines[-TAIL_LINES:])
+            if stream == run_history.HISTORY:
+                return await run_history.history_lines(conn, self.rec)
+            return await runs.lines(conn, self.rec.id, stream)
+
+    async def _tail(self, info: Info, stream: str) -> str:
+        return json.dumps((await self._lines(info, stream))[-TAIL_LINES:])
 
     async def _rows(self, info: Info, stream: str) -> list[dict]:
+        return history.parse_rows(await self._lines(info, stream))
+
+    @root_field(description="Whether StopRun asked the run's process to stop.")
+    def stopped(self) -> bool:
+        return self.rec.stop_requested
+
+    @strawberry.field(description="The console log: `first` lines after `after`, or the `last`.")
+    async def log_lines(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        use_improved_pagination: bool | None = None,
+    ) -> "LogLineConnection":
         async with info.context.db.read() as conn:
-            return history.parse_rows(await runs.lines(conn, self.rec.id, stream))
+            if last is not None:
+                found = await console.last_lines(conn, self.rec, page_size(last, console.MAX_LINES))
+            else:
+                size = page_size(first, console.MAX_LINES, console.MAX_LINES)
+                found = await console.lines_after(conn, self.rec, decode_cursor(after), size)
+        return LogLineConnection.of_lines(found, self.rec.log_line_count, after)
+
+    @strawberry.field(description="From the run's wandb-metadata.json, once uploaded.")
+    async def run_info(self, info: Info) -> "RunInfo | None":
+        async with info.context.db.read() as conn:
+            found = await runs.run_files(conn, self.rec.id)
+        metadata = next((f for f in found if f.name == METADATA_FILE and f.blob_key), None)
+        if metadata is None or metadata.blob_key is None:
+            return None
+        try:
+            values = json.loads(info.context.blobs.path(metadata.blob_key).read_bytes())
+        except (OSError, ValueError):
+            return None
+        return RunInfo.of_metadata(values) if isinstance(values, dict) else None
 
     @strawberry.field(name="history", description="History rows as JSON strings.")
     async def history_rows(
@@ -222,6 +277,109 @@ class Run:
 
 
 @strawberry.type
+class LogLine:
+    number: int
+    timestamp: str | None
+    level: str
+    label: str
+    line: str
+
+
+@strawberry.type
+class LogLineEdge:
+    node: LogLine
+    cursor: str
+
+
+@strawberry.type
+class LogLineConnection:
+    edges: list[LogLineEdge]
+    page_info: PageInfo
+
+    @classmethod
+    def of_lines(
+        cls, found: list[console.ConsoleLine], total: int, after: str | None
+    ) -> "LogLineConnection":
+        edges = [
+            LogLineEdge(
+                node=LogLine(
+                    number=line.number,
+                    timestamp=line.timestamp,
+                    level=line.level,
+                    label=line.label,
+                    line=line.line,
+                ),
+                cursor=encode_cursor(line.number),
+            )
+            for line in found
+        ]
+        end = edges[-1].cursor if edges else after
+        more = bool(found) and found[-1].number + 1 < total
+        start = edges[0].cursor if edges else None
+        return cls(
+            edges=edges,
+            page_info=PageInfo(end_cursor=end, has_next_page=more, start_cursor=start),
+        )
+
+
+@strawberry.type
+class GitInfo:
+    remote: str | None
+    commit: str | None
+
+    @classmethod
+    def of(cls, git: dict) -> "GitInfo":
+        remote, commit = git.get("remote"), git.get("commit")
+        return cls(
+            remote=remote if isinstance(remote, str) else None,
+            commit=commit if isinstance(commit, str) else None,
+        )
+
+
+@strawberry.type
+class RunInfo:
+    program: str | None
+    args: list[str] | None
+    os: str | None
+    python: str | None
+    colab: str | None
+    executable: str | None
+    code_saved: bool | None
+    cpu_count: int | None
+    gpu_count: int | None
+    gpu: str | None
+    git: GitInfo | None
+
+    @classmethod
+    def of_metadata(cls, values: dict) -> "RunInfo":
+        """The fields of wandb-metadata.json, each null when missing or of another type."""
+
+        def text(key: str) -> str | None:
+            value = values.get(key)
+            return value if isinstance(value, str) else None
+
+        def count(key: str) -> int | None:
+            value = values.get(key)
+            return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+        args = values.get("args")
+        git = values.get("git")
+        return cls(
+            program=text("program"),
+            args=[a for a in args if isinstance(a, str)] if isinstance(args, list) else None,
+            os=text("os"),
+            python=text("python"),
+            colab=text("colab"),
+            executable=text("executable"),
+            code_saved=bool(values.get("codePath") or values.get("codeSaved")),
+            cpu_count=count("cpu_count"),
+            gpu_count=count("gpu_count"),
+            gpu=text("gpu"),
+            git=GitInfo.of(git) if isinstance(git, dict) else None,
+        )
+
+
+@strawberry.type
 class ParquetHistory:
     parquet_urls: list[str]
     live_data: list[JSON]
@@ -257,6 +415,7 @@ def _run_file(info: Info, rec: RunFileRec) -> File:
         download_url=url,
         direct_url=url or "",
         updated_at=DateTime(rec.updated_at),
+        run_file=(rec.run_id, rec.name),
     )
 
 
