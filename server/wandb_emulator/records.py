@@ -172,7 +172,7 @@ class RunAlertRec:
     title: str
     text: str
     severity: str  # INFO | WARN | ERROR
-    wait_duration_seconds: int | None
+    wait_duration_ms: int | None
     created_at: str
 
 

@@ -14,9 +14,12 @@ own rows and loses the source's.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from ..ids import decode_id
 from ..records import RunAlertRec, RunRec, UserRec
 from ..store import artifacts, runs
+from ..store.database import Conn
 from .artifacts import delete_version
 from .errors import InvalidInput
 from .events import RunAlerted, RunDeleted
@@ -66,15 +69,19 @@ async def notify_alert(
     title: str,
     text: str,
     severity: str,
-    wait_seconds: int | None,
-) -> RunAlertRec:
-    """Record run.alert() on the run (entity, project, run names)."""
+    wait_ms: int | None,
+) -> RunAlertRec | None:
+    """Record run.alert() on the run (entity, project, run names). As on W&B, an alert
+    with the title of one sent less than that one's wait duration ago is not sent again:
+    it is dropped (None)."""
     if severity not in ALERT_SEVERITIES:
         raise InvalidInput(f"alert severity must be one of {', '.join(ALERT_SEVERITIES)}")
-    if wait_seconds is not None and wait_seconds < 0:
+    if wait_ms is not None and wait_ms < 0:
         raise InvalidInput("an alert's wait duration cannot be negative")
     run = await writable_run(tx.conn, actor, *names)
-    alert = await runs.add_alert(tx.conn, run.id, title, text, severity, wait_seconds)
+    if await _still_waiting(tx.conn, run, title):
+        return None
+    alert = await runs.add_alert(tx.conn, run.id, title, text, severity, wait_ms)
     tx.emit(
         RunAlerted(
             actor_id=actor.id,
@@ -86,6 +93,27 @@ async def notify_alert(
         )
     )
     return alert
+
+
+async def _still_waiting(conn: Conn, run: RunRec, title: str) -> bool:
+    earlier = [a for a in await runs.alerts_of_run(conn, run.id) if a.title == title]
+    if not earlier or not earlier[-1].wait_duration_ms:
+        return False
+    last = earlier[-1]
+    sent = datetime.fromisoformat(last.created_at).replace(tzinfo=timezone.utc)
+    assert last.wait_duration_ms is not None
+    return datetime.now(timezone.utc) < sent + timedelta(milliseconds=last.wait_duration_ms)
+
+
+async def alerts_of_run(conn: Conn, run: RunRec) -> list[RunAlertRec]:
+    """A run's alerts, oldest first (whoever sees the run sees them)."""
+    return await runs.alerts_of_run(conn, run.id)
+
+
+async def recent_alerts(conn: Conn, limit: int) -> list[tuple[RunAlertRec, str, str, str]]:
+    """The newest alerts of every run with its entity, project and run names, for the
+    emulator panel (instance admins)."""
+    return await runs.recent_alerts(conn, limit)
 
 
 def _run_file_id(file_id: str) -> tuple[int, str]:

@@ -40,14 +40,14 @@ Duration = NewType("Duration", int)
 
 
 def _parse_duration(value: Any) -> int:
-    """A duration in whole seconds (run.alert's `wait_duration`), as a number or numeric
-    string; anything else is refused."""
+    """A duration in milliseconds (run.alert's `wait_duration`, which the SDK converts
+    from seconds), as a number or numeric string; anything else is refused."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise ValueError(f"a Duration is a number of seconds, not {value!r}")
-    seconds = float(value)
-    if seconds != seconds or seconds in (float("inf"), float("-inf")):
-        raise ValueError(f"a Duration is a number of seconds, not {value!r}")
-    return int(seconds)
+        raise ValueError(f"a Duration is a number of milliseconds, not {value!r}")
+    milliseconds = float(value)
+    if milliseconds != milliseconds or milliseconds in (float("inf"), float("-inf")):
+        raise ValueError(f"a Duration is a number of milliseconds, not {value!r}")
+    return int(milliseconds)
 
 
 # The Python types above stand for these GraphQL scalars (StrawberryConfig.scalar_map).
@@ -72,7 +72,7 @@ SCALAR_MAP: dict[object, ScalarDefinition] = {
     ),
     Duration: strawberry.scalar(
         name="Duration",
-        description="A duration in seconds.",
+        description="A duration in milliseconds.",
         serialize=int,
         parse_value=_parse_duration,
     ),

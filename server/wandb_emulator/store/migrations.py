@@ -444,7 +444,7 @@ MIGRATIONS: list[tuple[int, str]] = [
             title TEXT NOT NULL,
             text TEXT NOT NULL,
             severity TEXT NOT NULL,
-            wait_duration_seconds INTEGER,
+            wait_duration_ms BIGINT,
             created_at TEXT NOT NULL
         );
         CREATE INDEX run_alerts_by_run ON run_alerts(run_id, id);

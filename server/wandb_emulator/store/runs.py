@@ -236,14 +236,14 @@ async def delete_run(conn: Conn, run_id: int) -> None:
 
 
 async def add_alert(
-    conn: Conn, run_id: int, title: str, text: str, severity: str, wait_seconds: int | None
+    conn: Conn, run_id: int, title: str, text: str, severity: str, wait_ms: int | None
 ) -> RunAlertRec:
     return await write_one(
         conn,
         RunAlertRec,
-        "INSERT INTO run_alerts (run_id, title, text, severity, wait_duration_seconds,"
+        "INSERT INTO run_alerts (run_id, title, text, severity, wait_duration_ms,"
         " created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING *",
-        (run_id, title, text, severity, wait_seconds, utc_now()),
+        (run_id, title, text, severity, wait_ms, utc_now()),
     )
 
 
@@ -253,17 +253,18 @@ async def alerts_of_run(conn: Conn, run_id: int) -> list[RunAlertRec]:
     )
 
 
-async def recent_alerts(conn: Conn, limit: int) -> list[tuple[RunAlertRec, str]]:
-    """The newest alerts of every run, with the run's path (entity/project/run)."""
+async def recent_alerts(conn: Conn, limit: int) -> list[tuple[RunAlertRec, str, str, str]]:
+    """The newest alerts of every run, with the run's entity, project and run names."""
     rows = await conn.rows(
-        "SELECT a.*, e.name || '/' || p.name || '/' || r.name AS path FROM run_alerts a"
-        " JOIN runs r ON r.id = a.run_id JOIN projects p ON p.id = r.project_id"
-        " JOIN entities e ON e.id = p.entity_id ORDER BY a.id DESC LIMIT ?",
+        "SELECT a.*, e.name AS entity_name, p.name AS project_name, r.name AS run_name"
+        " FROM run_alerts a JOIN runs r ON r.id = a.run_id"
+        " JOIN projects p ON p.id = r.project_id JOIN entities e ON e.id = p.entity_id"
+        " ORDER BY a.id DESC LIMIT ?",
         (limit,),
     )
     alerts = []
     for row in rows:
         values = dict(row)
-        path = values.pop("path")
-        alerts.append((RunAlertRec(**values), path))
+        names = (values.pop("entity_name"), values.pop("project_name"), values.pop("run_name"))
+        alerts.append((RunAlertRec(**values), *names))
     return alerts

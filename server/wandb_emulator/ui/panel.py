@@ -9,6 +9,7 @@ from typing import Any
 from starlette.responses import Response
 
 from .. import auth
+from ..domain import run_changes
 from ..faults import FaultSpecError
 from ..journal import JournalEntry
 from ..seeding import SEED_ERRORS, SeedError
@@ -18,6 +19,7 @@ from .view import View
 
 JOURNAL_ROWS = 200
 DELIVERY_ROWS = 100
+ALERT_ROWS = 100
 _INT_FIELDS = ("status", "latency_ms", "times")
 _TEXT_FIELDS = ("operation", "path", "method", "error")
 DONE = {
@@ -56,6 +58,8 @@ def _operations(entries: list[JournalEntry]) -> list[str]:
 async def panel(view: View, error: str | None = None, status: int = 200) -> Response:
     _require_panel(view)
     journal = view.emulator.journal
+    async with view.read() as conn:
+        alerts = await run_changes.recent_alerts(conn, ALERT_ROWS)
     return view.render(
         "panel.html",
         status=status,
@@ -65,6 +69,7 @@ async def panel(view: View, error: str | None = None, status: int = 200) -> Resp
         journal_size=journal.size,
         rules=view.emulator.faults.rules(),
         deliveries=view.emulator.automations.deliveries.entries()[::-1][:DELIVERY_ROWS],
+        alerts=alerts,
         done=DONE.get(view.request.query_params.get("done", "")),
         error=error,
     )

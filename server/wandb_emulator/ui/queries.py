@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import auth, history
+from ..domain import run_changes, run_history
 from ..domain.versions import membership_for_version, version_details
 from ..filters import FilterError
 from ..records import (
@@ -21,6 +22,7 @@ from ..records import (
     OrganizationRec,
     ProjectRec,
     RegistryRole,
+    RunAlertRec,
     RunFileRec,
     RunRec,
     UserRec,
@@ -538,6 +540,7 @@ class RunPage:
     charts: list[Chart]
     output: list[str]
     output_truncated: bool
+    alerts: list[RunAlertRec]
     files: list[FileRow]
     logged: list[Link]
     used: list[Link]
@@ -612,9 +615,10 @@ async def run_page(conn: Conn, viewer: UserRec, urls: Urls, place: Place, run_na
         config=config_items(run.config),
         summary=summary_items(run.summary_metrics),
         tags=[t for t in _json_list(run.tags) if isinstance(t, str)],
-        charts=metric_charts(await runs.lines(conn, run.id, "history")),
+        charts=metric_charts(await run_history.history_lines(conn, run)),
         output=output[-MAX_OUTPUT_LINES:],
         output_truncated=len(output) > MAX_OUTPUT_LINES,
+        alerts=await run_changes.alerts_of_run(conn, run),
         files=_run_files(urls, await runs.run_files(conn, run.id)),
         logged=[link for link in logged if link is not None],
         used=[link for link in used if link is not None],
