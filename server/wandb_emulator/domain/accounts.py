@@ -12,7 +12,15 @@ import secrets
 from typing import NoReturn
 
 from .. import auth
-from ..records import ApiKeyRec, EntityRec, InviteRec, OrganizationRec, TeamRole, UserRec
+from ..records import (
+    ApiKeyRec,
+    EntityRec,
+    InviteRec,
+    OrganizationRec,
+    TeamMemberRec,
+    TeamRole,
+    UserRec,
+)
 from ..store import accounts
 from ..store.database import Conn
 from ..validation import check_name
@@ -113,8 +121,8 @@ async def delete_api_key(tx: Tx, actor: UserRec, key_id: int) -> bool:
 
 async def _home_org(conn: Conn, actor: UserRec, org_id: int | None) -> OrganizationRec | None:
     """The organization a new team goes into: the given one, else the one of the
-    actor's default entity, else the actor's only organization; none for an actor in
-    no organization. An actor in several must name one (no silent first pick)."""
+    actor's default entity, else the actor's only organization; none for an actor in no
+    organization or in several."""
     if org_id is not None:
         org = await accounts.org_by_id(conn, org_id)
         if org is None:
@@ -124,13 +132,10 @@ async def _home_org(conn: Conn, actor: UserRec, org_id: int | None) -> Organizat
         if default is not None and default.organization_id is not None:
             org = await accounts.org_by_id(conn, default.organization_id)
         else:
+            # A user in several organizations who names none gets a team in none, as W&B
+            # creates it: no organization is picked for them.
             orgs = await accounts.orgs_of_user(conn, actor.id)
-            if len(orgs) > 1:
-                raise InvalidInput(
-                    "cannot create a team: the user belongs to several organizations;"
-                    " name the organization"
-                )
-            org = orgs[0] if orgs else None
+            org = orgs[0] if len(orgs) == 1 else None
     if org is not None:
         await auth.require_create_teams_in(conn, actor, org)
     return org
@@ -307,3 +312,17 @@ async def add_team_member(tx: Tx, team: EntityRec, username: str, role: str) -> 
     """Any role but "admin" makes a plain member (as W&B's fixture service does)."""
     user = await require_user(tx.conn, username)
     await _join_team(tx.conn, team, user, "admin" if role == "admin" else "member")
+
+
+async def entities_of_user(conn: Conn, viewer: UserRec, user: UserRec) -> list[EntityRec]:
+    """`User.teams` as W&B lists it: the user's own entity first, then the teams of the
+    user the viewer may know about."""
+    own = await accounts.entity_by_id(conn, user.entity_id)
+    teams = await auth.visible_teams_of(conn, viewer, user)
+    return [*([own] if own is not None else []), *teams]
+
+
+async def personal_entity_members(conn: Conn, entity: EntityRec) -> list[TeamMemberRec]:
+    """A personal entity read as a team: its user, its one (admin) member."""
+    user = await accounts.user_by_entity(conn, entity.id) if entity.kind == "USER" else None
+    return [] if user is None else [TeamMemberRec(user=user, role="admin")]

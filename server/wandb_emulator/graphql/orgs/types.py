@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from ... import auth
+from ...domain import accounts as domain_accounts
 from ...ids import encode_id
 from ...records import EntityRec, InviteRec, OrganizationRec, TeamMemberRec
 from ...store import accounts
@@ -204,6 +205,10 @@ class Entity:
 
     @strawberry.field
     async def members(self, info: Info) -> list[Member]:
+        if self.rec.kind == "USER":
+            async with info.context.db.read() as conn:
+                own = await domain_accounts.personal_entity_members(conn, self.rec)
+            return [Member.of_member(member) for member in own]
         if self.rec.kind != "TEAM":
             return []
         async with info.context.db.read() as conn:

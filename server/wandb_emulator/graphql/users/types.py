@@ -3,6 +3,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from ... import auth
+from ...domain import accounts as domain_accounts
 from ...records import ApiKeyRec, UserRec
 from ...store import accounts
 from ..automations import resolvers as automation_resolvers
@@ -101,7 +102,7 @@ class User:
     @strawberry.field
     async def teams(self, info: Info) -> _EntityConnection | None:
         async with info.context.db.read() as conn:
-            teams = await auth.visible_teams_of(conn, info.context.viewer, self.rec)
+            teams = await domain_accounts.entities_of_user(conn, info.context.viewer, self.rec)
         return lazy_type(_EntityConnection).of(teams)
 
     @strawberry.field
