@@ -38,6 +38,8 @@ DEFERRED = (
     "httpx",
     "yaml",
     "re2",
+    "google.protobuf",
+    "opentelemetry",
     "hypothesis",
     "wandb_emulator.contract",
     "wandb_emulator.testing",
