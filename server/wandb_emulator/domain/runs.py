@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import auth
+from ..blobs import BlobStore
 from ..history import parse_rows
 from ..ids import decode_id
 from ..records import ProjectRec, RunRec, UserRec
@@ -30,6 +31,7 @@ from .unit import Tx
 
 RUN_ID_ALPHABET = string.ascii_lowercase + string.digits
 SUMMARY_FILE = "wandb-summary.json"
+METADATA_FILE = "wandb-metadata.json"
 HISTORY_FILE = "wandb-history.jsonl"
 
 
@@ -120,6 +122,19 @@ async def touch_run_files(
     for name in files:
         await runs.touch_run_file(tx.conn, run.id, name)
     return run
+
+
+async def run_metadata(conn: Conn, blobs: BlobStore, run: RunRec) -> dict[str, Any] | None:
+    """The run's wandb-metadata.json (program, args, python, git...), once uploaded."""
+    found = await runs.run_files(conn, run.id)
+    metadata = next((f for f in found if f.name == METADATA_FILE and f.blob_key), None)
+    if metadata is None or metadata.blob_key is None:
+        return None
+    try:
+        values = json.loads(blobs.path(metadata.blob_key).read_bytes())
+    except (OSError, ValueError):
+        return None
+    return values if isinstance(values, dict) else None
 
 
 async def store_uploaded_run_file(tx: Tx, run_id: int, name: str, blob_key: str, size: int) -> None:

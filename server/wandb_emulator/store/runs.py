@@ -94,9 +94,11 @@ async def upsert_run(
 
 
 async def finish_run(conn: Conn, run_id: int, exit_code: int, state: str) -> None:
+    """The run ended; a stop asked for is served (a resumed run starts unstopped)."""
     await execute(
         conn,
-        "UPDATE runs SET state = ?, exit_code = ?, updated_at = ?, heartbeat_at = ? WHERE id = ?",
+        "UPDATE runs SET state = ?, exit_code = ?, stop_requested = 0, updated_at = ?,"
+        " heartbeat_at = ? WHERE id = ?",
         (state, exit_code, utc_now(), utc_now(), run_id),
     )
 

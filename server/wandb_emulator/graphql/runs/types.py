@@ -10,6 +10,7 @@ from strawberry.scalars import JSON
 from ... import history
 from ...blobs import md5_hex_to_b64
 from ...domain import console, run_history
+from ...domain import runs as domain_runs
 from ...ids import encode_id
 from ...records import RunFileRec, RunRec
 from ...store import runs
@@ -45,7 +46,6 @@ _InputArtifactConnection = Annotated[
 ]
 
 TAIL_LINES = 10
-METADATA_FILE = "wandb-metadata.json"
 
 
 @strawberry.enum(description="How urgent an alert (run.alert) or a notification is.")
@@ -165,15 +165,8 @@ class Run:
     @strawberry.field(description="From the run's wandb-metadata.json, once uploaded.")
     async def run_info(self, info: Info) -> "RunInfo | None":
         async with info.context.db.read() as conn:
-            found = await runs.run_files(conn, self.rec.id)
-        metadata = next((f for f in found if f.name == METADATA_FILE and f.blob_key), None)
-        if metadata is None or metadata.blob_key is None:
-            return None
-        try:
-            values = json.loads(info.context.blobs.path(metadata.blob_key).read_bytes())
-        except (OSError, ValueError):
-            return None
-        return RunInfo.of_metadata(values) if isinstance(values, dict) else None
+            values = await domain_runs.run_metadata(conn, info.context.blobs, self.rec)
+        return None if values is None else RunInfo.of_metadata(values)
 
     @strawberry.field(name="history", description="History rows as JSON strings.")
     async def history_rows(
