@@ -10,7 +10,14 @@ from pathlib import Path
 import httpx
 import pytest
 import wandb
-from conftest import OrgSetup, ServerProcess, journal_mark, journal_since, log_artifacts
+from conftest import (
+    OrgSetup,
+    ServerProcess,
+    graphql,
+    journal_mark,
+    journal_since,
+    log_artifacts,
+)
 from test_runs import settings_for
 from wandb.sdk.lib.service.service_connection import WandbApiFailedError
 
@@ -226,3 +233,18 @@ def test_custom_charts_are_saved_per_entity(org_setup: OrgSetup) -> None:
     outsider = org_setup.fixtures.user().api()
     with pytest.raises(WandbApiFailedError, match=r"permission denied|not found"):
         outsider.create_custom_chart(org_setup.team, "mine", "Mine", "vega2", "public", spec)
+
+
+ORG_FEATURE_FLAGS = """query OrgFeatureFlags($org: String!) {
+  organization(name: $org) { featureFlags(rampIDType: OrgName) { rampKey isEnabled } } }"""
+
+
+def test_reports_are_listed_empty_and_no_feature_flag_is_ramped(
+    org_setup: OrgSetup, server: ServerProcess
+) -> None:
+    with init(org_setup, "reported") as run:
+        run.log({"x": 1})
+    api = org_setup.admin.api()
+    assert list(api.reports(f"{org_setup.team}/reported")) == []
+    flags = graphql(server, org_setup.admin.api_key, ORG_FEATURE_FLAGS, {"org": org_setup.org})
+    assert flags.json() == {"data": {"organization": {"featureFlags": []}}}
