@@ -52,7 +52,8 @@ def test_rewinding_needs_an_existing_run(org_setup: OrgSetup) -> None:
         wandb.init(
             entity=org_setup.team,
             project="rewind-nothing",
-            resume_from="never-ran?_step=3",
+            # An id no other test uses: the SDK's service keeps a failed init's id in use.
+            resume_from="never-logged?_step=3",
             settings=settings_for(org_setup),
         )
 
@@ -85,4 +86,4 @@ def test_a_fork_starts_with_the_source_history_up_to_the_fork_step(org_setup: Or
 
 def test_forking_an_unknown_run_fails_the_init(org_setup: OrgSetup) -> None:
     with pytest.raises(wandb.Error, match="to fork from not found"):
-        log_steps(org_setup, "fork-nothing", range(1), fork_from="never-ran?_step=1")
+        log_steps(org_setup, "fork-nothing", range(1), fork_from="never-logged?_step=1")
