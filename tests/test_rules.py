@@ -24,10 +24,10 @@ from wandb_emulator.domain.errors import InvalidInput, NotFound, PermissionDenie
 from wandb_emulator.domain.events import Event, EventBus
 from wandb_emulator.domain.organizations import check_org_role
 from wandb_emulator.domain.unit import UnitOfWork
+from wandb_emulator.naming import check_artifact_type_name, check_name
 from wandb_emulator.records import EntityRec, OrganizationRec, ProjectRec, UserRec
 from wandb_emulator.store import accounts, projects
 from wandb_emulator.store.database import Conn, Database
-from wandb_emulator.validation import check_artifact_type_name, check_name
 
 pytestmark = pytest.mark.fast
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import secrets
 
 from .. import auth
+from ..naming import check_name
 from ..records import ApiKeyRec, EntityRec, InviteRec, OrganizationRec, TeamRole, UserRec
 from ..store import accounts
 from ..store.database import Conn
-from ..validation import check_name
 from .errors import InvalidInput, NotFound
 from .unit import Tx
 

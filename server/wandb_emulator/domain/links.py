@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 from .. import auth
 from ..ids import decode_id
+from ..naming import check_name
 from ..records import ArtifactRec, CollectionRec, MembershipRec, ProjectRec, UserRec
 from ..store import accounts, artifacts, projects
 from ..store.database import Conn
-from ..validation import check_name
 from .aliases import AliasChanges, emit_artifact_event, user_aliases
 from .artifact_access import collection_for_write, visible_artifact
 from .artifacts import collection_of_kind

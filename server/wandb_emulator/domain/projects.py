@@ -8,10 +8,10 @@ write (a run, an artifact) and announces nothing itself.
 from __future__ import annotations
 
 from .. import auth
+from ..naming import check_name
 from ..records import EntityRec, ProjectRec, UserRec
 from ..store import accounts, projects
 from ..store.database import Conn
-from ..validation import check_name
 from .errors import NotFound
 
 DEFAULT_PROJECT = "uncategorized"

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from .. import auth
 from ..ids import encode_id
+from ..naming import check_artifact_type_name, check_name
 from ..records import (
     PROJECT_ACCESS,
     EntityRec,
@@ -30,7 +31,6 @@ from ..records import (
 )
 from ..store import accounts, projects
 from ..store.database import Conn
-from ..validation import check_artifact_type_name, check_name
 from .accounts import require_organization, require_user
 from .errors import InvalidInput, NotFound
 from .events import (

@@ -18,10 +18,10 @@ from typing import Any
 from .. import auth
 from ..history import parse_rows
 from ..ids import decode_id
+from ..naming import check_name
 from ..records import ProjectRec, RunRec, UserRec
 from ..store import accounts, projects, runs
 from ..store.database import Conn
-from ..validation import check_name
 from .errors import InvalidInput, NotFound
 from .events import RunHistoryLogged, RunStateChanged
 from .projects import writable_project

@@ -6,8 +6,8 @@ from starlette.responses import Response
 
 from ..domain.reads import accounts
 from ..records import CollectionRec
-from . import links, queries
-from .queries import NotFound, Place
+from . import contents, links
+from .contents import NotFound, Place
 from .view import View
 
 # --------------------------------------------------------------- signing in
@@ -46,12 +46,12 @@ def _next_target(view: View) -> str:
 async def home(view: View) -> Response:
     if view.viewer is None:
         return view.render("home.html", home=None)
-    found = await queries.home(view.reads)
+    found = await contents.home(view.reads)
     return view.render("home.html", home=found)
 
 
 async def org(view: View) -> Response:
-    row = await queries.org_page(view.reads, view.request.path_params["org"])
+    row = await contents.org_page(view.reads, view.request.path_params["org"])
     return view.render("org.html", row=row)
 
 
@@ -59,9 +59,9 @@ async def registry(view: View) -> Response:
     """`/orgs/<org>/registry/<name>`: the registry, or with `selectionPath` one of its
     collections, or with `version` (view=membership) one of that collection's versions."""
     reads, params = view.reads, view.request.path_params
-    place = await queries.registry_place(reads, params["org"], params["name"])
+    place = await contents.registry_place(reads, params["org"], params["name"])
     if "selectionPath" not in view.request.query_params:
-        found = await queries.registry_page(reads, place)
+        found = await contents.registry_page(reads, place)
         return view.render("registry.html", page=found)
     return await _selection(view, place)
 
@@ -70,16 +70,16 @@ async def model_registry(view: View) -> Response:
     """The legacy model registry: `/<entity>/registry/model`, the entity's model-registry
     project, with the same `selectionPath`/`version` parameters."""
     entity = view.request.path_params["entity"]
-    place = await queries.visible_place(view.reads, entity, links.MODEL_REGISTRY_PROJECT)
+    place = await contents.visible_place(view.reads, entity, links.MODEL_REGISTRY_PROJECT)
     if "selectionPath" not in view.request.query_params:
-        found = await queries.project_page(view.reads, place)
+        found = await contents.project_page(view.reads, place)
         return view.render("project.html", page=found)
     return await _selection(view, place)
 
 
 async def _selection(view: View, place: Place) -> Response:
     query = view.request.query_params
-    collection = await queries.collection_by_selection(view.reads, place, query["selectionPath"])
+    collection = await contents.collection_by_selection(view.reads, place, query["selectionPath"])
     version = query.get("version")
     if version and query.get("view", "membership") == "membership":
         return await _version(view, place, collection, version)
@@ -87,28 +87,28 @@ async def _selection(view: View, place: Place) -> Response:
 
 
 async def _version(view: View, place: Place, collection: CollectionRec, version: str) -> Response:
-    found = await queries.version_page(view.reads, view.emulator.urls, place, collection, version)
+    found = await contents.version_page(view.reads, view.emulator.urls, place, collection, version)
     return view.render("version.html", page=found)
 
 
 async def _collection(view: View, place: Place, collection: CollectionRec) -> Response:
     after = view.request.query_params.get("after") or None
-    found = await queries.collection_page(view.reads, place, collection, after)
+    found = await contents.collection_page(view.reads, place, collection, after)
     return view.render("collection.html", page=found, after=after)
 
 
 async def _path_place(view: View) -> Place:
     params = view.request.path_params
-    return await queries.visible_place(view.reads, params["entity"], params["project"])
+    return await contents.visible_place(view.reads, params["entity"], params["project"])
 
 
 async def _path_collection(view: View) -> tuple[Place, CollectionRec]:
     place, params = await _path_place(view), view.request.path_params
-    return place, await queries.named_collection(view.reads, place, params["name"], params["type"])
+    return place, await contents.named_collection(view.reads, place, params["name"], params["type"])
 
 
 async def project(view: View) -> Response:
-    found = await queries.project_page(view.reads, await _path_place(view))
+    found = await contents.project_page(view.reads, await _path_place(view))
     return view.render("project.html", page=found)
 
 
@@ -124,7 +124,7 @@ async def artifact_version(view: View) -> Response:
 
 async def run(view: View) -> Response:
     place = await _path_place(view)
-    found = await queries.run_page(
+    found = await contents.run_page(
         view.reads, view.emulator.urls, place, view.request.path_params["run"]
     )
     return view.render("run.html", page=found)

@@ -13,7 +13,7 @@ from ..faults import FaultSpecError
 from ..journal import JournalEntry
 from ..seeding import SEED_ERRORS, SeedError
 from . import links
-from .queries import NotFound
+from .contents import NotFound
 from .view import View
 
 JOURNAL_ROWS = 200

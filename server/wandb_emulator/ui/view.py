@@ -14,7 +14,7 @@ from ..domain.reads import accounts
 from ..domain.reads.session import ReadSession
 from ..records import UserRec
 from . import links
-from .queries import NotFound
+from .contents import NotFound
 from .session import COOKIE, SESSION_TTL_SECONDS, Session, dump_session, load_session
 from .state import UiState
 
