@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from ..blobs import BlobStore, md5_b64_to_hex, md5_hex_to_b64
 from ..ids import decode_id
+from ..naming import check_artifact_type_name, check_name
 from ..records import (
     ArtifactFileRec,
     ArtifactRec,
@@ -29,7 +30,6 @@ from ..records import (
 )
 from ..store import accounts, artifacts, projects, runs
 from ..store.database import Conn
-from ..validation import check_artifact_type_name, check_name
 from .aliases import (
     AliasChanges,
     TagSpec,

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 from .. import auth
+from ..naming import check_name
 from ..records import CustomChartRec, UserRec
 from ..store import charts
-from ..validation import check_name
 from .errors import InvalidInput
 from .projects import target_entity
 from .unit import Tx
@@ -40,7 +40,7 @@ async def create_chart(
     if not isinstance(json.loads(spec), dict):
         raise InvalidInput("a custom chart's spec must be a JSON object")
     entity = await target_entity(tx.conn, actor, entity_name)
-    await auth.require_create_in(tx.conn, actor, entity)
+    await auth.check(tx.conn, actor, auth.Action.CREATE_PROJECTS_IN, entity)
     chart = await charts.create_chart(
         tx.conn,
         entity.id,

@@ -105,17 +105,6 @@ async def _still_waiting(conn: Conn, run: RunRec, title: str) -> bool:
     return datetime.now(timezone.utc) < sent + timedelta(milliseconds=last.wait_duration_ms)
 
 
-async def alerts_of_run(conn: Conn, run: RunRec) -> list[RunAlertRec]:
-    """A run's alerts, oldest first (whoever sees the run sees them)."""
-    return await runs.alerts_of_run(conn, run.id)
-
-
-async def recent_alerts(conn: Conn, limit: int) -> list[tuple[RunAlertRec, str, str, str]]:
-    """The newest alerts of every run with its entity, project and run names, for the
-    emulator panel (instance admins)."""
-    return await runs.recent_alerts(conn, limit)
-
-
 def _run_file_id(file_id: str) -> tuple[int, str]:
     """A run file's id is the run's `RunFile` id, a colon, and the file's name."""
     run_part, separator, name = file_id.partition(":")

@@ -16,13 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import auth
-from ..blobs import BlobStore
 from ..history import parse_rows
 from ..ids import decode_id
+from ..naming import check_name
 from ..records import ProjectRec, RunRec, UserRec
 from ..store import accounts, projects, runs
 from ..store.database import Conn
-from ..validation import check_name
 from . import run_history
 from .errors import InvalidInput, NotFound
 from .events import RunHistoryLogged, RunStateChanged
@@ -31,7 +30,6 @@ from .unit import Tx
 
 RUN_ID_ALPHABET = string.ascii_lowercase + string.digits
 SUMMARY_FILE = "wandb-summary.json"
-METADATA_FILE = "wandb-metadata.json"
 HISTORY_FILE = "wandb-history.jsonl"
 
 
@@ -58,21 +56,10 @@ async def run_to_change_by_pk(
     """A run the actor may change (a member of its project); invisible ones are missing."""
     run = await runs.run_by_id(conn, run_pk)
     project = await projects.project_by_id(conn, run.project_id) if run else None
-    await auth.require_project_role(
-        conn,
-        actor,
-        project,
-        "member",
-        not_found=f"run {shown_as or run_pk!r} not found",
-        forbidden="permission denied: cannot update this run",
-    )
-    assert run is not None
-    return _known(project), run
-
-
-def _known(project: ProjectRec | None) -> ProjectRec:
-    assert project is not None, "require_project_role refuses a missing project"
-    return project
+    if run is None or project is None:
+        raise NotFound(f"run {shown_as or run_pk!r} not found")
+    await auth.check(conn, actor, auth.Action.UPDATE_RUN, project)
+    return project, run
 
 
 async def upsert_run(
@@ -124,19 +111,6 @@ async def touch_run_files(
     return run
 
 
-async def run_metadata(conn: Conn, blobs: BlobStore, run: RunRec) -> dict[str, Any] | None:
-    """The run's wandb-metadata.json (program, args, python, git...), once uploaded."""
-    found = await runs.run_files(conn, run.id)
-    metadata = next((f for f in found if f.name == METADATA_FILE and f.blob_key), None)
-    if metadata is None or metadata.blob_key is None:
-        return None
-    try:
-        values = json.loads(blobs.path(metadata.blob_key).read_bytes())
-    except (OSError, ValueError):
-        return None
-    return values if isinstance(values, dict) else None
-
-
 async def store_uploaded_run_file(tx: Tx, run_id: int, name: str, blob_key: str, size: int) -> None:
     """A run file's bytes arrived (through a signed upload URL)."""
     await runs.store_run_file(tx.conn, run_id, name, blob_key, size, blob_key)
@@ -163,12 +137,10 @@ async def streamed_run(conn: Conn, actor: UserRec, entity: str, project: str, ru
         await projects.project_by_name(conn, entity_rec.id, project) if entity_rec else None
     )
     run_rec = await runs.run_by_name(conn, project_rec.id, run) if project_rec else None
-    not_found = f"run {entity}/{project}/{run} not found"
+    named = f"{entity}/{project}/{run}"
     if run_rec is None:
-        raise NotFound(not_found)
-    await auth.require_project_role(
-        conn, actor, project_rec, "member", not_found=not_found, forbidden="permission denied"
-    )
+        raise NotFound(f"run {named} not found")
+    await auth.check(conn, actor, auth.Action.STREAM_TO_RUN, project_rec, named=named)
     return run_rec
 
 

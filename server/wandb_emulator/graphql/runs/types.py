@@ -9,27 +9,19 @@ from strawberry.scalars import JSON
 
 from ... import history
 from ...blobs import md5_hex_to_b64
-from ...domain import console, run_history
-from ...domain import runs as domain_runs
+from ...domain.console import ConsoleLine
+from ...domain.reads import artifacts as artifact_reads
+from ...domain.reads import runs as run_reads
+from ...domain.reads.loaders import then
+from ...domain.reads.paging import Page, Paged, page_of
 from ...ids import encode_id
 from ...records import RunFileRec, RunRec
-from ...store import runs
-from ..artifacts import lineage
 from ..context import Info
 from ..errors import ApiError
 from ..fields import context_field, global_id_field, record_field, root_field
 from ..files.types import File, FileConnection
 from ..lazy import lazy_type
-from ..loaders import then
-from ..pagination import (
-    CountedConnection,
-    Paged,
-    PageInfo,
-    decode_cursor,
-    encode_cursor,
-    page_size,
-    paginate,
-)
+from ..pagination import CountedConnection, PageInfo, page_info
 from ..scalars import DateTime, Int64, JSONString, parse_json_object
 from ..users.types import User
 
@@ -101,8 +93,7 @@ class Run:
 
     @strawberry.field
     async def system_metrics(self, info: Info) -> JSONString:
-        async with info.context.db.read() as conn:
-            last = await runs.last_line(conn, self.rec.id, "events")
+        last = await run_reads.last_line(info.context.reads, self.rec, "events")
         return JSONString(last or "{}")
 
     @root_field
@@ -129,17 +120,12 @@ class Run:
     async def events_tail(self, info: Info) -> str | None:
         return await self._tail(info, "events")
 
-    async def _lines(self, info: Info, stream: str) -> list[str]:
-        async with info.context.db.read() as conn:
-            if stream == run_history.HISTORY:
-                return await run_history.history_lines(conn, self.rec)
-            return await runs.lines(conn, self.rec.id, stream)
-
     async def _tail(self, info: Info, stream: str) -> str:
-        return json.dumps((await self._lines(info, stream))[-TAIL_LINES:])
+        lines = await run_reads.lines(info.context.reads, self.rec, stream)
+        return json.dumps(lines[-TAIL_LINES:])
 
     async def _rows(self, info: Info, stream: str) -> list[dict]:
-        return history.parse_rows(await self._lines(info, stream))
+        return history.parse_rows(await run_reads.lines(info.context.reads, self.rec, stream))
 
     @root_field(description="Whether StopRun asked the run's process to stop.")
     def stopped(self) -> bool:
@@ -154,18 +140,12 @@ class Run:
         last: int | None = None,
         use_improved_pagination: bool | None = None,
     ) -> "LogLineConnection":
-        async with info.context.db.read() as conn:
-            if last is not None:
-                found = await console.last_lines(conn, self.rec, page_size(last, console.MAX_LINES))
-            else:
-                size = page_size(first, console.MAX_LINES, console.MAX_LINES)
-                found = await console.lines_after(conn, self.rec, decode_cursor(after), size)
-        return LogLineConnection.of_lines(found, self.rec.log_line_count, after)
+        page = await run_reads.console_page(info.context.reads, self.rec, first, after, last)
+        return LogLineConnection.of_page(page)
 
     @strawberry.field(description="From the run's wandb-metadata.json, once uploaded.")
     async def run_info(self, info: Info) -> "RunInfo | None":
-        async with info.context.db.read() as conn:
-            values = await domain_runs.run_metadata(conn, info.context.blobs, self.rec)
+        values = await run_reads.run_metadata(info.context.reads, info.context.blobs, self.rec)
         return None if values is None else RunInfo.of_metadata(values)
 
     @strawberry.field(name="history", description="History rows as JSON strings.")
@@ -222,8 +202,7 @@ class Run:
 
     @strawberry.field
     async def file_count(self, info: Info) -> int:
-        async with info.context.db.read() as conn:
-            return len(await runs.run_files(conn, self.rec.id))
+        return len(await run_reads.run_files(info.context.reads, self.rec))
 
     @strawberry.field
     async def files(
@@ -235,8 +214,7 @@ class Run:
         after: str | None = None,
     ) -> FileConnection:
         """Files of the run; `pattern` uses SQL LIKE syntax, as on the W&B server."""
-        async with info.context.db.read() as conn:
-            found = await runs.run_files(conn, self.rec.id)
+        found = await run_reads.run_files(info.context.reads, self.rec)
         # Names are matched as clean relative paths: `./a.txt` is the file `a.txt`.
         wanted = {posixpath.normpath(n) for n in names or [] if n}
         selected = [
@@ -244,21 +222,21 @@ class Run:
             for f in found
             if (not wanted or f.name in wanted) and (pattern is None or _like(pattern, f.name))
         ]
-        page = paginate(selected, first, after, info.context.config.max_page_size)
+        page = page_of(info.context.reads, selected, first, after)
         return FileConnection.from_page(page, lambda f: _run_file(info, f))
 
     @strawberry.field
     async def input_artifacts(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> _InputArtifactConnection:
-        page = await lineage.run_input_artifacts(info, self.rec, first, after)
+        page = await artifact_reads.run_input_artifacts(info.context.reads, self.rec, first, after)
         return lazy_type(_InputArtifactConnection).of_artifacts(page)
 
     @strawberry.field
     async def output_artifacts(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> _ArtifactConnection:
-        page = await lineage.run_output_artifacts(info, self.rec, first, after)
+        page = await artifact_reads.run_output_artifacts(info.context.reads, self.rec, first, after)
         return lazy_type(_ArtifactConnection).of_artifacts(page)
 
     @context_field
@@ -290,9 +268,7 @@ class LogLineConnection:
     page_info: PageInfo
 
     @classmethod
-    def of_lines(
-        cls, found: list[console.ConsoleLine], total: int, after: str | None
-    ) -> "LogLineConnection":
+    def of_page(cls, page: Page[ConsoleLine]) -> "LogLineConnection":
         edges = [
             LogLineEdge(
                 node=LogLine(
@@ -302,17 +278,11 @@ class LogLineConnection:
                     label=line.label,
                     line=line.line,
                 ),
-                cursor=encode_cursor(line.number),
+                cursor=cursor,
             )
-            for line in found
+            for cursor, line in page.items
         ]
-        end = edges[-1].cursor if edges else after
-        more = bool(found) and found[-1].number + 1 < total
-        start = edges[0].cursor if edges else None
-        return cls(
-            edges=edges,
-            page_info=PageInfo(end_cursor=end, has_next_page=more, start_cursor=start),
-        )
+        return cls(edges=edges, page_info=page_info(page))
 
 
 @strawberry.type
