@@ -27,7 +27,7 @@ from .automations.delivery import DeliverySettings
 from .automations.engine import AutomationEngine
 from .config import Config
 from .domain import maintenance
-from .domain.events import ArtifactDeleted, EventBus, RegistryDeleted
+from .domain.events import ArtifactDeleted, EventBus, RegistryDeleted, RunDeleted
 from .domain.unit import UnitOfWork
 from .faults import FaultRules
 from .graphql.schema import build_schema
@@ -36,7 +36,8 @@ from .http.emulator_endpoints import emulator_routes
 from .http.file_stream import file_stream
 from .http.fixtures import fixture_command
 from .http.graphql_endpoint import graphql_endpoint
-from .http.health import health, ready, telemetry_disabled
+from .http.health import health, ready
+from .http.otlp import export as otlp_export
 from .http.outside_commits import SeeOutsideCommits
 from .http.recording import RecordingMiddleware
 from .http.request_metrics import RequestMetrics, RequestStats, metrics
@@ -44,6 +45,7 @@ from .journal import Journal
 from .seed_check import check_seed
 from .seeding import apply_seed, first_user_key, load_seed_file
 from .signing import Signer
+from .telemetry import Telemetry
 from .ui import page_routes, panel_routes, serves_page, ui_state
 from .urls import Urls
 
@@ -52,7 +54,7 @@ log = logging.getLogger("wandb_emulator")
 
 URL_TTL_SECONDS = 24 * 3600
 # Events after which unreferenced blobs may be collected.
-DELETION_EVENTS = (ArtifactDeleted, RegistryDeleted)
+DELETION_EVENTS = (ArtifactDeleted, RegistryDeleted, RunDeleted)
 
 
 def _signing_secret(data_dir: Path) -> bytes:
@@ -85,6 +87,7 @@ class Emulator:
         self.faults = FaultRules()
         self.request_stats = RequestStats()
         self.metrics_registry: Any = None  # built by the first scrape of /metrics
+        self.telemetry = Telemetry()
         self.automations = AutomationEngine(
             self.db,
             self.urls,
@@ -183,8 +186,8 @@ class Emulator:
             return await snapshots.export_snapshot(self.db, self.blobs, target, cancel=cancel)
 
     async def restore(self, archive: Path) -> dict[str, Any]:
-        """Replace the whole state with a snapshot's; the journal, fault rules and
-        delivery log are emptied, as by a reset. Nothing changes when it is refused.
+        """Replace the whole state with a snapshot's; the journal, fault rules, delivery
+        log and telemetry are emptied, as by a reset. Nothing changes when it is refused.
 
         The last snapshot restored stays staged (checked, migrated), so restoring the
         same file again, as a test fixture does before every test, skips reading it."""
@@ -194,6 +197,7 @@ class Emulator:
             await self.automations.reset()
             await snapshots.restore_into(self.db, self.blobs, staged)
         self.journal.clear()
+        self.telemetry.clear()
         return staged.manifest
 
     async def _staged_snapshot(self, archive: Path) -> snapshots.Staged:
@@ -216,13 +220,15 @@ class Emulator:
             self._staged = None
 
     async def reset(self) -> None:
-        """Wipe all state (database, journal, fault rules, delivery log) and re-seed."""
+        """Wipe all state (database, journal, fault rules, delivery log, telemetry) and
+        re-seed."""
         self.faults.clear()
         await self.automations.reset()
         await self.db.wipe()
         self.blobs.clear()
         await self.seed_defaults()
         self.journal.clear()
+        self.telemetry.clear()
 
 
 def _lifespan(emulator: Emulator, manage: bool):
@@ -291,7 +297,7 @@ def create_app(emulator: Emulator, *, manage_lifecycle: bool = False) -> Starlet
         Route("/files/{entity}/{project}/{run}/file_stream", file_stream, methods=["POST"]),
         *uploads,
         *downloads,
-        Route("/sdk/otel/v1/{signal}", telemetry_disabled, methods=["POST"]),
+        Route("/sdk/otel/v1/{signal}", otlp_export, methods=["POST"]),
         *panel_routes(),
         *(emulator_routes() if emulator.config.emulator_endpoints else []),
         *pages,

@@ -213,7 +213,7 @@ async def metrics(request: Request) -> Response:
     emulator = request.app.state.emulator
     if not emulator.config.metrics_public:
         async with emulator.db.read() as conn:
-            allowed = await auth.may_control(
+            allowed = await auth.is_control_request(
                 conn, request.headers.get("authorization"), emulator.control_token
             )
         if not allowed:

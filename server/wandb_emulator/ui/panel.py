@@ -15,16 +15,18 @@ from starlette.datastructures import UploadFile
 from starlette.responses import FileResponse, Response
 
 from .. import auth
+from ..domain.reads import runs as run_reads
 from ..faults import FaultSpecError
 from ..journal import JournalEntry
 from ..seeding import SEED_ERRORS, SeedError
 from ..snapshots import SnapshotError, download_name
 from . import links
-from .queries import NotFound
+from .contents import NotFound
 from .view import Forbidden, View
 
 JOURNAL_ROWS = 200
 DELIVERY_ROWS = 100
+ALERT_ROWS = 100
 _INT_FIELDS = ("status", "latency_ms", "times")
 _TEXT_FIELDS = ("operation", "path", "method", "error")
 DONE = {
@@ -40,10 +42,10 @@ DONE = {
 UPLOAD_CHUNK = 1024 * 1024
 
 
-def _require_panel(view: View) -> None:
+async def _require_panel(view: View) -> None:
     if not view.ui.panel:
         raise NotFound("the emulator panel is off (serve --no-emulator-endpoints)")
-    if not auth.may_use_panel(view.viewer):
+    if view.viewer is None or not await view.reads.allows(auth.Action.CONTROL_EMULATOR, None):
         raise NotFound("the emulator panel is for instance admins: sign in with an admin's API key")
 
 
@@ -63,8 +65,9 @@ def _operations(entries: list[JournalEntry]) -> list[str]:
 
 
 async def panel(view: View, error: str | None = None, status: int = 200) -> Response:
-    _require_panel(view)
+    await _require_panel(view)
     journal = view.emulator.journal
+    alerts = await run_reads.recent_alerts(view.reads, ALERT_ROWS)
     return view.render(
         "panel.html",
         status=status,
@@ -74,6 +77,7 @@ async def panel(view: View, error: str | None = None, status: int = 200) -> Resp
         journal_size=journal.size,
         rules=view.emulator.faults.rules(),
         deliveries=view.emulator.automations.deliveries.entries()[::-1][:DELIVERY_ROWS],
+        alerts=alerts,
         done=DONE.get(view.request.query_params.get("done", "")),
         error=error,
     )
@@ -81,7 +85,7 @@ async def panel(view: View, error: str | None = None, status: int = 200) -> Resp
 
 async def journal_rows(view: View) -> Response:
     """Just the journal's table body, for the panel's live refresh."""
-    _require_panel(view)
+    await _require_panel(view)
     return view.render("journal_rows.html", entries=journal_entries(view))
 
 
@@ -111,7 +115,7 @@ def fault_spec(form: dict[str, str]) -> dict[str, Any]:
 
 
 async def add_fault(view: View) -> Response:
-    _require_panel(view)
+    await _require_panel(view)
     form = await view.form()
     try:
         view.emulator.faults.add(**fault_spec(form))
@@ -121,7 +125,7 @@ async def add_fault(view: View) -> Response:
 
 
 async def remove_fault(view: View) -> Response:
-    _require_panel(view)
+    await _require_panel(view)
     await view.form()
     if not view.emulator.faults.remove(view.request.path_params["rule_id"]):
         raise NotFound(f"no fault rule {view.request.path_params['rule_id']}")
@@ -129,35 +133,35 @@ async def remove_fault(view: View) -> Response:
 
 
 async def clear_faults(view: View) -> Response:
-    _require_panel(view)
+    await _require_panel(view)
     await view.form()
     view.emulator.faults.clear()
     return view.redirect(_done("faults-cleared"))
 
 
 async def clear_journal(view: View) -> Response:
-    _require_panel(view)
+    await _require_panel(view)
     await view.form()
     view.emulator.journal.clear()
     return view.redirect(_done("journal-cleared"))
 
 
 async def clear_deliveries(view: View) -> Response:
-    _require_panel(view)
+    await _require_panel(view)
     await view.form()
     view.emulator.automations.deliveries.clear()
     return view.redirect(_done("deliveries-cleared"))
 
 
 async def reset(view: View) -> Response:
-    _require_panel(view)
+    await _require_panel(view)
     await view.form()
     await view.emulator.reset()
     return view.redirect(_done("reset"))
 
 
 async def seed(view: View) -> Response:
-    _require_panel(view)
+    await _require_panel(view)
     form = await view.form()
     try:
         document = json.loads(form.get("seed", ""))
@@ -171,7 +175,7 @@ async def seed(view: View) -> Response:
 
 async def download_snapshot(view: View) -> Response:
     """A snapshot of the state, taken now, as a file to save."""
-    _require_panel(view)
+    await _require_panel(view)
     await view.form()
     directory = _scratch(view)
     try:
@@ -190,7 +194,7 @@ async def download_snapshot(view: View) -> Response:
 
 async def restore_snapshot(view: View) -> Response:
     """Replace the state with an uploaded snapshot (a multipart form with its CSRF token)."""
-    _require_panel(view)
+    await _require_panel(view)
     async with view.request.form(max_files=1, max_fields=4) as form:
         if not view.session.accepts(_text(form.get("csrf"))):
             raise Forbidden("the form's CSRF token is missing or stale; reload the page")
