@@ -333,7 +333,9 @@ def _read_members(tar: tarfile.TarFile, directory: Path) -> tuple[dict[str, Any]
         listed = expected.pop(member.name, None)
         if listed is None:
             raise SnapshotError(f"the snapshot holds {member.name!r}, which its manifest lacks")
-        if not member.isfile() or member.size != listed.get("size", member.size):
+        if not member.isfile():
+            raise SnapshotError(f"{member.name} is not a regular file in the snapshot")
+        if member.size != listed.get("size", member.size):
             raise SnapshotError(
                 f"{member.name}: {member.size} bytes, the manifest says {listed['size']}"
             )
