@@ -164,23 +164,28 @@ def _add_blob(tar: _TarWriter, blobs: BlobStore, key: str, cancel: threading.Eve
         raise _MissingBlob(key) from None
     md5 = hashlib.md5(usedforsecurity=False)
     size = os.fstat(source.fileno()).st_size
-    tar.add(blob_member(key), size, _chunks(source, md5, cancel))
+    tar.add(blob_member(key), size, _chunks(source, md5, cancel, size))
     if md5.hexdigest() != key:
         raise SnapshotError(f"blob {key} is corrupt in the blob store: its MD5 differs")
 
 
-def _chunks(source: BinaryIO, md5: Any, cancel: threading.Event | None) -> Iterator[bytes]:
-    """A file's bytes (closed once read), hashed into `md5` if given; ExportCancelled as
-    soon as `cancel` is set."""
+def _chunks(
+    source: BinaryIO, md5: Any, cancel: threading.Event | None, size: int | None = None
+) -> Iterator[bytes]:
+    """A file's bytes (closed once read; once `size` bytes are read, when given), hashed
+    into `md5` if given; ExportCancelled as soon as `cancel` is set."""
+    left = size
     with source:
-        while True:
+        while left is None or left > 0:
             if cancel is not None and cancel.is_set():
                 raise ExportCancelled("the export was interrupted")
-            chunk = source.read(COPY_CHUNK)
+            chunk = source.read(COPY_CHUNK if left is None else min(left, COPY_CHUNK))
             if not chunk:
                 return
             if md5 is not None:
                 md5.update(chunk)
+            if left is not None:
+                left -= len(chunk)
             yield chunk
 
 
@@ -192,6 +197,15 @@ class _TarWriter:
     def __init__(self, out: BinaryIO, mtime: int) -> None:
         self.out = out
         self.mtime = mtime
+        # A ustar header without name and size; the checksum counts its own field as spaces.
+        template = bytearray(BLOCK)
+        template[100:108] = b"0000644\0"
+        template[108:124] = b"0000000\x000000000\0"  # uid, gid
+        template[136:148] = b"%011o\0" % mtime
+        template[148:156] = b" " * 8
+        template[156:157] = b"0"  # a regular file
+        template[257:265] = b"ustar\x0000"
+        self._template, self._template_sum = bytes(template), sum(template)
 
     def add(self, name: str, size: int, chunks: Iterable[bytes]) -> None:
         self.out.write(self._header(name, size))
@@ -212,16 +226,12 @@ class _TarWriter:
             info = tarfile.TarInfo(name)
             info.size, info.mtime, info.mode = size, self.mtime, 0o644
             return info.tobuf(tarfile.PAX_FORMAT)
-        header = bytearray(BLOCK)
-        header[0 : len(name)] = name.encode()
-        header[100:108] = b"0000644\0"
-        header[108:124] = b"0000000\x000000000\0"  # uid, gid
-        header[124:136] = b"%011o\0" % size
-        header[136:148] = b"%011o\0" % self.mtime
-        header[148:156] = b" " * 8  # the checksum counts its own field as spaces
-        header[156:157] = b"0"  # a regular file
-        header[257:265] = b"ustar\x0000"
-        header[148:156] = b"%06o\0 " % sum(header)
+        encoded, size_field = name.encode(), b"%011o\0" % size
+        header = bytearray(self._template)
+        header[0 : len(encoded)] = encoded
+        header[124:136] = size_field
+        checksum = self._template_sum + sum(encoded) + sum(size_field)
+        header[148:156] = b"%06o\0 " % checksum
         return bytes(header)
 
 
