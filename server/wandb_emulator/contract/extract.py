@@ -90,19 +90,70 @@ def documents_in_binary(path: Path) -> Iterator[Document]:
             yield doc
 
 
-def documents_in_python(package_dir: Path) -> Iterator[Document]:
+def _python_sources(package_dir: Path) -> Iterator[tuple[Path, ast.Module]]:
     for path in sorted(package_dir.rglob("*.py")):
         if "vendor" in path.parts or "proto" in path.parts:
             continue
         try:
-            tree = ast.parse(path.read_text(encoding="utf-8"))
+            yield path, ast.parse(path.read_text(encoding="utf-8"))
         except (SyntaxError, UnicodeDecodeError):
             continue
+
+
+def _string_constants(tree: ast.Module) -> dict[str, str]:
+    """Module-level `NAME = "..."` assignments (fragments that f-strings interpolate)."""
+    found = {}
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        ):
+            found[node.targets[0].id] = node.value.value
+    return found
+
+
+def _interpolated(node: ast.JoinedStr, constants: dict[str, str]) -> str | None:
+    """An f-string's text when every `{NAME}` in it names a string constant."""
+    parts = []
+    for value in node.values:
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            parts.append(value.value)
+        elif (
+            isinstance(value, ast.FormattedValue)
+            and isinstance(value.value, ast.Name)
+            and value.value.id in constants
+        ):
+            parts.append(constants[value.value.id])
+        else:
+            return None
+    return "".join(parts)
+
+
+def documents_in_python(package_dir: Path) -> Iterator[Document]:
+    sources = list(_python_sources(package_dir))
+    # Constants of the whole package, a module's own ones taking precedence.
+    shared: dict[str, str] = {}
+    for _, tree in sources:
+        shared.update(_string_constants(tree))
+    for path, tree in sources:
+        constants = {**shared, **_string_constants(tree)}
         relative = path.relative_to(package_dir.parent)
+        covered: set[int] = set()  # constants read as part of a whole f-string
         for node in ast.walk(tree):
-            if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+            if isinstance(node, ast.JoinedStr):
+                text = _interpolated(node, constants)
+                if text is None:
+                    continue
+                covered.update(id(part) for part in node.values)
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if id(node) in covered:
+                    continue
+                text = node.value
+            else:
                 continue
-            text = node.value
             if "{" not in text or not re.search(r"\b(query|mutation)\b", text):
                 continue
             if doc := _as_document(text, f"{relative}:{node.lineno}"):

@@ -32,6 +32,26 @@ SUMMARY_FILE = "wandb-summary.json"
 HISTORY_FILE = "wandb-history.jsonl"
 
 
+def run_document(rec: RunRec) -> dict[str, Any]:
+    """The fields a runs filter can test (`config.lr`, `summary_metrics.acc`, ...)."""
+    config = json.loads(rec.config)
+    return {
+        "name": rec.name,
+        "display_name": rec.display_name,
+        "displayName": rec.display_name,
+        "state": rec.state,
+        "group": rec.group_name,
+        "jobType": rec.job_type,
+        "sweep": rec.sweep_name,
+        "tags": json.loads(rec.tags),
+        "created_at": rec.created_at,
+        "createdAt": rec.created_at,
+        "heartbeat_at": rec.heartbeat_at,
+        "config": {k: v.get("value", v) if isinstance(v, dict) else v for k, v in config.items()},
+        "summary_metrics": json.loads(rec.summary_metrics),
+    }
+
+
 def new_run_id() -> str:
     return "".join(secrets.choice(RUN_ID_ALPHABET) for _ in range(8))
 

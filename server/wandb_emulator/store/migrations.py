@@ -416,4 +416,14 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX artifact_outputs_by_artifact ON artifact_outputs(artifact_id);
         """,
     ),
+    (
+        7,
+        """
+        -- The runs of a sweep (Sweep.runs, best_run()) and a project's sweeps, by page.
+        CREATE INDEX runs_by_sweep ON runs(project_id, sweep_name, id);
+        CREATE INDEX sweeps_by_project ON sweeps(project_id, created_at, id);
+        -- A proposed run that early termination told its agent to stop (Run.shouldStop).
+        ALTER TABLE sweep_runs ADD COLUMN stop_requested_at TEXT;
+        """,
+    ),
 ]

@@ -30,7 +30,8 @@ from ..pagination import CountedConnection, Paged
 from ..runs import resolvers as run_resolvers
 from ..runs.types import Run, RunConnection, run_connection
 from ..scalars import DateTime, JSONString
-from ..sweeps.types import Sweep, project_sweep
+from ..sweeps import resolvers as sweep_resolvers
+from ..sweeps.types import Sweep, SweepConnection, project_sweep, sweep_connection
 from ..users.types import User
 
 if TYPE_CHECKING:
@@ -188,6 +189,22 @@ class Project:
     @strawberry.field
     async def sweep(self, info: Info, sweep_name: str) -> Sweep | None:
         return await project_sweep(info, self.rec, sweep_name)
+
+    @strawberry.field
+    async def sweeps(
+        self,
+        info: Info,
+        filters: JSONString | None = None,
+        order: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> SweepConnection:
+        page = await sweep_resolvers.project_sweeps(info, self.rec, filters, order, first, after)
+        return sweep_connection(page)
+
+    @strawberry.field
+    async def total_sweeps(self, info: Info) -> int:
+        return await sweep_resolvers.project_sweep_count(info, self.rec)
 
     @strawberry.field
     async def artifact_types(

@@ -21,6 +21,7 @@ from ..loaders import then
 from ..pagination import CountedConnection, Paged, paginate
 from ..scalars import DateTime, Int64, JSONString, parse_json_object
 from ..users.types import User
+from . import resolvers
 
 if TYPE_CHECKING:
     from ..artifacts.types import ArtifactConnection, InputArtifactConnection
@@ -68,6 +69,22 @@ class Run:
     state = record_field("state", str)
 
     exitcode = record_field("exit_code", int | None)
+
+    @root_field(description="The run is still running (its state is running).")
+    def running(self) -> bool:
+        return self.rec.state == "running"
+
+    @root_field(description="The run ended with an error (failed or crashed).")
+    def failed(self) -> bool:
+        return self.rec.state in ("failed", "crashed")
+
+    @root_field(description="The run was stopped (its state is killed).")
+    def stopped(self) -> bool:
+        return self.rec.state == "killed"
+
+    @strawberry.field(description="Its sweep's early termination told its agent to stop it.")
+    async def should_stop(self, info: Info) -> bool:
+        return await resolvers.stop_requested(info, self.rec)
 
     @root_field
     def read_only(self) -> bool:

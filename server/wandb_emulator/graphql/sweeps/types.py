@@ -5,13 +5,16 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from ...domain import sweep_search
-from ...domain.sweeps import load_config
+from ...domain.sweeps import controller_run_name, load_config
 from ...records import ProjectRec, SweepAgentRec, SweepRec
 from ...store import sweeps
 from ..context import Info
-from ..fields import global_id_field, record_field
+from ..fields import global_id_field, record_field, root_field
 from ..lazy import lazy_type
+from ..pagination import CountedConnection, Paged
+from ..runs.types import RunConnection, run_connection
 from ..scalars import DateTime, JSONString
+from . import resolvers
 
 if TYPE_CHECKING:
     from ..registries.types import Project
@@ -35,6 +38,26 @@ class Agent:
     async def total_runs(self, info: Info) -> int:
         async with info.context.db.read() as conn:
             return await sweeps.agent_run_count(conn, self.rec.id)
+
+    @strawberry.field(description="The runs of the runs the sweep handed to this agent.")
+    async def runs(
+        self,
+        info: Info,
+        after: str | None = None,
+        before: Annotated[
+            str | None, strawberry.argument(description="Accepted; pages go forward only.")
+        ] = None,
+        first: int | None = None,
+        last: Annotated[
+            int | None, strawberry.argument(description="Accepted; pages go forward only.")
+        ] = None,
+        order: str | None = None,
+    ) -> RunConnection:
+        async with info.context.db.read() as conn:
+            sweep = await sweeps.sweep_by_id(conn, self.rec.sweep_id)
+        assert sweep is not None
+        page = await resolvers.agent_runs(info, self.rec, sweep.project_id, order, first, after)
+        return run_connection(page)
 
 
 @strawberry.type
@@ -64,13 +87,31 @@ class Sweep:
     updated_at = record_field("updated_at", DateTime | None)
     heartbeat_at = record_field("heartbeat_at", DateTime | None)
 
-    @strawberry.field(description="Always null: no metric is tracked for the sweep.")
-    def best_loss(self) -> float | None:
-        return None
+    @strawberry.field(description="The best value of the sweep's metric in its runs' summaries.")
+    async def best_loss(self, info: Info) -> float | None:
+        return await resolvers.best_metric(info, self.rec)
 
-    @strawberry.field(description="Early termination is not emulated.")
+    @strawberry.field(
+        description="Always false: early termination is decided on each agent heartbeat."
+    )
     def early_stop_job_running(self) -> bool:
         return False
+
+    @root_field(description="The run a local sweep scheduler logs to.")
+    def controller_run_name(self) -> str:
+        return controller_run_name(self.rec)
+
+    @strawberry.field(description="The runs that joined the sweep.")
+    async def runs(
+        self,
+        info: Info,
+        filters: JSONString | None = None,
+        order: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> RunConnection:
+        page = await resolvers.sweep_runs(info, self.rec, filters, order, first, after)
+        return run_connection(page)
 
     @strawberry.field(description="Runs that joined the sweep.")
     async def run_count(self, info: Info) -> int:
@@ -97,6 +138,15 @@ class Sweep:
         async with info.context.db.read() as conn:
             found = await sweeps.agent_by_name(conn, self.rec.id, agent_name)
         return Agent(rec=found) if found else None
+
+
+@strawberry.type
+class SweepConnection(CountedConnection[Sweep]):
+    pass
+
+
+def sweep_connection(page: Paged[SweepRec]) -> SweepConnection:
+    return SweepConnection.from_page(page, lambda s: Sweep(rec=s))
 
 
 async def project_sweep(info: Info, project: ProjectRec, sweep_name: str) -> Sweep | None:
