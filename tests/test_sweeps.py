@@ -7,12 +7,18 @@ from __future__ import annotations
 
 import itertools
 import random
+import time
 
 import pytest
 import wandb
 import yaml
 from conftest import Account, FixtureClient
-from wandb.apis.public.sweeps import _agent_heartbeat, _register_agent, _upsert_sweep
+from wandb.apis.public.sweeps import (
+    _agent_heartbeat,
+    _register_agent,
+    _sweep_with_runs,
+    _upsert_sweep,
+)
 
 from wandb_emulator.domain import sweep_search, sweeps
 from wandb_emulator.domain.errors import InvalidInput
@@ -126,7 +132,10 @@ def test_random_samples_stay_in_their_distribution(spec: dict, inside) -> None:
         ({"method": "hyperband"}, "sweep method must be one of"),
         ({"method": "random", "parameters": {"p": {}}}, "needs value, values, or min and max"),
         ({"method": "bayes", "parameters": {"p": {"distribution": "zipf"}}}, "distribution"),
-        ({"method": "random", "parameters": {"p": {"parameters": {}}}}, "nested parameters"),
+        (
+            {"method": "random", "parameters": {"p": {"parameters": {}}}},
+            "nested parameters are empty",
+        ),
         ({"method": "random", "run_cap": 0}, "run_cap must be a positive integer"),
     ],
 )
@@ -182,3 +191,102 @@ def test_a_value_the_sdk_dumps_twice_as_a_yaml_alias_is_accepted() -> None:
     text = yaml.dump({"method": "grid", "parameters": {"a": shared, "b": shared}})
     assert "*id" in text  # yaml.dump writes the second use as an alias
     assert sweep_search.expected_runs(sweeps.parse_config(text)) == 4
+
+
+def _log_run(user: Account, sweep_id: str, run_id: str, losses: list[float]):
+    """A real run of the sweep (as an agent's program would start it), left open."""
+    settings = wandb.Settings(
+        api_key=user.api_key,
+        base_url=user.base_url,
+        silent=True,
+        sweep_id=sweep_id,
+        x_file_stream_transmit_interval=0.2,
+    )
+    run = wandb.init(entity=user.username, project=PROJECT, id=run_id, settings=settings)
+    for loss in losses:
+        run.log({"loss": loss})
+    return run
+
+
+def _wait_for_history(user: Account, run_id: str, rows: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        run = user.api().run(f"{user.username}/{PROJECT}/{run_id}")
+        if len(run.history(pandas=False)) >= rows:
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"run {run_id} did not deliver {rows} history rows")
+
+
+def test_hyperband_tells_the_agent_to_stop_a_run_below_the_band(sweeper: Account) -> None:
+    config = {
+        "method": "grid",
+        "metric": {"name": "loss", "goal": "minimize"},
+        "early_terminate": {"type": "hyperband", "min_iter": 2, "eta": 3},
+        "parameters": {"x": {"values": [1, 2, 3]}},
+    }
+    sweep_id = _sweep(sweeper, config)
+    api = sweeper.api()
+    agent = _register_agent(api, "host", sweep_id=sweep_id)["id"]
+
+    good = _agent_heartbeat(api, agent, {}, {})[0]["run_id"]
+    _log_run(sweeper, sweep_id, good, [1.0, 1.0]).finish()
+    bad = _agent_heartbeat(api, agent, {}, {})[0]["run_id"]
+    run = _log_run(sweeper, sweep_id, bad, [5.0])
+    try:
+        _wait_for_history(sweeper, bad, 1)
+        # One step: no band reached yet, the run goes on.
+        assert _agent_heartbeat(api, agent, {}, {bad: True}) == []
+        run.log({"loss": 5.0})
+        _wait_for_history(sweeper, bad, 2)
+        # At band 2 the best third (the good run's 1.0) is the threshold: 5.0 is cut.
+        assert _agent_heartbeat(api, agent, {}, {bad: True}) == [{"type": "stop", "run_id": bad}]
+        swept = _sweep_with_runs(api, sweep_id, "{}", entity=sweeper.username, project=PROJECT)
+        should_stop = {r["name"]: r["shouldStop"] for r in swept["runs"]}
+        assert should_stop == {good: False, bad: True}
+    finally:
+        run.finish()
+
+
+def test_nested_parameters_reach_the_agent_as_one_mapping(sweeper: Account) -> None:
+    config = {
+        "method": "grid",
+        "parameters": {
+            "optimizer": {"parameters": {"lr": {"values": [0.1, 0.01]}, "name": {"value": "adam"}}},
+            "batch": {"values": [16, 32]},
+        },
+    }
+    sweep_id = _sweep(sweeper, config)
+    api = sweeper.api()
+    agent = _register_agent(api, "host", sweep_id=sweep_id)["id"]
+    args = [c[0]["args"] for c in _commands(api, agent, 4)]
+    assert args[0] == {"batch": {"value": 16}, "optimizer": {"value": {"lr": 0.1, "name": "adam"}}}
+    assert [(a["batch"]["value"], a["optimizer"]["value"]["lr"]) for a in args] == list(
+        itertools.product([16, 32], [0.1, 0.01])
+    )
+    assert api.sweep(f"{sweeper.username}/{PROJECT}/{sweep_id}").expected_run_count == 4
+
+
+def test_prior_runs_join_the_sweep_and_a_grid_skips_their_points(sweeper: Account) -> None:
+    api = sweeper.api()
+    for name, x in (("prior-a", 1), ("prior-b", 3)):
+        api.create_run(run_id=name, project=PROJECT, entity=sweeper.username)
+        run = api.run(f"{sweeper.username}/{PROJECT}/{name}")
+        run.config["x"] = x
+        run.update()
+    config = {"method": "grid", "parameters": {"x": {"values": [1, 2, 3, 4]}}}
+    sweep, _ = _upsert_sweep(
+        api, config, entity=sweeper.username, project=PROJECT, prior_runs=["prior-a", "prior-b"]
+    )
+    sweep_path = f"{sweeper.username}/{PROJECT}/{sweep['name']}"
+    assert sorted(r.id for r in api.sweep(sweep_path).runs) == ["prior-a", "prior-b"]
+    agent = _register_agent(api, "host", sweep_id=sweep["name"])["id"]
+    proposed = [c[0]["args"]["x"]["value"] for c in _commands(api, agent, 2)]
+    assert proposed == [2, 4]
+    assert _agent_heartbeat(api, agent, {}, {}) == [{"type": "exit"}]
+
+
+def test_bayes_without_a_metric_is_refused(sweeper: Account) -> None:
+    config = {"method": "bayes", "parameters": {"x": {"min": 0.0, "max": 1.0}}}
+    with pytest.raises(Exception, match="this sweep needs a metric"):
+        _sweep(sweeper, config)

@@ -182,13 +182,12 @@ def json_value_order(column: str, path: Sequence[str], descending: bool) -> Orde
         raise FilterError(f"cannot order by the JSON key {'.'.join(path)!r}")
     json_path = "$" + "".join(f'."{key}"' for key in path)
     kind = _JSON_KIND.format(column=column)
-    # Descending, the kinds count down, so that missing values still come last.
-    rank = f"(3 - {kind})" if descending else kind
+    # Descending, a missing value ranks below every kind, so that it still comes last.
+    rank = f"(CASE WHEN {kind} = 3 THEN -1 ELSE {kind} END)" if descending else kind
     number = f"CASE WHEN {kind} = 0 THEN json_extract({column}, ?) ELSE 0 END"
     text = f"CASE WHEN {kind} IN (1, 2) THEN CAST(json_extract({column}, ?) AS TEXT) ELSE '' END"
-    return Order(
-        (rank, number, text), descending, (json_path, json_path, json_path, json_path, json_path)
-    )
+    params = (json_path,) * (2 if descending else 1) + (json_path,) * 4
+    return Order((rank, number, text), descending, params)
 
 
 @dataclass
