@@ -20,7 +20,7 @@ from wandb.apis.public.sweeps import (
     _upsert_sweep,
 )
 
-from wandb_emulator.domain import sweep_search, sweeps
+from wandb_emulator.domain import sweep_bayes, sweep_search, sweeps
 from wandb_emulator.domain.errors import InvalidInput
 
 PROJECT = "tuning"  # not "sweeps": the SDK strips "/sweeps/" from paths
@@ -290,3 +290,106 @@ def test_bayes_without_a_metric_is_refused(sweeper: Account) -> None:
     config = {"method": "bayes", "parameters": {"x": {"min": 0.0, "max": 1.0}}}
     with pytest.raises(Exception, match="this sweep needs a metric"):
         _sweep(sweeper, config)
+
+
+def _loss(x: float, y: float) -> float:
+    """A known function: its minimum, 0, is at (1.5, -2)."""
+    return (x - 1.5) ** 2 + (y + 2) ** 2
+
+
+BOWL = {
+    "method": "bayes",
+    "metric": {"name": "loss", "goal": "minimize"},
+    "parameters": {"x": {"min": -5.0, "max": 5.0}, "y": {"min": -5.0, "max": 5.0}},
+}
+
+
+@pytest.mark.parametrize("sweep_name", ["bowl-1", "bowl-2"])
+def test_bayes_finds_a_better_optimum_than_random_in_as_many_trials(sweep_name: str) -> None:
+    """W&B's engine, seeded as the server seeds it (the sweep's name and position)."""
+    trials: list[sweep_bayes.Trial] = []
+    for position in range(15):
+        args = sweep_bayes.propose(BOWL, trials, sweep_bayes.seed_of(sweep_name, position))
+        loss = _loss(args["x"]["value"], args["y"]["value"])
+        trials.append(
+            sweep_bayes.Trial(f"r{position}", "finished", args, {"loss": loss}, [{"loss": loss}])
+        )
+    bayes_best = min(t.summary["loss"] for t in trials)
+
+    parameters = sweep_search.leaf_parameters(BOWL["parameters"])
+    random_points = [
+        sweep_search.random_point(parameters, random.Random(f"{sweep_name}:{position}"))
+        for position in range(15)
+    ]
+    random_best = min(_loss(p["x"], p["y"]) for p in random_points)
+    assert bayes_best < random_best / 4, (bayes_best, random_best)
+
+
+def test_a_bayes_sweep_proposes_through_the_engine_on_heartbeats(sweeper: Account) -> None:
+    sweep_id = _sweep(sweeper, BOWL)
+    api = sweeper.api()
+    agent = _register_agent(api, "host", sweep_id=sweep_id)["id"]
+    points = [
+        (c[0]["args"]["x"]["value"], c[0]["args"]["y"]["value"]) for c in _commands(api, agent, 3)
+    ]
+    assert len(set(points)) == 3
+    assert all(-5 <= x <= 5 and -5 <= y <= 5 for x, y in points)
+
+
+def test_hyperband_stops_what_w_and_b_s_engine_stops() -> None:
+    """The emulator's hyperband against the `sweeps` package's, on random histories."""
+    from sweeps import RunState, SweepRun, stop_runs
+
+    rng = random.Random(11)
+    for case in range(40):
+        terminate = rng.choice(
+            [
+                {"type": "hyperband", "min_iter": rng.randint(1, 3), "eta": rng.choice([2, 3])},
+                {"type": "hyperband", "max_iter": 9, "s": 2, "eta": 3, "strict": False},
+            ]
+        )
+        config = {
+            "method": "random",
+            "metric": {"name": "loss", "goal": rng.choice(["minimize", "maximize"])},
+            "early_terminate": terminate,
+            "parameters": {"a": {"values": [1]}},
+        }
+        trials = [
+            sweep_search.TrialMetrics(
+                name=f"run-{i}",
+                running=rng.random() < 0.6,
+                history=[rng.uniform(0, 10) for _ in range(rng.randint(0, 8))],
+            )
+            for i in range(rng.randint(1, 8))
+        ]
+        engine_runs = [
+            SweepRun(
+                name=t.name,
+                state=RunState.running if t.running else RunState.finished,
+                history=[{"loss": v} for v in t.history],
+            )
+            for t in trials
+        ]
+        expected = [r.name for r in stop_runs(config, engine_runs)]
+        assert sweep_search.hyperband_stops(config, trials) == expected, case
+
+
+def test_nested_grids_follow_w_and_b_s_engine_order() -> None:
+    from sweeps import next_run
+
+    parameters = {
+        "opt": {"parameters": {"lr": {"values": [1, 2]}, "m": {"value": 3}}},
+        "b": {"values": ["x", "y"]},
+        "depth": {"min": 1, "max": 2},
+    }
+    config = {"method": "grid", "parameters": parameters}
+    engine_runs = []
+    while (suggestion := next_run(config, engine_runs)) is not None:
+        suggestion.name, suggestion.state = f"r{len(engine_runs)}", "finished"
+        engine_runs.append(suggestion)
+    leaves = sweep_search.leaf_parameters(parameters)
+    ours = [
+        sweep_search.agent_args(sweep_search.grid_point(leaves, i))
+        for i in range(sweep_search.grid_size(leaves))
+    ]
+    assert ours == [r.config for r in engine_runs]
