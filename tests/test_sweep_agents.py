@@ -7,6 +7,7 @@ until the grid is done, then the public API reads the sweep back (`project.sweep
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -27,6 +28,20 @@ TRAIN = textwrap.dedent(
         x = run.config["x"]
         for step in range(3):
             run.log({"loss": (x - 2) ** 2 + 1.0 / (step + 1)})
+    """
+)
+
+
+SWEEP_YAML = textwrap.dedent(
+    """
+    program: train.py
+    method: grid
+    metric:
+      name: loss
+      goal: minimize
+    parameters:
+      x:
+        values: [0, 2, 5]
     """
 )
 
@@ -76,9 +91,14 @@ def _grid_sweep(user: Account, **extra: object) -> str:
 def test_wandb_agent_runs_every_point_and_the_api_reads_the_sweep_back(
     user: Account, tmp_path: Path
 ) -> None:
-    sweep_id = _grid_sweep(user)
     (tmp_path / "train.py").write_text(TRAIN)
+    (tmp_path / "sweep.yaml").write_text(SWEEP_YAML)
+    created = _cli(user, tmp_path, "sweep", "-e", user.username, "-p", PROJECT, "sweep.yaml")
+    match = re.search(r"Creating sweep with ID: (\w+)", created)
+    assert match, created
+    sweep_id = match.group(1)
     path = f"{user.username}/{PROJECT}/{sweep_id}"
+    assert f"wandb agent {path}" in created
 
     _cli(user, tmp_path, "agent", path)
 

@@ -16,6 +16,7 @@ from conftest import Account, FixtureClient
 from wandb.apis.public.sweeps import (
     _agent_heartbeat,
     _register_agent,
+    _set_sweep_state,
     _sweep_with_runs,
     _upsert_sweep,
 )
@@ -393,3 +394,18 @@ def test_nested_grids_follow_w_and_b_s_engine_order() -> None:
         for i in range(sweep_search.grid_size(leaves))
     ]
     assert ours == [r.config for r in engine_runs]
+
+
+def test_project_sweeps_are_paged_and_filtered(sweeper: Account) -> None:
+    api = sweeper.api()
+    config = {"method": "random", "run_cap": 2, "parameters": {"x": {"values": [1, 2]}}}
+    names = [_sweep(sweeper, config) for _ in range(3)]
+    paused = names[1]
+    _set_sweep_state(api, paused, "PAUSED", entity=sweeper.username, project=PROJECT)
+
+    project = api.project(PROJECT, entity=sweeper.username)
+    listed = project.sweeps(per_page=1)
+    assert [s.id for s in listed] == names and len(listed) == 3
+    assert [s.id for s in project.sweeps(filters={"state": "PAUSED"})] == [paused]
+    running = project.sweeps(filters={"$and": [{"state": "RUNNING"}, {"name": {"$ne": names[0]}}]})
+    assert [s.id for s in running] == [names[2]]
