@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import random
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import wandb
@@ -409,3 +410,19 @@ def test_project_sweeps_are_paged_and_filtered(sweeper: Account) -> None:
     assert [s.id for s in project.sweeps(filters={"state": "PAUSED"})] == [paused]
     running = project.sweeps(filters={"$and": [{"state": "RUNNING"}, {"name": {"$ne": names[0]}}]})
     assert [s.id for s in running] == [names[2]]
+
+
+def test_agents_asking_at_once_get_distinct_bayes_points(sweeper: Account) -> None:
+    """Each proposal is computed outside the write transaction; one computed while
+    another agent's was recorded is computed again, so no two agents share a point."""
+    sweep_id = _sweep(sweeper, BOWL)
+    apis = [sweeper.api() for _ in range(4)]
+    agents = [
+        _register_agent(api, f"host-{i}", sweep_id=sweep_id)["id"] for i, api in enumerate(apis)
+    ]
+    with ThreadPoolExecutor(len(agents)) as pool:
+        answers = list(
+            pool.map(lambda pair: _agent_heartbeat(*pair, {}, {}), zip(apis, agents, strict=True))
+        )
+    points = {(a[0]["args"]["x"]["value"], a[0]["args"]["y"]["value"]) for a in answers}
+    assert len(points) == len({a[0]["run_id"] for a in answers}) == 4

@@ -19,6 +19,7 @@ import random
 import secrets
 import string
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .. import auth
@@ -231,6 +232,18 @@ async def _agent_and_sweep(
     return agent, sweep
 
 
+@dataclass(frozen=True)
+class _BayesProposal:
+    position: int  # the number of proposals the sweep had when it was computed
+    args: dict[str, Any]
+
+
+# A bayes proposal computed while another agent's was recorded is computed again (with
+# that proposal as a pending trial), so two agents are not handed the same point; past
+# the last attempt the point is drawn at random rather than handed out twice.
+_BAYES_ATTEMPTS = 8
+
+
 async def agent_heartbeat(
     uow: UnitOfWork, actor: UserRec, agent_id: str, run_state: dict[str, Any]
 ) -> tuple[SweepAgentRec, list[dict[str, Any]]]:
@@ -239,24 +252,41 @@ async def agent_heartbeat(
     transaction: a Gaussian-process fit must not hold the writer."""
     agent_pk = _agent_pk(agent_id)
     running = _running(run_state)
+    for attempt in range(1, _BAYES_ATTEMPTS + 1):
+        stops, bayes = await _search(uow, actor, agent_pk, running)
+        async with uow.write() as tx:
+            agent, sweep = await _agent_and_sweep(tx.conn, actor, agent_pk)
+            fresh = bayes is not None and bayes.position == await sweeps.proposed_count(
+                tx.conn, sweep.id
+            )
+            if bayes and not fresh and attempt < _BAYES_ATTEMPTS:
+                continue
+            await sweeps.update_sweep(tx.conn, sweep.id, {"heartbeat_at": utc_now()})
+            args = bayes.args if bayes and fresh else None
+            commands = await _next_commands(tx, actor, sweep, agent, running, stops, args)
+            state = "FINISHED" if commands == [EXIT] else "RUNNING"
+            await sweeps.agent_heartbeat(tx.conn, agent.id, state)
+            refreshed = await sweeps.agent_by_id(tx.conn, agent.id)
+            assert refreshed is not None
+            return refreshed, commands
+    raise AssertionError("unreachable: the last attempt always answers")
+
+
+async def _search(
+    uow: UnitOfWork, actor: UserRec, agent_pk: int, running: set[str]
+) -> tuple[list[str], _BayesProposal | None]:
+    """The agent's runs early termination stops, and a bayes proposal when one is due."""
     async with uow.db.read() as conn:
         _, sweep = await _agent_and_sweep(conn, actor, agent_pk)
         config = load_config(sweep.config)
         stops = await _early_stops(conn, sweep, config, running)
-        bayes_args = None
-        if not (stops or running) and await _wants_bayes(conn, sweep, config):
-            trials = await _bayes_trials(conn, sweep, config)
-            seed = sweep_bayes.seed_of(sweep.name, await sweeps.proposed_count(conn, sweep.id))
-            bayes_args = await asyncio.to_thread(sweep_bayes.propose, config, trials, seed)
-    async with uow.write() as tx:
-        agent, sweep = await _agent_and_sweep(tx.conn, actor, agent_pk)
-        await sweeps.update_sweep(tx.conn, sweep.id, {"heartbeat_at": utc_now()})
-        commands = await _next_commands(tx, actor, sweep, agent, running, stops, bayes_args)
-        state = "FINISHED" if commands == [EXIT] else "RUNNING"
-        await sweeps.agent_heartbeat(tx.conn, agent.id, state)
-        refreshed = await sweeps.agent_by_id(tx.conn, agent.id)
-    assert refreshed is not None
-    return refreshed, commands
+        if stops or running or not await _wants_bayes(conn, sweep, config):
+            return stops, None
+        trials = await _bayes_trials(conn, sweep, config)
+        position = await sweeps.proposed_count(conn, sweep.id)
+    seed = sweep_bayes.seed_of(sweep.name, position)
+    args = await asyncio.to_thread(sweep_bayes.propose, config, trials, seed)
+    return stops, _BayesProposal(position, args)
 
 
 async def _next_commands(
