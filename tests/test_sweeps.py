@@ -6,6 +6,7 @@ proposals, then exit. `wandb verify` (test_verify.py) runs `wandb.sweep` and
 from __future__ import annotations
 
 import itertools
+import json
 import random
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -13,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import wandb
 import yaml
-from conftest import Account, FixtureClient
+from conftest import Account, FixtureClient, ServerProcess, graphql
 from wandb.apis.public.sweeps import (
     _agent_heartbeat,
     _register_agent,
@@ -22,6 +23,7 @@ from wandb.apis.public.sweeps import (
     _upsert_sweep,
 )
 
+from wandb_emulator.contract.extract import documents_in_binary, installed_package_dir
 from wandb_emulator.domain import sweep_bayes, sweep_search, sweeps
 from wandb_emulator.domain.errors import InvalidInput
 
@@ -426,3 +428,45 @@ def test_agents_asking_at_once_get_distinct_bayes_points(sweeper: Account) -> No
         )
     points = {(a[0]["args"]["x"]["value"], a[0]["args"]["y"]["value"]) for a in answers}
     assert len(points) == len({a[0]["run_id"] for a in answers}) == 4
+
+
+def _core_document(name: str) -> str:
+    """The document wandb-core's sweep scheduler sends, as its binary holds it."""
+    binary = installed_package_dir() / "bin" / "wandb-core"
+    (text,) = {d.text for d in documents_in_binary(binary) if d.name == name}
+    return text
+
+
+def test_the_sweep_scheduler_reads_the_config_and_pages_runs_with_history(
+    sweeper: Account, server: ServerProcess
+) -> None:
+    config = {
+        "method": "grid",
+        "metric": {"name": "loss"},
+        "parameters": {"x": {"values": [1, 2, 3]}},
+    }
+    sweep_id = _sweep(sweeper, config)
+    api = sweeper.api()
+    agent = _register_agent(api, "host", sweep_id=sweep_id)["id"]
+    for losses in ([3.0, 2.0], [1.0], [4.0, 4.0, 4.0]):
+        run_id = _agent_heartbeat(api, agent, {}, {})[0]["run_id"]
+        _log_run(sweeper, sweep_id, run_id, losses).finish()
+    where = {"entity": sweeper.username, "project": PROJECT, "sweep": sweep_id}
+
+    answer = graphql(server, sweeper.api_key, _core_document("SweepConfig"), where).json()
+    swept = answer["data"]["project"]["sweep"]
+    assert swept["controllerRunName"] == f"{sweep_id}-controller"
+    assert yaml.safe_load(swept["config"])["parameters"] == config["parameters"]
+
+    seen, cursor = [], None
+    specs = [json.dumps({"keys": ["loss"], "samples": 10})]
+    while True:
+        variables = {**where, "first": 2, "cursor": cursor, "historySpecs": specs}
+        answer = graphql(server, sweeper.api_key, _core_document("SweepRunsWithHistory"), variables)
+        runs = answer.json()["data"]["project"]["sweep"]["runs"]
+        seen += [edge["node"] for edge in runs["edges"]]
+        if not runs["pageInfo"]["hasNextPage"]:
+            break
+        cursor = runs["pageInfo"]["endCursor"]
+    histories = sorted(len(node["sampledHistory"][0]) for node in seen)
+    assert histories == [1, 2, 3] and all(node["state"] == "finished" for node in seen)
