@@ -153,11 +153,11 @@ class Order:
         return keys[0] if len(keys) == 1 else list(keys)
 
     def values(self, cursor_value: Any) -> tuple[Any, ...]:
-        if len(self.keys) == 1:
-            return (cursor_value,)
-        if not isinstance(cursor_value, list) or len(cursor_value) != len(self.keys):
+        """A cursor's sort values, checked against this order's keys."""
+        values = cursor_value if isinstance(cursor_value, list) else [cursor_value]
+        if len(values) != len(self.keys) or isinstance(cursor_value, list) != (len(values) > 1):
             raise FilterError("invalid cursor: it belongs to another order")
-        return tuple(cursor_value)
+        return tuple(values)
 
 
 # The kinds of JSON value, in the order they sort (ascending): numbers by value, then
