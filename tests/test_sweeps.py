@@ -9,6 +9,7 @@ import itertools
 import json
 import random
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -197,8 +198,17 @@ def test_a_value_the_sdk_dumps_twice_as_a_yaml_alias_is_accepted() -> None:
     assert sweep_search.expected_runs(sweeps.parse_config(text)) == 4
 
 
+@pytest.fixture
+def sweep_runs() -> Iterator[None]:
+    """A run started with a sweep_id leaves its credentials and sweep in wandb's process
+    settings (as an agent's child process would keep them): forget them afterwards."""
+    yield
+    wandb.teardown()
+
+
 def _log_run(user: Account, sweep_id: str, run_id: str, losses: list[float]):
-    """A real run of the sweep (as an agent's program would start it), left open."""
+    """A real run of the sweep (as an agent's program would start it), left open; tests
+    that start one use the `sweep_runs` fixture."""
     settings = wandb.Settings(
         api_key=user.api_key,
         base_url=user.base_url,
@@ -222,6 +232,7 @@ def _wait_for_history(user: Account, run_id: str, rows: int) -> None:
     raise AssertionError(f"run {run_id} did not deliver {rows} history rows")
 
 
+@pytest.mark.usefixtures("sweep_runs")
 def test_hyperband_tells_the_agent_to_stop_a_run_below_the_band(sweeper: Account) -> None:
     config = {
         "method": "grid",
@@ -437,6 +448,7 @@ def _core_document(name: str) -> str:
     return text
 
 
+@pytest.mark.usefixtures("sweep_runs")
 def test_the_sweep_scheduler_reads_the_config_and_pages_runs_with_history(
     sweeper: Account, server: ServerProcess
 ) -> None:
