@@ -34,7 +34,7 @@ from . import sweep_bayes, sweep_search
 from .errors import InvalidInput, NotFound
 from .events import SweepCreated, SweepRunProposed, SweepStateChanged
 from .projects import writable_project
-from .runs import run_document
+from .reads.runs import run_document
 from .unit import Tx, UnitOfWork
 
 STATES = ("RUNNING", "PAUSED", "CANCELED", "FINISHED")
@@ -115,15 +115,10 @@ def controller_run_name(sweep: SweepRec) -> str:
 async def _writable_sweep(conn: Conn, actor: UserRec, sweep_id: int) -> tuple[SweepRec, ProjectRec]:
     sweep = await sweeps.sweep_by_id(conn, sweep_id)
     project = await projects.project_by_id(conn, sweep.project_id) if sweep else None
-    await auth.require_project_role(
-        conn,
-        actor,
-        project if sweep else None,
-        "member",
-        not_found="sweep not found",
-        forbidden="permission denied: cannot update this sweep",
-    )
-    assert sweep is not None and project is not None
+    if sweep is None:
+        raise NotFound("sweep not found")
+    await auth.check(conn, actor, auth.Action.UPDATE_SWEEP, project)
+    assert project is not None
     return sweep, project
 
 

@@ -5,16 +5,16 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from ...domain import sweep_search
+from ...domain.reads import sweeps as sweep_reads
+from ...domain.reads.paging import Paged
 from ...domain.sweeps import controller_run_name, load_config
-from ...records import ProjectRec, SweepAgentRec, SweepRec
-from ...store import sweeps
+from ...records import SweepAgentRec, SweepRec
 from ..context import Info
 from ..fields import global_id_field, record_field, root_field
 from ..lazy import lazy_type
-from ..pagination import CountedConnection, Paged
+from ..pagination import CountedConnection
 from ..runs.types import RunConnection, run_connection
 from ..scalars import DateTime, JSONString
-from . import resolvers
 
 if TYPE_CHECKING:
     from ..registries.types import Project
@@ -36,8 +36,7 @@ class Agent:
 
     @strawberry.field(description="Runs the sweep handed to this agent.")
     async def total_runs(self, info: Info) -> int:
-        async with info.context.db.read() as conn:
-            return await sweeps.agent_run_count(conn, self.rec.id)
+        return await sweep_reads.agent_run_count(info.context.reads, self.rec)
 
     @strawberry.field(description="The runs of the runs the sweep handed to this agent.")
     async def runs(
@@ -53,10 +52,7 @@ class Agent:
         ] = None,
         order: str | None = None,
     ) -> RunConnection:
-        async with info.context.db.read() as conn:
-            sweep = await sweeps.sweep_by_id(conn, self.rec.sweep_id)
-        assert sweep is not None
-        page = await resolvers.agent_runs(info, self.rec, sweep.project_id, order, first, after)
+        page = await sweep_reads.agent_runs(info.context.reads, self.rec, order, first, after)
         return run_connection(page)
 
 
@@ -89,7 +85,7 @@ class Sweep:
 
     @strawberry.field(description="The best value of the sweep's metric in its runs' summaries.")
     async def best_loss(self, info: Info) -> float | None:
-        return await resolvers.best_metric(info, self.rec)
+        return await sweep_reads.best_metric(info.context.reads, self.rec)
 
     @strawberry.field(
         description="Always false: early termination is decided on each agent heartbeat."
@@ -110,13 +106,14 @@ class Sweep:
         first: int | None = None,
         after: str | None = None,
     ) -> RunConnection:
-        page = await resolvers.sweep_runs(info, self.rec, filters, order, first, after)
+        page = await sweep_reads.sweep_runs(
+            info.context.reads, self.rec, filters, order, first, after
+        )
         return run_connection(page)
 
     @strawberry.field(description="Runs that joined the sweep.")
     async def run_count(self, info: Info) -> int:
-        async with info.context.db.read() as conn:
-            return await sweeps.sweep_run_count(conn, self.rec.project_id, self.rec.name)
+        return await sweep_reads.run_count(info.context.reads, self.rec)
 
     @strawberry.field(description="The grid's size or run_cap; null when unbounded.")
     def run_count_expected(self) -> int | None:
@@ -129,14 +126,12 @@ class Sweep:
 
     @strawberry.field
     async def agents(self, info: Info) -> AgentConnection:
-        async with info.context.db.read() as conn:
-            found = await sweeps.agents_of_sweep(conn, self.rec.id)
+        found = await sweep_reads.agents(info.context.reads, self.rec)
         return AgentConnection(edges=[AgentEdge(node=Agent(rec=a)) for a in found])
 
     @strawberry.field
     async def agent(self, info: Info, agent_name: str) -> Agent | None:
-        async with info.context.db.read() as conn:
-            found = await sweeps.agent_by_name(conn, self.rec.id, agent_name)
+        found = await sweep_reads.agent_named(info.context.reads, self.rec, agent_name)
         return Agent(rec=found) if found else None
 
 
@@ -147,9 +142,3 @@ class SweepConnection(CountedConnection[Sweep]):
 
 def sweep_connection(page: Paged[SweepRec]) -> SweepConnection:
     return SweepConnection.from_page(page, lambda s: Sweep(rec=s))
-
-
-async def project_sweep(info: Info, project: ProjectRec, sweep_name: str) -> Sweep | None:
-    async with info.context.db.read() as conn:
-        found = await sweeps.sweep_by_name(conn, project.id, sweep_name)
-    return Sweep(rec=found) if found else None
