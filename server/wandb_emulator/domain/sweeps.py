@@ -30,7 +30,7 @@ from ..jsonlimits import MAX_JSON_DEPTH
 from ..records import ProjectRec, RunRec, SweepAgentRec, SweepRec, UserRec, utc_now
 from ..store import listing, projects, runs, sweeps
 from ..store.database import Conn
-from . import sweep_bayes, sweep_search
+from . import run_history, sweep_bayes, sweep_search
 from .errors import InvalidInput, NotFound
 from .events import SweepCreated, SweepRunProposed, SweepStateChanged
 from .projects import writable_project
@@ -342,8 +342,9 @@ async def _sweep_runs(conn: Conn, sweep: SweepRec) -> list[RunRec]:
 
 
 async def _metric_rows(conn: Conn, run: RunRec, metric: str) -> list[dict[str, Any]]:
-    """The run's history rows that logged the metric as a finite number."""
-    rows = parse_rows(await runs.lines(conn, run.id, "history"))
+    """The run's history rows (a fork's through its source) that logged the metric as a
+    finite number."""
+    rows = parse_rows(await run_history.history_lines(conn, run))
     return [row for row in rows if sweep_search.is_finite_number(row.get(metric))]
 
 
