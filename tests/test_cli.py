@@ -12,6 +12,7 @@ import pytest
 import wandb
 from conftest import free_port, instance_admin_api, start_server
 
+from wandb_emulator.cli import build_parser
 from wandb_emulator.config import DEFAULT_SEED_FILE
 
 DEFAULT_SEED = json.loads(DEFAULT_SEED_FILE.read_text())
@@ -120,3 +121,20 @@ def test_serve_refuses_unusable_tls_flags(tmp_path: Path, flags: list[str], mess
     )
     assert result.returncode == 2
     assert message in result.stderr
+
+
+def test_log_level_defaults_belong_to_each_command() -> None:
+    """The report commands default to warning without changing the others' default."""
+    parser = build_parser()
+    levels = {
+        command: parser.parse_args([command]).log_level
+        for command in ("serve", "reset", "export-schema", "contract")
+    }
+    assert levels == {
+        "serve": "info",
+        "reset": "info",
+        "export-schema": "warning",
+        "contract": "warning",
+    }
+    assert parser.parse_args(["--log-level", "debug", "serve"]).log_level == "debug"
+    assert parser.parse_args(["serve", "--log-level", "error"]).log_level == "error"

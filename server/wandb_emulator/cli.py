@@ -15,7 +15,13 @@ import sys
 from pathlib import Path
 
 from .config import DEFAULT_SEED_FILE, Config
-from .control_cli import CONTROL_TOKEN_ENV, add_control_commands, run_control_command
+from .control_cli import (
+    CONTROL_TOKEN_ENV,
+    LOG_LEVELS,
+    add_control_commands,
+    add_quiet_log_level,
+    run_control_command,
+)
 
 
 def _config_from_args(args: argparse.Namespace) -> Config:
@@ -41,9 +47,6 @@ def _config_from_args(args: argparse.Namespace) -> Config:
         journal_total_bytes=args.journal_total_bytes,
         pending_max_age_seconds=args.pending_max_age,
     )
-
-
-LOG_LEVELS = ["critical", "error", "warning", "info", "debug"]
 
 
 def _positive_int(text: str) -> int:
@@ -133,10 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--webhook-timeout-s", type=float, default=10.0, help="timeout of each delivery attempt"
     )
 
-    export_cmd = commands.add_parser(
-        "export-schema", parents=[common], help="print the GraphQL schema (SDL)"
-    )
-    export_cmd.set_defaults(log_level="warning")
+    export_cmd = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
+    add_quiet_log_level(export_cmd)
     add_control_commands(commands, common)
     return parser
 

@@ -24,6 +24,7 @@ from typing import Any
 DEFAULT_URL = "http://127.0.0.1:8080"
 CONTROL_TOKEN_ENV = "WANDB_EMULATOR_CONTROL_TOKEN"
 HTTP_TIMEOUT = 30
+LOG_LEVELS = ["critical", "error", "warning", "info", "debug"]
 
 
 class ControlError(Exception):
@@ -262,15 +263,23 @@ def add_control_commands(commands: Any, common: argparse.ArgumentParser) -> None
     deliveries_cmd.set_defaults(handler=deliveries)
 
     contract_cmd = commands.add_parser(
-        "contract", parents=[common], help="check the SDK's GraphQL documents against the schema"
+        "contract", help="check the SDK's GraphQL documents against the schema"
     )
+    add_quiet_log_level(contract_cmd)
     contract_cmd.add_argument("--json", action="store_true", help="machine-readable output")
     contract_cmd.add_argument(
         "--package-dir",
         action="append",
         help="a wandb package, or a dir holding one (pip --target); repeatable",
     )
-    contract_cmd.set_defaults(handler=contract, log_level="warning")
+    contract_cmd.set_defaults(handler=contract)
+
+
+def add_quiet_log_level(command: argparse.ArgumentParser) -> None:
+    """--log-level defaulting to warning, for a command that prints a report. Its own
+    option: `set_defaults(log_level=...)` on a parser built from the shared `common`
+    parent would change the shared action's default, every command's."""
+    command.add_argument("--log-level", default="warning", choices=LOG_LEVELS)
 
 
 def run_control_command(args: argparse.Namespace) -> int:
