@@ -12,8 +12,8 @@ import pytest
 import wandb
 from conftest import free_port, instance_admin_api, start_server
 
-from wandb_emulator.cli import build_parser
-from wandb_emulator.config import DEFAULT_SEED_FILE
+from wandb_emulator.cli import NOT_SERVE_OPTIONS, _config_from_args, build_parser, serve_arguments
+from wandb_emulator.config import DEFAULT_SEED_FILE, Config
 
 DEFAULT_SEED = json.loads(DEFAULT_SEED_FILE.read_text())
 DEFAULT_KEY = DEFAULT_SEED["users"][0]["apiKey"]
@@ -121,6 +121,57 @@ def test_serve_refuses_unusable_tls_flags(tmp_path: Path, flags: list[str], mess
     )
     assert result.returncode == 2
     assert message in result.stderr
+
+
+# Every Config field `serve` has an option for, set to a value other than its default.
+EVERY_SERVE_OPTION = Config(
+    data_dir=Path("/tmp/somewhere/data"),
+    host="0.0.0.0",
+    port=18080,
+    fixture_port=19015,
+    public_url="https://emulator.test/wb",
+    tls_cert=Path("/tmp/cert.pem"),
+    tls_key=Path("/tmp/key.pem"),
+    storage_regions=("coreweave-us", "minio-local"),
+    seed_file=Path("/tmp/seed.yaml"),
+    log_level="debug",
+    journal_size=7,
+    emulator_endpoints=False,
+    automations_synchronous=True,
+    webhook_timeout_s=2.5,
+    webhook_retries=0,
+    webhook_backoff_ms=10,
+    control_token="a-token",
+    journal_entry_bytes=100,
+    journal_total_bytes=1000,
+    pending_max_age_seconds=60,
+)
+
+
+def parsed(argv: list[str]) -> Config:
+    return _config_from_args(build_parser().parse_args(["serve", *argv]))
+
+
+def test_serve_arguments_build_the_same_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A subprocess emulator gets every setting of its Config: an option added to `serve`
+    (and Config) without its way back fails here until EVERY_SERVE_OPTION sets it."""
+    monkeypatch.delenv("WANDB_EMULATOR_CONTROL_TOKEN")  # serve's fallback for no token
+    defaults = Config()
+    unset = {
+        name
+        for name in vars(defaults)
+        if getattr(EVERY_SERVE_OPTION, name) == getattr(defaults, name)
+    }
+    assert unset == NOT_SERVE_OPTIONS
+    assert parsed(serve_arguments(EVERY_SERVE_OPTION)) == EVERY_SERVE_OPTION
+    assert serve_arguments(defaults) == []
+    assert parsed([]) == defaults  # serve's defaults are Config's
+
+
+@pytest.mark.parametrize(("setting", "value"), [("max_page_size", 5), ("seed_file", None)])
+def test_serve_arguments_refuse_what_serve_cannot_set(setting: str, value: object) -> None:
+    with pytest.raises(ValueError, match=setting):
+        serve_arguments(Config(**{setting: value}))  # type: ignore[arg-type]
 
 
 def test_log_level_defaults_belong_to_each_command() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import gc
 import logging
 import os
@@ -47,6 +48,51 @@ def _config_from_args(args: argparse.Namespace) -> Config:
         journal_total_bytes=args.journal_total_bytes,
         pending_max_age_seconds=args.pending_max_age,
     )
+
+
+# Config fields `serve` has no option for, and the options not named after their field.
+NOT_SERVE_OPTIONS = frozenset(
+    {
+        "max_body_bytes",
+        "max_page_size",
+        "max_query_depth",
+        "max_query_tokens",
+        "max_query_aliases",
+        "max_query_fragments",
+        "delivery_log_size",
+        "blob_grace_seconds",
+        "maintenance_interval_seconds",
+    }
+)
+_FLAG_OF_FIELD = {
+    "storage_regions": "--storage-region",
+    "automations_synchronous": "--synchronous-deliveries",
+    "pending_max_age_seconds": "--pending-max-age",
+}
+
+
+def serve_arguments(config: Config) -> list[str]:
+    """The `serve` options that build `config` (`_config_from_args` reads them back), for
+    its settings other than the defaults: an option is `--` and its field's name, a
+    boolean a bare flag (`--no-` for one on by default), a tuple a repeated option.
+    ValueError for a setting `serve` has no option for."""
+    default = Config()
+    argv: list[str] = []
+    for field in dataclasses.fields(Config):
+        value, default_value = getattr(config, field.name), getattr(default, field.name)
+        if value == default_value:
+            continue
+        if field.name in NOT_SERVE_OPTIONS or value is None:
+            raise ValueError(f"`serve` has no option that sets {field.name}={value!r}")
+        flag = _FLAG_OF_FIELD.get(field.name, "--" + field.name.replace("_", "-"))
+        if isinstance(value, bool):
+            argv.append(flag if value else "--no-" + flag.removeprefix("--"))
+        elif isinstance(value, tuple):
+            for item in value:
+                argv += [flag, str(item)]
+        else:
+            argv += [flag, str(value)]
+    return argv
 
 
 def _positive_int(text: str) -> int:
