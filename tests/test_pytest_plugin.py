@@ -41,6 +41,22 @@ def test_every_test_gets_its_own_user_and_organization(wandb_emulator_user):
     assert [r.name for r in wandb.Api().registries()] == []
 
 
+def test_a_run_goes_to_the_tests_team(wandb_emulator_user):
+    with wandb.init(project="p") as run:
+        assert (run.entity, run.settings.api_key) == (
+            wandb_emulator_user.team,
+            wandb_emulator_user.api_key,
+        )
+
+
+def test_and_the_next_tests_run_to_its_own(wandb_emulator_user):
+    with wandb.init(project="p") as run:
+        assert (run.entity, run.settings.api_key) == (
+            wandb_emulator_user.team,
+            wandb_emulator_user.api_key,
+        )
+
+
 def test_the_environment_is_restored_after_a_test():
     assert os.environ["WANDB_API_KEY"] == "outer-key"
     assert "WANDB_ENTITY" not in os.environ
@@ -75,7 +91,7 @@ def test_a_users_test_suite_passes(pytester: pytest.Pytester, monkeypatch) -> No
     monkeypatch.delenv("WANDB_ENTITY", raising=False)
     pytester.makepyfile(test_user_suite=USER_TESTS)
     result = pytester.runpytest_subprocess("-q")
-    result.assert_outcomes(passed=8)
+    result.assert_outcomes(passed=10)
 
 
 def test_a_failed_journal_assertion_fails_the_users_test(pytester: pytest.Pytester) -> None:

@@ -24,6 +24,7 @@ Nothing is imported or started until a test asks for one of these fixtures.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -56,15 +57,23 @@ def wandb_emulator_user(wandb_emulator: RunningEmulator) -> Iterator[EmulatorUse
     with pytest.MonkeyPatch.context() as patch:
         for name, value in {**user.environ, **control}.items():
             patch.setenv(name, value)
-        _forget_sdk_session_credentials()
+        _reset_sdk()
         yield user
-        _forget_sdk_session_credentials()
+    _reset_sdk()
 
 
-def _forget_sdk_session_credentials() -> None:
-    """`wandb.init()` keeps the API key it logged in with for the process (per server
-    URL), and later `wandb.Api()`s prefer it to WANDB_API_KEY: forget it, so that the
-    next test's user is the one its environment names."""
+def _reset_sdk() -> None:
+    """The wandb SDK reads the environment once per process: its `wandb.setup()`
+    singleton keeps the settings it read first (`wandb.init()` ignores later WANDB_*
+    changes), and `wandb.init()` keeps the API key it logged in with per server URL,
+    which later `wandb.Api()`s prefer to WANDB_API_KEY. Drop both once the environment is
+    in place (forgetting the key sets the SDK up again, from the environment of then):
+    the SDK reads the one this fixture sets, and after the test the one it restores."""
+    if "wandb" not in sys.modules:
+        return  # not used yet in this process: it will read the environment then
+    import wandb
+
+    wandb.teardown()
     try:
         from wandb.sdk.lib.wbauth import unauthenticate_session
     except ImportError:  # SDKs without session credentials
