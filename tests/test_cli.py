@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 import wandb
-from conftest import free_port, instance_admin_api, start_server
+from conftest import instance_admin_api
 
 from wandb_emulator.cli import NOT_SERVE_OPTIONS, _config_from_args, build_parser, serve_arguments
 from wandb_emulator.config import DEFAULT_SEED_FILE, Config
+from wandb_emulator.testing import EmulatorProcess, free_port
 
 DEFAULT_SEED = json.loads(DEFAULT_SEED_FILE.read_text())
 DEFAULT_KEY = DEFAULT_SEED["users"][0]["apiKey"]
@@ -21,7 +22,7 @@ DEFAULT_KEY = DEFAULT_SEED["users"][0]["apiKey"]
 
 def test_first_start_creates_the_data_dir_and_seeds_the_default_user(tmp_path: Path) -> None:
     data_dir = tmp_path / "fresh" / "data"
-    server = start_server(data_dir)
+    server = EmulatorProcess(data_dir).start()
     try:
         assert (data_dir / "emulator.sqlite3").is_file()
         api = instance_admin_api(server.base_url)
@@ -31,18 +32,17 @@ def test_first_start_creates_the_data_dir_and_seeds_the_default_user(tmp_path: P
         assert registry.entity == DEFAULT_SEED["organizations"][0]["orgEntityName"]
     finally:
         assert server.stop() == 0
-    assert f"export WANDB_API_KEY={DEFAULT_KEY}" in server.log_path.read_text()
+    assert f"export WANDB_API_KEY={DEFAULT_KEY}" in server.log()
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_restart_keeps_state(tmp_path: Path, sig: signal.Signals) -> None:
-    data_dir = tmp_path / "data"
-    server = start_server(data_dir)
+    server = EmulatorProcess(tmp_path / "data").start()
     api = instance_admin_api(server.base_url)
     api.create_registry("durable", "restricted", description="kept")
     assert server.stop(sig) == 0
 
-    restarted = start_server(data_dir)
+    restarted = server.restarted()
     try:
         api = instance_admin_api(restarted.base_url)
         registry = api.registry("durable")
@@ -56,7 +56,8 @@ def test_restart_keeps_state(tmp_path: Path, sig: signal.Signals) -> None:
 def test_public_url_is_announced_and_used_in_file_urls(tmp_path: Path) -> None:
     port = free_port()
     public = f"http://localhost:{port}"
-    server = start_server(tmp_path / "data", "--public-url", public + "/", port=port)
+    config = Config(log_level="warning", public_url=public + "/")
+    server = EmulatorProcess(tmp_path / "data", config, port=port).start()
     try:
         api = instance_admin_api(server.base_url)
         team = DEFAULT_SEED["teams"][0]["name"]
@@ -73,7 +74,7 @@ def test_public_url_is_announced_and_used_in_file_urls(tmp_path: Path) -> None:
         assert (out / "a.txt").read_text() == "via the public URL"
     finally:
         server.stop()
-    assert f"export WANDB_BASE_URL={public}" in server.log_path.read_text()
+    assert f"export WANDB_BASE_URL={public}" in server.log()
 
 
 def test_export_schema_prints_the_committed_schema() -> None:

@@ -11,25 +11,25 @@ import random
 import pytest
 import wandb
 import yaml
-from conftest import Account, FixtureClient
 from wandb.apis.public.sweeps import _agent_heartbeat, _register_agent, _upsert_sweep
 
 from wandb_emulator.domain import sweep_search, sweeps
 from wandb_emulator.domain.errors import InvalidInput
+from wandb_emulator.testing import Accounts, EmulatorUser
 
 PROJECT = "tuning"  # not "sweeps": the SDK strips "/sweeps/" from paths
 
 
 @pytest.fixture
-def sweeper(fixtures: FixtureClient, monkeypatch: pytest.MonkeyPatch) -> Account:
+def sweeper(accounts: Accounts, monkeypatch: pytest.MonkeyPatch) -> EmulatorUser:
     """A fresh user; creating a sweep sets WANDB_ENTITY and WANDB_PROJECT, restored
     after the test."""
     monkeypatch.setenv("WANDB_ENTITY", "")
     monkeypatch.setenv("WANDB_PROJECT", "")
-    return fixtures.user()
+    return accounts.user()
 
 
-def _sweep(user: Account, config: dict) -> str:
+def _sweep(user: EmulatorUser, config: dict) -> str:
     sweep, warnings = _upsert_sweep(user.api(), config, entity=user.username, project=PROJECT)
     assert warnings == []
     return sweep["name"]
@@ -39,7 +39,7 @@ def _commands(api: wandb.Api, agent_id: str, times: int, running: dict | None = 
     return [_agent_heartbeat(api, agent_id, {}, running or {}) for _ in range(times)]
 
 
-def test_grid_sweep_is_read_back_and_hands_out_every_point_once(sweeper: Account) -> None:
+def test_grid_sweep_is_read_back_and_hands_out_every_point_once(sweeper: EmulatorUser) -> None:
     config = {
         "method": "grid",
         "metric": {"goal": "minimize", "name": "score"},
@@ -67,7 +67,7 @@ def test_grid_sweep_is_read_back_and_hands_out_every_point_once(sweeper: Account
     assert sweeper.api().sweep(f"{sweeper.username}/{PROJECT}/{sweep_id}").state == "FINISHED"
 
 
-def test_random_sweep_samples_within_bounds_up_to_its_run_cap(sweeper: Account) -> None:
+def test_random_sweep_samples_within_bounds_up_to_its_run_cap(sweeper: EmulatorUser) -> None:
     config = {
         "method": "random",
         "run_cap": 3,
@@ -88,7 +88,7 @@ def test_random_sweep_samples_within_bounds_up_to_its_run_cap(sweeper: Account) 
     assert api.sweep(f"{sweeper.username}/{PROJECT}/{sweep_id}").expected_run_count == 3
 
 
-def test_a_config_the_emulator_cannot_run_is_refused_by_name(sweeper: Account) -> None:
+def test_a_config_the_emulator_cannot_run_is_refused_by_name(sweeper: EmulatorUser) -> None:
     config = {"method": "grid", "parameters": {"lr": {"min": 0.1, "max": 0.5}}}
     with pytest.raises(Exception, match="grid search needs discrete values: parameter 'lr'"):
         _sweep(sweeper, config)

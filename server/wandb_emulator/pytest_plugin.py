@@ -5,8 +5,11 @@
         api.create_registry("models", visibility="organization")
 
 Fixtures (all prefixed `wandb_emulator`):
+- `wandb_emulator_config` (session): the `Config` the session's emulator is built from
+  (`Config(log_level="warning")`); override it in a conftest.py to configure it.
 - `wandb_emulator` (session): a running emulator for this session, or for this
-  xdist worker; `.base_url`, `.journal`, `.faults`, `.reset()`, `.seed(doc)`, `.new_user()`.
+  xdist worker (`wandb_emulator.testing.RunningEmulator`); `.base_url`, `.journal`,
+  `.faults`, `.reset()`, `.seed(doc)`, `.new_user()`, `.accounts`.
 - `wandb_emulator_user`: a fresh user, organization and team; sets WANDB_BASE_URL,
   WANDB_API_KEY, WANDB_ENTITY and WANDB_USERNAME for the test, and WANDB_EMULATOR_URL
   and WANDB_EMULATOR_CONTROL_TOKEN (for `wandb-emulator reset|journal|fault|seed`),
@@ -31,18 +34,31 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from .config import Config
     from .faults import FaultRules
     from .journal import Journal
     from .testing import EmulatorUser, RunningEmulator
-    from .webhooks import WebhookReceiver
+    from .testing.webhooks import WebhookReceiver
 
 
 @pytest.fixture(scope="session")
-def wandb_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
-    """An emulator for this test session (one per xdist worker), on a free loopback port."""
+def wandb_emulator_config() -> Config:
+    """What the session's emulator is built from (its data directory and ports are filled
+    in); override this fixture to change it."""
+    from .config import Config
+
+    return Config(log_level="warning")
+
+
+@pytest.fixture(scope="session")
+def wandb_emulator(
+    tmp_path_factory: pytest.TempPathFactory, wandb_emulator_config: Config
+) -> Iterator[RunningEmulator]:
+    """An emulator for this test session (one per xdist worker), on free loopback ports."""
     from .testing import RunningEmulator
 
-    with RunningEmulator(tmp_path_factory.mktemp("wandb-emulator") / "data") as emulator:
+    data_dir = tmp_path_factory.mktemp("wandb-emulator") / "data"
+    with RunningEmulator(data_dir, wandb_emulator_config) as emulator:
         yield emulator
 
 
@@ -98,7 +114,7 @@ def wandb_emulator_faults(wandb_emulator: RunningEmulator) -> Iterator[FaultRule
 @pytest.fixture
 def wandb_emulator_webhooks(wandb_emulator: RunningEmulator) -> Iterator[WebhookReceiver]:
     """A loopback webhook receiver; automation deliveries are synchronous meanwhile."""
-    from .webhooks import WebhookReceiver
+    from .testing.webhooks import WebhookReceiver
 
     wandb_emulator.emulator.automations.deliveries.clear()
     previous = wandb_emulator.configure_deliveries(synchronous=True)
