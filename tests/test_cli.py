@@ -146,6 +146,8 @@ EVERY_SERVE_OPTION = Config(
     journal_entry_bytes=100,
     journal_total_bytes=1000,
     pending_max_age_seconds=60,
+    metrics_public=True,
+    log_format="json",
 )
 
 

@@ -56,7 +56,9 @@ def test_health(server: RunningEmulator) -> None:
 def test_user_up_gives_a_key_equal_to_the_username(server: RunningEmulator) -> None:
     user = user_up(server)
     viewer = server.graphql(user, WHO_AM_I).json()["data"]["viewer"]
-    assert viewer == {"username": user, "organizations": [], "teams": {"edges": []}}
+    # `teams` lists the user's own entity too, as on W&B.
+    own = {"edges": [{"node": {"name": user}}]}
+    assert viewer == {"username": user, "organizations": [], "teams": own}
 
 
 def test_user_down_revokes_access(server: RunningEmulator) -> None:
@@ -74,7 +76,7 @@ def test_org_members_and_teams(server: RunningEmulator) -> None:
     team = team_up(server, org, owner)
     me = server.graphql(owner, WHO_AM_I).json()["data"]["viewer"]
     assert me["organizations"] == [{"name": org}]
-    assert me["teams"]["edges"] == [{"node": {"name": team}}]
+    assert me["teams"]["edges"] == [{"node": {"name": n}} for n in (owner, team)]
     them = server.graphql(viewer, WHO_AM_I).json()["data"]["viewer"]
     assert them["organizations"] == [{"name": org}]
 
@@ -85,7 +87,8 @@ def test_org_down_removes_its_teams(server: RunningEmulator) -> None:
     team = team_up(server, org, owner)
     ok(command(server, "organization", {"command": "down", "orgName": org}))
     me = server.graphql(owner, WHO_AM_I).json()["data"]["viewer"]
-    assert me["organizations"] == [] and me["teams"]["edges"] == []
+    assert me["organizations"] == []
+    assert me["teams"]["edges"] == [{"node": {"name": owner}}]
     query = "query ($n: String) { entity(name: $n) { id } }"
     assert server.graphql(owner, query, {"n": team}).json()["data"]["entity"] is None
 

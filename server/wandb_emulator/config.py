@@ -44,6 +44,9 @@ class Config:
     # Blobs younger than this are never collected (an upload may not be recorded yet).
     blob_grace_seconds: float = 3600
     maintenance_interval_seconds: float = 600
+    # GET /metrics without credentials (else the control token or an instance admin's key)
+    metrics_public: bool = False
+    log_format: str = "text"  # or "json": one JSON object per line, one line per request
 
     @property
     def database_path(self) -> Path:

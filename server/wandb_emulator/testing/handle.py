@@ -21,6 +21,7 @@ import ssl
 from abc import ABC, abstractmethod
 from collections.abc import Coroutine
 from functools import cached_property
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -31,6 +32,7 @@ from ..domain.events import Event, Subscriber
 from ..domain.maintenance import Swept
 from ..faults import FaultRules
 from ..journal import Journal
+from ..telemetry import Telemetry
 from .accounts import Accounts, EmulatorUser
 
 T = TypeVar("T")
@@ -144,6 +146,11 @@ class InProcessHandle(EmulatorHandle):
         return self.emulator.journal
 
     @property
+    def telemetry(self) -> Telemetry:
+        """The OTLP exports the SDK sent (`.exports(signal)`, `.metrics()`, `.clear()`)."""
+        return self.emulator.telemetry
+
+    @property
     def faults(self) -> FaultRules:
         return self.emulator.faults
 
@@ -157,6 +164,16 @@ class InProcessHandle(EmulatorHandle):
 
     def reset(self) -> None:
         self.call(self.emulator.reset())
+
+    def snapshot(self, path: Path) -> dict[str, Any]:
+        """Write a snapshot of the whole state to `path` (replaced atomically); its manifest."""
+        return self.call(self.emulator.snapshot(Path(path)))
+
+    def restore(self, path: Path) -> dict[str, Any]:
+        """Replace the whole state with the snapshot at `path` (the journal, fault rules and
+        delivery log are emptied, as by `reset`); its manifest. Restoring the same file
+        again reuses what the first restore checked."""
+        return self.call(self.emulator.restore(Path(path)))
 
     def maintain(self) -> Swept:
         """Remove abandoned uploads and unreferenced blobs now (the background task's job)."""

@@ -34,7 +34,8 @@ _PRINTED_TOKEN = re.compile(r"^export WANDB_EMULATOR_CONTROL_TOKEN=(\S+)$", re.M
 
 class EmulatorProcess(EmulatorHandle):
     """One `serve` process on free loopback ports (`port` keeps a given one, as a restart
-    does); its output goes to `log_path`, by default beside the data directory."""
+    does); its output goes to `log_path`, by default beside the data directory. `options`:
+    serve's options that are no setting of the Config (`--import`, `--export-on-exit`)."""
 
     def __init__(
         self,
@@ -45,6 +46,7 @@ class EmulatorProcess(EmulatorHandle):
         command: Sequence[str] = PYTHON_MODULE,
         log_path: Path | None = None,
         env: Mapping[str, str] | None = None,
+        options: Sequence[str] = (),
     ) -> None:
         self.config = replace(
             config or Config(log_level="warning"),
@@ -53,8 +55,8 @@ class EmulatorProcess(EmulatorHandle):
             port=port or free_port(),
             fixture_port=free_port(),
         )
-        self._program = list(command)
-        self.command = [*command, "serve", *serve_arguments(self.config)]
+        self._program, self._options = list(command), list(options)
+        self.command = [*command, "serve", *serve_arguments(self.config), *options]
         self.log_path = log_path or data_dir.parent / f"{data_dir.name}-server.log"
         self.env = env
         self.process: subprocess.Popen[bytes] | None = None
@@ -119,6 +121,7 @@ class EmulatorProcess(EmulatorHandle):
             command=self._program,
             log_path=self.log_path,
             env=self.env,
+            options=self._options,
         ).start()
 
     def log(self) -> str:

@@ -5,12 +5,15 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from ...domain import sweep_search
-from ...domain.sweeps import load_config
-from ...records import ProjectRec, SweepAgentRec, SweepRec
-from ...store import sweeps
+from ...domain.reads import sweeps as sweep_reads
+from ...domain.reads.paging import Paged
+from ...domain.sweeps import controller_run_name, load_config
+from ...records import SweepAgentRec, SweepRec
 from ..context import Info
-from ..fields import global_id_field, record_field
+from ..fields import global_id_field, record_field, root_field
 from ..lazy import lazy_type
+from ..pagination import CountedConnection
+from ..runs.types import RunConnection, run_connection
 from ..scalars import DateTime, JSONString
 
 if TYPE_CHECKING:
@@ -33,8 +36,24 @@ class Agent:
 
     @strawberry.field(description="Runs the sweep handed to this agent.")
     async def total_runs(self, info: Info) -> int:
-        async with info.context.db.read() as conn:
-            return await sweeps.agent_run_count(conn, self.rec.id)
+        return await sweep_reads.agent_run_count(info.context.reads, self.rec)
+
+    @strawberry.field(description="The runs of the runs the sweep handed to this agent.")
+    async def runs(
+        self,
+        info: Info,
+        after: str | None = None,
+        before: Annotated[
+            str | None, strawberry.argument(description="Accepted; pages go forward only.")
+        ] = None,
+        first: int | None = None,
+        last: Annotated[
+            int | None, strawberry.argument(description="Accepted; pages go forward only.")
+        ] = None,
+        order: str | None = None,
+    ) -> RunConnection:
+        page = await sweep_reads.agent_runs(info.context.reads, self.rec, order, first, after)
+        return run_connection(page)
 
 
 @strawberry.type
@@ -64,18 +83,37 @@ class Sweep:
     updated_at = record_field("updated_at", DateTime | None)
     heartbeat_at = record_field("heartbeat_at", DateTime | None)
 
-    @strawberry.field(description="Always null: no metric is tracked for the sweep.")
-    def best_loss(self) -> float | None:
-        return None
+    @strawberry.field(description="The best value of the sweep's metric in its runs' summaries.")
+    async def best_loss(self, info: Info) -> float | None:
+        return await sweep_reads.best_metric(info.context.reads, self.rec)
 
-    @strawberry.field(description="Early termination is not emulated.")
+    @strawberry.field(
+        description="Always false: early termination is decided on each agent heartbeat."
+    )
     def early_stop_job_running(self) -> bool:
         return False
 
+    @root_field(description="The run a local sweep scheduler logs to.")
+    def controller_run_name(self) -> str:
+        return controller_run_name(self.rec)
+
+    @strawberry.field(description="The runs that joined the sweep.")
+    async def runs(
+        self,
+        info: Info,
+        filters: JSONString | None = None,
+        order: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> RunConnection:
+        page = await sweep_reads.sweep_runs(
+            info.context.reads, self.rec, filters, order, first, after
+        )
+        return run_connection(page)
+
     @strawberry.field(description="Runs that joined the sweep.")
     async def run_count(self, info: Info) -> int:
-        async with info.context.db.read() as conn:
-            return await sweeps.sweep_run_count(conn, self.rec.project_id, self.rec.name)
+        return await sweep_reads.run_count(info.context.reads, self.rec)
 
     @strawberry.field(description="The grid's size or run_cap; null when unbounded.")
     def run_count_expected(self) -> int | None:
@@ -88,18 +126,19 @@ class Sweep:
 
     @strawberry.field
     async def agents(self, info: Info) -> AgentConnection:
-        async with info.context.db.read() as conn:
-            found = await sweeps.agents_of_sweep(conn, self.rec.id)
+        found = await sweep_reads.agents(info.context.reads, self.rec)
         return AgentConnection(edges=[AgentEdge(node=Agent(rec=a)) for a in found])
 
     @strawberry.field
     async def agent(self, info: Info, agent_name: str) -> Agent | None:
-        async with info.context.db.read() as conn:
-            found = await sweeps.agent_by_name(conn, self.rec.id, agent_name)
+        found = await sweep_reads.agent_named(info.context.reads, self.rec, agent_name)
         return Agent(rec=found) if found else None
 
 
-async def project_sweep(info: Info, project: ProjectRec, sweep_name: str) -> Sweep | None:
-    async with info.context.db.read() as conn:
-        found = await sweeps.sweep_by_name(conn, project.id, sweep_name)
-    return Sweep(rec=found) if found else None
+@strawberry.type
+class SweepConnection(CountedConnection[Sweep]):
+    pass
+
+
+def sweep_connection(page: Paged[SweepRec]) -> SweepConnection:
+    return SweepConnection.from_page(page, lambda s: Sweep(rec=s))
