@@ -14,16 +14,15 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from conftest import Account, FixtureClient, ServerProcess, free_port, start_server
+from wandb_emulator.testing import EmulatorProcess, EmulatorUser, free_port
 
 FLOOR_APP = Path(__file__).resolve().parent / "floor_app.py"
 
 
 @dataclass(frozen=True)
 class BenchSetup:
-    server: ServerProcess
-    admin: Account
+    server: EmulatorProcess
+    admin: EmulatorUser
     org: str
     team: str
     work: Path
@@ -63,12 +62,11 @@ def start_floor(*options: str) -> tuple[subprocess.Popen, str]:
 def registry_setup(registry: str) -> Iterator[BenchSetup]:
     """A fresh emulator whose new admin owns an org, a team and the registry `registry`."""
     work = sdk_environment()
-    server = start_server(work / "data")
+    server = EmulatorProcess(work / "data").start()
     try:
-        fixtures = FixtureClient(server)
-        admin = fixtures.user()
-        org = fixtures.org(admin)
-        team = fixtures.team(org, admin)
+        admin = server.accounts.org_admin(default_entity="user")
+        org, team = admin.organization, admin.team
+        assert org is not None and team is not None
         admin.api().create_registry(registry, "organization", organization=org)
         yield BenchSetup(server, admin, org, team, work)
     finally:
@@ -177,12 +175,12 @@ def build_data(
     asyncio.run(_build(data_dir, registries, portfolios, collections_each))
 
 
-def serve_data(data_dir: Path) -> ServerProcess:
+def serve_data(data_dir: Path) -> EmulatorProcess:
     """An emulator process serving a data directory built by `build_data`."""
-    return start_server(data_dir)
+    return EmulatorProcess(data_dir).start()
 
 
-def bench_api(server: ServerProcess):
+def bench_api(server: EmulatorProcess):
     import wandb
 
     sdk_environment()

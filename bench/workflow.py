@@ -21,12 +21,13 @@ from typing import NamedTuple
 
 import httpx
 from _setup import BenchSetup, quick, registry_setup, rss_mib, start_floor
-from conftest import CONTROL_HEADERS
 
 
 def journal_entries(setup: BenchSetup) -> list[dict]:
     return httpx.get(
-        setup.server.base_url + "/_emulator/journal", headers=CONTROL_HEADERS, timeout=30
+        setup.server.base_url + "/_emulator/journal",
+        headers=setup.server.control_headers,
+        timeout=30,
     ).json()["entries"]
 
 
@@ -76,9 +77,9 @@ def one_round(setup: BenchSetup, index: int) -> tuple[float, float, float, Kinds
     payload.parent.mkdir(parents=True)
     payload.write_bytes(os.urandom(1024 * 1024))
     httpx.delete(
-        setup.server.base_url + "/_emulator/journal", headers=CONTROL_HEADERS
+        setup.server.base_url + "/_emulator/journal", headers=setup.server.control_headers
     ).raise_for_status()
-    cpu_before = cpu_seconds(setup.server.process.pid)
+    cpu_before = cpu_seconds(setup.server.pid)
     started = time.perf_counter()
     with wandb.init(entity=setup.team, project="bench", settings=settings) as run:
         artifact = wandb.Artifact("bench-model", type="model")
@@ -88,7 +89,7 @@ def one_round(setup: BenchSetup, index: int) -> tuple[float, float, float, Kinds
     fetched = setup.admin.api().artifact(f"{setup.org}/wandb-registry-bench/models:latest")
     out = Path(fetched.download(root=str(setup.work / f"out-{index}")))
     elapsed = time.perf_counter() - started
-    cpu = cpu_seconds(setup.server.process.pid) - cpu_before
+    cpu = cpu_seconds(setup.server.pid) - cpu_before
     assert (out / "model.bin").read_bytes() == payload.read_bytes()
     entries = journal_entries(setup)
     return elapsed, sum(e["duration_ms"] for e in entries) / 1e3, cpu, by_kind(entries)
@@ -126,7 +127,7 @@ def main() -> None:
     runs = 2 if quick() else 5
     with registry_setup("bench") as setup:
         rounds = [one_round(setup, i) for i in range(runs)]
-        rss = rss_mib(setup.server.process.pid)
+        rss = rss_mib(setup.server.pid)
     wall = statistics.median(r[0] for r in rounds)
     server = statistics.median(r[1] for r in rounds)
     share = statistics.median(r[1] / r[0] for r in rounds)

@@ -11,10 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 import wandb
-from conftest import CONTROL_TOKEN, free_port, instance_admin_api
+from conftest import CONTROL_TOKEN, instance_admin_api
 
 from wandb_emulator.config import Config
-from wandb_emulator.testing import RunningEmulator
+from wandb_emulator.testing import RunningEmulator, free_port
 
 SEED_YAML = """
 users:

@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 import strawberry
-from asgi import AsgiEmulator
 from strawberry.extensions import ParserCache
 from ui_world import World, build_world
 
 from wandb_emulator.graphql.execution import ExecutionPlans, directive_variables, executor_class
 from wandb_emulator.graphql.fields import context_field, direct_resolvers, root_field
 from wandb_emulator.graphql.schema import build_schema
+from wandb_emulator.testing import InProcessEmulator
 
 pytestmark = pytest.mark.fast
 
@@ -279,11 +279,9 @@ def test_directive_variables() -> None:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AsgiEmulator, World]]:
-    emulator = AsgiEmulator(tmp_path_factory.mktemp("execution") / "data")
-    world = emulator.loop.run_until_complete(build_world(emulator.emulator))
-    yield emulator, world
-    emulator.close()
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[InProcessEmulator, World]]:
+    with InProcessEmulator(tmp_path_factory.mktemp("execution") / "data") as emulator:
+        yield emulator, emulator.call(build_world(emulator.emulator))
 
 
 def sdk_documents(world: World) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -320,7 +318,7 @@ def sdk_documents(world: World) -> dict[str, tuple[str, dict[str, Any]]]:
     }
 
 
-def answers(emulator: AsgiEmulator, document: str, variables: dict[str, Any]) -> list[Any]:
+def answers(emulator: InProcessEmulator, document: str, variables: dict[str, Any]) -> list[Any]:
     # alice sees everything; bob (a registry viewer) and carol (another org) see less
     return [
         emulator.graphql(key, document, variables).json()
@@ -328,7 +326,7 @@ def answers(emulator: AsgiEmulator, document: str, variables: dict[str, Any]) ->
     ]
 
 
-def test_sdk_documents_answer_as_with_graphql_core(world: tuple[AsgiEmulator, World]) -> None:
+def test_sdk_documents_answer_as_with_graphql_core(world: tuple[InProcessEmulator, World]) -> None:
     emulator, facts = world
     inline = emulator.emulator.schema
     plain = build_schema(emulator.emulator.config, inline=False)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import gc
 import os
 import ssl
@@ -16,7 +17,9 @@ from pathlib import Path
 from .config import DEFAULT_SEED_FILE, Config
 from .control_cli import (
     CONTROL_TOKEN_ENV,
+    LOG_LEVELS,
     add_control_commands,
+    add_quiet_log_level,
     add_storage_options,
     run_control_command,
 )
@@ -50,7 +53,49 @@ def _config_from_args(args: argparse.Namespace) -> Config:
     )
 
 
-LOG_LEVELS = ["critical", "error", "warning", "info", "debug"]
+# Config fields `serve` has no option for, and the options not named after their field.
+NOT_SERVE_OPTIONS = frozenset(
+    {
+        "max_body_bytes",
+        "max_page_size",
+        "max_query_depth",
+        "max_query_tokens",
+        "max_query_aliases",
+        "max_query_fragments",
+        "delivery_log_size",
+        "blob_grace_seconds",
+        "maintenance_interval_seconds",
+    }
+)
+_FLAG_OF_FIELD = {
+    "storage_regions": "--storage-region",
+    "automations_synchronous": "--synchronous-deliveries",
+    "pending_max_age_seconds": "--pending-max-age",
+}
+
+
+def serve_arguments(config: Config) -> list[str]:
+    """The `serve` options that build `config` (`_config_from_args` reads them back), for
+    its settings other than the defaults: an option is `--` and its field's name, a
+    boolean a bare flag (`--no-` for one on by default), a tuple a repeated option.
+    ValueError for a setting `serve` has no option for."""
+    default = Config()
+    argv: list[str] = []
+    for field in dataclasses.fields(Config):
+        value, default_value = getattr(config, field.name), getattr(default, field.name)
+        if value == default_value:
+            continue
+        if field.name in NOT_SERVE_OPTIONS or value is None:
+            raise ValueError(f"`serve` has no option that sets {field.name}={value!r}")
+        flag = _FLAG_OF_FIELD.get(field.name, "--" + field.name.replace("_", "-"))
+        if isinstance(value, bool):
+            argv.append(flag if value else "--no-" + flag.removeprefix("--"))
+        elif isinstance(value, tuple):
+            for item in value:
+                argv += [flag, str(item)]
+        else:
+            argv += [flag, str(value)]
+    return argv
 
 
 def _positive_int(text: str) -> int:
@@ -165,10 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--webhook-timeout-s", type=float, default=10.0, help="timeout of each delivery attempt"
     )
 
-    export_cmd = commands.add_parser(
-        "export-schema", parents=[common], help="print the GraphQL schema (SDL)"
-    )
-    export_cmd.set_defaults(log_level="warning")
+    export_cmd = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
+    add_quiet_log_level(export_cmd)
     add_control_commands(commands, common)
     return parser
 

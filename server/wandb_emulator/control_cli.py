@@ -27,6 +27,7 @@ from typing import Any
 DEFAULT_URL = "http://127.0.0.1:8080"
 CONTROL_TOKEN_ENV = "WANDB_EMULATOR_CONTROL_TOKEN"
 HTTP_TIMEOUT = 30
+LOG_LEVELS = ["critical", "error", "warning", "info", "debug"]
 SNAPSHOT_TIMEOUT = 3600
 COPY_CHUNK = 1024 * 1024
 
@@ -376,32 +377,42 @@ def add_control_commands(commands: Any, common: argparse.ArgumentParser) -> None
     restore_cmd.set_defaults(handler=restore)
 
     export_cmd = commands.add_parser(
-        "export", parents=[common], help="write a snapshot of a data directory (even if served)"
+        "export", help="write a snapshot of a data directory (even if served)"
     )
+    add_quiet_log_level(export_cmd)
     export_cmd.add_argument("path", help="the snapshot file to write (replaced atomically)")
     add_storage_options(export_cmd)
-    export_cmd.set_defaults(handler=export, log_level="warning")
+    export_cmd.set_defaults(handler=export)
 
     import_cmd = commands.add_parser(
-        "import", parents=[common], help="import a snapshot into an empty data directory"
+        "import", help="import a snapshot into an empty data directory"
     )
+    add_quiet_log_level(import_cmd)
     import_cmd.add_argument("path", help="a snapshot file")
     add_storage_options(import_cmd)
     import_cmd.add_argument(
         "--replace", action="store_true", help="overwrite a data directory that holds data"
     )
-    import_cmd.set_defaults(handler=import_, log_level="warning")
+    import_cmd.set_defaults(handler=import_)
 
     contract_cmd = commands.add_parser(
-        "contract", parents=[common], help="check the SDK's GraphQL documents against the schema"
+        "contract", help="check the SDK's GraphQL documents against the schema"
     )
+    add_quiet_log_level(contract_cmd)
     contract_cmd.add_argument("--json", action="store_true", help="machine-readable output")
     contract_cmd.add_argument(
         "--package-dir",
         action="append",
         help="a wandb package, or a dir holding one (pip --target); repeatable",
     )
-    contract_cmd.set_defaults(handler=contract, log_level="warning")
+    contract_cmd.set_defaults(handler=contract)
+
+
+def add_quiet_log_level(command: argparse.ArgumentParser) -> None:
+    """--log-level defaulting to warning, for a command that prints a report. Its own
+    option: `set_defaults(log_level=...)` on a parser built from the shared `common`
+    parent would change the shared action's default, every command's."""
+    command.add_argument("--log-level", default="warning", choices=LOG_LEVELS)
 
 
 def run_control_command(args: argparse.Namespace) -> int:
