@@ -38,6 +38,8 @@ CONTROL_HEADERS = {"authorization": f"Bearer {CONTROL_TOKEN}"}
 os.environ["WANDB_EMULATOR_CONTROL_TOKEN"] = CONTROL_TOKEN
 for var in ("WANDB_API_KEY", "WANDB_ENTITY", "WANDB_ORGANIZATION", "WANDB_PROJECT"):
     os.environ.pop(var, None)
+# Set to 1, every server the tests start serves with stock Strawberry (tests/test_stock_path.py).
+STOCK_PATH = os.environ.get("WANDB_EMULATOR_TEST_STOCK_PATH") == "1"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -111,6 +113,8 @@ def launch_server(
     command = [sys.executable, "-m", "wandb_emulator", "serve", "--port", str(port)]
     command += ["--fixture-port", str(fixture_port), "--data-dir", str(data_dir)]
     command += ["--log-level", log_level, *extra]
+    if STOCK_PATH:
+        command.append("--no-fast-execution")
     with log_path.open("ab") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     scheme = "https" if tls else "http"

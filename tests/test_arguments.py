@@ -1,4 +1,4 @@
-"""The planned argument conversion (`graphql/arguments.py`) gives what Strawberry's own
+"""The planned argument conversion (`graphql/fastpath/arguments.py`) gives what Strawberry's own
 `convert_argument` gives: for every argument of the emulator's schema, on values built
 from its GraphQL type (every field given, only the required ones, explicit nulls), and
 on a toy schema with the types the plan refuses."""
@@ -21,8 +21,8 @@ from graphql import (
 from strawberry.relay import GlobalID
 from strawberry.types.arguments import convert_argument
 
-from wandb_emulator.graphql.arguments import converter
-from wandb_emulator.graphql.fields import declared_fields
+from wandb_emulator.graphql.fastpath.arguments import converter
+from wandb_emulator.graphql.fastpath.resolvers import declared_fields
 from wandb_emulator.graphql.schema import build_schema
 
 VARIANTS = ("every field", "required fields", "nulls")

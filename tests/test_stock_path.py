@@ -1,0 +1,113 @@
+"""The switch between the fast path and stock Strawberry: `--no-fast-execution` (or a
+Strawberry/graphql-core release outside the range the fast path was tested with) serves
+with stock Strawberry on graphql-core, without importing the fast path, and the SDK
+works on it as on the fast path."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from wandb_emulator.cli import _config_from_args, build_parser
+from wandb_emulator.config import Config
+from wandb_emulator.graphql.schema import FAST_PATH_TESTED, build_schema, fast_path_refusal
+
+ROOT = Path(__file__).resolve().parent.parent
+# The SDK smoke suite: registries (create, save, list, members' roles) and the artifact
+# workflow (wandb.init, log, link, fetch by every path form, download, unlink).
+SMOKE_SUITE = ("tests/test_registry.py", "tests/test_linking.py")
+
+TESTED = {package: low for package, (low, _) in FAST_PATH_TESTED.items()}
+
+
+def versions(**overrides: str):
+    found = {**TESTED, **{name.replace("_", "-"): v for name, v in overrides.items()}}
+    return found.__getitem__
+
+
+def test_the_sdk_smoke_suite_passes_on_the_stock_path() -> None:
+    """Every server the inner session starts is given `--no-fast-execution`."""
+    env = {**os.environ, "WANDB_EMULATOR_TEST_STOCK_PATH": "1"}
+    env.pop("PYTEST_XDIST_WORKER", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider", *SMOKE_SUITE],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-3000:]
+    assert " passed" in result.stdout and "failed" not in result.stdout
+
+
+def test_serve_takes_the_switch() -> None:
+    serve = ["serve", "--data-dir", "d"]
+    assert _config_from_args(build_parser().parse_args(serve)).fast_execution is True
+    stock = build_parser().parse_args([*serve, "--no-fast-execution"])
+    assert _config_from_args(stock).fast_execution is False
+
+
+@pytest.mark.parametrize(
+    ("overrides", "refused"),
+    [
+        ({}, None),
+        ({"strawberry_graphql": "0.342.0"}, "strawberry-graphql 0.342.0 is outside"),
+        ({"strawberry_graphql": "0.341.2"}, "strawberry-graphql 0.341.2 is outside"),
+        ({"graphql_core": "3.4.0"}, "graphql-core 3.4.0 is outside"),
+        ({"graphql_core": "3.3.2rc1"}, "graphql-core 3.3.2rc1 is outside"),
+        ({"graphql_core": "3.2.6"}, "graphql-core 3.2.6 is outside"),
+    ],
+)
+def test_the_fast_path_runs_only_on_releases_it_was_tested_with(
+    overrides: dict[str, str], refused: str | None
+) -> None:
+    reason = fast_path_refusal(versions(**overrides))
+    assert (reason is None) is (refused is None)
+    if refused is not None:
+        assert reason is not None and reason.startswith(refused)
+
+
+def test_an_untested_release_falls_back_to_stock_strawberry_with_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="wandb_emulator"):
+        schema = build_schema(Config(), installed=versions(strawberry_graphql="0.399.0"))
+    assert schema.fast is False
+    [record] = caplog.records
+    assert "fast execution is off: strawberry-graphql 0.399.0 is outside" in record.message
+    assert "serving with stock Strawberry" in record.message
+    caplog.clear()
+    assert build_schema(Config(fast_execution=False)).fast is False
+    assert build_schema(Config()).fast is True
+    assert caplog.records == []  # switched off on purpose, or on: nothing to warn about
+
+
+STOCK_START = """
+import sys
+from wandb_emulator.app import Emulator, create_app
+from wandb_emulator.config import Config
+from pathlib import Path
+emulator = Emulator(Config(data_dir=Path(sys.argv[1]), fast_execution=sys.argv[2] == "on"))
+create_app(emulator)
+print(emulator.schema.fast, sorted(m for m in sys.modules if ".fastpath" in m))
+"""
+
+
+@pytest.mark.parametrize("switch", ["on", "off"])
+def test_the_fast_path_is_imported_only_when_it_is_on(tmp_path: Path, switch: str) -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", STOCK_START, str(tmp_path / "data"), switch],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if switch == "on":
+        assert out.startswith("True [") and "wandb_emulator.graphql.fastpath.execution" in out
+    else:
+        assert out == "False []"
