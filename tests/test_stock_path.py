@@ -111,3 +111,45 @@ def test_the_fast_path_is_imported_only_when_it_is_on(tmp_path: Path, switch: st
         assert out.startswith("True [") and "wandb_emulator.graphql.fastpath.execution" in out
     else:
         assert out == "False []"
+
+
+# ---------------------------------------------------------------- limits on both paths
+
+DEEP = "query Deep { viewer { teams { edges { node { name } } } } }"
+ALIASES = "query Many { " + " ".join(f"a{i}: viewer {{ id }}" for i in range(4)) + " }"
+LIMIT_ANSWERS = [
+    (DEEP, '"Deep" exceeds maximum operation depth of 3'),
+    (ALIASES, "4 aliases found. Allowed: 3"),
+    # Strawberry's depth rule raised KeyError on this: an internal server error
+    ("query Spread { viewer { ...Missing } }", 'Unknown fragment "Missing".'),
+    ("query Odd { viewer { shoeSize } }", 'Cannot query field "shoeSize" on type "User".'),
+    ("{ a } fragment F on Query { a } fragment G on Query { a }", "more than 1 fragments"),
+    ("{ " + "a " * 40 + "}", "more than 30 tokens"),
+]
+
+
+@pytest.fixture(scope="module", params=[True, False], ids=["fast", "stock"])
+def limited(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    from asgi import AsgiEmulator
+
+    emulator = AsgiEmulator(
+        tmp_path_factory.mktemp("limits") / "data",
+        fast_execution=request.param,
+        max_query_depth=3,
+        max_query_aliases=3,
+        max_query_fragments=1,
+        max_query_tokens=30,
+    )
+    assert emulator.emulator.schema.fast is request.param
+    yield emulator, emulator.new_user()
+    emulator.close()
+
+
+@pytest.mark.parametrize(("document", "message"), LIMIT_ANSWERS)
+def test_limits_and_wording_hold_on_both_paths(limited, document: str, message: str) -> None:
+    emulator, user = limited
+    for _ in range(2):  # the second time from the caches
+        response = emulator.graphql(user.api_key, document)
+        assert response.status_code == 400
+        errors = response.json().get("errors") or [response.json()]
+        assert any(message in (e.get("message") or e.get("error", "")) for e in errors), errors

@@ -10,10 +10,8 @@ from importlib.metadata import PackageNotFoundError, version
 import strawberry
 from strawberry.extensions import (
     AddValidationRules,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
@@ -27,6 +25,7 @@ from .artifacts.mutations.link import ArtifactLinkMutations
 from .artifacts.mutations.save import ArtifactSaveMutations
 from .artifacts.queries import ArtifactQueries
 from .automations.mutations import AutomationMutations
+from .limits import limit_rules
 from .orgs.mutations import TeamMutations
 from .orgs.queries import OrgQueries
 from .outline import DocumentOutline, outline_cache
@@ -123,12 +122,8 @@ def _fast_schema(config: Config, installed: Callable[[str], str]) -> EmulatorSch
 
 
 def _stock_extensions(config: Config) -> list[Callable[[], SchemaExtension]]:
-    """Strawberry's own limits and caches. The limits' validation rules are made once,
-    so that the validation cache's key (which holds the rules) is the same every time."""
-    rules = [
-        *QueryDepthLimiter(max_depth=config.max_query_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=config.max_query_aliases).validation_rules,
-    ]
+    """Strawberry's own caches and token limit, and the depth and alias rules."""
+    rules = list(limit_rules(config))
     return [
         lambda: MaxTokensLimiter(max_token_count=config.max_query_tokens),
         lambda: AddValidationRules(rules),

@@ -5,10 +5,11 @@ from functools import lru_cache
 
 import strawberry
 from graphql import DocumentNode, GraphQLError, parse, specified_rules
-from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 from ...config import Config
+from ..limits import limit_rules
 
 DOCUMENT_CACHE_SIZE = 512
 
@@ -16,19 +17,15 @@ DOCUMENT_CACHE_SIZE = 512
 class DocumentCache:
     """Parsed and validated documents of one schema, keyed by query text.
 
-    The depth and alias limits are validation rules built once here, so every request
-    validates with the same rules and a known document is parsed and validated once.
+    Every request validates with the same rules (the limits' made once), and a known
+    document is parsed and validated once.
     Both caches are keyed by the query text: a string keeps its hash, while a parsed
     document (frozen dataclasses) hashes its whole tree on every lookup, as Strawberry's
     own ValidationCache does.
     """
 
     def __init__(self, config: Config) -> None:
-        limits = [
-            QueryDepthLimiter(max_depth=config.max_query_depth),
-            MaxAliasesLimiter(max_alias_count=config.max_query_aliases),
-        ]
-        self.rules = (*specified_rules, *(rule for ext in limits for rule in ext.validation_rules))
+        self.rules = (*specified_rules, *limit_rules(config))
         self.max_tokens = config.max_query_tokens
         self.schema: strawberry.Schema | None = None
         self.parse: Callable[[str], DocumentNode] = lru_cache(DOCUMENT_CACHE_SIZE)(self._parse)
