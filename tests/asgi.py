@@ -23,9 +23,9 @@ from wandb_emulator.testing import EmulatorUser, new_user_seed
 class AsgiEmulator:
     """One Emulator on its own event loop; each call runs the loop until it answers."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, **config: Any) -> None:
         self.loop = asyncio.new_event_loop()
-        self.emulator = Emulator(Config(data_dir=data_dir, log_level="warning"))
+        self.emulator = Emulator(Config(data_dir=data_dir, log_level="warning", **config))
         self.loop.run_until_complete(self.emulator.start())
         self.client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=create_app(self.emulator)),
