@@ -8,15 +8,17 @@ the same (tests/test_differential.py runs the SDKs' documents on both).
 - `document_cache.py`: parsed and validated documents cached by query text;
 - `execution.py`: an executor that shares collected fields and plans across requests
   and completes direct fields inline;
-- `resolvers.py`: resolvers graphql-core calls directly, with `arguments.py`'s
-  argument conversion planned once.
+- `resolvers.py`: resolvers graphql-core calls directly.
+
+Each piece was measured with `bench/ops.py` (and CPU time per request in process) with it
+against without it; two former pieces showed no gain there and were deleted: argument
+conversion planned once per argument type, and a name converter that memoized names.
 """
 
 from typing import Any, TypeVar
 
 import strawberry
 from strawberry.schema.config import StrawberryConfig
-from strawberry.schema.name_converter import NameConverter
 
 from ...config import Config
 from .document_cache import DocumentCache, cached_documents
@@ -29,11 +31,11 @@ S = TypeVar("S", bound=strawberry.Schema)
 def fast_schema(
     schema_class: type[S], config: Config, scalar_map: dict[object, Any], **types: Any
 ) -> S:
-    """`schema_class(**types)` on the fast path."""
+    """`schema_class(**types)` on the fast path; `schema.documents` is its document cache."""
     documents = DocumentCache(config)
     schema = schema_class(
         **types,
-        config=StrawberryConfig(name_converter=MemoizedNames(), scalar_map=scalar_map),
+        config=StrawberryConfig(scalar_map=scalar_map),
         extensions=[cached_documents(documents)],
         execution_context_class=executor_class(ExecutionPlans()),
     )
@@ -41,18 +43,3 @@ def fast_schema(
     documents.schema = schema
     schema.documents = documents  # type: ignore[attr-defined]
     return schema
-
-
-class MemoizedNames(NameConverter):
-    """Strawberry's names (snake_case to camelCase), each converted once: it converts
-    every argument's name on every request that passes it."""
-
-    def __init__(self) -> None:
-        super().__init__(auto_camel_case=True)
-        self._names: dict[str, str] = {}
-
-    def apply_naming_config(self, name: str) -> str:
-        converted = self._names.get(name)
-        if converted is None:
-            converted = self._names[name] = super().apply_naming_config(name)
-        return converted

@@ -5,13 +5,10 @@ Strawberry wraps every resolver: per value it builds an `Info`, converts the arg
 value needs none of that, `install_direct_resolvers` gives graphql-core a resolver that
 calls the declared function itself:
 - a `RootField` (a function of its object) and a plain attribute: `function(source)`;
-- a `ContextField` (its object and the request context): `function(source, info)`;
-- a resolver `(self, info, **arguments)` whose arguments can be converted by a plan made
-  once (`arguments.converter`): the converted arguments under their Python names.
-The executor (`execution.py`) recognizes the first two kinds and computes them inline.
+- a `ContextField` (its object and the request context): `function(source, info)`.
+The executor (`execution.py`) recognizes them and computes them inline.
 """
 
-import inspect
 from collections.abc import Callable, Iterator
 from typing import Any, cast
 
@@ -21,7 +18,6 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
 from ..fields import ContextField, RootField
-from .arguments import Convert, converter
 
 
 class DirectResolver:
@@ -71,9 +67,8 @@ def declared_fields(
 
 def install_direct_resolvers(schema: strawberry.Schema) -> None:
     """Let graphql-core call the functions of the schema's RootFields, ContextFields and
-    plain attributes directly, and the resolvers of fields whose arguments Strawberry's
-    conversion can be planned for once (`_with_planned_arguments`). Nothing when the
-    schema has exception handlers: they may apply to any field."""
+    plain attributes directly. Nothing when the schema has exception handlers: they may
+    apply to any field."""
     if getattr(schema, "exception_handlers", ()):
         return
     for _, graphql_field, field in declared_fields(schema):
@@ -82,10 +77,6 @@ def install_direct_resolvers(schema: strawberry.Schema) -> None:
             graphql_field.resolve = resolver(declared_function(field))
         elif _is_plain_attribute(field):
             graphql_field.resolve = DirectResolver(_attribute_reader(field, schema))
-        elif graphql_field.args:
-            graphql_field.resolve = _with_planned_arguments(field, graphql_field, schema) or (
-                graphql_field.resolve
-            )
 
 
 def _is_plain_attribute(field: StrawberryField) -> bool:
@@ -103,42 +94,3 @@ def _attribute_reader(field: StrawberryField, schema: strawberry.Schema) -> Call
         return read(source, name)
 
     return attribute
-
-
-def _with_planned_arguments(
-    field: StrawberryField, graphql_field: GraphQLField, schema: strawberry.Schema
-) -> Any:
-    """A resolver `def f(self, info, **arguments)` called with graphql-core's coerced
-    arguments converted as Strawberry converts them (`arguments.converter`, planned once),
-    under their Python names, without Strawberry's extension chain. The resolver gets
-    graphql-core's resolve info, whose `context` is the only part this schema's resolvers
-    use. None for any other field: fields with extensions or permission classes keep
-    them, and arguments the plan does not cover stay with Strawberry."""
-    resolver = field.base_resolver
-    if resolver is None or field.extensions or field.permission_classes:
-        return None
-    function = resolver.wrapped_func
-    if not inspect.isfunction(function):  # a staticmethod or classmethod
-        return None
-    parameters = list(inspect.signature(function).parameters)
-    if parameters[:2] != ["self", "info"] or len(field.arguments) != len(graphql_field.args):
-        return None
-    plans: dict[str, tuple[str, Convert]] = {}
-    for argument, name in zip(field.arguments, graphql_field.args, strict=True):
-        if argument.graphql_name not in (None, name):
-            return None
-        convert = converter(argument.type, schema.schema_converter.scalar_registry, schema.config)
-        if convert is None:
-            return None
-        plans[name] = (argument.python_name, convert)
-    if sorted(parameters[2:]) != sorted(python_name for python_name, _ in plans.values()):
-        return None
-
-    def resolve(source: Any, info: Any, **arguments: Any) -> Any:
-        converted = {}
-        for name, value in arguments.items():
-            python_name, convert = plans[name]
-            converted[python_name] = convert(value)
-        return function(source, info, **converted)
-
-    return resolve
