@@ -12,7 +12,6 @@ the same order on both sides, so the two states stay the same."""
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from answers import moment_free
 from asgi import AsgiEmulator
 from graphql import (
     GraphQLEnumType,
@@ -45,8 +45,12 @@ from wandb_emulator.contract.extract import (
     package_documents,
     package_version,
 )
+from wandb_emulator.graphql.schema import fast_path_refusal
 
-pytestmark = pytest.mark.fast
+pytestmark = [
+    pytest.mark.fast,
+    pytest.mark.skipif(fast_path_refusal() is not None, reason="the fast path is off here"),
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 # Where `.ci/contract` unpacks the older SDKs (pip --target, never imported).
@@ -263,32 +267,9 @@ def _input_type(schema: GraphQLSchema, node: TypeNode) -> GraphQLInputType | Non
         return None
 
 
-# Values that depend on the moment a request runs, not on the path that answered it.
-_MOMENT = [
-    (re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?"), "<time>"),
-    (re.compile(r"(/storage/(?:upload|blob)/)[^/?\"]+"), r"\1<signed>"),
-    (
-        re.compile(r"([?&](?:X-Amz-Date|X-Amz-Signature|expires|signature|token)=)[^&\"]+"),
-        r"\1<signed>",
-    ),
-]
-
-
-def _moment_free(value: Any) -> Any:
-    if isinstance(value, str):
-        for pattern, replacement in _MOMENT:
-            value = pattern.sub(replacement, value)
-        return value
-    if isinstance(value, dict):
-        return {key: _moment_free(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_moment_free(item) for item in value]
-    return value
-
-
 def answer(emulator: AsgiEmulator, key: str, document: str, values: dict[str, Any]) -> Any:
     response = emulator.graphql(key, document, values)
-    return response.status_code, _moment_free(response.json())
+    return response.status_code, moment_free(response.json())
 
 
 @pytest.fixture(scope="module")

@@ -121,15 +121,25 @@ def _fast_schema(config: Config, installed: Callable[[str], str]) -> EmulatorSch
     return None
 
 
-def _stock_extensions(config: Config) -> list[Callable[[], SchemaExtension]]:
+def _stock_extensions(config: Config) -> list[Callable[..., SchemaExtension]]:
     """Strawberry's own caches and token limit, and the depth and alias rules."""
     rules = list(limit_rules(config))
     return [
-        lambda: MaxTokensLimiter(max_token_count=config.max_query_tokens),
-        lambda: AddValidationRules(rules),
-        lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
-        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+        _per_request(lambda: MaxTokensLimiter(max_token_count=config.max_query_tokens)),
+        _per_request(lambda: AddValidationRules(rules)),
+        _per_request(lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE)),
+        _per_request(lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE)),
     ]
+
+
+def _per_request(make: Callable[[], SchemaExtension]) -> Callable[..., SchemaExtension]:
+    """An extension factory (a new extension per request). Strawberry releases before
+    about 0.320 call factories with `execution_context=None`; later ones with nothing."""
+
+    def build(execution_context: object = None) -> SchemaExtension:
+        return make()
+
+    return build
 
 
 def fast_path_refusal(installed: Callable[[str], str] = version) -> str | None:
