@@ -177,9 +177,10 @@ def build_data(
     asyncio.run(_build(data_dir, registries, portfolios, collections_each))
 
 
-def serve_data(data_dir: Path) -> ServerProcess:
-    """An emulator process serving a data directory built by `build_data`."""
-    return start_server(data_dir)
+def serve_data(data_dir: Path, *options: str) -> ServerProcess:
+    """An emulator process serving a data directory built by `build_data`, with `serve`'s
+    `options`."""
+    return start_server(data_dir, *options)
 
 
 def bench_api(server: ServerProcess):
