@@ -48,6 +48,9 @@ class Config:
     # through internals of the dependencies, within the releases it was tested with.
     # Off: stock Strawberry on graphql-core, public APIs only (`--no-fast-execution`).
     fast_execution: bool = True
+    # GET /metrics without credentials (else the control token or an instance admin's key)
+    metrics_public: bool = False
+    log_format: str = "text"  # or "json": one JSON object per line, one line per request
 
     @property
     def database_path(self) -> Path:

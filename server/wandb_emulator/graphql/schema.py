@@ -26,11 +26,13 @@ from .artifacts.mutations.save import ArtifactSaveMutations
 from .artifacts.queries import ArtifactQueries
 from .automations.mutations import AutomationMutations
 from .limits import limit_rules
+from .orgs.charts import CustomChartMutations
 from .orgs.mutations import TeamMutations
 from .orgs.queries import OrgQueries
 from .outline import DocumentOutline, outline_cache
 from .registries.mutations import ProjectMutations
 from .registries.queries import ProjectQueries
+from .runs.changes import RunChangeMutations
 from .runs.mutations import RunMutations
 from .scalars import SCALAR_MAP
 from .server_info.queries import ServerInfoQueries
@@ -50,11 +52,13 @@ Mutation = merge_types(
         TeamMutations,
         ProjectMutations,
         RunMutations,
+        RunChangeMutations,
         ArtifactSaveMutations,
         ArtifactLinkMutations,
         ArtifactEditMutations,
         AutomationMutations,
         SweepMutations,
+        CustomChartMutations,
     ),
 )
 TYPES = [artifact_types.ArtifactPortfolio, artifact_types.ArtifactSequence]

@@ -11,10 +11,10 @@ from starlette.responses import JSONResponse, Response
 
 from ..blobs import ChecksumMismatch
 from ..domain.errors import DomainError
+from ..domain.reads.session import ReadSession
 from ..filters import FilterError
 from ..graphql.context import Context
 from ..graphql.errors import asks_for_unknown_schema, format_error, not_emulated_error
-from ..graphql.loaders import Loaders
 from ..graphql.outline import DocumentRefused
 from ..graphql.schema import EmulatorSchema
 from ..ids import InvalidId
@@ -86,11 +86,9 @@ async def graphql_endpoint(request: Request) -> Response:
         return injected
 
     context = Context(
-        db=emulator.db,
+        reads=ReadSession(emulator.db, viewer, config.max_page_size),
         uow=emulator.uow,
         config=config,
-        viewer=viewer,
-        loaders=Loaders(emulator.db, viewer),
         urls=emulator.urls,
         blobs=emulator.blobs,
     )

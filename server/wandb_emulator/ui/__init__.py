@@ -64,7 +64,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 class Page:
     """The ASGI app of a page handler, named "pages.<function>" or "panel.<function>"
     (ui/pages.py, ui/panel.py). It is built by the first request to it: the UI's
-    modules (queries, views, templates) are imported then, not at the server's start."""
+    modules (contents, views, templates) are imported then, not at the server's start."""
 
     def __init__(self, handler: str, *, signed_in: bool = True) -> None:
         self.handler = handler
@@ -107,6 +107,8 @@ def panel_routes() -> list[BaseRoute]:
         ),
         Route(f"{p}/reset", Page("panel.reset", signed_in=False), methods=["POST"]),
         Route(f"{p}/seed", Page("panel.seed", signed_in=False), methods=["POST"]),
+        Route(f"{p}/snapshot", Page("panel.download_snapshot", signed_in=False), methods=["POST"]),
+        Route(f"{p}/restore", Page("panel.restore_snapshot", signed_in=False), methods=["POST"]),
         Route(links.LOGIN, Page("pages.login_form", signed_in=False), methods=["GET"]),
         Route(links.LOGIN, Page("pages.login", signed_in=False), methods=["POST"]),
         Route(links.LOGOUT, Page("pages.logout", signed_in=False), methods=["POST"]),
