@@ -30,13 +30,15 @@ $(VENV)/.installed-test: pyproject.toml $(LOCK) | $(BIN)/python
 	$(BIN)/pip install --quiet -c $(LOCK) -e '.[test]'
 	touch $@ $(VENV)/.installed-runtime
 
-# Regenerate both locks after changing a dependency in pyproject.toml (or to take the
-# newest releases): uv resolves from PyPI for the Python CI runs (3.11).
+# Regenerate both locks after changing a dependency in pyproject.toml: uv resolves from
+# PyPI for the Python CI runs (3.11), keeping the pins already there (only new packages,
+# or ones whose range moved, get new pins). `make lock UPGRADE=1` takes the newest releases.
+UPGRADE ?=
+LOCK_FLAGS := --quiet $(if $(UPGRADE),--upgrade) --extra test --python-version 3.11
 lock: | $(BIN)/python
 	$(BIN)/pip install --quiet 'uv>=0.5'
-	$(BIN)/uv pip compile --quiet --upgrade pyproject.toml --extra test --python-version 3.11 -o $(LOCK)
-	$(BIN)/uv pip compile --quiet --upgrade pyproject.toml --extra test --python-version 3.11 \
-		-c requirements/lowest.txt -o $(LOWEST_LOCK)
+	$(BIN)/uv pip compile $(LOCK_FLAGS) pyproject.toml -o $(LOCK)
+	$(BIN)/uv pip compile $(LOCK_FLAGS) pyproject.toml -c requirements/lowest.txt -o $(LOWEST_LOCK)
 
 run: $(VENV)/.installed-runtime
 	$(BIN)/wandb-emulator serve --port $(PORT) --fixture-port $(FIXTURE_PORT) --data-dir $(DATA_DIR)
@@ -56,10 +58,15 @@ $(LOWEST_VENV)/.installed: pyproject.toml $(LOWEST_LOCK)
 	$(LOWEST_VENV)/bin/pip install --quiet -c $(LOWEST_LOCK) -e '.[test]'
 	touch $@
 
+# The tests of what the other runtime dependencies serve: OTLP exports (opentelemetry-proto,
+# protobuf), /metrics (prometheus-client), the panel's snapshot upload (python-multipart).
+LOWEST_DEPENDENCY_TESTS := tests/test_telemetry.py tests/test_metrics_and_logs.py \
+	tests/test_snapshot_panel.py
+
 test-lowest: $(LOWEST_VENV)/.installed
 	$(LOWEST_VENV)/bin/python -m pytest -n $(WORKERS) -q -p no:cacheprovider -m fast
 	$(LOWEST_VENV)/bin/python -m pytest -n $(WORKERS) -q -p no:cacheprovider \
-		tests/test_registry.py tests/test_linking.py
+		tests/test_registry.py tests/test_linking.py $(LOWEST_DEPENDENCY_TESTS)
 
 # The fast tier alone: rules, filters and GraphQL/HTTP edge cases, no server process or SDK.
 test-fast: $(VENV)/.installed-test
