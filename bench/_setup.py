@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 
+from wandb_emulator.config import Config
 from wandb_emulator.testing import EmulatorProcess, EmulatorUser, free_port
 
 FLOOR_APP = Path(__file__).resolve().parent / "floor_app.py"
@@ -175,9 +176,10 @@ def build_data(
     asyncio.run(_build(data_dir, registries, portfolios, collections_each))
 
 
-def serve_data(data_dir: Path) -> EmulatorProcess:
-    """An emulator process serving a data directory built by `build_data`."""
-    return EmulatorProcess(data_dir).start()
+def serve_data(data_dir: Path, config: Config | None = None) -> EmulatorProcess:
+    """An emulator process serving a data directory built by `build_data`, with `config`'s
+    settings."""
+    return EmulatorProcess(data_dir, config).start()
 
 
 def bench_api(server: EmulatorProcess):

@@ -43,6 +43,8 @@ CONTROL_HEADERS = {"authorization": f"Bearer {CONTROL_TOKEN}"}
 os.environ["WANDB_EMULATOR_CONTROL_TOKEN"] = CONTROL_TOKEN
 for var in ("WANDB_API_KEY", "WANDB_ENTITY", "WANDB_ORGANIZATION", "WANDB_PROJECT"):
     os.environ.pop(var, None)
+# Set to 1, every server the tests start serves with stock Strawberry (tests/test_stock_path.py).
+STOCK_PATH = os.environ.get("WANDB_EMULATOR_TEST_STOCK_PATH") == "1"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -71,8 +73,9 @@ def instance_admin_api(base_url: str):
 
 @pytest.fixture(scope="session")
 def wandb_emulator_config() -> Config:
-    """The plugin's session emulator, with the suite's control token."""
-    return Config(log_level="warning", control_token=CONTROL_TOKEN)
+    """The plugin's session emulator, with the suite's control token (and stock Strawberry
+    when the suite runs for tests/test_stock_path.py)."""
+    return Config(log_level="warning", control_token=CONTROL_TOKEN, fast_execution=not STOCK_PATH)
 
 
 @pytest.fixture(scope="session")

@@ -148,6 +148,7 @@ EVERY_SERVE_OPTION = Config(
     pending_max_age_seconds=60,
     metrics_public=True,
     log_format="json",
+    fast_execution=False,
 )
 
 

@@ -7,7 +7,7 @@ import wandb
 from conftest import OrgSetup
 from wandb.sdk.lib.service.service_connection import WandbApiFailedError
 
-from wandb_emulator.graphql.documents import operation_name
+from wandb_emulator.graphql.outline import operation_name
 from wandb_emulator.testing import RunningEmulator
 
 

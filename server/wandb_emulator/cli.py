@@ -48,6 +48,7 @@ def _config_from_args(args: argparse.Namespace) -> Config:
         journal_entry_bytes=args.journal_entry_bytes,
         journal_total_bytes=args.journal_total_bytes,
         pending_max_age_seconds=args.pending_max_age,
+        fast_execution=args.fast_execution,
         metrics_public=args.metrics_public,
         log_format=args.log_format,
     )
@@ -194,6 +195,12 @@ def build_parser() -> argparse.ArgumentParser:
         dest="emulator_endpoints",
         action="store_false",
         help="leave out /_emulator/* (reset, journal, faults, seed), e.g. on a network",
+    )
+    serve_cmd.add_argument(
+        "--no-fast-execution",
+        dest="fast_execution",
+        action="store_false",
+        help="serve GraphQL with stock Strawberry only (no internals of dependencies; slower)",
     )
     serve_cmd.add_argument(
         "--synchronous-deliveries",

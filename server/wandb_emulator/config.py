@@ -44,6 +44,10 @@ class Config:
     # Blobs younger than this are never collected (an upload may not be recorded yet).
     blob_grace_seconds: float = 3600
     maintenance_interval_seconds: float = 600
+    # The fast path: GraphQL execution (and, on the `postgres` branch, SQLite statements)
+    # through internals of the dependencies, within the releases it was tested with.
+    # Off: stock Strawberry on graphql-core, public APIs only (`--no-fast-execution`).
+    fast_execution: bool = True
     # GET /metrics without credentials (else the control token or an instance admin's key)
     metrics_public: bool = False
     log_format: str = "text"  # or "json": one JSON object per line, one line per request
