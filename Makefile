@@ -10,7 +10,7 @@ WORKERS ?= 2
 # `make` alone sets up and serves, like `make run`.
 .DEFAULT_GOAL := run
 
-.PHONY: run test test-fast lint typecheck schema bench bench-quick contract compat wheel-check fuzz clean
+.PHONY: run test test-postgres test-fast lint typecheck schema bench bench-quick contract compat wheel-check fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff format --check server tests bench .ci
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n $(WORKERS) -q
+
+# The SDK tier (every test not marked fast) with the servers' state in PostgreSQL: each
+# test process starts a throwaway cluster of the machine's PostgreSQL (apt-get install
+# postgresql) and gives every server a database of its own.
+test-postgres: $(VENV)/.installed-test
+	WANDB_EMULATOR_TEST_DATABASE=postgresql $(BIN)/python -m pytest -n $(WORKERS) -q -m "not fast"
 
 # The fast tier alone: rules, filters and GraphQL/HTTP edge cases, no server process or SDK.
 test-fast: $(VENV)/.installed-test

@@ -13,12 +13,16 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
 import pytest
 from asgi import AsgiEmulator
+
+from wandb_emulator.config import Config
+from wandb_emulator.local_postgres import LocalPostgres
+from wandb_emulator.testing import RunningEmulator
 
 _WANDB_HOME = Path(tempfile.mkdtemp(prefix="wandb-emulator-tests-"))
 os.environ.update(
@@ -38,6 +42,63 @@ CONTROL_HEADERS = {"authorization": f"Bearer {CONTROL_TOKEN}"}
 os.environ["WANDB_EMULATOR_CONTROL_TOKEN"] = CONTROL_TOKEN
 for var in ("WANDB_API_KEY", "WANDB_ENTITY", "WANDB_ORGANIZATION", "WANDB_PROJECT"):
     os.environ.pop(var, None)
+
+
+# `WANDB_EMULATOR_TEST_DATABASE=postgresql` (`make test-postgres`): the servers the tests
+# start keep their state in PostgreSQL instead of the SQLite file of their data directory.
+TEST_DATABASE_ENV = "WANDB_EMULATOR_TEST_DATABASE"
+ON_POSTGRES = os.environ.get(TEST_DATABASE_ENV, "sqlite") == "postgresql"
+
+
+class TestDatabases:
+    """The database of each data directory a test serves: its SQLite file by default; on
+    PostgreSQL a database of its own (the same one when a test restarts a server on the
+    directory), in a throwaway cluster this test process starts on first use."""
+
+    def __init__(self) -> None:
+        self.cluster: LocalPostgres | None = None
+        self._urls: dict[Path, str] = {}
+
+    def url_for(self, data_dir: Path) -> str | None:
+        if not ON_POSTGRES:
+            return None
+        if self.cluster is None:
+            self.cluster = LocalPostgres().start()
+        key = data_dir.resolve()
+        if key not in self._urls:
+            self._urls[key] = self.cluster.create_database()
+        return self._urls[key]
+
+    def stop(self) -> None:
+        if self.cluster is not None:
+            self.cluster.stop()
+            self.cluster = None
+
+
+DATABASES = TestDatabases()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    DATABASES.stop()
+
+
+def database_args(data_dir: Path) -> list[str]:
+    """The command-line options (`serve`, `seed`) that name the test database of `data_dir`."""
+    url = DATABASES.url_for(data_dir)
+    return ["--database-url", url] if url else []
+
+
+def running_emulator(data_dir: Path, config: Config | None = None) -> RunningEmulator:
+    """An in-process emulator on the test database of `data_dir`."""
+    base = config or Config(log_level="warning")
+    return RunningEmulator(data_dir, replace(base, database_url=DATABASES.url_for(data_dir)))
+
+
+@pytest.fixture(scope="session")
+def wandb_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
+    """The pytest plugin's session emulator, on the test database."""
+    with running_emulator(tmp_path_factory.mktemp("wandb-emulator") / "data") as emulator:
+        yield emulator
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -110,7 +171,7 @@ def launch_server(
     log_path = data_dir.parent / f"{data_dir.name}-server.log"
     command = [sys.executable, "-m", "wandb_emulator", "serve", "--port", str(port)]
     command += ["--fixture-port", str(fixture_port), "--data-dir", str(data_dir)]
-    command += ["--log-level", log_level, *extra]
+    command += [*database_args(data_dir), "--log-level", log_level, *extra]
     with log_path.open("ab") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     scheme = "https" if tls else "http"

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import wandb
+from conftest import running_emulator
 from wandb.errors import CommError
 
+import wandb
 from wandb_emulator.domain import events as ev
 from wandb_emulator.testing import EmulatorUser, RunningEmulator
 
@@ -42,7 +43,7 @@ class Recorder:
 
 @pytest.fixture
 def emulator(tmp_path: Path) -> Iterator[tuple[RunningEmulator, Recorder]]:
-    running = RunningEmulator(tmp_path / "data")
+    running = running_emulator(tmp_path / "data")
     recorder = Recorder()
     running.subscribe(recorder)
     with running:

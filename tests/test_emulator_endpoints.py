@@ -7,15 +7,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-import wandb
-from conftest import instance_admin_api, start_server
+from conftest import instance_admin_api, running_emulator, start_server
 
+import wandb
 from wandb_emulator.testing import EmulatorUser, RunningEmulator
 
 
 @pytest.fixture
 def emulator(tmp_path: Path) -> Iterator[RunningEmulator]:
-    with RunningEmulator(tmp_path / "data") as running:
+    with running_emulator(tmp_path / "data") as running:
         yield running
 
 

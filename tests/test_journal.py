@@ -12,12 +12,12 @@ from conftest import (
     ServerProcess,
     graphql,
     launch_server,
+    running_emulator,
     wait_until_ready,
 )
 
 from wandb_emulator.config import Config
 from wandb_emulator.journal import Journal, RequestRecord
-from wandb_emulator.testing import RunningEmulator
 
 VIEWER = "query Viewer { viewer { username } }"
 
@@ -132,7 +132,7 @@ def test_journal_http_input_is_checked(server: ServerProcess) -> None:
 
 
 def test_the_journal_size_is_configurable(tmp_path) -> None:
-    with RunningEmulator(tmp_path / "data", Config(journal_size=2, log_level="warning")) as emu:
+    with running_emulator(tmp_path / "data", Config(journal_size=2, log_level="warning")) as emu:
         for _ in range(3):
             httpx.get(emu.base_url + "/ready", timeout=10)
         response = httpx.get(

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-import wandb
+from conftest import running_emulator
 
+import wandb
 from wandb_emulator.config import Config
 from wandb_emulator.testing import EmulatorUser, RunningEmulator
 
@@ -27,7 +28,7 @@ EAGER = Config(log_level="warning", pending_max_age_seconds=0, blob_grace_second
 
 @pytest.fixture
 def emulator(tmp_path: Path) -> Iterator[RunningEmulator]:
-    with RunningEmulator(tmp_path / "data", EAGER) as running:
+    with running_emulator(tmp_path / "data", EAGER) as running:
         yield running
 
 
@@ -95,7 +96,7 @@ def test_abandoned_pending_versions_are_removed(emulator: RunningEmulator) -> No
 
 
 def test_recent_pending_versions_are_kept(tmp_path: Path) -> None:
-    with RunningEmulator(tmp_path / "data", Config(log_level="warning")) as emulator:
+    with running_emulator(tmp_path / "data", Config(log_level="warning")) as emulator:
         user = emulator.new_user()
         version_id = pending_version(user)
         assert emulator.maintain().abandoned_versions == 0
@@ -106,7 +107,7 @@ def test_a_background_task_removes_abandoned_uploads(tmp_path: Path) -> None:
     config = Config(
         log_level="warning", pending_max_age_seconds=0, maintenance_interval_seconds=0.05
     )
-    with RunningEmulator(tmp_path / "data", config) as emulator:
+    with running_emulator(tmp_path / "data", config) as emulator:
         user = emulator.new_user()
         version_id = pending_version(user)
         deadline = time.monotonic() + 30

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import wandb
-from conftest import instance_admin_api
+from conftest import instance_admin_api, running_emulator
 from wandb.sdk.lib.service.service_connection import WandbApiFailedError
 
+import wandb
 from wandb_emulator.domain.errors import NotFound
 from wandb_emulator.domain.events import Event
 from wandb_emulator.store import accounts, projects
@@ -23,7 +23,7 @@ from wandb_emulator.testing import EmulatorUser, RunningEmulator
 
 @pytest.fixture
 def running(tmp_path: Path) -> Iterator[tuple[RunningEmulator, list[Event]]]:
-    emulator = RunningEmulator(tmp_path / "data")
+    emulator = running_emulator(tmp_path / "data")
     seen: list[Event] = []
 
     async def record(event: Event) -> None:

@@ -17,10 +17,13 @@ from pathlib import Path
 from .config import DEFAULT_SEED_FILE, Config
 from .control_cli import CONTROL_TOKEN_ENV, add_control_commands, run_control_command
 
+DATABASE_URL_ENV = "WANDB_EMULATOR_DATABASE_URL"
+
 
 def _config_from_args(args: argparse.Namespace) -> Config:
     return Config(
         data_dir=Path(args.data_dir),
+        database_url=args.database_url or os.environ.get(DATABASE_URL_ENV) or None,
         host=args.host,
         port=args.port,
         fixture_port=args.fixture_port,
@@ -86,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--port", type=int, default=8080)
     serve_cmd.add_argument("--fixture-port", type=int, default=9015)
     serve_cmd.add_argument("--data-dir", default="data")
+    serve_cmd.add_argument(
+        "--database-url",
+        default=None,
+        help="sqlite:///PATH or postgresql://user:password@host:port/database"
+        f" (default: ${DATABASE_URL_ENV}, else the SQLite file in --data-dir)",
+    )
     serve_cmd.add_argument(
         "--public-url", default=None, help="base of the absolute URLs handed to clients"
     )
@@ -156,11 +165,23 @@ def _check_tls_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -
             parser.error(f"--tls-cert/--tls-key: not a usable PEM certificate and key: {exc}")
 
 
+def _check_database_url(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    from .store.database import check_database_url
+
+    url = args.database_url or os.environ.get(DATABASE_URL_ENV)
+    if url:
+        try:
+            check_database_url(url)
+        except ValueError as exc:
+            parser.error(f"--database-url: {exc}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "serve":
         _check_tls_args(parser, args)
+        _check_database_url(parser, args)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiosqlite").setLevel(logging.WARNING)
     if args.command == "serve":

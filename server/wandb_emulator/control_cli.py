@@ -4,7 +4,8 @@ deliveries, contract.
 reset/seed/journal/fault/deliveries talk to a running server through its /_emulator
 endpoints (`--url`, default $WANDB_EMULATOR_URL or http://127.0.0.1:8080) with the
 control token `serve` printed ($WANDB_EMULATOR_CONTROL_TOKEN, `--control-token`), else
-an instance admin's $WANDB_API_KEY; `seed --data-dir` writes to a data directory instead.
+an instance admin's $WANDB_API_KEY; `seed --data-dir` (or `--database-url`) writes to
+the database itself instead.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import contextlib
 import json
 import os
 import sys
+import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -79,20 +81,37 @@ def seed(args: argparse.Namespace) -> int:
         document = load_seed_file(Path(args.file))
     except (OSError, ValueError, SeedError) as exc:
         raise ControlError(f"cannot read seed file {args.file}: {exc}") from exc
-    if args.data_dir:
-        asyncio.run(_seed_data_dir(Path(args.data_dir), document))
+    if args.data_dir or args.database_url:
+        asyncio.run(_seed_database(args.data_dir, args.database_url, document))
     else:
         _request(args, "POST", "/seed", document)
     print(f"seeded from {args.file}")
     return 0
 
 
-async def _seed_data_dir(data_dir: Path, document: dict[str, Any]) -> None:
+async def _seed_database(
+    data_dir: str | None, database_url: str | None, document: dict[str, Any]
+) -> None:
+    from .store.database import check_database_url
+
+    if database_url:
+        try:
+            check_database_url(database_url)
+        except ValueError as exc:
+            raise ControlError(str(exc)) from exc
+    if data_dir:
+        await _seed_with(Path(data_dir), database_url, document)
+        return
+    with tempfile.TemporaryDirectory(prefix="wandb-emulator-") as scratch:
+        await _seed_with(Path(scratch), database_url, document)  # the seed writes no blob
+
+
+async def _seed_with(data_dir: Path, database_url: str | None, document: dict[str, Any]) -> None:
     from .app import Emulator
     from .config import Config
     from .seeding import SEED_ERRORS
 
-    emulator = Emulator(Config(data_dir=data_dir))
+    emulator = Emulator(Config(data_dir=data_dir, database_url=database_url))
     await emulator.start()
     try:
         await emulator.apply_seed(document)
@@ -217,6 +236,10 @@ def add_control_commands(commands: Any, common: argparse.ArgumentParser) -> None
     seed_cmd.add_argument("file", help="seed document, JSON or YAML")
     _url_option(seed_cmd)
     seed_cmd.add_argument("--data-dir", help="write to this data directory instead of a server")
+    seed_cmd.add_argument(
+        "--database-url",
+        help="write to this database (sqlite:///PATH, postgresql://...) instead of a server",
+    )
     seed_cmd.set_defaults(handler=seed)
 
     journal_cmd = commands.add_parser("journal", parents=[common], help="print recorded requests")

@@ -102,7 +102,7 @@ class Where:
         if isinstance(values, Where):
             return Where(f"{expression} IN ({values.sql})", values.params)
         if not values:
-            return Where("0")
+            return Where("1 = 0")
         return Where(f"{expression} IN ({', '.join('?' for _ in values)})", tuple(values))
 
     @staticmethod
@@ -166,7 +166,7 @@ def _scalar(value: Any) -> bool:
     return isinstance(value, _SCALARS)
 
 
-def _condition(expression: str, cond: Any) -> Where | None:
+def _condition(expression: str, cond: Any, sql_regexp: bool) -> Where | None:
     """SQL for one field's condition, or None when only the Python matcher can answer."""
     if _scalar(cond):
         return Where(f"{expression} = ?", (cond,))
@@ -179,16 +179,20 @@ def _condition(expression: str, cond: Any) -> Where | None:
         return Where.member(expression, operand)
     if op == "$regex" and isinstance(operand, str):
         compiled_pattern(operand)  # invalid patterns are the client's error, as in matches()
-        return Where(f"{expression} REGEXP ?", (operand,))
+        return Where(f"{expression} REGEXP ?", (operand,)) if sql_regexp else None
     return None
 
 
-def split_filter(listing: Listing[Any], filter_doc: Mapping[str, Any]) -> tuple[Where, dict]:
-    """The top-level conditions SQL answers, and the rest (a filter document)."""
+def split_filter(
+    listing: Listing[Any], filter_doc: Mapping[str, Any], *, sql_regexp: bool = True
+) -> tuple[Where, dict]:
+    """The top-level conditions SQL answers, and the rest (a filter document). Without
+    `sql_regexp` (PostgreSQL, whose `~` is not RE2), `$regex` is left to the rest: the
+    Python matcher, on the filter documents of the rows SQL selects."""
     where, rest = Where(), {}
     for key, cond in filter_doc.items():
         expression = listing.fields.get(key)
-        sql = _condition(expression, cond) if expression else None
+        sql = _condition(expression, cond, sql_regexp) if expression else None
         if sql is None:
             rest[key] = cond
         else:
@@ -208,23 +212,24 @@ def _after(order: Order, id_column: str, cursor: tuple[Any, int]) -> Where:
 
 
 async def _read(
-    conn: Conn, listing: Listing[T], where: Where, order: Order, limit: int
+    conn: Conn, listing: Listing[T], where: Where, order: Order, limit: int | None
 ) -> list[tuple[Any, T]]:
+    """Rows in `order`, at most `limit` (None: all)."""
     direction = "DESC" if order.descending else "ASC"
     select = f"SELECT {order.expression} AS sort_key__, {listing.columns} FROM {listing.source}"
-    ordered = f" ORDER BY {order.expression} {direction}, {listing.id_column} {direction} LIMIT ?"
+    ordered = f" ORDER BY {order.expression} {direction}, {listing.id_column} {direction}"
+    bound, bounds = ("", ()) if limit is None else (" LIMIT ?", (limit,))
     if not where.partitions:
-        sql, params = select + where.clause + ordered, (*where.params, limit)
+        sql, params = select + where.clause + ordered + bound, (*where.params, *bounds)
     else:
         parts, values = [], []
-        for partition in where.partitions:
+        for number, partition in enumerate(where.partitions):
             part = Where(where.sql, where.params) & partition
-            parts.append(f"SELECT * FROM ({select}{part.clause}{ordered})")
-            values += [*part.params, limit]
-        sql = " UNION ALL ".join(parts) + (
-            f" ORDER BY sort_key__ {direction}, id {direction} LIMIT ?"
-        )
-        params = (*values, limit)
+            parts.append(f"SELECT * FROM ({select}{part.clause}{ordered}{bound}) AS part{number}")
+            values += [*part.params, *bounds]
+        sql = " UNION ALL ".join(parts) + f" ORDER BY sort_key__ {direction}, id {direction}"
+        params = (*values, *bounds)
+        sql += bound
     rows = await fetch_all(conn, _Keyed, sql, params)
     return [(row.key, listing.record(**row.values)) for row in rows]
 
@@ -283,7 +288,7 @@ async def ids(conn: Conn, listing: Listing[Any], where: Where) -> list[int]:
 async def select(conn: Conn, listing: Listing[T], where: Where) -> list[T]:
     """Every row `where` selects, in id order (for selections smaller than a page's scope)."""
     order = Order(listing.id_column, False)
-    return [record for _, record in await _read(conn, listing, where.flat(), order, -1)]
+    return [record for _, record in await _read(conn, listing, where.flat(), order, None)]
 
 
 async def count(conn: Conn, listing: Listing[Any], scope: Where) -> int:
