@@ -3,9 +3,11 @@ and fresh, randomly named users, organizations and teams for every test."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import os
 import socket
+import sqlite3
 import ssl
 import subprocess
 import sys
@@ -15,7 +17,9 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from asgi import AsgiEmulator
@@ -86,6 +90,26 @@ def database_args(data_dir: Path) -> list[str]:
     """The command-line options (`serve`, `seed`) that name the test database of `data_dir`."""
     url = DATABASES.url_for(data_dir)
     return ["--database-url", url] if url else []
+
+
+def database_value(data_dir: Path, sql: str) -> Any:
+    """The first value `sql` reads from the test database of `data_dir`, outside any server."""
+    url = DATABASES.url_for(data_dir)
+    if url is None:
+        db = sqlite3.connect(f"file:{data_dir / 'emulator.sqlite3'}?mode=ro", uri=True)
+        try:
+            return db.execute(sql).fetchone()[0]
+        finally:
+            db.close()
+
+    async def read() -> Any:
+        conn = await asyncpg.connect(url)
+        try:
+            return await conn.fetchval(sql)
+        finally:
+            await conn.close()
+
+    return asyncio.run(read())
 
 
 def running_emulator(data_dir: Path, config: Config | None = None) -> RunningEmulator:

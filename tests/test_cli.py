@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-import wandb
-from conftest import free_port, instance_admin_api, start_server
+from conftest import ON_POSTGRES, free_port, instance_admin_api, start_server
 
+import wandb
 from wandb_emulator.config import DEFAULT_SEED_FILE
 
 DEFAULT_SEED = json.loads(DEFAULT_SEED_FILE.read_text())
@@ -22,7 +22,8 @@ def test_first_start_creates_the_data_dir_and_seeds_the_default_user(tmp_path: P
     data_dir = tmp_path / "fresh" / "data"
     server = start_server(data_dir)
     try:
-        assert (data_dir / "emulator.sqlite3").is_file()
+        assert data_dir.is_dir()
+        assert (data_dir / "emulator.sqlite3").is_file() != ON_POSTGRES
         api = instance_admin_api(server.base_url)
         assert api.viewer.username == DEFAULT_SEED["users"][0]["username"]
         registry = api.create_registry("first", "organization")

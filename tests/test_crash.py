@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import subprocess
 import sys
 import time
@@ -17,8 +16,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import (
+    ON_POSTGRES,
+    FixtureClient,
+    ServerProcess,
+    database_value,
+    free_port,
+    launch_server,
+    wait_until_ready,
+)
+
 import wandb
-from conftest import FixtureClient, ServerProcess, free_port, launch_server, wait_until_ready
 
 WORKER = r"""
 import hashlib, json, os, sys, uuid
@@ -145,12 +153,11 @@ def run_crash(tmp_path: Path, workers_n: int, per_worker: int, kills: int) -> Cr
 
 def check_state(server: ServerProcess, admin, team: str, acked: list[dict]) -> int:
     """Check the restarted server's state; the number of PENDING rows left in the database."""
-    db = sqlite3.connect(f"file:{server.data_dir / 'emulator.sqlite3'}?mode=ro", uri=True)
-    try:
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        pending = db.execute("SELECT COUNT(*) FROM artifacts WHERE state = 'PENDING'").fetchone()[0]
-    finally:
-        db.close()
+    if not ON_POSTGRES:
+        assert database_value(server.data_dir, "PRAGMA integrity_check") == "ok"
+    pending = database_value(
+        server.data_dir, "SELECT COUNT(*) FROM artifacts WHERE state = 'PENDING'"
+    )
     api: wandb.Api = admin.api()
     assert acked, "no worker acknowledged anything"
     for ack in acked:

@@ -102,7 +102,7 @@ class Where:
         if isinstance(values, Where):
             return Where(f"{expression} IN ({values.sql})", values.params)
         if not values:
-            return Where("1 = 0")
+            return NOTHING
         return Where(f"{expression} IN ({', '.join('?' for _ in values)})", tuple(values))
 
     @staticmethod
@@ -113,6 +113,9 @@ class Where:
         if 1 < len(values) <= MAX_PARTITIONS:
             return Where(partitions=tuple(Where(f"{expression} = ?", (v,)) for v in values))
         return Where.member(expression, values)
+
+
+NOTHING = Where("1 = 0")  # a condition no row meets (PostgreSQL wants a boolean)
 
 
 @dataclass(frozen=True)
