@@ -89,11 +89,15 @@ class Database:
         async with self._backend.startup_lock():
             created = await self._backend.migrate()
             self._reader, self._writer = await self._backend.connect()
-            self._reader.results = ResultCache()
-            self._writer.results = ResultCache()
-            self._commits_seen = await self._backend.commits_seen(self._reader)
-            if created and initialize is not None:
-                await initialize()
+            try:
+                self._reader.results = ResultCache()
+                self._writer.results = ResultCache()
+                self._commits_seen = await self._backend.commits_seen(self._reader)
+                if created and initialize is not None:
+                    await initialize()
+            except BaseException:
+                await self.close()
+                raise
         return created
 
     async def close(self) -> None:
@@ -118,7 +122,7 @@ class Database:
         writer = self._writer
         assert writer is not None, "database is not open"
         async with self._write_lock:
-            writer._forget()  # reads of an earlier transaction may be stale by now
+            # A statement empties the writer's cache: reads of an earlier transaction go.
             await writer.run(self._backend.begin)
             try:
                 yield writer
