@@ -12,11 +12,11 @@ import pytest
 from conftest import running_emulator
 
 from wandb_emulator.domain.events import EventBus
+from wandb_emulator.domain.reads.collections import collection_document, version_document
+from wandb_emulator.domain.reads.projects import project_document
+from wandb_emulator.domain.reads.runs import run_document
 from wandb_emulator.domain.unit import UnitOfWork
 from wandb_emulator.filters import FilterError
-from wandb_emulator.graphql.artifacts.search import collection_document, version_document
-from wandb_emulator.graphql.registries.documents import project_document
-from wandb_emulator.graphql.runs.resolvers import run_document
 from wandb_emulator.records import ArtifactRec, CollectionRec, MembershipRec, ProjectRec, RunRec
 from wandb_emulator.seeding import apply_seed
 from wandb_emulator.store import accounts, artifacts, bulk, listing, projects, runs

@@ -38,12 +38,14 @@ DEFERRED = (
     "httpx",
     "yaml",
     "re2",
+    "google.protobuf",
+    "opentelemetry",
     "hypothesis",
     "wandb_emulator.contract",
     "wandb_emulator.testing",
     "wandb_emulator.ui.pages",
     "wandb_emulator.ui.panel",
-    "wandb_emulator.ui.queries",
+    "wandb_emulator.ui.contents",
 )
 
 SERVE_PATH = """

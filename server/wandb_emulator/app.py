@@ -24,7 +24,7 @@ from .automations.engine import AutomationEngine
 from .blobs import BlobStore
 from .config import Config
 from .domain import maintenance
-from .domain.events import ArtifactDeleted, EventBus, RegistryDeleted
+from .domain.events import ArtifactDeleted, EventBus, RegistryDeleted, RunDeleted
 from .domain.unit import UnitOfWork
 from .faults import FaultRules
 from .graphql.schema import build_schema
@@ -33,7 +33,8 @@ from .http.emulator_endpoints import emulator_routes
 from .http.file_stream import file_stream
 from .http.fixtures import fixture_command
 from .http.graphql_endpoint import graphql_endpoint
-from .http.health import health, ready, telemetry_disabled
+from .http.health import health, ready
+from .http.otlp import export as otlp_export
 from .http.outside_commits import SeeOutsideCommits
 from .http.recording import RecordingMiddleware
 from .journal import Journal
@@ -41,6 +42,7 @@ from .seed_check import check_seed
 from .seeding import apply_seed, first_user_key, load_seed_file
 from .signing import Signer
 from .store.database import Database
+from .telemetry import Telemetry
 from .ui import page_routes, panel_routes, serves_page, ui_state
 from .urls import Urls
 
@@ -49,7 +51,7 @@ log = logging.getLogger("wandb_emulator")
 
 URL_TTL_SECONDS = 24 * 3600
 # Events after which unreferenced blobs may be collected.
-DELETION_EVENTS = (ArtifactDeleted, RegistryDeleted)
+DELETION_EVENTS = (ArtifactDeleted, RegistryDeleted, RunDeleted)
 
 
 def _signing_secret(data_dir: Path) -> bytes:
@@ -80,6 +82,7 @@ class Emulator:
         )
         self.control_token = config.control_token or secrets.token_urlsafe(32)
         self.faults = FaultRules()
+        self.telemetry = Telemetry()
         self.automations = AutomationEngine(
             self.db,
             self.urls,
@@ -162,13 +165,15 @@ class Emulator:
         await apply_seed(self.uow, check_seed(seed))
 
     async def reset(self) -> None:
-        """Wipe all state (database, journal, fault rules, delivery log) and re-seed."""
+        """Wipe all state (database, journal, fault rules, delivery log, telemetry) and
+        re-seed."""
         self.faults.clear()
         await self.automations.reset()
         await self.db.wipe()
         self.blobs.clear()
         await self.seed_defaults()
         self.journal.clear()
+        self.telemetry.clear()
 
 
 def _lifespan(emulator: Emulator, manage: bool):
@@ -231,7 +236,7 @@ def create_app(emulator: Emulator, *, manage_lifecycle: bool = False) -> Starlet
         Route("/ready", ready, methods=["GET"]),
         Route("/files/{entity}/{project}/{run}/file_stream", file_stream, methods=["POST"]),
         *_file_routes(emulator.config),
-        Route("/sdk/otel/v1/{signal}", telemetry_disabled, methods=["POST"]),
+        Route("/sdk/otel/v1/{signal}", otlp_export, methods=["POST"]),
         *panel_routes(),
         *(emulator_routes() if emulator.config.emulator_endpoints else []),
         *pages,

@@ -130,7 +130,7 @@ def from_row(cls: type, row: Any) -> Any:
     return cls(**values)
 
 
-_BOOL_COLUMNS = {"admin", "accepted", "allowed", "allow_all_artifact_types"}
+_BOOL_COLUMNS = {"admin", "accepted", "allowed", "allow_all_artifact_types", "stop_requested"}
 
 
 @dataclass(frozen=True)
@@ -160,6 +160,34 @@ class RunRec:
     created_at: str
     updated_at: str
     heartbeat_at: str
+    stop_requested: bool
+    forked_from_run_id: int | None
+    fork_step: int | None
+
+
+@dataclass(frozen=True)
+class RunAlertRec:
+    id: int
+    run_id: int
+    title: str
+    text: str
+    severity: str  # INFO | WARN | ERROR
+    wait_duration_ms: int | None
+    created_at: str
+
+
+@dataclass(frozen=True)
+class CustomChartRec:
+    id: int
+    entity_id: int
+    name: str
+    display_name: str
+    chart_type: str
+    access: str
+    spec: str
+    created_by: int | None
+    created_at: str
+    updated_at: str
 
 
 @dataclass(frozen=True)
@@ -287,3 +315,50 @@ class SweepAgentRec:
     user_id: int | None
     created_at: str
     heartbeat_at: str
+
+
+# ------------------------------------------------------------------ automations
+
+
+@dataclass(frozen=True)
+class SecretRec:
+    """A secret's name; its value is read only through `secret_values`."""
+
+    id: int
+    entity_id: int
+    name: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class IntegrationRec:
+    id: int
+    entity_id: int
+    kind: str  # GENERIC_WEBHOOK | SLACK
+    name: str
+    url: str | None
+    access_token_ref: str | None
+    secret_ref: str | None
+    slack_team: str | None
+    slack_channel: str | None
+    created_by: int | None
+    created_at: str
+
+
+@dataclass(frozen=True)
+class TriggerRec:
+    id: int
+    entity_id: int
+    name: str
+    description: str | None
+    enabled: bool
+    scope_type: str  # PROJECT | ARTIFACT_COLLECTION
+    scope_id: int
+    event_type: str
+    event_filter: str  # JSON, as the schema returns it
+    action_type: str
+    action_config: str  # JSON: the action's input fields
+    integration_id: int | None
+    created_by: int | None
+    created_at: str
+    updated_at: str

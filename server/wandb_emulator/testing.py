@@ -28,6 +28,7 @@ from .domain.events import Event, Subscriber
 from .domain.maintenance import Swept
 from .faults import FaultRules
 from .journal import Journal
+from .telemetry import Telemetry
 
 T = TypeVar("T")
 START_TIMEOUT = 30.0
@@ -108,6 +109,11 @@ class RunningEmulator:
     @property
     def journal(self) -> Journal:
         return self.emulator.journal
+
+    @property
+    def telemetry(self) -> Telemetry:
+        """The OTLP exports the SDK sent (`.exports(signal)`, `.metrics()`, `.clear()`)."""
+        return self.emulator.telemetry
 
     @property
     def faults(self) -> FaultRules:

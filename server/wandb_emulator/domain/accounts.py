@@ -9,13 +9,21 @@ that take a connection (`require_user`, ...) also serve other domain modules.
 from __future__ import annotations
 
 import secrets
+from typing import NoReturn
 
 from .. import auth
-from ..records import ApiKeyRec, EntityRec, InviteRec, OrganizationRec, TeamRole, UserRec
+from ..naming import check_name
+from ..records import (
+    ApiKeyRec,
+    EntityRec,
+    InviteRec,
+    OrganizationRec,
+    TeamRole,
+    UserRec,
+)
 from ..store import accounts
 from ..store.database import Conn
-from ..validation import check_name
-from .errors import InvalidInput, NotFound, PermissionDenied
+from .errors import InvalidInput, NotFound
 from .unit import Tx
 
 
@@ -30,18 +38,6 @@ def username_from(local_part: str) -> str:
 
 
 # ------------------------------------------------------------------ lookups
-
-
-async def find_users(conn: Conn, actor: UserRec, query: str, limit: int) -> list[UserRec]:
-    """Users matching `query`: a substring search for instance admins; for everyone else
-    the user with exactly that username or email, if the actor shares an organization
-    with it (PermissionDenied otherwise, the same whether it exists or not)."""
-    if auth.can_search_users(actor):
-        return await accounts.search_users(conn, query, limit)
-    user = await accounts.user_by_username(conn, query) or await accounts.user_by_email(conn, query)
-    if user is None or limit < 1 or not await auth.shares_an_org(conn, actor, user):
-        raise PermissionDenied(auth.SEARCH_FOR_ADMINS)
-    return [user]
 
 
 async def require_user(conn: Conn, username: str) -> UserRec:
@@ -70,7 +66,7 @@ async def require_team(conn: Conn, name: str | None) -> EntityRec:
 
 async def create_user(tx: Tx, actor: UserRec, email: str, *, admin: bool = False) -> UserRec:
     """A new user named after the email's local part (instance admins only)."""
-    auth.require_create_users(actor)
+    await auth.check(tx.conn, actor, auth.Action.CREATE_USERS, None)
     local_part, at, domain = email.partition("@")
     if not at or not local_part or not domain:
         raise InvalidInput(f"invalid email {email!r}")
@@ -85,13 +81,17 @@ async def update_user(
 ) -> UserRec | None:
     """Change a user (the actor when `user_id` is None): its default entity."""
     user_id = actor.id if user_id is None else user_id
-    auth.require_update_user(actor, user_id)
+    await auth.check(tx.conn, actor, auth.Action.UPDATE_USER, user_id)
     if default_entity is not None:
         entity = await accounts.entity_by_name(tx.conn, default_entity)
         if entity is None:
             raise NotFound(f"entity {default_entity!r} not found")
         await accounts.set_default_entity(tx.conn, user_id, entity.id)
     return await accounts.user_by_id(tx.conn, user_id)
+
+
+def refuse_anonymous_entities() -> NoReturn:
+    raise InvalidInput("anonymous mode is not supported: log in with an API key")
 
 
 async def generate_api_key(tx: Tx, actor: UserRec, description: str | None) -> ApiKeyRec:
@@ -108,8 +108,8 @@ async def delete_api_key(tx: Tx, actor: UserRec, key_id: int) -> bool:
 
 async def _home_org(conn: Conn, actor: UserRec, org_id: int | None) -> OrganizationRec | None:
     """The organization a new team goes into: the given one, else the one of the
-    actor's default entity, else the actor's only organization; none for an actor in
-    no organization. An actor in several must name one (no silent first pick)."""
+    actor's default entity, else the actor's only organization; none for an actor in no
+    organization or in several."""
     if org_id is not None:
         org = await accounts.org_by_id(conn, org_id)
         if org is None:
@@ -119,15 +119,12 @@ async def _home_org(conn: Conn, actor: UserRec, org_id: int | None) -> Organizat
         if default is not None and default.organization_id is not None:
             org = await accounts.org_by_id(conn, default.organization_id)
         else:
+            # A user in several organizations who names none gets a team in none, as W&B
+            # creates it: no organization is picked for them.
             orgs = await accounts.orgs_of_user(conn, actor.id)
-            if len(orgs) > 1:
-                raise InvalidInput(
-                    "cannot create a team: the user belongs to several organizations;"
-                    " name the organization"
-                )
-            org = orgs[0] if orgs else None
+            org = orgs[0] if len(orgs) == 1 else None
     if org is not None:
-        await auth.require_create_teams_in(conn, actor, org)
+        await auth.check(conn, actor, auth.Action.CREATE_TEAMS_IN, org)
     return org
 
 
@@ -169,7 +166,7 @@ async def create_service_account(
 ) -> UserRec:
     """A non-human member of the team (team admins only)."""
     team = await require_team(tx.conn, team_name)
-    await auth.require_team_admin(tx.conn, actor, team)
+    await auth.check(tx.conn, actor, auth.Action.ADMINISTER_TEAM, team)
     username = await accounts.free_entity_name(tx.conn, f"{team.name}-service")
     account = await accounts.create_user(
         tx.conn, username, name=description, account_type="SERVICE", api_key=new_api_key()
@@ -198,7 +195,7 @@ async def create_invite(
     """Invite to a team (team admins only): existing users join at once, the others'
     invitations stay pending. The invitation and the user who joined, if any."""
     team = await require_team(tx.conn, team_name)
-    await auth.require_team_admin(tx.conn, actor, team)
+    await auth.check(tx.conn, actor, auth.Action.ADMINISTER_TEAM, team)
     user = await _invitee(tx.conn, email, username)
     if user is not None:
         if await accounts.team_role(tx.conn, team.id, user.id) is not None:
@@ -219,7 +216,7 @@ async def remove_team_member(tx: Tx, actor: UserRec, team_name: str | None, user
     """Members may leave; team admins remove anyone."""
     team = await require_team(tx.conn, team_name)
     if user_id != actor.id:
-        await auth.require_team_admin(tx.conn, actor, team)
+        await auth.check(tx.conn, actor, auth.Action.ADMINISTER_TEAM, team)
     return await accounts.remove_team_member(tx.conn, team.id, user_id)
 
 
@@ -229,7 +226,7 @@ async def delete_invite(tx: Tx, actor: UserRec, invite_id: int) -> bool:
         raise NotFound("invite not found")
     team = await accounts.entity_by_id(tx.conn, invite.entity_id)
     assert team is not None
-    await auth.require_team_admin(tx.conn, actor, team)
+    await auth.check(tx.conn, actor, auth.Action.ADMINISTER_TEAM, team)
     return await accounts.delete_invite(tx.conn, invite_id)
 
 

@@ -18,11 +18,12 @@ from typing import Any
 from .. import auth
 from ..history import parse_rows
 from ..ids import decode_id
+from ..naming import check_name
 from ..records import ProjectRec, RunRec, UserRec
 from ..store import accounts, projects, runs
 from ..store.database import Conn
-from ..validation import check_name
-from .errors import InvalidInput, NotFound, PermissionDenied
+from . import run_history
+from .errors import InvalidInput, NotFound
 from .events import RunHistoryLogged, RunStateChanged
 from .projects import writable_project
 from .unit import Tx
@@ -36,7 +37,7 @@ def new_run_id() -> str:
     return "".join(secrets.choice(RUN_ID_ALPHABET) for _ in range(8))
 
 
-def _state_changed(tx: Tx, actor: UserRec, before: RunRec | None, after: RunRec) -> None:
+def announce_state(tx: Tx, actor: UserRec, before: RunRec | None, after: RunRec) -> None:
     if before is None or before.state != after.state:
         tx.emit(
             RunStateChanged(
@@ -45,15 +46,19 @@ def _state_changed(tx: Tx, actor: UserRec, before: RunRec | None, after: RunRec)
         )
 
 
-async def _run_by_global_id(
-    conn: Conn, actor: UserRec, global_id: str
+async def run_to_change(conn: Conn, actor: UserRec, global_id: str) -> tuple[ProjectRec, RunRec]:
+    return await run_to_change_by_pk(conn, actor, decode_id(global_id, "Run"), global_id)
+
+
+async def run_to_change_by_pk(
+    conn: Conn, actor: UserRec, run_pk: int, shown_as: str | None = None
 ) -> tuple[ProjectRec, RunRec]:
-    run = await runs.run_by_id(conn, decode_id(global_id, "Run"))
+    """A run the actor may change (a member of its project); invisible ones are missing."""
+    run = await runs.run_by_id(conn, run_pk)
     project = await projects.project_by_id(conn, run.project_id) if run else None
     if run is None or project is None:
-        raise NotFound(f"run {global_id!r} not found")
-    if not await auth.can_write_project(conn, actor, project):
-        raise PermissionDenied("permission denied: cannot update this run")
+        raise NotFound(f"run {shown_as or run_pk!r} not found")
+    await auth.check(conn, actor, auth.Action.UPDATE_RUN, project)
     return project, run
 
 
@@ -73,14 +78,16 @@ async def upsert_run(
     whether it was created."""
     existing: RunRec | None
     if run_id:
-        project, existing = await _run_by_global_id(tx.conn, actor, run_id)
+        project, existing = await run_to_change(tx.conn, actor, run_id)
         name = existing.name
     else:
         project = await writable_project(tx.conn, actor, entity_name, project_name, create=True)
         name = check_name("run", name or new_run_id())
         existing = await runs.run_by_name(tx.conn, project.id, name)
     run, inserted = await runs.upsert_run(tx.conn, project.id, name, values, actor.id)
-    _state_changed(tx, actor, existing, run)
+    if inserted:
+        run = await run_history.fork_if_asked(tx, run, values.get("config"))
+    announce_state(tx, actor, existing, run)
     return run, inserted
 
 
@@ -130,12 +137,10 @@ async def streamed_run(conn: Conn, actor: UserRec, entity: str, project: str, ru
         await projects.project_by_name(conn, entity_rec.id, project) if entity_rec else None
     )
     run_rec = await runs.run_by_name(conn, project_rec.id, run) if project_rec else None
-    not_found = f"run {entity}/{project}/{run} not found"
+    named = f"{entity}/{project}/{run}"
     if run_rec is None:
-        raise NotFound(not_found)
-    await auth.require_project_role(
-        conn, actor, project_rec, "member", not_found=not_found, forbidden="permission denied"
-    )
+        raise NotFound(f"run {named} not found")
+    await auth.check(conn, actor, auth.Action.STREAM_TO_RUN, project_rec, named=named)
     return run_rec
 
 
@@ -143,6 +148,13 @@ def _new_history_rows(run: RunRec, offset: int, lines: list[str]) -> tuple[dict[
     """Rows at line numbers not stored before (resent lines replace rows announced already)."""
     fresh = lines[max(run.history_line_count - offset, 0) :]
     return tuple(parse_rows(fresh))
+
+
+def _end_state(run: RunRec, exit_code: int) -> str:
+    """`killed` for a run stopped on request (StopRun) that exited for it, as on W&B."""
+    if exit_code == 0:
+        return "finished"
+    return "killed" if run.stop_requested else "failed"
 
 
 async def stream(tx: Tx, actor: UserRec, run: RunRec, update: StreamUpdate) -> RunRec:
@@ -167,10 +179,10 @@ async def stream(tx: Tx, actor: UserRec, run: RunRec, update: StreamUpdate) -> R
         await runs.touch_run_file(tx.conn, run.id, name)
     if update.complete:
         exit_code = update.exit_code if isinstance(update.exit_code, int) else 0
-        await runs.finish_run(tx.conn, run.id, exit_code)
+        await runs.finish_run(tx.conn, run.id, exit_code, _end_state(run, exit_code))
         finished = await runs.run_by_id(tx.conn, run.id)
         assert finished is not None
-        _state_changed(tx, actor, run, finished)
+        announce_state(tx, actor, run, finished)
         return finished
     await runs.heartbeat(tx.conn, run.id)
     return run

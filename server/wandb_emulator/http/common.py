@@ -23,8 +23,8 @@ class BadRequest(Exception):
         self.message = message
 
 
-async def read_json(request: Request, max_bytes: int) -> Any:
-    """The request's JSON body; BadRequest(413) when too large, (400) when malformed.
+async def read_body(request: Request, max_bytes: int) -> bytes:
+    """The request's body; BadRequest(413) when too large, (400) when malformed gzip.
 
     A gzip body is inflated while it streams in, and the limit holds for the inflated
     size too, so a small compressed body cannot expand into a large one.
@@ -36,8 +36,14 @@ async def read_json(request: Request, max_bytes: int) -> Any:
     body = _Inflated(max_bytes) if gzipped else _Raw(max_bytes)
     async for chunk in request.stream():
         body.feed(chunk)
+    return body.finish()
+
+
+async def read_json(request: Request, max_bytes: int) -> Any:
+    """The request's JSON body (see `read_body`); BadRequest(400) when malformed."""
+    body = await read_body(request, max_bytes)
     try:
-        return jsonlimits.loads(body.finish())
+        return jsonlimits.loads(body)
     except jsonlimits.TooDeep as exc:
         raise BadRequest(400, f"malformed JSON body: {exc}") from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

@@ -41,6 +41,8 @@ _ENDPOINTS = (
     "GET /automations",
     "POST /automations",
     "POST /slack-integrations",
+    "GET /telemetry",
+    "DELETE /telemetry",
 )
 
 
@@ -183,6 +185,18 @@ async def add_slack_integration(request: Request) -> JSONResponse:
     return JSONResponse({"id": automation_rules.integration_global_id(rec)}, status_code=201)
 
 
+async def read_telemetry(request: Request) -> JSONResponse:
+    """The OTLP exports the SDK sent (`?signal=metrics|logs|traces`), oldest first."""
+    telemetry = request.app.state.emulator.telemetry
+    exports = telemetry.exports(request.query_params.get("signal") or None)
+    return JSONResponse({"exports": [e.to_json() for e in exports]})
+
+
+async def clear_telemetry(request: Request) -> JSONResponse:
+    request.app.state.emulator.telemetry.clear()
+    return JSONResponse({"cleared": True})
+
+
 async def unknown(request: Request) -> JSONResponse:
     listed = ", ".join(_ENDPOINTS)
     return _error(
@@ -207,7 +221,7 @@ class ControlGuard:
             request = Request(scope)
             emulator = request.app.state.emulator
             async with emulator.db.read() as conn:
-                allowed = await auth.may_control(
+                allowed = await auth.is_control_request(
                     conn, request.headers.get("authorization"), emulator.control_token
                 )
             if not allowed:
@@ -235,6 +249,8 @@ def emulator_routes() -> list[BaseRoute]:
                 Route("/automations", read_automation_settings, methods=["GET"]),
                 Route("/automations", change_automation_settings, methods=["POST"]),
                 Route("/slack-integrations", add_slack_integration, methods=["POST"]),
+                Route("/telemetry", read_telemetry, methods=["GET"]),
+                Route("/telemetry", clear_telemetry, methods=["DELETE"]),
                 Route(
                     "/{rest:path}",
                     unknown,

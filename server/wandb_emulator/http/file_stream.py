@@ -60,9 +60,10 @@ async def file_stream(request: Request) -> JSONResponse:
             run = await runs.streamed_run(
                 tx.conn, viewer, params["entity"], params["project"], params["run"]
             )
-            await runs.stream(tx, viewer, run, _stream_update(body))
+            run = await runs.stream(tx, viewer, run, _stream_update(body))
     except BadRequest as exc:
         return error_response(exc.status, exc.message)
     except DomainError as exc:
         return error_response(domain_status(exc), str(exc))
-    return JSONResponse({"exitcode": None, "limits": {}})
+    # `stopped` is how W&B tells a run's process that StopRun was asked for.
+    return JSONResponse({"exitcode": None, "limits": {}, "stopped": run.stop_requested})

@@ -102,6 +102,6 @@ async def download_by_digest(request: Request) -> Response:
     except KeyError:
         return error_response(404, "not found")
     async with emulator.db.read() as conn:
-        allowed = await auth.can_read_blob(conn, viewer, key)
+        allowed = await auth.allows(conn, viewer, auth.Action.READ_BLOB, key)
     found = _file_response(path) if allowed else None
     return found or error_response(404, "not found")

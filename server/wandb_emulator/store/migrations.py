@@ -416,4 +416,57 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX artifact_outputs_by_artifact ON artifact_outputs(artifact_id);
         """,
     ),
+    (
+        7,
+        """
+        -- StopRun sets it; the run's process reads it in the answer to its next
+        -- file_stream heartbeat, as W&B's "Stop run" button works.
+        ALTER TABLE runs ADD COLUMN stop_requested INTEGER NOT NULL DEFAULT 0;
+        """,
+    ),
+    (
+        8,
+        """
+        -- A run forked from another (wandb.init(fork_from="RUN?_step=N")) starts with
+        -- the source's history rows up to step N, read through these two columns.
+        ALTER TABLE runs ADD COLUMN forked_from_run_id INTEGER
+            REFERENCES runs(id) ON DELETE SET NULL;
+        ALTER TABLE runs ADD COLUMN fork_step BIGINT;
+        """,
+    ),
+    (
+        9,
+        """
+        -- run.alert(): NotifyScriptableRunAlert, in the order they arrived.
+        CREATE TABLE run_alerts (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            title TEXT NOT NULL,
+            text TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            wait_duration_ms BIGINT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX run_alerts_by_run ON run_alerts(run_id, id);
+        """,
+    ),
+    (
+        10,
+        """
+        -- Custom chart presets (CreateCustomChart): a Vega spec saved under a name.
+        CREATE TABLE custom_charts (
+            id INTEGER PRIMARY KEY,
+            entity_id INTEGER NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            display_name TEXT NOT NULL,
+            chart_type TEXT NOT NULL,
+            access TEXT NOT NULL,
+            spec TEXT NOT NULL,
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (entity_id, name)
+        );
+        """,
+    ),
 ]

@@ -9,15 +9,17 @@ from typing import Any
 from starlette.responses import Response
 
 from .. import auth
+from ..domain.reads import runs as run_reads
 from ..faults import FaultSpecError
 from ..journal import JournalEntry
 from ..seeding import SEED_ERRORS, SeedError
 from . import links
-from .queries import NotFound
+from .contents import NotFound
 from .view import View
 
 JOURNAL_ROWS = 200
 DELIVERY_ROWS = 100
+ALERT_ROWS = 100
 _INT_FIELDS = ("status", "latency_ms", "times")
 _TEXT_FIELDS = ("operation", "path", "method", "error")
 DONE = {
@@ -31,10 +33,10 @@ DONE = {
 }
 
 
-def _require_panel(view: View) -> None:
+async def _require_panel(view: View) -> None:
     if not view.ui.panel:
         raise NotFound("the emulator panel is off (serve --no-emulator-endpoints)")
-    if not auth.may_use_panel(view.viewer):
+    if view.viewer is None or not await view.reads.allows(auth.Action.CONTROL_EMULATOR, None):
         raise NotFound("the emulator panel is for instance admins: sign in with an admin's API key")
 
 
@@ -54,8 +56,9 @@ def _operations(entries: list[JournalEntry]) -> list[str]:
 
 
 async def panel(view: View, error: str | None = None, status: int = 200) -> Response:
-    _require_panel(view)
+    await _require_panel(view)
     journal = view.emulator.journal
+    alerts = await run_reads.recent_alerts(view.reads, ALERT_ROWS)
     return view.render(
         "panel.html",
         status=status,
@@ -65,6 +68,7 @@ async def panel(view: View, error: str | None = None, status: int = 200) -> Resp
         journal_size=journal.size,
         rules=view.emulator.faults.rules(),
         deliveries=view.emulator.automations.deliveries.entries()[::-1][:DELIVERY_ROWS],
+        alerts=alerts,
         done=DONE.get(view.request.query_params.get("done", "")),
         error=error,
     )
@@ -72,7 +76,7 @@ async def panel(view: View, error: str | None = None, status: int = 200) -> Resp
 
 async def journal_rows(view: View) -> Response:
     """Just the journal's table body, for the panel's live refresh."""
-    _require_panel(view)
+    await _require_panel(view)
     return view.render("journal_rows.html", entries=journal_entries(view))
 
 
@@ -102,7 +106,7 @@ def fault_spec(form: dict[str, str]) -> dict[str, Any]:
 
 
 async def add_fault(view: View) -> Response:
-    _require_panel(view)
+    await _require_panel(view)
     form = await view.form()
     try:
         view.emulator.faults.add(**fault_spec(form))
@@ -112,7 +116,7 @@ async def add_fault(view: View) -> Response:
 
 
 async def remove_fault(view: View) -> Response:
-    _require_panel(view)
+    await _require_panel(view)
     await view.form()
     if not view.emulator.faults.remove(view.request.path_params["rule_id"]):
         raise NotFound(f"no fault rule {view.request.path_params['rule_id']}")
@@ -120,35 +124,35 @@ async def remove_fault(view: View) -> Response:
 
 
 async def clear_faults(view: View) -> Response:
-    _require_panel(view)
+    await _require_panel(view)
     await view.form()
     view.emulator.faults.clear()
     return view.redirect(_done("faults-cleared"))
 
 
 async def clear_journal(view: View) -> Response:
-    _require_panel(view)
+    await _require_panel(view)
     await view.form()
     view.emulator.journal.clear()
     return view.redirect(_done("journal-cleared"))
 
 
 async def clear_deliveries(view: View) -> Response:
-    _require_panel(view)
+    await _require_panel(view)
     await view.form()
     view.emulator.automations.deliveries.clear()
     return view.redirect(_done("deliveries-cleared"))
 
 
 async def reset(view: View) -> Response:
-    _require_panel(view)
+    await _require_panel(view)
     await view.form()
     await view.emulator.reset()
     return view.redirect(_done("reset"))
 
 
 async def seed(view: View) -> Response:
-    _require_panel(view)
+    await _require_panel(view)
     form = await view.form()
     try:
         document = json.loads(form.get("seed", ""))

@@ -1,6 +1,7 @@
 import json
 import posixpath
 import re
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -8,17 +9,19 @@ from strawberry.scalars import JSON
 
 from ... import history
 from ...blobs import md5_hex_to_b64
+from ...domain.console import ConsoleLine
+from ...domain.reads import artifacts as artifact_reads
+from ...domain.reads import runs as run_reads
+from ...domain.reads.loaders import then
+from ...domain.reads.paging import Page, Paged, page_of
 from ...ids import encode_id
 from ...records import RunFileRec, RunRec
-from ...store import runs
-from ..artifacts import lineage
 from ..context import Info
 from ..errors import ApiError
 from ..fields import context_field, global_id_field, record_field, root_field
 from ..files.types import File, FileConnection
 from ..lazy import lazy_type
-from ..loaders import then
-from ..pagination import CountedConnection, Paged, paginate
+from ..pagination import CountedConnection, PageInfo, page_info
 from ..scalars import DateTime, Int64, JSONString, parse_json_object
 from ..users.types import User
 
@@ -35,6 +38,13 @@ _InputArtifactConnection = Annotated[
 ]
 
 TAIL_LINES = 10
+
+
+@strawberry.enum(description="How urgent an alert (run.alert) or a notification is.")
+class AlertSeverity(Enum):
+    ERROR = "ERROR"
+    INFO = "INFO"
+    WARN = "WARN"
 
 
 @strawberry.type
@@ -83,8 +93,7 @@ class Run:
 
     @strawberry.field
     async def system_metrics(self, info: Info) -> JSONString:
-        async with info.context.db.read() as conn:
-            last = await runs.last_line(conn, self.rec.id, "events")
+        last = await run_reads.last_line(info.context.reads, self.rec, "events")
         return JSONString(last or "{}")
 
     @root_field
@@ -112,13 +121,32 @@ class Run:
         return await self._tail(info, "events")
 
     async def _tail(self, info: Info, stream: str) -> str:
-        async with info.context.db.read() as conn:
-            lines = await runs.lines(conn, self.rec.id, stream)
+        lines = await run_reads.lines(info.context.reads, self.rec, stream)
         return json.dumps(lines[-TAIL_LINES:])
 
     async def _rows(self, info: Info, stream: str) -> list[dict]:
-        async with info.context.db.read() as conn:
-            return history.parse_rows(await runs.lines(conn, self.rec.id, stream))
+        return history.parse_rows(await run_reads.lines(info.context.reads, self.rec, stream))
+
+    @root_field(description="Whether StopRun asked the run's process to stop.")
+    def stopped(self) -> bool:
+        return self.rec.stop_requested
+
+    @strawberry.field(description="The console log: `first` lines after `after`, or the `last`.")
+    async def log_lines(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        use_improved_pagination: bool | None = None,
+    ) -> "LogLineConnection":
+        page = await run_reads.console_page(info.context.reads, self.rec, first, after, last)
+        return LogLineConnection.of_page(page)
+
+    @strawberry.field(description="From the run's wandb-metadata.json, once uploaded.")
+    async def run_info(self, info: Info) -> "RunInfo | None":
+        values = await run_reads.run_metadata(info.context.reads, info.context.blobs, self.rec)
+        return None if values is None else RunInfo.of_metadata(values)
 
     @strawberry.field(name="history", description="History rows as JSON strings.")
     async def history_rows(
@@ -174,8 +202,7 @@ class Run:
 
     @strawberry.field
     async def file_count(self, info: Info) -> int:
-        async with info.context.db.read() as conn:
-            return len(await runs.run_files(conn, self.rec.id))
+        return len(await run_reads.run_files(info.context.reads, self.rec))
 
     @strawberry.field
     async def files(
@@ -187,8 +214,7 @@ class Run:
         after: str | None = None,
     ) -> FileConnection:
         """Files of the run; `pattern` uses SQL LIKE syntax, as on the W&B server."""
-        async with info.context.db.read() as conn:
-            found = await runs.run_files(conn, self.rec.id)
+        found = await run_reads.run_files(info.context.reads, self.rec)
         # Names are matched as clean relative paths: `./a.txt` is the file `a.txt`.
         wanted = {posixpath.normpath(n) for n in names or [] if n}
         selected = [
@@ -196,21 +222,21 @@ class Run:
             for f in found
             if (not wanted or f.name in wanted) and (pattern is None or _like(pattern, f.name))
         ]
-        page = paginate(selected, first, after, info.context.config.max_page_size)
+        page = page_of(info.context.reads, selected, first, after)
         return FileConnection.from_page(page, lambda f: _run_file(info, f))
 
     @strawberry.field
     async def input_artifacts(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> _InputArtifactConnection:
-        page = await lineage.run_input_artifacts(info, self.rec, first, after)
+        page = await artifact_reads.run_input_artifacts(info.context.reads, self.rec, first, after)
         return lazy_type(_InputArtifactConnection).of_artifacts(page)
 
     @strawberry.field
     async def output_artifacts(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> _ArtifactConnection:
-        page = await lineage.run_output_artifacts(info, self.rec, first, after)
+        page = await artifact_reads.run_output_artifacts(info.context.reads, self.rec, first, after)
         return lazy_type(_ArtifactConnection).of_artifacts(page)
 
     @context_field
@@ -218,6 +244,101 @@ class Run:
         return then(
             info.context.loaders.project.load_now(self.rec.project_id),
             lambda project: lazy_type(_Project)(rec=project) if project else None,
+        )
+
+
+@strawberry.type
+class LogLine:
+    number: int
+    timestamp: str | None
+    level: str
+    label: str
+    line: str
+
+
+@strawberry.type
+class LogLineEdge:
+    node: LogLine
+    cursor: str
+
+
+@strawberry.type
+class LogLineConnection:
+    edges: list[LogLineEdge]
+    page_info: PageInfo
+
+    @classmethod
+    def of_page(cls, page: Page[ConsoleLine]) -> "LogLineConnection":
+        edges = [
+            LogLineEdge(
+                node=LogLine(
+                    number=line.number,
+                    timestamp=line.timestamp,
+                    level=line.level,
+                    label=line.label,
+                    line=line.line,
+                ),
+                cursor=cursor,
+            )
+            for cursor, line in page.items
+        ]
+        return cls(edges=edges, page_info=page_info(page))
+
+
+@strawberry.type
+class GitInfo:
+    remote: str | None
+    commit: str | None
+
+    @classmethod
+    def of(cls, git: dict) -> "GitInfo":
+        remote, commit = git.get("remote"), git.get("commit")
+        return cls(
+            remote=remote if isinstance(remote, str) else None,
+            commit=commit if isinstance(commit, str) else None,
+        )
+
+
+@strawberry.type
+class RunInfo:
+    program: str | None
+    args: list[str] | None
+    os: str | None
+    python: str | None
+    colab: str | None
+    executable: str | None
+    code_saved: bool | None
+    cpu_count: int | None
+    gpu_count: int | None
+    gpu: str | None
+    git: GitInfo | None
+
+    @classmethod
+    def of_metadata(cls, values: dict) -> "RunInfo":
+        """The fields of wandb-metadata.json, each null when missing or of another type."""
+
+        def text(key: str) -> str | None:
+            value = values.get(key)
+            return value if isinstance(value, str) else None
+
+        def count(key: str) -> int | None:
+            value = values.get(key)
+            return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+        args = values.get("args")
+        git = values.get("git")
+        return cls(
+            program=text("program"),
+            args=[a for a in args if isinstance(a, str)] if isinstance(args, list) else None,
+            os=text("os"),
+            python=text("python"),
+            colab=text("colab"),
+            executable=text("executable"),
+            code_saved=bool(values.get("codePath") or values.get("codeSaved")),
+            cpu_count=count("cpu_count"),
+            gpu_count=count("gpu_count"),
+            gpu=text("gpu"),
+            git=GitInfo.of(git) if isinstance(git, dict) else None,
         )
 
 
@@ -257,6 +378,7 @@ def _run_file(info: Info, rec: RunFileRec) -> File:
         download_url=url,
         direct_url=url or "",
         updated_at=DateTime(rec.updated_at),
+        run_file=(rec.run_id, rec.name),
     )
 
 
