@@ -47,7 +47,8 @@ def test_a_reference_to_a_later_table_becomes_a_constraint_after_it() -> None:
     organizations = first[first.index("CREATE TABLE organizations") :].split(");")[0]
     assert "REFERENCES" not in organizations
     assert first.rstrip().endswith(
-        "ALTER TABLE organizations ADD FOREIGN KEY (org_entity_id) REFERENCES entities(id);"
+        "ALTER TABLE organizations ADD FOREIGN KEY (org_entity_id) REFERENCES entities(id)"
+        " DEFERRABLE;"
     )
     assert "REFERENCES organizations(id) ON DELETE CASCADE" in first  # created before
 

@@ -7,6 +7,9 @@ import contextlib
 import logging
 import os
 import secrets
+import shutil
+import tempfile
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,9 +22,9 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute, Route, request_response
 from starlette.types import ASGIApp
 
+from . import snapshots, storage
 from .automations.delivery import DeliverySettings
 from .automations.engine import AutomationEngine
-from .blobs import BlobStore
 from .config import Config
 from .domain import maintenance
 from .domain.events import ArtifactDeleted, EventBus, RegistryDeleted, RunDeleted
@@ -37,11 +40,11 @@ from .http.health import health, ready
 from .http.otlp import export as otlp_export
 from .http.outside_commits import SeeOutsideCommits
 from .http.recording import RecordingMiddleware
+from .http.request_metrics import RequestMetrics, RequestStats, metrics
 from .journal import Journal
 from .seed_check import check_seed
 from .seeding import apply_seed, first_user_key, load_seed_file
 from .signing import Signer
-from .store.database import Database
 from .telemetry import Telemetry
 from .ui import page_routes, panel_routes, serves_page, ui_state
 from .urls import Urls
@@ -68,10 +71,10 @@ class Emulator:
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.db = Database(config.database, fast_execution=config.fast_execution)
+        self.db = storage.database(config)
         self.events = EventBus()
         self.uow = UnitOfWork(self.db, self.events)
-        self.blobs = BlobStore(config.data_dir / "blobs")
+        self.blobs = storage.blob_store(config)
         self.signer = Signer(_signing_secret(config.data_dir), URL_TTL_SECONDS)
         self.urls = Urls(config.base_url, self.signer)
         self.schema = build_schema(config)
@@ -82,6 +85,8 @@ class Emulator:
         )
         self.control_token = config.control_token or secrets.token_urlsafe(32)
         self.faults = FaultRules()
+        self.request_stats = RequestStats()
+        self.metrics_registry: Any = None  # built by the first scrape of /metrics
         self.telemetry = Telemetry()
         self.automations = AutomationEngine(
             self.db,
@@ -99,6 +104,10 @@ class Emulator:
         self._default_seed: dict[str, Any] | None = None
         self._maintenance: asyncio.Task[None] | None = None
         self._wake_maintenance = asyncio.Event()
+        # Held by blob collection, snapshots and restores: a snapshot must find every blob
+        # its copy of the database references, a restore must not race a collection.
+        self._blob_work = asyncio.Lock()
+        self._staged: tuple[tuple[int, ...], snapshots.Staged] | None = None
         for deletion in DELETION_EVENTS:
             self.events.subscribe(self._after_deletion, deletion)
 
@@ -114,16 +123,18 @@ class Emulator:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._maintenance
             self._maintenance = None
+        self._drop_staged()
         await self.db.close()
 
     async def maintain(self) -> maintenance.Swept:
         """Remove abandoned uploads and unreferenced blobs now."""
-        return await maintenance.sweep(
-            self.uow,
-            self.blobs,
-            max_age_seconds=self.config.pending_max_age_seconds,
-            grace_seconds=self.config.blob_grace_seconds,
-        )
+        async with self._blob_work:
+            return await maintenance.sweep(
+                self.uow,
+                self.blobs,
+                max_age_seconds=self.config.pending_max_age_seconds,
+                grace_seconds=self.config.blob_grace_seconds,
+            )
 
     async def _after_deletion(self, event: object) -> None:
         self._wake_maintenance.set()
@@ -163,6 +174,47 @@ class Emulator:
     async def apply_seed(self, seed: dict[str, Any]) -> None:
         """Add users, organizations, teams and registries (a seed document) to the state."""
         await apply_seed(self.uow, check_seed(seed))
+
+    async def snapshot(
+        self, target: Path, *, cancel: threading.Event | None = None
+    ) -> dict[str, Any]:
+        """Write a snapshot of the state to `target` while serving; its manifest."""
+        async with self._blob_work:
+            return await snapshots.export_snapshot(self.db, self.blobs, target, cancel=cancel)
+
+    async def restore(self, archive: Path) -> dict[str, Any]:
+        """Replace the whole state with a snapshot's; the journal, fault rules, delivery
+        log and telemetry are emptied, as by a reset. Nothing changes when it is refused.
+
+        The last snapshot restored stays staged (checked, migrated), so restoring the
+        same file again, as a test fixture does before every test, skips reading it."""
+        staged = await self._staged_snapshot(archive)
+        async with self._blob_work:
+            self.faults.clear()
+            await self.automations.reset()
+            await snapshots.restore_into(self.db, self.blobs, staged)
+        self.journal.clear()
+        self.telemetry.clear()
+        return staged.manifest
+
+    async def _staged_snapshot(self, archive: Path) -> snapshots.Staged:
+        identity = snapshots.file_identity(archive)
+        if self._staged is not None and self._staged[0] == identity:
+            return self._staged[1]
+        self._drop_staged()
+        directory = Path(tempfile.mkdtemp(prefix=".restore-", dir=self.config.data_dir))
+        try:
+            staged = await snapshots.stage(archive, directory)
+        except BaseException:
+            shutil.rmtree(directory, ignore_errors=True)
+            raise
+        self._staged = (identity, staged)
+        return staged
+
+    def _drop_staged(self) -> None:
+        if self._staged is not None:
+            shutil.rmtree(self._staged[1].directory, ignore_errors=True)
+            self._staged = None
 
     async def reset(self) -> None:
         """Wipe all state (database, journal, fault rules, delivery log, telemetry) and
@@ -214,9 +266,10 @@ def _file_route(path: str, endpoint: Callable[..., Any], method: str, config: Co
     return Route(path, app, methods=[method, "OPTIONS"])
 
 
-def _file_routes(config: Config) -> list[Route]:
-    return [
-        _file_route("/storage/upload/{token}", files.upload, "PUT", config),
+def _file_routes(config: Config) -> tuple[list[Route], list[Route]]:
+    """The upload routes, and the download routes (whose bytes `/metrics` counts)."""
+    uploads = [_file_route("/storage/upload/{token}", files.upload, "PUT", config)]
+    downloads = [
         _file_route("/storage/blob/{token}/{filename:path}", files.download, "GET", config),
         _file_route("/artifacts/{entity}/{md5}", files.download_by_digest, "GET", config),
         _file_route(
@@ -226,16 +279,21 @@ def _file_routes(config: Config) -> list[Route]:
             config,
         ),
     ]
+    return uploads, downloads
 
 
 def create_app(emulator: Emulator, *, manage_lifecycle: bool = False) -> Starlette:
     """The base-port app: GraphQL, readiness, file_stream, file uploads and downloads, pages."""
     pages = page_routes()
+    uploads, downloads = _file_routes(emulator.config)
+    scrape = Route("/metrics", metrics, methods=["GET"])
     routes: list[BaseRoute] = [
         Route("/graphql", graphql_endpoint, methods=["POST"]),
         Route("/ready", ready, methods=["GET"]),
+        scrape,
         Route("/files/{entity}/{project}/{run}/file_stream", file_stream, methods=["POST"]),
-        *_file_routes(emulator.config),
+        *uploads,
+        *downloads,
         Route("/sdk/otel/v1/{signal}", otlp_export, methods=["POST"]),
         *panel_routes(),
         *(emulator_routes() if emulator.config.emulator_endpoints else []),
@@ -244,12 +302,20 @@ def create_app(emulator: Emulator, *, manage_lifecycle: bool = False) -> Starlet
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(
+                RequestMetrics,
+                stats=emulator.request_stats,
+                # One line per request: at info in JSON logs, at debug in text logs.
+                log_level=logging.INFO if emulator.config.log_format == "json" else logging.DEBUG,
+                is_blob_download=lambda route: route in downloads,
+            ),
             Middleware(SeeOutsideCommits, db=emulator.db),
             Middleware(
                 RecordingMiddleware,
                 journal=emulator.journal,
                 faults=emulator.faults,
-                unrecorded=serves_page(routes, pages),
+                # Pages and scrapes are not SDK traffic: the journal leaves them out.
+                unrecorded=serves_page(routes, [*pages, scrape]),
             ),
         ],
         lifespan=_lifespan(emulator, manage_lifecycle),

@@ -17,8 +17,9 @@ import re
 import secrets
 import shutil
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO, cast
 
 _KEY = re.compile(r"[0-9a-f]{32}")
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
@@ -45,6 +46,16 @@ def md5_b64_to_hex(md5_b64: str) -> str:
 
 def md5_hex_to_b64(md5_hex: str) -> str:
     return base64.b64encode(bytes.fromhex(md5_hex)).decode("ascii")
+
+
+def _link(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except FileNotFoundError:
+        if not source.exists():
+            raise
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(source, target)
 
 
 class _Staging:
@@ -85,6 +96,8 @@ class _Staging:
 class BlobStore:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._root_text = os.fspath(root)
+        self.bytes_in = 0  # bytes stored by uploads and the server (`/metrics`)
 
     def path(self, key: str) -> Path:
         if not _KEY.fullmatch(key):
@@ -118,6 +131,44 @@ class BlobStore:
         """Delete every blob (reset)."""
         shutil.rmtree(self.root, ignore_errors=True)
 
+    def open(self, key: str) -> BinaryIO:
+        """The stored bytes of `key`, to read (FileNotFoundError when there are none).
+        Unbuffered, the path joined as text: a snapshot opens every blob."""
+        if not _KEY.fullmatch(key):
+            raise KeyError(key)
+        return cast(BinaryIO, open(f"{self._root_text}/{key[:2]}/{key}", "rb", buffering=0))
+
+    def adopt(self, key: str, source: Path) -> None:
+        """Store the file `source` (its MD5 checked by the caller) as blob `key`; the
+        source stays. A hard link where the file system allows, else a copy."""
+        target = self.path(key)
+        try:
+            _link(source, target)
+        except FileExistsError:
+            return  # content-addressed: the same bytes are stored already
+        except OSError:  # another file system, or no hard links
+            staging = _Staging(self.root, ".adopt-")
+            try:
+                with source.open("rb") as data:
+                    while chunk := data.read(1024 * 1024):
+                        staging.write(chunk)
+                staging.place(target)
+            except BaseException:
+                staging.discard()
+                raise
+
+    def adopt_store(self, root: Path, keys: Iterable[str]) -> None:
+        """Store the blobs `keys` of the directory `root`, laid out as this store's: the
+        directory is moved whole when this store has none yet, else blob by blob."""
+        if not self.root.exists():
+            try:
+                os.replace(root, self.root)
+                return
+            except OSError:  # another file system
+                pass
+        for key in keys:
+            self.adopt(key, root / key[:2] / key)
+
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
 
@@ -148,6 +199,7 @@ class BlobStore:
         except BaseException:
             staging.discard()
             raise
+        self.bytes_in += staging.size
         return key, staging.size
 
     def put(self, data: bytes) -> str:
@@ -160,6 +212,7 @@ class BlobStore:
         except BaseException:
             staging.discard()
             raise
+        self.bytes_in += staging.size
         return key
 
     def concatenate(self, keys: list[str]) -> tuple[str, int]:

@@ -8,22 +8,26 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import logging
 import os
 import ssl
 import sys
 from pathlib import Path
 
 from .config import DEFAULT_SEED_FILE, Config
-from .control_cli import CONTROL_TOKEN_ENV, add_control_commands, run_control_command
-
-DATABASE_URL_ENV = "WANDB_EMULATOR_DATABASE_URL"
+from .control_cli import (
+    CONTROL_TOKEN_ENV,
+    add_control_commands,
+    add_storage_options,
+    database_url,
+    run_control_command,
+)
+from .logs import configure_logging
 
 
 def _config_from_args(args: argparse.Namespace) -> Config:
     return Config(
         data_dir=Path(args.data_dir),
-        database_url=args.database_url or os.environ.get(DATABASE_URL_ENV) or None,
+        database_url=database_url(args),
         host=args.host,
         port=args.port,
         fixture_port=args.fixture_port,
@@ -43,6 +47,8 @@ def _config_from_args(args: argparse.Namespace) -> Config:
         journal_entry_bytes=args.journal_entry_bytes,
         journal_total_bytes=args.journal_total_bytes,
         pending_max_age_seconds=args.pending_max_age,
+        metrics_public=args.metrics_public,
+        log_format=args.log_format,
     )
 
 
@@ -88,12 +94,31 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--host", default="127.0.0.1")
     serve_cmd.add_argument("--port", type=int, default=8080)
     serve_cmd.add_argument("--fixture-port", type=int, default=9015)
-    serve_cmd.add_argument("--data-dir", default="data")
+    add_storage_options(serve_cmd)
     serve_cmd.add_argument(
-        "--database-url",
-        default=None,
-        help="sqlite:///PATH or postgresql://user:password@host:port/database"
-        f" (default: ${DATABASE_URL_ENV}, else the SQLite file in --data-dir)",
+        "--import",
+        dest="import_path",
+        metavar="PATH",
+        help="start from this snapshot (into an empty data directory, or with --replace)",
+    )
+    serve_cmd.add_argument(
+        "--replace", action="store_true", help="with --import: overwrite the data directory"
+    )
+    serve_cmd.add_argument(
+        "--export-on-exit",
+        metavar="PATH",
+        help="on SIGINT/SIGTERM, write a snapshot to PATH (atomically; a second signal aborts)",
+    )
+    serve_cmd.add_argument(
+        "--metrics-public",
+        action="store_true",
+        help="serve /metrics without credentials (default: control token or instance admin)",
+    )
+    serve_cmd.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        default="text",
+        help="json: one JSON object per line, and one line per request",
     )
     serve_cmd.add_argument(
         "--public-url", default=None, help="base of the absolute URLs handed to clients"
@@ -168,7 +193,7 @@ def _check_tls_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -
 def _check_database_url(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     from .store.database import check_database_url
 
-    url = args.database_url or os.environ.get(DATABASE_URL_ENV)
+    url = database_url(args)
     if url:
         try:
             check_database_url(url)
@@ -181,9 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "serve":
         _check_tls_args(parser, args)
+    if args.command in ("serve", "export", "import"):
         _check_database_url(parser, args)
-    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("aiosqlite").setLevel(logging.WARNING)
+    configure_logging(args.log_level, getattr(args, "log_format", "text"))
     if args.command == "serve":
         # The start allocates the schema's many long-lived objects and next to no garbage:
         # the cyclic collector stays off until the server is built (`serve` freezes what
@@ -191,7 +216,15 @@ def main(argv: list[str] | None = None) -> int:
         gc.disable()
         from .serving import serve
 
-        asyncio.run(serve(_config_from_args(args)))
+        export_on_exit = Path(args.export_on_exit) if args.export_on_exit else None
+        return asyncio.run(
+            serve(
+                _config_from_args(args),
+                import_from=Path(args.import_path) if args.import_path else None,
+                replace=args.replace,
+                export_on_exit=export_on_exit,
+            )
+        )
     elif args.command == "export-schema":
         from .graphql.schema import build_schema
 

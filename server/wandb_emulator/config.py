@@ -50,6 +50,9 @@ class Config:
     # SQLite statements on the event loop's thread (aiosqlite internals, tested versions
     # only); False: aiosqlite's public API alone (store/sqlite.py).
     fast_execution: bool = True
+    # GET /metrics without credentials (else the control token or an instance admin's key)
+    metrics_public: bool = False
+    log_format: str = "text"  # or "json": one JSON object per line, one line per request
 
     @property
     def database_path(self) -> Path:

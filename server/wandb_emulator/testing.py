@@ -185,6 +185,16 @@ class RunningEmulator:
         """Back to the seeded default: database, journal and fault rules."""
         self.call(self.emulator.reset())
 
+    def snapshot(self, path: Path) -> dict[str, Any]:
+        """Write a snapshot of the whole state to `path` (replaced atomically); its manifest."""
+        return self.call(self.emulator.snapshot(Path(path)))
+
+    def restore(self, path: Path) -> dict[str, Any]:
+        """Replace the whole state with the snapshot at `path` (the journal, fault rules and
+        delivery log are emptied, as by `reset`); its manifest. Restoring the same file
+        again reuses what the first restore checked."""
+        return self.call(self.emulator.restore(Path(path)))
+
     def maintain(self) -> Swept:
         """Remove abandoned uploads and unreferenced blobs now (the background task's job)."""
         return self.call(self.emulator.maintain())

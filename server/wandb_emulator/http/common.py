@@ -14,6 +14,7 @@ from ..domain.errors import DomainError, NotFound, PermissionDenied
 from ..records import UserRec
 
 INVALID_CREDENTIALS = "invalid API key: no user is registered with this key"
+VIEWER_KEY = "wandb_emulator_viewer"
 
 
 class BadRequest(Exception):
@@ -121,4 +122,6 @@ async def request_viewer(request: Request) -> UserRec | None:
         async with db.read() as conn:
             return await auth.authenticate(conn, authorization)
 
-    return await db.results.remember("viewer", authorization, authenticate)
+    viewer = await db.results.remember("viewer", authorization, authenticate)
+    request.scope.setdefault("state", {})[VIEWER_KEY] = viewer  # for the request's log line
+    return viewer

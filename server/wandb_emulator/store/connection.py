@@ -13,6 +13,7 @@ from collections.abc import (
     Sequence,
 )
 from contextlib import AbstractAsyncContextManager
+from pathlib import Path
 from typing import Any, Protocol, TypeVar, cast
 
 V = TypeVar("V")
@@ -45,6 +46,8 @@ class ResultCache:
 
     def __init__(self) -> None:
         self.generation = 0
+        self.hits = 0  # lookups answered from the cache (results and remembered values)
+        self.misses = 0
         self._results: dict[ResultKey, tuple[Row, ...]] = {}
         self._records: dict[str, dict[Any, Any]] = {}
 
@@ -66,7 +69,9 @@ class ResultCache:
         `records(kind)` (unless a commit overlapped the load)."""
         records = self.records(kind)
         if key in records:
+            self.hits += 1
             return cast(V, records[key])
+        self.misses += 1
         generation = self.generation
         value = await load()
         self.keep(kind, generation, [(key, value)])
@@ -82,7 +87,9 @@ class ResultCache:
         self, key: ResultKey, load: Callable[[], Awaitable[Sequence[Row]]]
     ) -> tuple[Row, ...]:
         if (found := self._results.get(key)) is not None:
+            self.hits += 1
             return found
+        self.misses += 1
         generation = self.generation
         loaded = tuple(await load())
         if generation == self.generation and len(loaded) <= CACHED_ROWS:
@@ -99,6 +106,7 @@ class Conn:
     primitives below."""
 
     rows_read = 0
+    statements = 0  # statements run through this connection (`/metrics`)
     results: ResultCache | None = None
 
     def _fetch(
@@ -119,6 +127,7 @@ class Conn:
 
     async def _select(self, sql: str, params: Sequence[Any], limit: int | None) -> Sequence[Row]:
         def load() -> Awaitable[Sequence[Row]]:
+            self.statements += 1
             return self._fetch(sql, params, limit)
 
         found = await (
@@ -157,14 +166,19 @@ class Conn:
         await self._script(sql)
 
     def _forget(self) -> None:
-        """A statement that may change rows empties this connection's result cache (the
-        writer's keeps reads only between two writes of one transaction)."""
+        """A statement that may change rows is counted and empties this connection's result
+        cache (the writer's keeps reads only between two writes of one transaction)."""
+        self.statements += 1
         if self.results is not None:
             self.results.invalidate()
 
 
 class Backend(Protocol):
     """What differs between the two databases, besides their connections' statements."""
+
+    @property
+    def sqlite_file(self) -> Path | None:
+        """The database's file, if it is SQLite."""
 
     # Whether SQL may use `expression REGEXP pattern` (RE2, as `$regex` filters match).
     sql_regexp: bool
@@ -186,5 +200,19 @@ class Backend(Protocol):
 
     async def wipe(self, writer: Conn) -> None:
         """Delete every row of every table, inside the write transaction."""
+
+    async def replace_with(self, writer: Conn, source: Path) -> None:
+        """Make every table's rows those of the SQLite file `source` (a snapshot's
+        database, at this schema version) in one transaction of its own, alone across
+        processes (the caller holds the process's write lock)."""
+
+    async def holds_data(self) -> bool:
+        """Whether the database exists and a table of it has a row (without creating or
+        migrating anything; needs no open connection)."""
+
+    async def copy_to(self, target: Path) -> bool:
+        """Write the database's rows, as of one commit, into a new standalone SQLite file
+        `target` at the same schema version (a snapshot's database). False if there is
+        no emulator database to copy. Needs no open connection."""
 
     async def close(self) -> None: ...

@@ -70,6 +70,19 @@ class Database:
         self._reader: Conn | None = None
         self._write_lock = asyncio.Lock()
         self._commits_seen: Hashable = None  # when the reader's caches were last emptied
+        self.commits = 0  # write transactions, by outcome (`/metrics`)
+        self.rollbacks = 0
+
+    def connections(self) -> dict[str, Conn]:
+        """The open connections by role, "reader" and "writer" (`/metrics` reads their
+        statement counts and caches)."""
+        found = {"reader": self._reader, "writer": self._writer}
+        return {role: conn for role, conn in found.items() if conn is not None}
+
+    @property
+    def sqlite_file(self) -> Path | None:
+        """The SQLite file of the database (None: PostgreSQL)."""
+        return self._backend.sqlite_file
 
     @property
     def sql_regexp(self) -> bool:
@@ -128,11 +141,37 @@ class Database:
                 yield writer
             except BaseException:
                 await writer.run("ROLLBACK")
+                self.rollbacks += 1
                 raise
             else:
                 await writer.run("COMMIT")
+                self.commits += 1
                 if self._reader is not None:
                     await self._empty_reader_caches()
+
+    async def replace_with(self, source: Path) -> None:
+        """Replace the whole database with the SQLite file `source` (a snapshot's, at this
+        schema version) as one commit: readers see the old state or the new one, never a
+        mix."""
+        writer = self._writer
+        assert writer is not None, "database is not open"
+        async with self._write_lock:
+            await self._backend.replace_with(writer, source)
+            self.commits += 1
+            if writer.results is not None:
+                writer.results.invalidate()
+            await self._empty_reader_caches()
+
+    async def copy_to(self, target: Path) -> bool:
+        """Write the state, as of one commit, into the new standalone SQLite file `target`
+        (a snapshot's database), while others may write; open or not. False if there is
+        no emulator database."""
+        return await self._backend.copy_to(target)
+
+    async def holds_data(self) -> bool:
+        """Whether the database exists and a table of it has a row; open or not (it is
+        neither created nor migrated)."""
+        return await self._backend.holds_data()
 
     async def see_outside_commits(self) -> None:
         """Empty the reader's caches if anyone committed since they were last emptied."""

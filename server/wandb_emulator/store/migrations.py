@@ -470,3 +470,6 @@ MIGRATIONS: list[tuple[int, str]] = [
         """,
     ),
 ]
+
+# The schema version a database has once every migration is applied.
+SCHEMA_VERSION = MIGRATIONS[-1][0]

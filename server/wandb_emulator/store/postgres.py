@@ -42,8 +42,10 @@ import asyncio
 import contextlib
 import logging
 import re
+import sqlite3
 from collections import deque
-from collections.abc import AsyncIterator, Hashable, Sequence
+from collections.abc import AsyncIterator, Hashable, Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -51,6 +53,7 @@ import asyncpg
 from .connection import Conn, Row
 from .errors import IntegrityError
 from .migrations import MIGRATIONS
+from .sqlite import migrate_file
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +132,9 @@ def _translate(sql: str, created: set[str]) -> str:
         for pattern, replacement in _TYPES:
             line = pattern.sub(replacement, line)
         lines.append(line)
-    return "\n".join(lines + deferred)
+    # Deferrable (checked at once unless a transaction defers them): a snapshot's rows
+    # are copied in table by table whatever the keys between the tables.
+    return _REFERENCES.sub(r"\g<0> DEFERRABLE", "\n".join(lines + deferred))
 
 
 # ----------------------------------------------------------------- statements
@@ -263,6 +268,17 @@ class PgConn(Conn):
         """One value, read outside any cache."""
         return await self._call("fetchval", sql, ())
 
+    async def copy_in(self, table: str, columns: list[str], rows: Iterable[Sequence[Any]]) -> None:
+        """Add rows to a table with COPY (the fastest way in)."""
+        self._forget()
+        conn = await self.connections.acquire()
+        try:
+            await conn.copy_records_to_table(table, records=rows, columns=columns)
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            raise IntegrityError(str(exc)) from exc
+        finally:
+            self.connections.release(conn)
+
 
 async def _connect(url: str) -> asyncpg.Connection:
     return await asyncpg.connect(
@@ -272,8 +288,57 @@ async def _connect(url: str) -> asyncpg.Connection:
     )
 
 
+COPY_BATCH = 5000  # rows per COPY or SQLite insert, when a snapshot moves rows
+_TABLES = (
+    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+    " AND tablename != 'emulator_schema' ORDER BY tablename"
+)
+_IDENTITY_TABLES = (
+    "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema()"
+    " AND column_name = 'id' AND is_identity = 'YES' ORDER BY table_name"
+)
+
+
+def _names(columns: list[str]) -> str:
+    return ", ".join(f'"{column}"' for column in columns)
+
+
+def _sqlite_columns(db: sqlite3.Connection, table: str) -> list[str]:
+    """A SQLite table's columns, in order (a snapshot's schema is the store's)."""
+    return [row[1] for row in db.execute(f'PRAGMA table_info("{table}")')]
+
+
+async def _copy_tables(conn: asyncpg.Connection, target: Path) -> None:
+    """Every table's rows into the SQLite file `target` (in one SQLite transaction; rows
+    of insertion-ordered tables in that order, so SQLite's rowids keep it)."""
+    db = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+    try:
+        db.execute("BEGIN")
+        for record in await conn.fetch(_TABLES):
+            table = record[0]
+            columns = await asyncio.to_thread(_sqlite_columns, db, table)
+            order = " ORDER BY rowid" if table in INSERTION_ORDERED else ""
+            insert = (
+                f'INSERT INTO "{table}" ({_names(columns)})'
+                f" VALUES ({', '.join('?' for _ in columns)})"
+            )
+            cursor = conn.cursor(f'SELECT {_names(columns)} FROM "{table}"{order}')
+            batch: list[tuple[Any, ...]] = []
+            async for row in cursor:
+                batch.append(tuple(row))
+                if len(batch) >= COPY_BATCH:
+                    await asyncio.to_thread(db.executemany, insert, batch)
+                    batch = []
+            if batch:
+                await asyncio.to_thread(db.executemany, insert, batch)
+        db.execute("COMMIT")
+    finally:
+        db.close()
+
+
 class PostgresBackend:
     sql_regexp = False
+    sqlite_file = None
     begin = "BEGIN; SELECT emulator_begin_write()"  # one round trip
 
     def __init__(self, url: str) -> None:
@@ -315,16 +380,70 @@ class PostgresBackend:
         assert isinstance(reader, PgConn)
         return await reader.value("SELECT generation FROM emulator_schema")
 
+    async def _table_names(self, conn: Conn) -> list[str]:
+        rows = await conn.rows(_TABLES)
+        return [row[0] for row in rows]
+
     async def wipe(self, writer: Conn) -> None:
-        tables = [
-            row[0]
-            for row in await writer.rows(
-                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
-                " AND tablename != 'emulator_schema' ORDER BY tablename"
-            )
-        ]
-        names = ", ".join(f'"{table}"' for table in tables)
+        names = ", ".join(f'"{table}"' for table in await self._table_names(writer))
         await writer.run(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+
+    async def replace_with(self, writer: Conn, source: Path) -> None:
+        """One write transaction: every table emptied, then the file's rows copied in
+        (foreign keys checked at COMMIT), then each identity moved past its largest id."""
+        assert isinstance(writer, PgConn)
+        snapshot = sqlite3.connect(source, check_same_thread=False)
+        await writer.run(self.begin)
+        try:
+            await writer.run("SET CONSTRAINTS ALL DEFERRED")
+            await self.wipe(writer)
+            for table in await self._table_names(writer):
+                columns = await asyncio.to_thread(_sqlite_columns, snapshot, table)
+                query = f'SELECT {_names(columns)} FROM "{table}" ORDER BY rowid'
+                cursor = snapshot.execute(query)
+                while batch := await asyncio.to_thread(cursor.fetchmany, COPY_BATCH):
+                    await writer.copy_in(table, columns, batch)
+            for (table,) in await writer.rows(_IDENTITY_TABLES):
+                await writer.run(
+                    f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'),"
+                    f' COALESCE((SELECT MAX(id) FROM "{table}"), 0) + 1, false)'
+                )
+        except BaseException:
+            await writer.run("ROLLBACK")
+            raise
+        else:
+            await writer.run("COMMIT")
+        finally:
+            snapshot.close()
+
+    async def holds_data(self) -> bool:
+        conn = await _connect(self.url)
+        try:
+            if not await conn.fetchval("SELECT to_regclass('emulator_schema') IS NOT NULL"):
+                return False
+            for (table,) in await conn.fetch(_TABLES):
+                if await conn.fetchval(f'SELECT EXISTS (SELECT 1 FROM "{table}")'):
+                    return True
+            return False
+        finally:
+            await conn.close()
+
+    async def copy_to(self, target: Path) -> bool:
+        """Every table's rows, read in one repeatable-read transaction (the state of one
+        commit; writers go on), into a SQLite file migrated to the same schema version."""
+        conn = await _connect(self.url)
+        try:
+            async with conn.transaction(isolation="repeatable_read", readonly=True):
+                if not await conn.fetchval("SELECT to_regclass('emulator_schema') IS NOT NULL"):
+                    return False
+                version = await conn.fetchval("SELECT version FROM emulator_schema")
+                if not version:
+                    return False
+                await asyncio.to_thread(migrate_file, target, wal=False, up_to=version)
+                await _copy_tables(conn, target)
+            return True
+        finally:
+            await conn.close()
 
     async def close(self) -> None:
         for connections in self._connections:

@@ -30,7 +30,7 @@ import aiosqlite
 from ..filters import regexp
 from .connection import Conn, Row
 from .errors import IntegrityError
-from .migrations import MIGRATIONS
+from .migrations import MIGRATIONS, SCHEMA_VERSION
 
 V = TypeVar("V")
 
@@ -184,15 +184,19 @@ def _data_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA data_version").fetchone()[0])
 
 
-def _migrate(path: Path) -> bool:
-    """Apply pending migrations (`PRAGMA user_version` is the last applied): whether the
-    database was empty. Runs in a thread, waiting for other processes' locks."""
+def migrate_file(path: Path, *, wal: bool = True, up_to: int = SCHEMA_VERSION) -> bool:
+    """Apply pending migrations, up to `up_to`, each in its own transaction (`PRAGMA
+    user_version` is the last applied): whether the database was empty. Blocks, waiting
+    for other processes' locks (run it in a thread)."""
     conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     try:
-        conn.execute("PRAGMA journal_mode = WAL")
-        current = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if wal:
+            conn.execute("PRAGMA journal_mode = WAL")
+        current = file_schema_version(conn)
+        if current > SCHEMA_VERSION:
+            log.warning("database schema %d is newer than this emulator's", current)
         for version, sql in MIGRATIONS:
-            if version > current:
+            if current < version <= up_to:
                 log.info("applying migration %d", version)
                 conn.executescript(
                     f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;"
@@ -202,12 +206,64 @@ def _migrate(path: Path) -> bool:
         conn.close()
 
 
+def file_schema_version(conn: sqlite3.Connection) -> int:
+    """The last migration applied to the database (0: none)."""
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """Copy the database at `source` into a new standalone file `target` (rollback
+    journal, no WAL beside it), consistently, while other processes may be writing it.
+
+    The backup is one step under one read transaction: in WAL mode a reader never blocks
+    the writers, so writes go on while the pages are copied, and the copy is the state
+    of one commit. Blocks (run it in a thread)."""
+    src = sqlite3.connect(source, isolation_level=None)
+    try:
+        src.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        dst = sqlite3.connect(target, isolation_level=None)
+        try:
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            dst.close()
+    finally:
+        src.close()
+
+
+async def open_file(path: Path) -> SqliteConn:
+    """A connection of its own on a database file no server serves (a snapshot's),
+    through aiosqlite's public API."""
+    db = await aiosqlite.connect(path, isolation_level=None)
+    db.row_factory = aiosqlite.Row
+    conn = ThreadConn(db)
+    await conn.run_script(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return conn
+
+
+async def any_rows(conn: Conn, tables: list[str]) -> bool:
+    """Whether any of the tables has a row."""
+    for table in tables:
+        if await conn.row(f'SELECT 1 FROM "{table}" LIMIT 1') is not None:
+            return True
+    return False
+
+
+async def table_names(conn: Conn) -> list[str]:
+    """Every table of a SQLite database of the store's schema."""
+    rows = await conn.rows(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        " ORDER BY name"
+    )
+    return [row[0] for row in rows]
+
+
 class SqliteBackend:
     sql_regexp = True
     begin = "BEGIN IMMEDIATE"
 
     def __init__(self, path: Path, *, fast_execution: bool = True) -> None:
-        self.path = path
+        self.path = self.sqlite_file = path
         self.fast = fast_execution and fast_path_supported()
         if fast_execution and not self.fast:
             log.warning(
@@ -230,7 +286,7 @@ class SqliteBackend:
             os.close(fd)  # releases the lock
 
     async def migrate(self) -> bool:
-        return await asyncio.to_thread(_migrate, self.path)
+        return await asyncio.to_thread(migrate_file, self.path)
 
     async def connect(self) -> tuple[Conn, Conn]:
         self._conns = [await self._connect(), await self._connect()]
@@ -257,12 +313,31 @@ class SqliteBackend:
         return await reader.data_version()
 
     async def wipe(self, writer: Conn) -> None:
+        """Foreign keys are checked at COMMIT, so the order of the tables does not matter."""
         await writer.run("PRAGMA defer_foreign_keys = ON")
-        tables = await writer.rows(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        )
-        for (table,) in tables:
+        for table in await table_names(writer):
             await writer.run(f'DELETE FROM "{table}"')
+
+    async def replace_with(self, writer: Conn, source: Path) -> None:
+        """SQLite's backup API: the file's pages replace the database's, as one commit."""
+        assert isinstance(writer, SqliteConn)
+        async with aiosqlite.connect(source, isolation_level=None) as src:
+            await src.backup(writer.db)
+
+    async def holds_data(self) -> bool:
+        if not self.path.is_file():
+            return False
+        conn = await open_file(self.path)
+        try:
+            return await any_rows(conn, await table_names(conn))
+        finally:
+            await conn.close()
+
+    async def copy_to(self, target: Path) -> bool:
+        if not self.path.is_file():
+            return False
+        await asyncio.to_thread(copy_database, self.path, target)
+        return True
 
     async def close(self) -> None:
         for conn in self._conns:
