@@ -47,6 +47,8 @@ def fake_wandb(root: Path, *documents: str) -> Path:
         ("UpsertBucket", "run"),
         ("GetRunQueueItem", "launch"),
         ("UpsertSweep", "sweep"),
+        ("SweepWithRuns", "sweep"),
+        ("EnqueueSweepRun", "launch"),  # pushes to a launch queue
         ("CreateAutomation", "automation"),
         ("ProjectViews", "report"),
         ("ProbeServerCapabilities", "other"),
@@ -96,6 +98,26 @@ def test_exit_status_fails_for_every_area_but_sweeps_and_launch(tmp_path: Path) 
     assert report["areas"]["artifact"] == {"supported": 0, "unsupported": 1}
     [failing] = report["failing"]
     assert (failing["name"], failing["source"]) == ("ArtifactByID", "wandb/ops.py:1")
+
+
+def test_a_failing_sweep_operation_fails_the_check(tmp_path: Path) -> None:
+    root = fake_wandb(tmp_path, "query GetSweeps { project { sweepsThatDoNotExist } }")
+    result = cli("contract", "--package-dir", str(root))
+    assert result.returncode == 1
+    assert "sweep        GetSweeps" in result.stdout
+
+
+def test_an_f_string_is_read_with_the_constants_it_interpolates(tmp_path: Path) -> None:
+    root = fake_wandb(tmp_path)
+    (root / "wandb" / "fragments.py").write_text(
+        'FRAGMENT = "fragment F on Project { id }"\n'
+        'QUERY = f"""query GetF {{ project(name: \\"p\\") {{ ...F }} }} {FRAGMENT}"""\n'
+    )
+    (document,) = package_documents(root / "wandb")
+    assert document.name == "GetF"
+    assert "fragment F on Project" in document.text
+    [result] = check_documents([document], build_schema()._schema)
+    assert result.supported, result.errors
 
 
 def test_a_dir_without_wandb_is_refused(tmp_path: Path) -> None:

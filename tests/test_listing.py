@@ -134,6 +134,17 @@ def test_bad_cursors_and_orders_are_client_errors() -> None:
     assert Where("a = ?", (1,)) & Where() == Where("(a = ?)", (1,))
 
 
+def test_a_cursor_of_one_order_is_refused_by_an_order_of_other_keys() -> None:
+    by_loss = Order.parse(runs.RUNS, "-summary_metrics.loss")
+    by_time = Order.parse(runs.RUNS, "created_at")
+    assert by_loss.values([0, 1.5, ""]) == (0, 1.5, "")
+    for order, value in ((by_loss, "2026-01-01"), (by_loss, [0, 1]), (by_time, [0, 1.5, ""])):
+        with pytest.raises(FilterError, match="belongs to another order"):
+            order.values(value)
+    with pytest.raises(FilterError, match="cannot order by the JSON key"):
+        Order.parse(runs.RUNS, 'config.a"b')
+
+
 REGISTRY_VERSIONS = """
 query RegistryVersions($organization: String!, $registryFilter: JSONString,
     $artifactFilter: JSONString, $cursor: String, $perPage: Int) {

@@ -32,11 +32,14 @@ def test_graphql_modules_keep_annotations_evaluated() -> None:
 
 
 # What `serve` must not import before it answers: each is imported by the first request
-# that needs it (a page, a webhook delivery, a sweep config, a $regex), or never.
+# that needs it (a page, a webhook delivery, a sweep config, a bayes proposal, a
+# $regex), or never.
 DEFERRED = (
     "jinja2",
     "httpx",
     "yaml",
+    "sweeps",
+    "numpy",
     "re2",
     "google.protobuf",
     "opentelemetry",

@@ -306,6 +306,19 @@ class SweepRec:
 
 
 @dataclass(frozen=True)
+class SweepProposalRec:
+    """A run a sweep proposed to one of its agents (`args` as the agent got them)."""
+
+    sweep_id: int
+    position: int
+    run_name: str
+    agent_id: int | None
+    args: str  # JSON: {name: {"value": ...}}
+    created_at: str
+    stop_requested_at: str | None
+
+
+@dataclass(frozen=True)
 class SweepAgentRec:
     id: int
     sweep_id: int

@@ -180,6 +180,7 @@ class Backend(Protocol):
     def sqlite_file(self) -> Path | None:
         """The database's file, if it is SQLite."""
 
+    dialect: str  # "sqlite" or "postgresql"
     # Whether SQL may use `expression REGEXP pattern` (RE2, as `$regex` filters match).
     sql_regexp: bool
     # The statement that begins a write transaction, alone across every process of the

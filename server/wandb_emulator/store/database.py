@@ -85,6 +85,11 @@ class Database:
         return self._backend.sqlite_file
 
     @property
+    def dialect(self) -> str:
+        """The SQL dialect, where the store's SQL differs: "sqlite" or "postgresql"."""
+        return self._backend.dialect
+
+    @property
     def sql_regexp(self) -> bool:
         """Whether listings may filter with REGEXP in SQL (else `$regex` is matched in
         Python, on the rows SQL selects without it)."""

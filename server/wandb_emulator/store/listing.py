@@ -7,7 +7,9 @@ and the row id, so a page reads `first + 1` rows wherever it is in the chain: th
 of a filter document that SQL answers go into the WHERE clause, the rest (`keep`, the
 Python matcher over documents) is applied to rows read in sort order, in chunks, until
 the page is full. Sort expressions are never NULL (missing values sort as '' or 0,
-everywhere the same way). `count()` counts on demand (`totalCount` only when asked).
+everywhere the same way). An order may sort on several expressions (a JSON value: its
+kind, then its number, then its text); the cursor then holds one value per expression.
+`count()` counts on demand (`totalCount` only when asked).
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ class Listing(Generic[T]):
     sorts: Mapping[str, str]  # order name -> SQL expression (never NULL)
     default_sort: str
     fields: Mapping[str, str] = field(default_factory=dict)  # filter key -> SQL expression
+    # Orders not in `sorts` (`summary_metrics.loss`): (name, descending, SQL dialect) ->
+    # Order or None.
+    dynamic_sorts: Callable[[str, bool, str], Order | None] | None = None
 
 
 def camel(snake: str) -> str:
@@ -120,16 +125,96 @@ NOTHING = Where("1 = 0")  # a condition no row meets (PostgreSQL wants a boolean
 
 @dataclass(frozen=True)
 class Order:
-    expression: str
+    """Sort expressions (never NULL), all in one direction, then the row id; `params`
+    are the parameters of the expressions, in the order they appear."""
+
+    keys: tuple[str, ...]
     descending: bool
+    params: tuple[Any, ...] = ()
 
     @staticmethod
-    def parse(listing: Listing[Any], order: str | None) -> Order:
-        """`+name`/`-name`/`name` (ascending by default) into a sort expression."""
+    def on(expression: str, descending: bool) -> Order:
+        return Order((expression,), descending)
+
+    @staticmethod
+    def parse(listing: Listing[Any], order: str | None, dialect: str = "sqlite") -> Order:
+        """`+name`/`-name`/`name` (ascending by default) into sort expressions (in the SQL
+        of `dialect`, where they differ)."""
         name = (order or "").lstrip("+-") or listing.default_sort
-        if name not in listing.sorts:
+        descending = order is not None and order.startswith("-")
+        if name in listing.sorts:
+            return Order.on(listing.sorts[name], descending)
+        dynamic = listing.dynamic_sorts and listing.dynamic_sorts(name, descending, dialect)
+        if dynamic is None:
             raise FilterError(f"cannot order by {name!r}")
-        return Order(listing.sorts[name], order is not None and order.startswith("-"))
+        return dynamic
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        return tuple(f"sort_key__{i}" for i in range(len(self.keys)))
+
+    def cursor_value(self, keys: tuple[Any, ...]) -> Any:
+        """A row's sort values as a cursor holds them: one scalar, or a list of them."""
+        return keys[0] if len(keys) == 1 else list(keys)
+
+    def values(self, cursor_value: Any) -> tuple[Any, ...]:
+        """A cursor's sort values, checked against this order's keys."""
+        values = cursor_value if isinstance(cursor_value, list) else [cursor_value]
+        if len(values) != len(self.keys) or isinstance(cursor_value, list) != (len(values) > 1):
+            raise FilterError("invalid cursor: it belongs to another order")
+        return tuple(values)
+
+
+# The kinds of JSON value, in the order they sort (ascending): numbers by value, then
+# strings, then booleans, arrays and objects by their text; a missing key (or a JSON
+# null, or a document that is not valid JSON) sorts last in either direction. Every `?`
+# of these expressions is the path of the value.
+_SQLITE_JSON = {
+    "kind": (
+        "CASE WHEN NOT json_valid({column}) THEN 3 ELSE CASE json_type({column}, ?)"
+        " WHEN 'integer' THEN 0 WHEN 'real' THEN 0 WHEN 'text' THEN 1"
+        " WHEN 'true' THEN 2 WHEN 'false' THEN 2 WHEN 'array' THEN 2 WHEN 'object' THEN 2"
+        " ELSE 3 END END"
+    ),
+    "number": "json_extract({column}, ?)",
+    "text": "CAST(json_extract({column}, ?) AS TEXT)",
+}
+# PostgreSQL: the value is `column::jsonb #> path` (the path a text[] of the keys); a
+# boolean's text is '1' or '0', as SQLite's json_extract gives it.
+_PG_VALUE = "(({column})::jsonb #> string_to_array(?, '.'))"
+_POSTGRES_JSON = {
+    "kind": (
+        f"CASE jsonb_typeof({_PG_VALUE}) WHEN 'number' THEN 0 WHEN 'string' THEN 1"
+        " WHEN 'boolean' THEN 2 WHEN 'array' THEN 2 WHEN 'object' THEN 2 ELSE 3 END"
+    ),
+    "number": f"({_PG_VALUE} #>> '{{{{}}}}')::float8",
+    "text": (
+        f"(CASE WHEN jsonb_typeof({_PG_VALUE}) = 'boolean'"
+        f" THEN CASE WHEN {_PG_VALUE} = 'true'::jsonb THEN '1' ELSE '0' END"
+        f" ELSE {_PG_VALUE} #>> '{{{{}}}}' END) COLLATE \"C\""
+    ),
+}
+
+
+def json_value_order(
+    column: str, path: Sequence[str], descending: bool, dialect: str = "sqlite"
+) -> Order:
+    """Rows sorted by the JSON value at `path` (keys, outermost first) of a JSON text
+    column: by its kind, then its number, then its text (a keyset over all three), in
+    the SQL of `dialect` ("sqlite" or "postgresql")."""
+    if not path or any('"' in key or "." in key or not key for key in path):
+        raise FilterError(f"cannot order by the JSON key {'.'.join(path)!r}")
+    if dialect == "postgresql":
+        sql, path_param = _POSTGRES_JSON, ".".join(path)
+    else:
+        sql, path_param = _SQLITE_JSON, "$" + "".join(f'."{key}"' for key in path)
+    kind, value, text = (sql[part].format(column=column) for part in ("kind", "number", "text"))
+    # Descending, a missing value ranks below every kind, so that it still comes last.
+    rank = f"(CASE WHEN {kind} = 3 THEN -1 ELSE {kind} END)" if descending else kind
+    number = f"CASE WHEN {kind} = 0 THEN {value} ELSE 0 END"
+    text = f"CASE WHEN {kind} IN (1, 2) THEN {text} ELSE '' END"
+    keys = (rank, number, text)
+    return Order(keys, descending, (path_param,) * sum(key.count("?") for key in keys))
 
 
 @dataclass
@@ -155,7 +240,10 @@ def decode_cursor(cursor: str) -> tuple[Any, int]:
         if not raw.startswith(_CURSOR_PREFIX):
             raise ValueError
         value, row_id = json.loads(raw[len(_CURSOR_PREFIX) :])
-        if not isinstance(row_id, int) or not isinstance(value, (*_SCALARS, type(None))):
+        values = value if isinstance(value, list) else [value]
+        if not isinstance(row_id, int) or not all(
+            isinstance(v, (*_SCALARS, type(None))) for v in values
+        ):
             raise ValueError
         return value, row_id
     except (binascii.Error, UnicodeError, ValueError, TypeError):
@@ -209,9 +297,13 @@ def split_filter(
 def _after(order: Order, id_column: str, cursor: tuple[Any, int]) -> Where:
     op = "<" if order.descending else ">"
     value, row_id = cursor
-    if order.expression == id_column:
+    if order.keys == (id_column,):
         return Where(f"{id_column} {op} ?", (row_id,))
-    return Where(f"({order.expression}, {id_column}) {op} (?, ?)", (value, row_id))
+    keys = ", ".join(order.keys)
+    marks = ", ".join("?" for _ in order.keys)
+    return Where(
+        f"({keys}, {id_column}) {op} ({marks}, ?)", (*order.params, *order.values(value), row_id)
+    )
 
 
 async def _read(
@@ -219,30 +311,29 @@ async def _read(
 ) -> list[tuple[Any, T]]:
     """Rows in `order`, at most `limit` (None: all)."""
     direction = "DESC" if order.descending else "ASC"
-    select = f"SELECT {order.expression} AS sort_key__, {listing.columns} FROM {listing.source}"
-    ordered = f" ORDER BY {order.expression} {direction}, {listing.id_column} {direction}"
+    keys = ", ".join(
+        f"{key} AS {alias}" for key, alias in zip(order.keys, order.aliases, strict=True)
+    )
+    select = f"SELECT {keys}, {listing.columns} FROM {listing.source}"
+    by_keys = ", ".join(f"{alias} {direction}" for alias in order.aliases)
+    ordered = f" ORDER BY {by_keys}, {listing.id_column} {direction}"
     bound, bounds = ("", ()) if limit is None else (" LIMIT ?", (limit,))
     if not where.partitions:
-        sql, params = select + where.clause + ordered + bound, (*where.params, *bounds)
+        sql = select + where.clause + ordered + bound
+        params = (*order.params, *where.params, *bounds)
     else:
         parts, values = [], []
         for number, partition in enumerate(where.partitions):
             part = Where(where.sql, where.params) & partition
             parts.append(f"SELECT * FROM ({select}{part.clause}{ordered}{bound}) AS part{number}")
-            values += [*part.params, *bounds]
-        sql = " UNION ALL ".join(parts) + f" ORDER BY sort_key__ {direction}, id {direction}"
+            values += [*order.params, *part.params, *bounds]
+        sql = " UNION ALL ".join(parts) + f" ORDER BY {by_keys}, id {direction}{bound}"
         params = (*values, *bounds)
-        sql += bound
-    rows = await fetch_all(conn, _Keyed, sql, params)
-    return [(row.key, listing.record(**row.values)) for row in rows]
-
-
-class _Keyed:
-    """A row read with its sort key in front."""
-
-    def __init__(self, sort_key__: Any, **values: Any) -> None:
-        self.key = sort_key__
-        self.values = values
+    keyed = []
+    for row in await fetch_all(conn, dict, sql, params):
+        sort_values = tuple(row.pop(alias) for alias in order.aliases)
+        keyed.append((order.cursor_value(sort_values), listing.record(**row)))
+    return keyed
 
 
 async def page(
@@ -290,7 +381,7 @@ async def ids(conn: Conn, listing: Listing[Any], where: Where) -> list[int]:
 
 async def select(conn: Conn, listing: Listing[T], where: Where) -> list[T]:
     """Every row `where` selects, in id order (for selections smaller than a page's scope)."""
-    order = Order(listing.id_column, False)
+    order = Order.on(listing.id_column, False)
     return [record for _, record in await _read(conn, listing, where.flat(), order, None)]
 
 
@@ -303,7 +394,7 @@ async def count(conn: Conn, listing: Listing[Any], scope: Where) -> int:
 async def count_matching(conn: Conn, listing: Listing[T], scope: Where, keep: Keep) -> int:
     """Rows of scope the Python part of a filter keeps (read in chunks of CHUNK)."""
     total, position = 0, None
-    order = Order(listing.id_column, False)
+    order = Order.on(listing.id_column, False)
     while True:
         where = scope if position is None else scope & _after(order, listing.id_column, position)
         chunk = await _read(conn, listing, where, order, CHUNK)

@@ -469,6 +469,16 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        11,
+        """
+        -- The runs of a sweep (Sweep.runs, best_run()) and a project's sweeps, by page.
+        CREATE INDEX runs_by_sweep ON runs(project_id, sweep_name, id);
+        CREATE INDEX sweeps_by_project ON sweeps(project_id, created_at, id);
+        -- A proposed run that early termination told its agent to stop (Run.shouldStop).
+        ALTER TABLE sweep_runs ADD COLUMN stop_requested_at TEXT;
+        """,
+    ),
 ]
 
 # The schema version a database has once every migration is applied.

@@ -337,6 +337,7 @@ async def _copy_tables(conn: asyncpg.Connection, target: Path) -> None:
 
 
 class PostgresBackend:
+    dialect = "postgresql"
     sql_regexp = False
     sqlite_file = None
     begin = "BEGIN; SELECT emulator_begin_write()"  # one round trip

@@ -5,9 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from ..records import RunAlertRec, RunFileRec, RunRec, utc_now
-from ._sql import execute, fetch_all, fetch_column, fetch_one, fetch_value, write_one
+from ._sql import (
+    execute,
+    fetch_all,
+    fetch_column,
+    fetch_one,
+    fetch_value,
+    placeholders,
+    write_one,
+)
 from .database import Conn
-from .listing import Listing, Where, columns
+from .listing import Listing, Order, Where, columns, json_value_order
 
 # Columns UpsertBucket may set, by the name of its input field.
 RUN_FIELDS = {
@@ -35,6 +43,19 @@ LINE_STREAMS = {
 
 _TIMES = columns("r", "created_at", "heartbeat_at")
 
+
+def _by_json_key(name: str, descending: bool, dialect: str) -> Order | None:
+    """`summary_metrics.KEY[.SUB...]` and `config.KEY[.SUB...]` (a config entry's value
+    is stored under "value")."""
+    head, _, rest = name.partition(".")
+    keys = rest.split(".")
+    if head in ("summary_metrics", "summaryMetrics") and rest:
+        return json_value_order("r.summary_metrics", keys, descending, dialect)
+    if head == "config" and rest:
+        return json_value_order("r.config", [keys[0], "value", *keys[1:]], descending, dialect)
+    return None
+
+
 RUNS = Listing(
     record=RunRec,
     source="runs r",
@@ -42,9 +63,11 @@ RUNS = Listing(
     id_column="r.id",
     sorts={**_TIMES, "name": "r.name", "display_name": "COALESCE(r.display_name, '')"},
     default_sort="created_at",
+    dynamic_sorts=_by_json_key,
     fields={
         **_TIMES,
         "name": "r.name",
+        "sweep": "r.sweep_name",
         **dict.fromkeys(("display_name", "displayName"), "r.display_name"),
         "state": "r.state",
         "group": "r.group_name",
@@ -275,3 +298,13 @@ async def recent_alerts(conn: Conn, limit: int) -> list[tuple[RunAlertRec, str, 
         names = (values.pop("entity_name"), values.pop("project_name"), values.pop("run_name"))
         alerts.append((RunAlertRec(**values), *names))
     return alerts
+
+
+async def join_sweep(conn: Conn, run_ids: list[int], sweep_name: str) -> None:
+    """Make runs part of a sweep (a sweep's prior runs)."""
+    if run_ids:
+        await execute(
+            conn,
+            f"UPDATE runs SET sweep_name = ? WHERE id IN ({placeholders(run_ids)})",
+            (sweep_name, *run_ids),
+        )

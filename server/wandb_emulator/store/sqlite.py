@@ -259,6 +259,7 @@ async def table_names(conn: Conn) -> list[str]:
 
 
 class SqliteBackend:
+    dialect = "sqlite"
     sql_regexp = True
     begin = "BEGIN IMMEDIATE"
 

@@ -163,7 +163,7 @@ async def list_page(
     db = reads.db
     in_sql, rest = listing.split_filter(of, filter_doc, sql_regexp=db.sql_regexp)
     where = scope & in_sql
-    sort = Order.parse(of, order)
+    sort = Order.parse(of, order, db.dialect)
     async with db.read() as conn:
         rows = await listing.page(
             conn,

@@ -9,8 +9,9 @@ from typing import Any
 from ... import auth
 from ...blobs import BlobStore
 from ...records import ProjectRec, RunAlertRec, RunFileRec, RunRec, UserRec
-from ...store import accounts, projects, runs
+from ...store import accounts, projects, runs, sweeps
 from ...store.database import Conn
+from ...store.listing import Where
 from .. import console, run_history
 from .paging import (
     ListedPage,
@@ -72,6 +73,27 @@ async def run_documents(conn: Conn, found: list[RunRec]) -> list[dict[str, Any]]
     return [run_document(r) for r in found]
 
 
+async def runs_page(
+    reads: ReadSession,
+    scope: Where,
+    filters: str | None,
+    order: str | None,
+    first: int | None,
+    after: str | None,
+) -> ListedPage[RunRec]:
+    """A page of the runs of `scope` (a project's, a sweep's, an agent's)."""
+    return await list_page(
+        reads,
+        runs.RUNS,
+        scope,
+        filters=filters,
+        order=order,
+        first=first,
+        after=after,
+        documents=run_documents,
+    )
+
+
 async def project_runs(
     reads: ReadSession,
     project: ProjectRec,
@@ -80,16 +102,15 @@ async def project_runs(
     first: int | None,
     after: str | None,
 ) -> ListedPage[RunRec]:
-    return await list_page(
-        reads,
-        runs.RUNS,
-        runs.of_project(project.id),
-        filters=filters,
-        order=order,
-        first=first,
-        after=after,
-        documents=run_documents,
-    )
+    return await runs_page(reads, runs.of_project(project.id), filters, order, first, after)
+
+
+async def stop_requested_by_sweep(reads: ReadSession, run: RunRec) -> bool:
+    """Whether the run's sweep told its agent to stop it (early termination)."""
+    if run.sweep_name is None:
+        return False
+    async with reads.db.read() as conn:
+        return await sweeps.stop_requested(conn, run.project_id, run.sweep_name, run.name)
 
 
 async def project_run_count(reads: ReadSession, project: ProjectRec, filters: str | None) -> int:

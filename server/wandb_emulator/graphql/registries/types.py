@@ -32,7 +32,7 @@ from ..lazy import lazy_type
 from ..pagination import CountedConnection, PageInfo
 from ..runs.types import Run, RunConnection, run_connection
 from ..scalars import DateTime, JSONString
-from ..sweeps.types import Sweep
+from ..sweeps.types import Sweep, SweepConnection, sweep_connection
 from ..users.types import User
 
 if TYPE_CHECKING:
@@ -248,6 +248,24 @@ class Project:
     async def sweep(self, info: Info, sweep_name: str) -> Sweep | None:
         found = await sweep_reads.project_sweep(info.context.reads, self.rec, sweep_name)
         return Sweep(rec=found) if found else None
+
+    @strawberry.field
+    async def sweeps(
+        self,
+        info: Info,
+        filters: JSONString | None = None,
+        order: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> SweepConnection:
+        page = await sweep_reads.project_sweeps(
+            info.context.reads, self.rec, filters, order, first, after
+        )
+        return sweep_connection(page)
+
+    @strawberry.field
+    async def total_sweeps(self, info: Info) -> int:
+        return await sweep_reads.project_sweep_count(info.context.reads, self.rec)
 
     @strawberry.field
     async def artifact_types(

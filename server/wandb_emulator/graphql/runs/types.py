@@ -79,6 +79,18 @@ class Run:
 
     exitcode = record_field("exit_code", int | None)
 
+    @root_field(description="The run is still running (its state is running).")
+    def running(self) -> bool:
+        return self.rec.state == "running"
+
+    @root_field(description="The run ended with an error (failed or crashed).")
+    def failed(self) -> bool:
+        return self.rec.state in ("failed", "crashed")
+
+    @strawberry.field(description="Its sweep's early termination told its agent to stop it.")
+    async def should_stop(self, info: Info) -> bool:
+        return await run_reads.stop_requested_by_sweep(info.context.reads, self.rec)
+
     @root_field
     def read_only(self) -> bool:
         return False
