@@ -10,7 +10,7 @@ WORKERS ?= 2
 # `make` alone sets up and serves, like `make run`.
 .DEFAULT_GOAL := run
 
-.PHONY: run test test-fast test-lowest lint typecheck schema bench bench-quick contract compat wheel-check fuzz clean lock
+.PHONY: run test test-fast test-lowest test-postgres lint typecheck schema bench bench-quick contract compat wheel-check fuzz clean lock
 
 # What CI installs: every package pinned (`make lock` regenerates it from pyproject.toml).
 LOCK := requirements/test.lock
@@ -67,6 +67,12 @@ test-lowest: $(LOWEST_VENV)/.installed
 	$(LOWEST_VENV)/bin/python -m pytest -n $(WORKERS) -q -p no:cacheprovider -m fast
 	$(LOWEST_VENV)/bin/python -m pytest -n $(WORKERS) -q -p no:cacheprovider \
 		tests/test_registry.py tests/test_linking.py $(LOWEST_DEPENDENCY_TESTS)
+
+# The SDK tier (every test not marked fast) with the servers' state in PostgreSQL: each
+# test process starts a throwaway cluster of the machine's PostgreSQL (apt-get install
+# postgresql) and gives every server a database of its own.
+test-postgres: $(VENV)/.installed-test
+	WANDB_EMULATOR_TEST_DATABASE=postgresql $(BIN)/python -m pytest -n $(WORKERS) -q -m "not fast"
 
 # The fast tier alone: rules, filters and GraphQL/HTTP edge cases, no server process or SDK.
 test-fast: $(VENV)/.installed-test

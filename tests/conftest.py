@@ -4,24 +4,28 @@ users, organizations and teams for every test (`wandb_emulator.testing`)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from wandb_emulator import testing
 from wandb_emulator.config import Config
+from wandb_emulator.local_postgres import LocalPostgres
 from wandb_emulator.testing import (
     Accounts,
     EmulatorHandle,
     EmulatorUser,
     InProcessEmulator,
-    RunningEmulator,
 )
 
 _WANDB_HOME = Path(tempfile.mkdtemp(prefix="wandb-emulator-tests-"))
@@ -45,6 +49,106 @@ for var in ("WANDB_API_KEY", "WANDB_ENTITY", "WANDB_ORGANIZATION", "WANDB_PROJEC
     os.environ.pop(var, None)
 # Set to 1, every server the tests start serves with stock Strawberry (tests/test_stock_path.py).
 STOCK_PATH = os.environ.get("WANDB_EMULATOR_TEST_STOCK_PATH") == "1"
+
+
+# `WANDB_EMULATOR_TEST_DATABASE=postgresql` (`make test-postgres`): the servers the tests
+# start keep their state in PostgreSQL instead of the SQLite file of their data directory.
+TEST_DATABASE_ENV = "WANDB_EMULATOR_TEST_DATABASE"
+ON_POSTGRES = os.environ.get(TEST_DATABASE_ENV, "sqlite") == "postgresql"
+
+
+class TestStorage:
+    """Where the servers the tests start keep their state: by default the SQLite file of
+    their data directory; on PostgreSQL a database of each data directory (the same one
+    when a test restarts a server on it), in a throwaway cluster this test process starts
+    on first use."""
+
+    def __init__(self) -> None:
+        self.cluster: LocalPostgres | None = None
+        self._urls: dict[Path, str] = {}
+
+    def database_url(self, data_dir: Path) -> str | None:
+        if not ON_POSTGRES:
+            return None
+        if self.cluster is None:
+            self.cluster = LocalPostgres().start()
+        key = data_dir.resolve()
+        if key not in self._urls:
+            self._urls[key] = self.cluster.create_database()
+        return self._urls[key]
+
+    def serving(self, data_dir: Path, config: Config | None) -> Config:
+        """`config` (the suite's default when None) on the test storage of `data_dir`,
+        unless it names a database itself."""
+        config = config or Config(log_level="warning")
+        if config.database_url is None:
+            config = replace(config, database_url=self.database_url(data_dir))
+        return config
+
+    def stop(self) -> None:
+        if self.cluster is not None:
+            self.cluster.stop()
+            self.cluster = None
+
+
+STORAGE = TestStorage()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    STORAGE.stop()
+
+
+class EmulatorProcess(testing.EmulatorProcess):
+    """`testing.EmulatorProcess` on the test storage of its data directory."""
+
+    def __init__(self, data_dir: Path, config: Config | None = None, **options: Any) -> None:
+        super().__init__(data_dir, STORAGE.serving(data_dir, config), **options)
+
+
+class RunningEmulator(testing.RunningEmulator):
+    """`testing.RunningEmulator` on the test storage of its data directory."""
+
+    def __init__(self, data_dir: Path, config: Config | None = None) -> None:
+        super().__init__(data_dir, STORAGE.serving(data_dir, config))
+
+
+def database_args(data_dir: Path) -> list[str]:
+    """The command-line options (`seed`, `export`, ...) that name the test database of
+    `data_dir`."""
+    url = STORAGE.database_url(data_dir)
+    return ["--database-url", url] if url else []
+
+
+def database_value(data_dir: Path, sql: str) -> Any:
+    """The first value `sql` reads from the test database of `data_dir`, outside any server."""
+    url = STORAGE.database_url(data_dir)
+    if url is None:
+        db = sqlite3.connect(f"file:{data_dir / 'emulator.sqlite3'}?mode=ro", uri=True)
+        try:
+            return db.execute(sql).fetchone()[0]
+        finally:
+            db.close()
+
+    import asyncpg
+
+    async def read() -> Any:
+        conn = await asyncpg.connect(url)
+        try:
+            return await conn.fetchval(sql)
+        finally:
+            await conn.close()
+
+    return asyncio.run(read())
+
+
+@pytest.fixture(scope="session")
+def wandb_emulator(
+    tmp_path_factory: pytest.TempPathFactory, wandb_emulator_config: Config
+) -> Iterator[RunningEmulator]:
+    """The pytest plugin's session emulator, on the test storage."""
+    data_dir = tmp_path_factory.mktemp("wandb-emulator") / "data"
+    with RunningEmulator(data_dir, wandb_emulator_config) as emulator:
+        yield emulator
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 import wandb
-from conftest import instance_admin_api
+from conftest import ON_POSTGRES, EmulatorProcess, instance_admin_api
 
 from wandb_emulator.cli import NOT_SERVE_OPTIONS, _config_from_args, build_parser, serve_arguments
 from wandb_emulator.config import DEFAULT_SEED_FILE, Config
-from wandb_emulator.testing import EmulatorProcess, free_port
+from wandb_emulator.testing import free_port
 
 DEFAULT_SEED = json.loads(DEFAULT_SEED_FILE.read_text())
 DEFAULT_KEY = DEFAULT_SEED["users"][0]["apiKey"]
@@ -24,7 +24,8 @@ def test_first_start_creates_the_data_dir_and_seeds_the_default_user(tmp_path: P
     data_dir = tmp_path / "fresh" / "data"
     server = EmulatorProcess(data_dir).start()
     try:
-        assert (data_dir / "emulator.sqlite3").is_file()
+        assert data_dir.is_dir()
+        assert (data_dir / "emulator.sqlite3").is_file() != ON_POSTGRES
         api = instance_admin_api(server.base_url)
         assert api.viewer.username == DEFAULT_SEED["users"][0]["username"]
         registry = api.create_registry("first", "organization")
@@ -149,6 +150,7 @@ EVERY_SERVE_OPTION = Config(
     metrics_public=True,
     log_format="json",
     fast_execution=False,
+    database_url="postgresql://user:secret@127.0.0.1:5432/emulator",
 )
 
 

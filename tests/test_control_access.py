@@ -8,18 +8,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import CONTROL_HEADERS, DEFAULT_KEY, log_artifacts
+from conftest import CONTROL_HEADERS, DEFAULT_KEY, EmulatorProcess, log_artifacts
 
 from wandb_emulator.config import Config
 from wandb_emulator.journal import REDACTED, Journal, RequestRecord
 from wandb_emulator.serving import exposure_warnings
-from wandb_emulator.testing import (
-    Accounts,
-    EmulatorHandle,
-    EmulatorProcess,
-    EmulatorUser,
-    RunningEmulator,
-)
+from wandb_emulator.testing import Accounts, EmulatorHandle, EmulatorUser, RunningEmulator
 
 ENDPOINTS = [
     ("POST", "/reset"),

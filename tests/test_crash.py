@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -19,8 +18,7 @@ from pathlib import Path
 
 import pytest
 import wandb
-
-from wandb_emulator.testing import EmulatorProcess
+from conftest import ON_POSTGRES, EmulatorProcess, database_value
 
 WORKER = r"""
 import hashlib, json, os, sys, uuid
@@ -141,12 +139,11 @@ def run_crash(tmp_path: Path, workers_n: int, per_worker: int, kills: int) -> Cr
 
 def check_state(server: EmulatorProcess, admin, team: str, acked: list[dict]) -> int:
     """Check the restarted server's state; the number of PENDING rows left in the database."""
-    db = sqlite3.connect(f"file:{server.config.database_path}?mode=ro", uri=True)
-    try:
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        pending = db.execute("SELECT COUNT(*) FROM artifacts WHERE state = 'PENDING'").fetchone()[0]
-    finally:
-        db.close()
+    if not ON_POSTGRES:
+        assert database_value(server.config.data_dir, "PRAGMA integrity_check") == "ok"
+    pending = database_value(
+        server.config.data_dir, "SELECT COUNT(*) FROM artifacts WHERE state = 'PENDING'"
+    )
     api: wandb.Api = admin.api()
     assert acked, "no worker acknowledged anything"
     for ack in acked:

@@ -8,10 +8,10 @@ from pathlib import Path
 import httpx
 import pytest
 import wandb
-from conftest import instance_admin_api
+from conftest import EmulatorProcess, RunningEmulator, instance_admin_api
 
 from wandb_emulator.config import Config
-from wandb_emulator.testing import EmulatorProcess, EmulatorUser, RunningEmulator
+from wandb_emulator.testing import EmulatorUser
 
 
 @pytest.fixture

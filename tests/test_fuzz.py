@@ -20,12 +20,12 @@ from pathlib import Path
 import graphql
 import httpx
 import pytest
+from conftest import EmulatorProcess
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, mutations, nodes, queries
 
 from wandb_emulator.graphql.schema import build_schema
-from wandb_emulator.testing import EmulatorProcess
 
 SUBSET_EXAMPLES = 120
 FULL_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4000"))

@@ -6,11 +6,10 @@ import time
 
 import httpx
 import pytest
-from conftest import CONTROL_HEADERS, OrgSetup
+from conftest import CONTROL_HEADERS, EmulatorProcess, OrgSetup, RunningEmulator
 
 from wandb_emulator.config import Config
 from wandb_emulator.journal import Journal, RequestRecord
-from wandb_emulator.testing import EmulatorProcess, RunningEmulator
 
 VIEWER = "query Viewer { viewer { username } }"
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import httpx
 import pytest
 import wandb
-from conftest import CONTROL_HEADERS, CONTROL_TOKEN
+from conftest import CONTROL_HEADERS, CONTROL_TOKEN, EmulatorProcess
 from prometheus_client.parser import text_string_to_metric_families
 from wandb.automations import DoNothing, OnRunState, RunEvent
 
 from wandb_emulator.config import Config
-from wandb_emulator.testing import EmulatorProcess, RunningEmulator
+from wandb_emulator.testing import RunningEmulator
 from wandb_emulator.testing.webhooks import create_webhook_integration, insert_secret
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]

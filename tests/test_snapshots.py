@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 import wandb
-from conftest import DEFAULT_KEY
+from conftest import DEFAULT_KEY, EmulatorProcess
 from test_crash import WORKER
 from wandb.apis.public.sweeps import _upsert_sweep
 from wandb.automations import ArtifactEvent, DoNothing, OnAddArtifactAlias
@@ -29,7 +29,7 @@ from wandb_emulator.blobs import BlobStore
 from wandb_emulator.pytest_plugin import _reset_sdk
 from wandb_emulator.snapshots import FORMAT_VERSION, MANIFEST
 from wandb_emulator.store.migrations import SCHEMA_VERSION
-from wandb_emulator.testing import EmulatorProcess, EmulatorUser, RunningEmulator
+from wandb_emulator.testing import EmulatorUser, RunningEmulator
 from wandb_emulator.testing.webhooks import create_webhook_integration, insert_secret, secret_names
 
 PROJECT = "training"

@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 from certs import self_signed_certificate
+from conftest import EmulatorProcess
 
 from wandb_emulator.config import Config
-from wandb_emulator.testing import EmulatorProcess
 
 CHECKS = [
     "Checking if logged in",

@@ -21,6 +21,7 @@ from .control_cli import (
     add_control_commands,
     add_quiet_log_level,
     add_storage_options,
+    database_url,
     run_control_command,
 )
 from .logs import configure_logging
@@ -29,6 +30,7 @@ from .logs import configure_logging
 def _config_from_args(args: argparse.Namespace) -> Config:
     return Config(
         data_dir=Path(args.data_dir),
+        database_url=database_url(args),
         host=args.host,
         port=args.port,
         fixture_port=args.fixture_port,
@@ -238,11 +240,24 @@ def _check_tls_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -
             parser.error(f"--tls-cert/--tls-key: not a usable PEM certificate and key: {exc}")
 
 
+def _check_database_url(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    from .store.database import check_database_url
+
+    url = database_url(args)
+    if url:
+        try:
+            check_database_url(url)
+        except ValueError as exc:
+            parser.error(f"--database-url: {exc}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "serve":
         _check_tls_args(parser, args)
+    if args.command in ("serve", "export", "import"):
+        _check_database_url(parser, args)
     configure_logging(args.log_level, getattr(args, "log_format", "text"))
     if args.command == "serve":
         # The start allocates the schema's many long-lived objects and next to no garbage:

@@ -4,8 +4,9 @@ deliveries, snapshot, restore, export, import, contract.
 reset/seed/journal/fault/deliveries/snapshot/restore talk to a running server through
 its /_emulator endpoints (`--url`, default $WANDB_EMULATOR_URL or http://127.0.0.1:8080)
 with the control token `serve` printed ($WANDB_EMULATOR_CONTROL_TOKEN,
-`--control-token`), else an instance admin's $WANDB_API_KEY; `seed --data-dir` writes to
-a data directory instead. export/import read and write a data directory's stores.
+`--control-token`), else an instance admin's $WANDB_API_KEY; `seed --data-dir` (or
+`--database-url`) writes to the database itself instead. export/import read and write
+the stores of a data directory (or `--database-url`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import contextlib
 import json
 import os
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -26,6 +28,7 @@ from typing import Any
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 CONTROL_TOKEN_ENV = "WANDB_EMULATOR_CONTROL_TOKEN"
+DATABASE_URL_ENV = "WANDB_EMULATOR_DATABASE_URL"
 HTTP_TIMEOUT = 30
 LOG_LEVELS = ["critical", "error", "warning", "info", "debug"]
 SNAPSHOT_TIMEOUT = 3600
@@ -99,20 +102,37 @@ def seed(args: argparse.Namespace) -> int:
         document = load_seed_file(Path(args.file))
     except (OSError, ValueError, SeedError) as exc:
         raise ControlError(f"cannot read seed file {args.file}: {exc}") from exc
-    if args.data_dir:
-        asyncio.run(_seed_data_dir(Path(args.data_dir), document))
+    if args.data_dir or args.database_url:
+        asyncio.run(_seed_database(args.data_dir, args.database_url, document))
     else:
         _request(args, "POST", "/seed", document)
     print(f"seeded from {args.file}")
     return 0
 
 
-async def _seed_data_dir(data_dir: Path, document: dict[str, Any]) -> None:
+async def _seed_database(
+    data_dir: str | None, database_url: str | None, document: dict[str, Any]
+) -> None:
+    from .store.database import check_database_url
+
+    if database_url:
+        try:
+            check_database_url(database_url)
+        except ValueError as exc:
+            raise ControlError(str(exc)) from exc
+    if data_dir:
+        await _seed_with(Path(data_dir), database_url, document)
+        return
+    with tempfile.TemporaryDirectory(prefix="wandb-emulator-") as scratch:
+        await _seed_with(Path(scratch), database_url, document)  # the seed writes no blob
+
+
+async def _seed_with(data_dir: Path, database_url: str | None, document: dict[str, Any]) -> None:
     from .app import Emulator
     from .config import Config
     from .seeding import SEED_ERRORS
 
-    emulator = Emulator(Config(data_dir=data_dir))
+    emulator = Emulator(Config(data_dir=data_dir, database_url=database_url))
     await emulator.start()
     try:
         await emulator.apply_seed(document)
@@ -252,12 +272,23 @@ def _snapshot_command(done: str, path: Path, work: Any) -> int:
 def _storage_config(args: argparse.Namespace) -> Any:
     from .config import Config
 
-    return Config(data_dir=Path(args.data_dir))
+    return Config(data_dir=Path(args.data_dir), database_url=database_url(args))
+
+
+def database_url(args: argparse.Namespace) -> str | None:
+    """--database-url, else $WANDB_EMULATOR_DATABASE_URL (None: the data directory's)."""
+    return args.database_url or os.environ.get(DATABASE_URL_ENV) or None
 
 
 def add_storage_options(parser: argparse.ArgumentParser) -> None:
     """Where the state lives: the options `serve`, `export` and `import` share."""
     parser.add_argument("--data-dir", default="data", help="the data directory (default: data)")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="sqlite:///PATH or postgresql://user:password@host:port/database"
+        f" (default: ${DATABASE_URL_ENV}, else the SQLite file in --data-dir)",
+    )
 
 
 def _json_object_arg(text: str | None) -> dict[str, Any] | None:
@@ -318,6 +349,10 @@ def add_control_commands(commands: Any, common: argparse.ArgumentParser) -> None
     seed_cmd.add_argument("file", help="seed document, JSON or YAML")
     _url_option(seed_cmd)
     seed_cmd.add_argument("--data-dir", help="write to this data directory instead of a server")
+    seed_cmd.add_argument(
+        "--database-url",
+        help="write to this database (sqlite:///PATH, postgresql://...) instead of a server",
+    )
     seed_cmd.set_defaults(handler=seed)
 
     journal_cmd = commands.add_parser("journal", parents=[common], help="print recorded requests")

@@ -9,7 +9,7 @@ from .store.database import Database
 
 
 def database(config: Config) -> Database:
-    return Database(config.database_path)
+    return Database(config.database, fast_execution=config.fast_execution)
 
 
 def blob_store(config: Config) -> BlobStore:
