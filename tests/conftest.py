@@ -5,6 +5,7 @@ users, organizations and teams for every test (`wandb_emulator.testing`)."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import sqlite3
 import subprocess
@@ -157,6 +158,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="run the full fuzz and crash suite (tests marked `fuzz`)",
     )
+
+
+# Past this size, a failed `==` of two byte strings is explained by sizes and MD5s: pytest's
+# own explanation runs difflib over them, which takes minutes for a few hundred KiB.
+LONG_BYTES = 4096
+
+
+def pytest_assertrepr_compare(op: str, left: object, right: object) -> list[str] | None:
+    if not (op == "==" and isinstance(left, bytes) and isinstance(right, bytes)):
+        return None
+    if max(len(left), len(right)) <= LONG_BYTES:
+        return None
+    first = next((i for i, (a, b) in enumerate(zip(left, right, strict=False)) if a != b), None)
+    return [
+        "byte strings differ",
+        f"sizes: {len(left)} != {len(right)}" if len(left) != len(right) else f"size: {len(left)}",
+        f"md5: {hashlib.md5(left).hexdigest()} != {hashlib.md5(right).hexdigest()}",
+        f"first difference at byte {first}" if first is not None else "one is a prefix",
+    ]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

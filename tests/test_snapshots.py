@@ -308,7 +308,11 @@ def test_serve_export_on_exit_under_sigterm_then_import(tmp_path: Path) -> None:
     second = EmulatorProcess(tmp_path / "again", options=["--import", str(target)]).start()
     try:
         api = wandb.Api(api_key=DEFAULT_KEY, overrides={"base_url": second.base_url})
-        downloaded = Path(api.artifact("emulator-team/big/big:v0").download(str(tmp_path / "dl")))
+        # skip_cache: the SDK's file cache keeps the destination of an earlier download that
+        # skipped it (ArtifactFileCache._override_cache_path) and then answers every file of
+        # that size with that file; an earlier test in this process may have left one.
+        artifact = api.artifact("emulator-team/big/big:v0")
+        downloaded = Path(artifact.download(str(tmp_path / "dl"), skip_cache=True))
         for n in range(3):
             assert (downloaded / f"big-{n}.bin").read_bytes() == (
                 tmp_path / f"big-{n}.bin"
