@@ -21,7 +21,7 @@ from starlette.types import ASGIApp
 
 from .automations.delivery import DeliverySettings
 from .automations.engine import AutomationEngine
-from .blobs import BlobStore
+from .blobs import BlobStore, LocalBlobStore
 from .config import Config
 from .domain import maintenance
 from .domain.events import ArtifactDeleted, EventBus, RegistryDeleted
@@ -61,6 +61,15 @@ def _signing_secret(data_dir: Path) -> bytes:
     return path.read_bytes()
 
 
+def open_blob_store(config: Config) -> BlobStore:
+    """The store the configuration names: a bucket for `s3://`, else the data dir."""
+    if config.blob_store is None:
+        return LocalBlobStore(config.data_dir / "blobs")
+    from .s3_blobs import S3BlobStore  # boto3 is imported only where a bucket is used
+
+    return S3BlobStore.from_config(config, URL_TTL_SECONDS)
+
+
 class Emulator:
     """The state one emulator instance serves: database, blobs, schema, configuration."""
 
@@ -69,9 +78,9 @@ class Emulator:
         self.db = Database(config.database_path)
         self.events = EventBus()
         self.uow = UnitOfWork(self.db, self.events)
-        self.blobs = BlobStore(config.data_dir / "blobs")
+        self.blobs = open_blob_store(config)
         self.signer = Signer(_signing_secret(config.data_dir), URL_TTL_SECONDS)
-        self.urls = Urls(config.base_url, self.signer)
+        self.urls = Urls(config.base_url, self.signer, self.blobs)
         self.schema = build_schema(config)
         self.journal = Journal(
             config.journal_size,
@@ -102,6 +111,7 @@ class Emulator:
     async def start(self) -> None:
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
         first_start = not self.config.database_path.exists()
+        await self.blobs.open()
         await self.db.open()
         if first_start:
             await self.seed_defaults()
@@ -169,7 +179,7 @@ class Emulator:
         self.faults.clear()
         await self.automations.reset()
         await self.db.wipe()
-        self.blobs.clear()
+        await self.blobs.clear()
         await self.seed_defaults()
         self.journal.clear()
 

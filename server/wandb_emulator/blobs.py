@@ -1,13 +1,19 @@
-"""Content-addressed file bytes under the data dir, written atomically.
+"""Content-addressed file bytes: the blob-store seam and its local-disk store.
 
-A blob's key is the hex MD5 of its bytes. Writes stream into a temporary file in the
-same directory, are checked against the announced MD5 and size, then renamed into
-place, so concurrent uploads of the same content store it once and readers never see
-a partial file.
+A blob's key is the hex MD5 of its bytes. `BlobStore` is what the emulator needs of a
+store; `LocalBlobStore` keeps blobs under the data dir (the default), `s3_blobs`
+keeps them in a bucket (`--blob-store s3://bucket/prefix`). Both lay keys out alike,
+`<key[:2]>/<key>`, so a data dir's `blobs/` moves into a bucket by copying it.
+
+On disk, writes stream into a temporary file in the same directory, are checked
+against the announced MD5 and size, then renamed into place, so concurrent uploads of
+the same content store it once and readers never see a partial file.
 """
 
 from __future__ import annotations
 
+import abc
+import asyncio
 import base64
 import binascii
 import contextlib
@@ -17,7 +23,9 @@ import re
 import secrets
 import shutil
 import time
-from collections.abc import AsyncIterator, Iterator
+import uuid
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 _KEY = re.compile(r"[0-9a-f]{32}")
@@ -30,6 +38,16 @@ class ChecksumMismatch(ValueError):
 
 class TooLarge(ValueError):
     pass
+
+
+class BlobStoreUnavailable(RuntimeError):
+    """The configured store cannot be used (a bucket missing or out of reach)."""
+
+
+class MissingParts(ValueError):
+    def __init__(self, missing: list[int]) -> None:
+        super().__init__(f"parts {missing} of the multipart upload were not uploaded")
+        self.missing = missing
 
 
 def md5_b64_to_hex(md5_b64: str) -> str:
@@ -82,14 +100,127 @@ class _Staging:
             os.unlink(self.path)
 
 
-class BlobStore:
+@dataclass(frozen=True)
+class BlobInfo:
+    """A stored blob: its size, and whether its bytes hash to its key. A bucket's object
+    is not intact when a client PUT other bytes than the MD5 its URL was signed for and
+    the bucket did not check (moto checks neither signatures nor Content-MD5)."""
+
+    size: int
+    intact: bool = True
+
+
+@dataclass(frozen=True)
+class Upload:
+    """Where a client PUTs bytes, and the headers it must send ("Name:Value")."""
+
+    url: str
+    headers: tuple[str, ...] = ()
+
+
+def is_key(key: str) -> bool:
+    return _KEY.fullmatch(key) is not None
+
+
+def key_path(key: str) -> str:
+    """A blob's place in a store, relative to its root: `<key[:2]>/<key>`."""
+    if not is_key(key):
+        raise KeyError(key)
+    return f"{key[:2]}/{key}"
+
+
+class BlobStore(abc.ABC):
+    """What the emulator needs of a blob store. Blobs are immutable and named by their
+    MD5; the domain reads and writes them through here, clients through URLs."""
+
+    @abc.abstractmethod
+    async def open(self) -> None:
+        """Check at start that the store can be used; BlobStoreUnavailable if not."""
+
+    @abc.abstractmethod
+    async def stat(self, key: str) -> BlobInfo | None:
+        """The stored blob `key`, or None when there is none."""
+
+    async def stat_many(self, keys: Iterable[str]) -> dict[str, BlobInfo | None]:
+        unique = sorted(set(keys))
+        found = await asyncio.gather(*(self.stat(key) for key in unique))
+        return dict(zip(unique, found, strict=True))
+
+    @abc.abstractmethod
+    async def read(self, key: str) -> bytes:
+        """The bytes of a (small) blob, such as a manifest. KeyError when absent."""
+
+    @abc.abstractmethod
+    async def put(self, data: bytes) -> str:
+        """Store bytes the server produced itself; return their key."""
+
+    @abc.abstractmethod
+    async def write(
+        self, chunks: AsyncIterator[bytes], *, expected_md5_hex: str | None, max_bytes: int
+    ) -> tuple[str, int]:
+        """Store streamed bytes; return (key, size). Nothing is kept on a mismatch."""
+
+    @abc.abstractmethod
+    async def collect(self, keep: set[str], grace_seconds: float) -> int:
+        """Delete blobs (and leftovers of interrupted uploads) not in `keep` and older
+        than the grace period, which protects writes not yet recorded; how many."""
+
+    @abc.abstractmethod
+    async def clear(self) -> None:
+        """Delete every blob (reset)."""
+
+    # ------------------------------------------- multipart uploads of artifact files
+
+    @abc.abstractmethod
+    async def begin_multipart(self, key: str) -> str:
+        """Start a multipart upload of the blob `key`; its upload id."""
+
+    @abc.abstractmethod
+    async def complete_multipart(
+        self, upload_id: str, key: str, part_numbers: list[int], recorded: dict[str, str]
+    ) -> int:
+        """Join the parts (in order) into the blob `key`; its size. `recorded` maps part
+        numbers to the blobs the emulator received for them (parts a store's own URLs
+        received are known to the store). MissingParts or ChecksumMismatch when the
+        parts are not all there or do not make the announced blob."""
+
+    @abc.abstractmethod
+    async def abort_multipart(self, upload_id: str) -> None:
+        """Give up a multipart upload."""
+
+    # --------------------------------------------------- where clients send and fetch
+
+    def content_upload(self, key: str, md5_b64: str) -> Upload | None:
+        """The store's own upload URL for the blob `key`, or None: the emulator's."""
+        return None
+
+    def part_upload(self, upload_id: str, part_number: int, md5_b64: str | None) -> Upload | None:
+        """The store's own upload URL for one part, or None: the emulator's."""
+        return None
+
+    def download_url(self, key: str, filename: str) -> str | None:
+        """The store's own download URL of a blob, or None: the emulator's."""
+        return None
+
+    def local_path(self, key: str) -> Path | None:
+        """The blob's file, when the emulator serves it from disk."""
+        return None
+
+
+class LocalBlobStore(BlobStore):
+    """Blobs under a directory of the data dir; the emulator's signed URLs serve them."""
+
     def __init__(self, root: Path) -> None:
         self.root = root
 
     def path(self, key: str) -> Path:
-        if not _KEY.fullmatch(key):
-            raise KeyError(key)
-        return self.root / key[:2] / key
+        return self.root / key_path(key)
+
+    def local_path(self, key: str) -> Path | None:
+        return self.path(key)
+
+    async def open(self) -> None:
+        """Nothing to check: the directory is made by the first write."""
 
     def _files(self) -> Iterator[Path]:
         if self.root.is_dir():
@@ -99,9 +230,7 @@ class BlobStore:
                 elif shard.is_file():
                     yield shard  # a staging file left by an interrupted write
 
-    def collect(self, keep: set[str], grace_seconds: float) -> int:
-        """Delete blobs not in `keep` (and stale staging files) older than the grace
-        period, which protects writes not yet recorded in the database; the count."""
+    async def collect(self, keep: set[str], grace_seconds: float) -> int:
         horizon = time.time() - grace_seconds
         removed = 0
         for path in list(self._files()):
@@ -114,15 +243,20 @@ class BlobStore:
                 continue
         return removed
 
-    def clear(self) -> None:
-        """Delete every blob (reset)."""
+    async def clear(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def exists(self, key: str) -> bool:
-        return self.path(key).is_file()
+    async def stat(self, key: str) -> BlobInfo | None:
+        try:
+            return BlobInfo(self.path(key).stat().st_size)
+        except (FileNotFoundError, KeyError):
+            return None
 
-    def size(self, key: str) -> int:
-        return self.path(key).stat().st_size
+    async def read(self, key: str) -> bytes:
+        try:
+            return self.path(key).read_bytes()
+        except FileNotFoundError:
+            raise KeyError(key) from None
 
     async def write(
         self,
@@ -131,7 +265,6 @@ class BlobStore:
         expected_md5_hex: str | None = None,
         max_bytes: int,
     ) -> tuple[str, int]:
-        """Store the streamed bytes; return (key, size). Nothing is kept on mismatch."""
         staging = _Staging(self.root, ".upload-")
         try:
             async for chunk in chunks:
@@ -139,19 +272,14 @@ class BlobStore:
                     raise TooLarge(f"upload exceeds {max_bytes} bytes")
                 staging.write(chunk)
             key = staging.md5.hexdigest()
-            if expected_md5_hex is not None and key != expected_md5_hex:
-                raise ChecksumMismatch(
-                    f"MD5 mismatch: announced {md5_hex_to_b64(expected_md5_hex)},"
-                    f" received {md5_hex_to_b64(key)}"
-                )
+            check_md5(key, expected_md5_hex)
             staging.place(self.path(key))
         except BaseException:
             staging.discard()
             raise
         return key, staging.size
 
-    def put(self, data: bytes) -> str:
-        """Store bytes the server produced itself; return their key."""
+    async def put(self, data: bytes) -> str:
         staging = _Staging(self.root, ".put-")
         try:
             staging.write(data)
@@ -162,8 +290,23 @@ class BlobStore:
             raise
         return key
 
-    def concatenate(self, keys: list[str]) -> tuple[str, int]:
-        """Join stored parts into one blob (multipart uploads); return (key, size)."""
+    async def begin_multipart(self, key: str) -> str:
+        return uuid.uuid4().hex
+
+    async def complete_multipart(
+        self, upload_id: str, key: str, part_numbers: list[int], recorded: dict[str, str]
+    ) -> int:
+        missing = [n for n in part_numbers if str(n) not in recorded]
+        if missing:
+            raise MissingParts(missing)
+        joined, size = self._concatenate([recorded[str(n)] for n in part_numbers])
+        check_md5(joined, key)
+        return size
+
+    async def abort_multipart(self, upload_id: str) -> None:
+        """Nothing to do: the parts are blobs, collected once nothing references them."""
+
+    def _concatenate(self, keys: list[str]) -> tuple[str, int]:
         staging = _Staging(self.root, ".join-")
         try:
             for key in keys:
@@ -176,3 +319,11 @@ class BlobStore:
             staging.discard()
             raise
         return key, staging.size
+
+
+def check_md5(actual_hex: str, expected_hex: str | None) -> None:
+    if expected_hex is not None and actual_hex != expected_hex:
+        raise ChecksumMismatch(
+            f"MD5 mismatch: announced {md5_hex_to_b64(expected_hex)},"
+            f" received {md5_hex_to_b64(actual_hex)}"
+        )

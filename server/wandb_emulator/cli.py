@@ -14,7 +14,8 @@ import ssl
 import sys
 from pathlib import Path
 
-from .config import DEFAULT_SEED_FILE, Config
+from .blobs import BlobStoreUnavailable
+from .config import DEFAULT_SEED_FILE, Config, parse_s3_url
 from .control_cli import CONTROL_TOKEN_ENV, add_control_commands, run_control_command
 
 
@@ -40,10 +41,14 @@ def _config_from_args(args: argparse.Namespace) -> Config:
         journal_entry_bytes=args.journal_entry_bytes,
         journal_total_bytes=args.journal_total_bytes,
         pending_max_age_seconds=args.pending_max_age,
+        blob_store=args.blob_store or None,
+        s3_endpoint_url=args.s3_endpoint_url or None,
     )
 
 
 LOG_LEVELS = ["critical", "error", "warning", "info", "debug"]
+BLOB_STORE_ENV = "WANDB_EMULATOR_BLOB_STORE"
+S3_ENDPOINT_ENV = "WANDB_EMULATOR_S3_ENDPOINT_URL"
 
 
 def _positive_int(text: str) -> int:
@@ -94,6 +99,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve_cmd.add_argument("--tls-key", default=None, help="PEM private key of --tls-cert")
     serve_cmd.add_argument(
+        "--blob-store",
+        default=os.environ.get(BLOB_STORE_ENV),
+        metavar="s3://BUCKET/PREFIX",
+        help="keep file bytes in an S3-compatible bucket instead of DATA_DIR/blobs"
+        f" (default: ${BLOB_STORE_ENV}); credentials from the AWS environment or config",
+    )
+    serve_cmd.add_argument(
+        "--s3-endpoint-url",
+        default=os.environ.get(S3_ENDPOINT_ENV),
+        help=f"the S3-compatible server of --blob-store (default: ${S3_ENDPOINT_ENV}, else AWS)",
+    )
+    serve_cmd.add_argument(
         "--storage-region",
         dest="storage_regions",
         action="append",
@@ -141,6 +158,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_blob_store_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.blob_store:
+        try:
+            parse_s3_url(args.blob_store)
+        except ValueError as exc:
+            parser.error(f"--blob-store: {exc}")
+    elif args.s3_endpoint_url:
+        parser.error("--s3-endpoint-url needs --blob-store s3://BUCKET/PREFIX")
+
+
 def _check_tls_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if bool(args.tls_cert) != bool(args.tls_key):
         parser.error("--tls-cert and --tls-key go together")
@@ -161,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "serve":
         _check_tls_args(parser, args)
+        _check_blob_store_args(parser, args)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiosqlite").setLevel(logging.WARNING)
     if args.command == "serve":
@@ -170,7 +198,10 @@ def main(argv: list[str] | None = None) -> int:
         gc.disable()
         from .serving import serve
 
-        asyncio.run(serve(_config_from_args(args)))
+        try:
+            asyncio.run(serve(_config_from_args(args)))
+        except BlobStoreUnavailable as exc:
+            parser.exit(1, f"wandb-emulator: cannot use the blob store: {exc}\n")
     elif args.command == "export-schema":
         from .graphql.schema import build_schema
 

@@ -1,5 +1,9 @@
 """Absolute, signed URLs handed to clients for uploads and downloads, and the typed
-targets their tokens carry (what an upload is for, which blob a download serves)."""
+targets their tokens carry (what an upload is for, which blob a download serves).
+
+A blob store with URLs of its own (a bucket's presigned URLs) serves downloads and
+takes artifact files and multipart parts itself; everything else comes to the
+emulator's signed URLs, whose PUTs record what the bytes become."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 from urllib.parse import quote
 
+from .blobs import BlobStore, Upload, md5_b64_to_hex
 from .signing import InvalidToken, Signer
 
 UPLOAD_PATH = "/storage/upload/"
@@ -61,17 +66,31 @@ _KIND_OF = {cls: kind for kind, cls in _UPLOAD_KINDS.items()}
 
 
 class Urls:
-    def __init__(self, base_url: str, signer: Signer) -> None:
+    def __init__(self, base_url: str, signer: Signer, blobs: BlobStore) -> None:
         self.base_url = base_url.rstrip("/")
         self.signer = signer
+        self.blobs = blobs
 
-    def upload(self, target: UploadTarget) -> str:
-        """Where to PUT the bytes of `target`."""
+    def upload(self, target: UploadTarget) -> Upload:
+        """Where to PUT the bytes of `target`, and the headers to send."""
+        return self._store_upload(target) or Upload(self._signed_upload(target))
+
+    def _store_upload(self, target: UploadTarget) -> Upload | None:
+        if isinstance(target, ArtifactFileUpload) and target.md5:
+            return self.blobs.content_upload(md5_b64_to_hex(target.md5), target.md5)
+        if isinstance(target, PartUpload):
+            return self.blobs.part_upload(target.upload_id, target.part_number, target.md5)
+        return None
+
+    def _signed_upload(self, target: UploadTarget) -> str:
         payload = {"kind": _KIND_OF[type(target)], **asdict(target)}
         return f"{self.base_url}{UPLOAD_PATH}{self.signer.sign(payload)}"
 
     def blob(self, key: str, filename: str) -> str:
         """A download URL that needs no W&B credentials, valid until the token expires."""
+        direct = self.blobs.download_url(key, filename)
+        if direct is not None:
+            return direct
         token = self.signer.sign({"blob": key})
         return f"{self.base_url}{BLOB_PATH}{token}/{quote(filename)}"
 

@@ -12,11 +12,17 @@ deletion, tag and alias events for every tag and alias that changed (see `aliase
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..blobs import BlobStore, md5_b64_to_hex, md5_hex_to_b64
+from ..blobs import (
+    BlobInfo,
+    BlobStore,
+    ChecksumMismatch,
+    MissingParts,
+    md5_b64_to_hex,
+    md5_hex_to_b64,
+)
 from ..ids import decode_id
 from ..records import (
     ArtifactFileRec,
@@ -225,16 +231,16 @@ async def record_manifest_upload(tx: Tx, blobs: BlobStore, artifact_id: int, blo
     artifact = await _reloaded(tx.conn, artifact_id)
     if artifact.manifest_type == "PATCH" and artifact.manifest_blob_key not in (None, blob_key):
         assert artifact.manifest_blob_key is not None
-        earlier = _read_manifest(blobs, artifact.manifest_blob_key)
-        patch = _read_manifest(blobs, blob_key)
+        earlier = await _read_manifest(blobs, artifact.manifest_blob_key)
+        patch = await _read_manifest(blobs, blob_key)
         merged = {**patch, "contents": {**earlier["contents"], **patch["contents"]}}
-        blob_key = blobs.put(json.dumps(merged, sort_keys=True).encode())
+        blob_key = await blobs.put(json.dumps(merged, sort_keys=True).encode())
     await artifacts.set_manifest(tx.conn, artifact_id, blob_key=blob_key)
 
 
-def _read_manifest(blobs: BlobStore, blob_key: str) -> dict:
+async def _read_manifest(blobs: BlobStore, blob_key: str) -> dict:
     try:
-        manifest = json.loads(blobs.path(blob_key).read_bytes())
+        manifest = json.loads(await blobs.read(blob_key))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InvalidInput("the uploaded manifest is not valid JSON") from exc
     if not isinstance(manifest, dict) or not isinstance(manifest.get("contents"), dict):
@@ -247,15 +253,15 @@ async def _full_manifest(conn: Conn, blobs: BlobStore, artifact: ArtifactRec) ->
     entries that changed since its base version; the rest are inherited and stored merged,
     so downloads read one complete manifest."""
     assert artifact.manifest_blob_key is not None
-    manifest = _read_manifest(blobs, artifact.manifest_blob_key)
+    manifest = await _read_manifest(blobs, artifact.manifest_blob_key)
     if artifact.manifest_type not in ("INCREMENTAL", "PATCH") or not artifact.base_artifact_id:
         return manifest
     base = await artifacts.artifact_by_id(conn, artifact.base_artifact_id)
     if base is None or base.manifest_blob_key is None:
         raise InvalidInput("the base version of an incremental artifact has no manifest")
-    inherited = _read_manifest(blobs, base.manifest_blob_key)["contents"]
+    inherited = (await _read_manifest(blobs, base.manifest_blob_key))["contents"]
     merged = {**manifest, "contents": {**inherited, **manifest["contents"]}}
-    key = blobs.put(json.dumps(merged, sort_keys=True).encode())
+    key = await blobs.put(json.dumps(merged, sort_keys=True).encode())
     await artifacts.set_manifest(conn, artifact.id, blob_key=key)
     return merged
 
@@ -292,18 +298,18 @@ async def announce_files(
     actor may change; content stored already needs no upload."""
     checked: dict[str, ArtifactRec] = {}
     uploads = []
-    for global_id, name, md5, mimetype, multipart in files:
+    keys = [md5_b64_to_hex(md5) for _, _, md5, _, _ in files]
+    found = await blobs.stat_many(keys)
+    for (global_id, name, md5, mimetype, multipart), key in zip(files, keys, strict=True):
         if global_id not in checked:
             checked[global_id] = await artifact_for_write(tx.conn, actor, global_id)
         artifact = checked[global_id]
         await artifacts.announce_file(tx.conn, artifact.id, name, md5, mimetype)
-        key = md5_b64_to_hex(md5)
         path = storage_path(artifact, key)
-        upload = FileUpload(
-            artifact.id, name, md5, key, stored=blobs.exists(key), storage_path=path
-        )
+        stored = _is_stored(found[key])
+        upload = FileUpload(artifact.id, name, md5, key, stored=stored, storage_path=path)
         if not upload.stored and multipart:
-            upload_id = uuid.uuid4().hex
+            upload_id = await blobs.begin_multipart(key)
             await artifacts.start_multipart(tx.conn, upload_id, artifact.id, name, md5)
             upload = FileUpload(
                 artifact.id,
@@ -334,15 +340,17 @@ async def complete_multipart(
         raise NotFound(f"multipart upload {upload_id!r} not found")
     if part_numbers is None:
         await artifacts.finish_multipart(tx.conn, upload_id)
+        await blobs.abort_multipart(upload_id)
         return None
-    parts = json.loads(upload.parts)
-    order = sorted(part_numbers)
-    missing = [n for n in order if str(n) not in parts]
-    if missing:
-        raise InvalidInput(f"parts {missing} of the multipart upload were not uploaded")
-    key, _size = blobs.concatenate([parts[str(n)] for n in order])
-    if key != md5_b64_to_hex(upload.md5):
-        raise InvalidInput("the assembled file does not match its announced MD5")
+    key = md5_b64_to_hex(upload.md5)
+    try:
+        await blobs.complete_multipart(
+            upload_id, key, sorted(part_numbers), json.loads(upload.parts)
+        )
+    except MissingParts as exc:
+        raise InvalidInput(str(exc)) from exc
+    except ChecksumMismatch as exc:
+        raise InvalidInput("the assembled file does not match its announced MD5") from exc
     await artifacts.finish_multipart(tx.conn, upload_id)
     return md5_hex_to_b64(key)
 
@@ -352,9 +360,31 @@ async def record_part_upload(tx: Tx, upload_id: str, part_number: int, blob_key:
     await artifacts.record_part(tx.conn, upload_id, part_number, blob_key)
 
 
+def _is_stored(found: BlobInfo | None) -> bool:
+    """Content is stored when its blob is there with the bytes its key names."""
+    return found is not None and found.intact
+
+
+def _stored_content(entries: dict) -> list[str]:
+    """The blob keys a manifest's stored (not referenced) files name."""
+    return [
+        md5_b64_to_hex(entry["digest"])
+        for entry in entries.values()
+        if isinstance(entry, dict)
+        and entry.get("ref") is None
+        and isinstance(entry.get("digest"), str)
+    ]
+
+
 def _file_from_entry(
-    blobs: BlobStore, artifact_id: int, name: str, entry: dict, mimetypes: dict[str, str | None]
+    found: dict[str, BlobInfo | None],
+    artifact_id: int,
+    name: str,
+    entry: dict,
+    mimetypes: dict[str, str | None],
 ) -> ArtifactFileRec:
+    """The file a manifest entry describes; a stored file must have been uploaded whole:
+    present, with the manifest's size and bytes hashing to its digest."""
     digest, ref = entry.get("digest"), entry.get("ref")
     if not isinstance(digest, str):
         raise InvalidInput(f"manifest entry {name!r} has no digest")
@@ -362,12 +392,16 @@ def _file_from_entry(
     size = entry.get("size")
     if ref is None:
         blob_key = md5_b64_to_hex(digest)
-        if not blobs.exists(blob_key):
+        blob = found.get(blob_key)
+        if blob is None:
             raise InvalidInput(f"file {name!r} of the manifest was not uploaded")
-        if isinstance(size, int) and blobs.size(blob_key) != size:
+        if not blob.intact:
             raise InvalidInput(
-                f"file {name!r} has {blobs.size(blob_key)} bytes, the manifest says {size}"
+                f"file {name!r} was uploaded with bytes that do not match its MD5 {digest};"
+                " upload it again"
             )
+        if isinstance(size, int) and blob.size != size:
+            raise InvalidInput(f"file {name!r} has {blob.size} bytes, the manifest says {size}")
     return ArtifactFileRec(
         artifact_id=artifact_id,
         name=name,
@@ -398,8 +432,9 @@ async def commit(tx: Tx, blobs: BlobStore, actor: UserRec, artifact_id: str) -> 
         raise InvalidInput("cannot commit an artifact whose manifest was not uploaded")
     entries = (await _full_manifest(conn, blobs, artifact))["contents"]
     mimetypes = await artifacts.announced_mimetypes(conn, artifact.id)
+    found = await blobs.stat_many(_stored_content(entries))
     files = [
-        _file_from_entry(blobs, artifact.id, name, entry, mimetypes)
+        _file_from_entry(found, artifact.id, name, entry, mimetypes)
         for name, entry in entries.items()
         if isinstance(entry, dict)
     ]

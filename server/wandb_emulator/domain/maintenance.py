@@ -44,7 +44,7 @@ async def collect_blobs(db: Database, blobs: BlobStore, grace_seconds: float) ->
     async with db.read() as conn:
         keep = await maintenance.referenced_blob_keys(conn)
         keep.update(_hex(md5) for md5 in await maintenance.pending_file_md5s(conn))
-    return blobs.collect(keep, grace_seconds)
+    return await blobs.collect(keep, grace_seconds)
 
 
 async def sweep(

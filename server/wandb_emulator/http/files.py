@@ -7,7 +7,7 @@ import stat
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
 from .. import auth
 from ..blobs import BlobStore, ChecksumMismatch, TooLarge, md5_b64_to_hex
@@ -67,11 +67,21 @@ async def _record_upload(
 async def download(request: Request) -> Response:
     emulator = request.app.state.emulator
     try:
-        path = emulator.blobs.path(emulator.urls.blob_key(request.path_params["token"]))
+        key = emulator.urls.blob_key(request.path_params["token"])
+        found = _blob_response(emulator.blobs, key, request.path_params["filename"])
     except (InvalidToken, KeyError) as exc:
         return _storage_error(403, "AccessDenied", str(exc))
-    found = _file_response(path)
     return found or _storage_error(404, "NoSuchKey", "the object does not exist")
+
+
+def _blob_response(blobs: BlobStore, key: str, filename: str) -> Response | None:
+    """The blob's bytes from disk, or a redirect to the store's own URL for it; None
+    when there is no such file. KeyError for a malformed key."""
+    url = blobs.download_url(key, filename)
+    if url is not None:
+        return RedirectResponse(url, status_code=302)
+    path = blobs.local_path(key)
+    return _file_response(path) if path is not None else None
 
 
 def _file_response(path: Path) -> FileResponse | None:
@@ -97,11 +107,10 @@ async def download_by_digest(request: Request) -> Response:
     if viewer is None:
         return error_response(401, INVALID_CREDENTIALS)
     key = request.path_params["md5"]
-    try:
-        path = emulator.blobs.path(key)
-    except KeyError:
-        return error_response(404, "not found")
     async with emulator.db.read() as conn:
         allowed = await auth.can_read_blob(conn, viewer, key)
-    found = _file_response(path) if allowed else None
+    try:
+        found = _blob_response(emulator.blobs, key, key) if allowed else None
+    except KeyError:
+        found = None
     return found or error_response(404, "not found")

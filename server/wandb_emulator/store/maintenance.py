@@ -53,7 +53,8 @@ async def sequences_of(conn: Conn, ids: list[int]) -> list[int]:
 
 async def referenced_blob_keys(conn: Conn) -> set[str]:
     """Blob keys something still points at: files and manifests of versions that are
-    not deleted, run files, and the parts of unfinished multipart uploads."""
+    not deleted, run files, and unfinished multipart uploads (their ids, which a
+    bucket's uploads are named by, and the parts the emulator received for them)."""
     keys = set(
         await fetch_column(
             conn,
@@ -64,6 +65,7 @@ async def referenced_blob_keys(conn: Conn) -> set[str]:
             " UNION SELECT blob_key FROM run_files WHERE blob_key IS NOT NULL",
         )
     )
+    keys.update(await fetch_column(conn, "SELECT id FROM multipart_uploads"))
     for parts in await fetch_column(conn, "SELECT parts FROM multipart_uploads"):
         keys.update(str(key) for key in json.loads(parts).values())
     return keys

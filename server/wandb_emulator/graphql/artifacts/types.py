@@ -359,7 +359,7 @@ def manifest_node(info: Info, artifact: ArtifactRec, *, include_upload: bool) ->
         if artifact.manifest_blob_key
         else ""
     )
-    upload = info.context.urls.upload(ManifestUpload(artifact.id)) if include_upload else None
+    upload = info.context.urls.upload(ManifestUpload(artifact.id)).url if include_upload else None
     file = File(
         id=strawberry.ID(encode_id("ArtifactManifestFile", artifact.id)),
         name="wandb_manifest.json",

@@ -131,7 +131,7 @@ class RunMutations:
                 id=strawberry.ID(f"{run.id}:{name}"),
                 name=name,
                 display_name=name,
-                upload_url=urls.upload(RunFileUpload(run_id=run.id, name=name)),
+                upload_url=urls.upload(RunFileUpload(run_id=run.id, name=name)).url,
             )
             for name in input.files
         ]

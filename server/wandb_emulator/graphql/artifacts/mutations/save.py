@@ -261,15 +261,16 @@ def _file_node(info: Info, spec: CreateArtifactFileSpecInput, upload: artifacts.
                             part_number=part.part_number,
                             md5=md5_hex_to_b64(part.hex_md5),
                         )
-                    ),
+                    ).url,
                 )
                 for part in spec.upload_parts_input or []
             ],
         )
     else:
-        node.upload_url = urls.upload(
+        target = urls.upload(
             ArtifactFileUpload(artifact_id=upload.artifact_id, name=spec.name, md5=spec.md5)
         )
+        node.upload_url, node.upload_headers = target.url, list(target.headers)
     return node
 
 
