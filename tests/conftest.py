@@ -3,6 +3,7 @@ and fresh, randomly named users, organizations and teams for every test."""
 
 from __future__ import annotations
 
+import atexit
 import functools
 import os
 import socket
@@ -19,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 from asgi import AsgiEmulator
+from s3_server import TEST_AWS_ENV, UNSET_AWS_ENV, S3Server, start_s3_server
 
 _WANDB_HOME = Path(tempfile.mkdtemp(prefix="wandb-emulator-tests-"))
 os.environ.update(
@@ -38,6 +40,15 @@ CONTROL_HEADERS = {"authorization": f"Bearer {CONTROL_TOKEN}"}
 os.environ["WANDB_EMULATOR_CONTROL_TOKEN"] = CONTROL_TOKEN
 for var in ("WANDB_API_KEY", "WANDB_ENTITY", "WANDB_ORGANIZATION", "WANDB_PROJECT"):
     os.environ.pop(var, None)
+# boto3, in the tests and in the servers they start, talks to moto only.
+os.environ.update(TEST_AWS_ENV)
+for var in UNSET_AWS_ENV:
+    os.environ.pop(var, None)
+# The switch that runs every server the tests start on a bucket (moto) instead of
+# DATA_DIR/blobs: `make test-s3`. Tests of the local disk store are marked `local_blobs`.
+BLOB_STORE_SWITCH = "WANDB_EMULATOR_TEST_BLOB_STORE"
+ON_S3 = os.environ.get(BLOB_STORE_SWITCH) == "s3"
+TEST_BUCKET = "emulator-tests"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -49,6 +60,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if ON_S3:
+        on_disk = pytest.mark.skip(reason="checks the local disk store; the S3 switch is on")
+        for item in items:
+            if "local_blobs" in item.keywords:
+                item.add_marker(on_disk)
     if config.getoption("--run-fuzz"):
         return
     skip = pytest.mark.skip(reason="the full fuzz run is opt-in: pytest --run-fuzz -m fuzz")
@@ -93,6 +109,21 @@ class ServerProcess:
         return self.process.wait(timeout=20)
 
 
+@functools.cache
+def shared_s3_server() -> S3Server:
+    """One moto server per test process, for the servers `make test-s3` starts."""
+    server = start_s3_server(Path(tempfile.mkdtemp(prefix="wandb-emulator-moto-")))
+    atexit.register(server.stop)
+    server.create_bucket(TEST_BUCKET)
+    return server
+
+
+def s3_blob_store_args(s3: S3Server, bucket: str = TEST_BUCKET) -> tuple[str, ...]:
+    """serve's options for blobs under a prefix of their own in `bucket`."""
+    prefix = f"s3://{bucket}/{uuid.uuid4().hex}"
+    return ("--blob-store", prefix, "--s3-endpoint-url", s3.endpoint_url)
+
+
 def launch_server(
     data_dir: Path,
     *extra: str,
@@ -101,8 +132,11 @@ def launch_server(
     tls: tuple[Path, Path] | None = None,
 ) -> ServerProcess:
     """Start `wandb-emulator serve` (on free ports by default) without waiting for it;
-    `tls` (certificate, key) serves the base port over https."""
+    `tls` (certificate, key) serves the base port over https. Under the S3 switch, its
+    blobs go to a prefix of their own in the shared moto server's bucket."""
     port = port or free_port()
+    if ON_S3 and "--blob-store" not in extra:
+        extra = (*extra, *s3_blob_store_args(shared_s3_server()))
     if tls:
         extra = (*extra, "--tls-cert", str(tls[0]), "--tls-key", str(tls[1]))
     fixture_port = free_port()
