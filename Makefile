@@ -10,7 +10,7 @@ WORKERS ?= 2
 # `make` alone sets up and serves, like `make run`.
 .DEFAULT_GOAL := run
 
-.PHONY: run test test-fast lint typecheck schema bench bench-quick contract compat wheel-check fuzz clean
+.PHONY: run test test-s3 test-fast lint typecheck schema bench bench-quick contract compat wheel-check fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff format --check server tests bench .ci
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n $(WORKERS) -q
+
+# The same suite with every server it starts keeping its blobs in a moto bucket.
+test-s3: $(VENV)/.installed-test
+	WANDB_EMULATOR_TEST_BLOB_STORE=s3 $(BIN)/python -m pytest -n $(WORKERS) -q
 
 # The fast tier alone: rules, filters and GraphQL/HTTP edge cases, no server process or SDK.
 test-fast: $(VENV)/.installed-test

@@ -29,14 +29,13 @@ from conftest import (
     start_server,
 )
 from s3_server import S3Server, start_s3_server
-from test_verify import CHECKS, _verify_environ
+from test_storage import _create
+from test_verify import assert_wandb_verify_passes
 
 from wandb_emulator.config import Config, parse_s3_url
 from wandb_emulator.testing import RunningEmulator
 
 BUCKET = "emulator-blobs"
-CREATE = """mutation ($input: CreateArtifactInput!) {
-  createArtifact(input: $input) { artifact { id state } } }"""
 FILES = """mutation ($input: CreateArtifactFilesInput!) { createArtifactFiles(input: $input) {
   files { edges { node { storagePath uploadUrl uploadHeaders
     uploadMultipartUrls { uploadID uploadUrlParts { partNumber uploadUrl } } } } } } }"""
@@ -95,24 +94,6 @@ def setup(emulator: ServerProcess) -> Iterator[OrgSetup]:
     fixtures.http.close()
 
 
-def _create(emulator: ServerProcess, setup: OrgSetup, name: str) -> str:
-    created = graphql(
-        emulator,
-        setup.admin.api_key,
-        CREATE,
-        {
-            "input": {
-                "artifactTypeName": "data",
-                "artifactCollectionName": name,
-                "entityName": setup.team,
-                "projectName": "uploads",
-                "digest": uuid.uuid4().hex,
-            }
-        },
-    ).json()["data"]["createArtifact"]["artifact"]
-    return created["id"]
-
-
 def _announce(emulator: ServerProcess, setup: OrgSetup, artifact_id: str, spec: dict) -> dict:
     response = graphql(
         emulator,
@@ -167,7 +148,7 @@ def test_upload_urls_are_presigned_for_the_announced_md5(
     s3: S3Server, emulator: ServerProcess, setup: OrgSetup
 ) -> None:
     content = os.urandom(1000)
-    artifact_id = _create(emulator, setup, "signed")
+    artifact_id = _create(emulator, setup, "signed")["id"]
     node = _announce(emulator, setup, artifact_id, {"name": "f.bin", "md5": b64md5(content)})
     url = urlsplit(node["uploadUrl"])
     assert f"{url.scheme}://{url.netloc}" == s3.endpoint_url
@@ -180,7 +161,7 @@ def test_commit_refuses_bytes_the_bucket_took_for_another_md5(
     s3: S3Server, emulator: ServerProcess, setup: OrgSetup
 ) -> None:
     content, impostor = os.urandom(1000), os.urandom(1000)
-    artifact_id = _create(emulator, setup, "impostor")
+    artifact_id = _create(emulator, setup, "impostor")["id"]
     spec = {"name": "f.bin", "md5": b64md5(content)}
     url = _announce(emulator, setup, artifact_id, spec)["uploadUrl"]
     # moto checks neither the signature nor the Content-MD5: it stores whatever comes.
@@ -203,7 +184,7 @@ def test_commit_refuses_a_size_other_than_the_manifests(
     emulator: ServerProcess, setup: OrgSetup
 ) -> None:
     content = os.urandom(100)
-    artifact_id = _create(emulator, setup, "sized")
+    artifact_id = _create(emulator, setup, "sized")["id"]
     url = _announce(emulator, setup, artifact_id, {"name": "f.bin", "md5": b64md5(content)})
     httpx.put(url["uploadUrl"], content=content, timeout=10).raise_for_status()
     contents = {"f.bin": {"digest": b64md5(content), "size": 99}}
@@ -215,7 +196,7 @@ def _multipart(emulator: ServerProcess, setup: OrgSetup, parts: list[bytes], md5
     """Announce a multipart file, PUT each part to its presigned URL (with its
     Content-MD5, as wandb-core sends it), then complete it."""
     name = "big-" + uuid.uuid4().hex[:6]
-    artifact_id = _create(emulator, setup, name)
+    artifact_id = _create(emulator, setup, name)["id"]
     spec = {
         "name": "big.bin",
         "md5": md5,
@@ -377,24 +358,7 @@ def test_wandb_verify_passes_against_a_bucket_with_the_documented_cors(
             )
         finally:
             del os.environ["AWS_CA_BUNDLE"]
-        user = FixtureClient(emulator).user()
-        home = tmp_path_factory.mktemp("verify-home")
-        result = subprocess.run(
-            [str(Path(sys.executable).parent / "wandb"), "verify", "--host", emulator.base_url],
-            env=_verify_environ(emulator, user.api_key, home),
-            cwd=home,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        output = result.stdout + result.stderr
-        assert result.returncode == 0, output
-        results = {
-            line.split(".", 1)[0]: line.rstrip()[-1]
-            for line in output.splitlines()
-            if "..." in line
-        }
-        assert results == {check: "\u2705" for check in CHECKS}, output
+        assert_wandb_verify_passes(emulator, tmp_path_factory.mktemp("verify-home"))
     finally:
         if emulator is not None:
             emulator.stop()

@@ -42,6 +42,7 @@ def direct_url(server: ServerProcess, setup: OrgSetup, artifact_id: str) -> str:
     return data["artifact"]["files"]["edges"][0]["node"]["directUrl"]
 
 
+@pytest.mark.local_blobs  # its URLs or files are the local store's
 def test_download_urls_are_absolute_signed_and_need_no_auth(server, logged) -> None:
     setup, artifact_id = logged
     url = direct_url(server, setup, artifact_id)
@@ -112,6 +113,7 @@ def _pending_upload_url(server: ServerProcess, setup: OrgSetup, content: bytes) 
     return files.json()["data"]["createArtifactFiles"]["files"]["edges"][0]["node"]["uploadUrl"]
 
 
+@pytest.mark.local_blobs  # its URLs or files are the local store's
 def test_uploads_are_checked_against_the_announced_md5(server, org_setup: OrgSetup) -> None:
     content = os.urandom(1000)
     url = _pending_upload_url(server, org_setup, content)
@@ -162,6 +164,7 @@ mutation ($id: ID!) { commitArtifact(input: {artifactID: $id}) { artifact { stat
 """
 
 
+@pytest.mark.local_blobs  # its URLs or files are the local store's
 def test_multipart_upload_then_sdk_download(server, org_setup: OrgSetup, tmp_path: Path) -> None:
     key = org_setup.admin.api_key
     parts = [os.urandom(64 * 1024) for _ in range(3)]

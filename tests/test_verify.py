@@ -56,15 +56,21 @@ def _verify_environ(server: ServerProcess, api_key: str, home: Path) -> dict[str
     return environ
 
 
+@pytest.mark.local_blobs  # its URLs or files are the local store's
 def test_wandb_verify_passes_every_check_over_https(
     tls_server: ServerProcess, tmp_path: Path
 ) -> None:
-    user = FixtureClient(tls_server).user()
+    assert_wandb_verify_passes(tls_server, tmp_path)
+
+
+def assert_wandb_verify_passes(server: ServerProcess, home: Path) -> None:
+    """Run `wandb verify` against the server as a new user; every check must pass."""
+    user = FixtureClient(server).user()
     wandb_cli = Path(sys.executable).parent / "wandb"
     result = subprocess.run(
-        [str(wandb_cli), "verify", "--host", tls_server.base_url],
-        env=_verify_environ(tls_server, user.api_key, tmp_path),
-        cwd=tmp_path,
+        [str(wandb_cli), "verify", "--host", server.base_url],
+        env=_verify_environ(server, user.api_key, home),
+        cwd=home,
         capture_output=True,
         text=True,
         timeout=600,
