@@ -234,10 +234,14 @@ def test_digest_download_fallbacks_need_auth(server, logged) -> None:
     md5 = hashlib.md5(CONTENT).hexdigest()
     url = f"{server.base_url}/artifacts/{setup.team}/{md5}"
     assert httpx.get(url).status_code == 401
-    assert httpx.get(url, auth=("api", setup.admin.api_key)).content == CONTENT
+    # The bytes, or (from a bucket) a redirect to its presigned URL.
+    fetched = httpx.get(url, auth=("api", setup.admin.api_key), follow_redirects=True)
+    assert fetched.content == CONTENT
     path = f"default/{setup.team}/training/blob/QXJ0aWZhY3Q6MQ==/{md5}/x.bin"
     v2 = f"{server.base_url}/artifactsV2/{path}"
-    assert httpx.get(v2, auth=("api", setup.admin.api_key)).content == CONTENT
+    assert (
+        httpx.get(v2, auth=("api", setup.admin.api_key), follow_redirects=True).content == CONTENT
+    )
 
 
 def test_client_id_mapping(server, org_setup: OrgSetup) -> None:
