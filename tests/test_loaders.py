@@ -8,7 +8,7 @@ import asyncio
 from inspect import isawaitable
 from pathlib import Path
 
-from wandb_emulator.graphql.loaders import Loader, settled, then
+from wandb_emulator.domain.reads.loaders import Loader, settled, then
 from wandb_emulator.store.database import Conn, Database
 
 

@@ -1,11 +1,15 @@
-"""The permission matrix, actor x action, measured against a running server and printed
-as a table (the README's Security section explains it)."""
+"""The permission matrix, actor x action: through the SDK against a running server (and
+printed as a table, the README's Security section explains it), and on the permission
+gate itself (`auth.check`/`auth.allows`), actor roles x actions x resources."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -20,6 +24,12 @@ from conftest import (
     graphql,
     log_artifacts,
 )
+
+from wandb_emulator import auth
+from wandb_emulator.domain.errors import NotFound, PermissionDenied
+from wandb_emulator.records import UserRec
+from wandb_emulator.store import accounts, artifacts, bulk, projects
+from wandb_emulator.store.database import Conn, Database
 
 ACTORS = [
     "instance admin",
@@ -183,3 +193,190 @@ def test_permission_matrix(
     assert table == EXPECTED
     assert CONTROL_HEADERS  # the control token is a separate actor: see test_control_access
     assert isinstance(scene.keys["outsider"], str) and Account
+
+
+# ------------------------------------------------------------ the gate itself
+
+A = auth.Action
+OK, REFUSED, HIDDEN = "y", "n", "h"  # allowed, PermissionDenied, NotFound
+
+# Each column: an action on one resource of the world below. "R" is a restricted registry
+# and "O" an organization-visible one, both in organization `acme`; "team" a team of acme
+# with a project; the version is logged in the team's project and linked into R; the
+# target user is a member of acme.
+GATE_COLUMNS: list[tuple[auth.Action, str]] = [
+    (A.VIEW_PROJECT, "R"),
+    (A.WRITE_PROJECT, "R"),
+    (A.ADMINISTER_PROJECT, "R"),
+    (A.MANAGE_AUTOMATIONS, "R"),
+    (A.VIEW_PROJECT, "O"),
+    (A.WRITE_PROJECT, "O"),
+    (A.CREATE_PROJECTS_IN, "acme's entity"),
+    (A.CREATE_TEAMS_IN, "acme"),
+    (A.VIEW_ORGANIZATION, "acme"),
+    (A.ADMINISTER_TEAM, "team"),
+    (A.VIEW_TEAM_MEMBERS, "team"),
+    (A.MANAGE_SECRETS, "team"),
+    (A.WRITE_INTO_PROJECT, "team's project"),
+    (A.VIEW_ARTIFACT, "version"),
+    (A.DOWNLOAD_ARTIFACT, "version"),
+    (A.LOOK_UP_USER, "target user"),
+    (A.UPDATE_USER, "target user"),
+    (A.SEARCH_USERS, "-"),
+    (A.CREATE_USERS, "-"),
+    (A.CONTROL_EMULATOR, "-"),
+]
+# Written out by hand from the rules (README, Permissions), not computed by them: one
+# letter per column, in groups: R (view, write, administer, automations) | O (view,
+# write) | acme (create projects in its entity, create teams, know it) | team (administer,
+# list members, secrets, write into its project) | version (view, download) | target user
+# (look up, update) | instance (search users, create users, control the emulator).
+GATE_EXPECTED: dict[str, str] = {
+    "instance admin": "hhhh hh nnh nhhh hn ny yyy",
+    "org admin": "yyyy yy yyy yyhh yy yn nnn",
+    "org member": "hhhh yn yyy nyhh hn yn nnn",
+    "org viewer": "hhhh yn nny nyhh hn yn nnn",
+    "registry admin": "yyyy yy yyy nyhh yy yn nnn",
+    "registry member": "yynn yy yyy nyhh yy yn nnn",
+    "registry viewer": "ynnn yn yyy nyhh yy yn nnn",
+    "restricted viewer": "ynnn yn yyy nyhh yn yn nnn",
+    "org viewer, registry member": "yynn yy nny nyhh yy yn nnn",
+    "team admin": "hhhh yn yyy yyyy yy yn nnn",
+    "team member": "hhhh yn yyy nyny yy yn nnn",
+    "outsider": "hhhh hh nnh nhhh hn nn nnn",
+}
+# actor: (instance admin, org role, registry role in R and O, team role)
+GATE_ACTORS: dict[str, tuple[bool, str | None, str | None, str | None]] = {
+    "instance admin": (True, None, None, None),
+    "org admin": (False, "admin", None, None),
+    "org member": (False, "member", None, None),
+    "org viewer": (False, "viewer", None, None),
+    "registry admin": (False, "member", "admin", None),
+    "registry member": (False, "member", "member", None),
+    "registry viewer": (False, "member", "viewer", None),
+    "restricted viewer": (False, "member", "restricted_viewer", None),
+    "org viewer, registry member": (False, "viewer", "member", None),
+    "team admin": (False, "member", None, "admin"),
+    "team member": (False, "member", None, "member"),
+    "outsider": (False, None, None, None),
+}
+
+
+@dataclass
+class GateWorld:
+    resources: dict[str, Any]
+    actors: dict[str, UserRec]
+
+
+async def _gate_world(conn: Conn) -> GateWorld:
+    org = await accounts.create_organization(conn, "acme", "acme-org")
+    assert org.org_entity_id is not None
+    org_entity = await accounts.entity_by_id(conn, org.org_entity_id)
+    assert org_entity is not None
+    restricted = await projects.create_project(
+        conn, org_entity.id, "wandb-registry-r", access="RESTRICTED"
+    )
+    visible = await projects.create_project(conn, org_entity.id, "wandb-registry-o")
+    team = await accounts.create_team(conn, "team", org.id)
+    team_project = await projects.create_project(conn, team.id, "training")
+    target = await accounts.create_user(conn, "target")
+    await accounts.set_org_member(conn, org.id, target.id, "member")
+    actors = {}
+    for name, (admin, org_role, registry_role, team_role) in GATE_ACTORS.items():
+        user = await accounts.create_user(
+            conn, name.replace(" ", "-").replace(",", ""), admin=admin
+        )
+        if org_role is not None:
+            await accounts.set_org_member(conn, org.id, user.id, org_role)
+        for registry in (restricted, visible) if registry_role else ():
+            await projects.set_user_member(conn, registry.id, user.id, registry_role)
+        if team_role is not None:
+            await accounts.set_team_member(conn, team.id, user.id, team_role)
+        actors[name] = user
+    portfolio = await bulk.linked_versions(
+        conn,
+        source_project_id=team_project.id,
+        registry_project_id=restricted.id,
+        type_name="model",
+        sequence_name="model",
+        portfolio_name="models",
+        count=1,
+        user_id=target.id,
+    )
+    latest = await artifacts.membership_by_alias(conn, portfolio.id, artifacts.LATEST)
+    assert latest is not None
+    resources = {
+        "R": restricted,
+        "O": visible,
+        "acme's entity": org_entity,
+        "acme": org,
+        "team": team,
+        "team's project": team_project,
+        "version": await artifacts.artifact_by_id(conn, latest.artifact_id),
+        "target user": target,
+        "-": None,
+    }
+    return GateWorld(resources, actors)
+
+
+def _resource(world: GateWorld, action: auth.Action, name: str) -> Any:
+    """The resource as the action's rule takes it (an id where the rule wants one)."""
+    found = world.resources[name]
+    if action is A.VIEW_ORGANIZATION:
+        return found.id
+    if action is A.UPDATE_USER:
+        return found.id
+    return found
+
+
+async def _verdict(conn: Conn, actor: UserRec, action: auth.Action, resource: Any) -> str:
+    try:
+        await auth.check(conn, actor, action, resource, named="it")
+    except NotFound:
+        return HIDDEN
+    except PermissionDenied:
+        return REFUSED
+    return OK
+
+
+@pytest.mark.fast
+def test_the_gate_decides_the_matrix(tmp_path: Path) -> None:
+    """auth.check on every actor x (action, resource) cell; auth.allows agrees with it."""
+
+    async def main() -> tuple[dict[str, list[str]], list[tuple[str, str, str]]]:
+        db = Database(tmp_path / "gate.sqlite3")
+        await db.open()
+        try:
+            async with db.write() as conn:
+                world = await _gate_world(conn)
+            table, disagreements = {}, []
+            async with db.read() as conn:
+                for name, actor in world.actors.items():
+                    row = []
+                    for action, resource_name in GATE_COLUMNS:
+                        resource = _resource(world, action, resource_name)
+                        verdict = await _verdict(conn, actor, action, resource)
+                        if (verdict == OK) != await auth.allows(conn, actor, action, resource):
+                            disagreements.append((name, action.name, resource_name))
+                        row.append(verdict)
+                    table[name] = row
+            return table, disagreements
+        finally:
+            await db.close()
+
+    table, disagreements = asyncio.run(main())
+    mismatches = [
+        (actor, action.name, resource, expected, got)
+        for actor, row in table.items()
+        for (action, resource), expected, got in zip(
+            GATE_COLUMNS, GATE_EXPECTED[actor].replace(" ", ""), row, strict=True
+        )
+        if expected != got
+    ]
+    assert mismatches == []
+    assert disagreements == []
+
+
+@pytest.mark.fast
+def test_every_action_has_a_rule() -> None:
+    assert set(auth.RULES) == set(auth.Action)

@@ -24,10 +24,10 @@ from wandb_emulator.domain.errors import InvalidInput, NotFound, PermissionDenie
 from wandb_emulator.domain.events import Event, EventBus
 from wandb_emulator.domain.organizations import check_org_role
 from wandb_emulator.domain.unit import UnitOfWork
+from wandb_emulator.naming import check_artifact_type_name, check_name
 from wandb_emulator.records import EntityRec, OrganizationRec, ProjectRec, UserRec
 from wandb_emulator.store import accounts, projects
 from wandb_emulator.store.database import Conn, Database
-from wandb_emulator.validation import check_artifact_type_name, check_name
 
 pytestmark = pytest.mark.fast
 
@@ -233,17 +233,19 @@ def test_who_creates_and_administers(
             user = await world.user(conn, org_role)
             if team_role is not None:
                 await accounts.set_team_member(conn, team.id, user.id, team_role)
+            create = auth.Action.CREATE_PROJECTS_IN
             return (
-                await auth.can_create_in(conn, user, world.org_entity),
-                await auth.can_create_in(conn, user, team),
-            ), await auth.can_admin_team(conn, user, team)
+                await auth.allows(conn, user, create, world.org_entity),
+                await auth.allows(conn, user, create, team),
+            ), await auth.allows(conn, user, auth.Action.ADMINISTER_TEAM, team)
 
     assert run_in_world(tmp_path, body) == (creates, administers)
 
 
-def test_require_project_role_words_not_found_and_forbidden(tmp_path: Path) -> None:
+def test_the_gate_words_invisible_and_refused(tmp_path: Path) -> None:
     async def body(world: World) -> list[str]:
         registry = world.registries["restricted"]
+        write, rename = auth.Action.WRITE_PROJECT, auth.Action.RENAME_PROJECT
         messages = []
         async with world.db.write() as conn:
             outsider = await world.user(conn)
@@ -251,18 +253,22 @@ def test_require_project_role_words_not_found_and_forbidden(tmp_path: Path) -> N
             admin = await world.user(conn, "admin")
             for user, error in ((outsider, NotFound), (viewer, PermissionDenied)):
                 with pytest.raises(error) as caught:
-                    await auth.require_project_role(conn, user, registry, "member")
+                    await auth.check(conn, user, write, registry)
                 messages.append(str(caught.value))
             with pytest.raises(NotFound) as caught:
-                await auth.require_project_role(conn, admin, None, "member", not_found="gone")
+                await auth.check(conn, admin, write, None)
             messages.append(str(caught.value))
-            assert await auth.require_project_role(conn, admin, registry, "admin") == "admin"
+            with pytest.raises(NotFound) as caught:
+                await auth.check(conn, outsider, rename, registry, named="gone")
+            messages.append(str(caught.value))
+            await auth.check(conn, admin, auth.Action.ADMINISTER_PROJECT, registry)
         return messages
 
     assert run_in_world(tmp_path, body) == [
         "project not found",
         "permission denied: viewer role cannot modify 'wandb-registry-restricted'",
-        "gone",
+        "project not found",
+        "project 'gone' not found",
     ]
 
 

@@ -43,7 +43,7 @@ DEFERRED = (
     "wandb_emulator.testing",
     "wandb_emulator.ui.pages",
     "wandb_emulator.ui.panel",
-    "wandb_emulator.ui.queries",
+    "wandb_emulator.ui.contents",
 )
 
 SERVE_PATH = """

@@ -20,7 +20,7 @@ from wandb_emulator.app import Emulator, create_app
 from wandb_emulator.config import Config
 from wandb_emulator.ui import links
 from wandb_emulator.ui.charts import Series, line_chart
-from wandb_emulator.ui.queries import config_items, metric_charts
+from wandb_emulator.ui.contents import config_items, metric_charts
 from wandb_emulator.ui.session import COOKIE, is_loopback
 
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"

@@ -1,4 +1,6 @@
-"""Authentication of requests and every permission rule of the emulator.
+"""Authentication of requests, and the permission gate: every rule of the emulator, in
+one table keyed by action, applied by `check` (the only place that raises
+PermissionDenied) and by its boolean twin `allows` (for reads that filter).
 
 Registry roles, weakest first: restricted_viewer, viewer, member, admin.
 - Organization admins are admins of every registry of their organization.
@@ -16,8 +18,12 @@ it (viewers do not); team admins and organization admins administer a team; user
 team members create projects in their own entity; only instance admins create users,
 and users update only themselves unless they are instance admins.
 
-The `require_*` functions apply a rule and raise the domain's NotFound/PermissionDenied
-with the caller's wording; every refusal goes through them.
+Invisible or refused. A rule answers None (allowed) or a `Denied`. A refusal is
+*invisible* when the actor may not know that the resource exists (it is missing, or the
+actor holds no role that shows it): `check` raises NotFound, worded as for a missing
+resource. Otherwise the actor sees the resource but may not do this: PermissionDenied.
+Some rules never answer invisible, on purpose: looking up a user is refused the same
+whether the user exists or not, and a run reached by its id is refused, not hidden.
 """
 
 from __future__ import annotations
@@ -25,14 +31,20 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
 
 from .domain.errors import NotFound, PermissionDenied
 from .records import (
     ORG_ROLES,
     REGISTRY_ROLES,
     ArtifactRec,
+    CollectionRec,
     EntityRec,
     OrganizationRec,
+    OrgRole,
     ProjectAccess,
     ProjectRec,
     RegistryRole,
@@ -74,20 +86,16 @@ async def authenticate(conn: Conn, authorization: str | None) -> UserRec | None:
     return await accounts.user_by_api_key(conn, key)
 
 
-async def may_control(conn: Conn, authorization: str | None, control_token: str) -> bool:
-    """The /_emulator endpoints: the control token `serve` prints, or an instance admin's key."""
+async def is_control_request(conn: Conn, authorization: str | None, control_token: str) -> bool:
+    """The /_emulator endpoints: the control token `serve` prints, or the key of a user
+    the gate lets control the emulator (an instance admin)."""
     key = api_key_from_header(authorization)
     if key is None:
         return False
     if hmac.compare_digest(key.encode(), control_token.encode()):
         return True
     user = await accounts.user_by_api_key(conn, key)
-    return user is not None and user.admin
-
-
-def may_use_panel(user: UserRec | None) -> bool:
-    """The web UI's emulator panel: the same power as /_emulator/*, so instance admins only."""
-    return user is not None and user.admin
+    return user is not None and await allows(conn, user, Action.CONTROL_EMULATOR, None)
 
 
 def is_registry(project: ProjectRec) -> bool:
@@ -153,7 +161,7 @@ NOTHING = Where("0")
 
 
 async def visible_projects(conn: Conn, user: UserRec, entity: EntityRec) -> Where:
-    """The projects of `entity` the user may see (`can_view_project`, as a listing scope)."""
+    """The projects of `entity` the user may see: the VIEW_PROJECT rule as a listing scope."""
     if entity.kind == "ORGANIZATION" and entity.organization_id is not None:
         org_role = await accounts.org_role(conn, entity.organization_id, user.id)
         if org_role is None:
@@ -162,90 +170,15 @@ async def visible_projects(conn: Conn, user: UserRec, entity: EntityRec) -> Wher
     return Where() if await entity_role(conn, user, entity) is not None else NOTHING
 
 
-async def can_write_project(conn: Conn, user: UserRec, project: ProjectRec) -> bool:
-    """Members and admins write (runs, artifacts, links); viewers only read."""
-    return role_at_least(await project_role(conn, user, project), "member")
+async def _org_role(conn: Conn, user: UserRec, org_id: int | None) -> OrgRole | None:
+    return None if org_id is None else await accounts.org_role(conn, org_id, user.id)
 
 
-async def can_view_project(conn: Conn, user: UserRec, project: ProjectRec) -> bool:
-    return await project_role(conn, user, project) is not None
-
-
-async def can_create_in_org(conn: Conn, user: UserRec, org: OrganizationRec) -> bool:
-    """Organization admins and members create registries and teams; viewers do not."""
-    return await accounts.org_role(conn, org.id, user.id) in ("admin", "member")
-
-
-can_create_registry = can_create_in_org
-
-
-async def can_create_in(conn: Conn, user: UserRec, entity: EntityRec) -> bool:
-    """May the user create projects (registries in an organization's entity) there?"""
-    if entity.kind == "ORGANIZATION" and entity.organization_id is not None:
-        org = await accounts.org_by_id(conn, entity.organization_id)
-        return org is not None and await can_create_in_org(conn, user, org)
-    return await entity_role(conn, user, entity) in ("admin", "member")
-
-
-async def can_admin_team(conn: Conn, user: UserRec, team: EntityRec) -> bool:
-    """Team admins, and admins of the team's organization."""
-    if await accounts.team_role(conn, team.id, user.id) == "admin":
-        return True
-    return team.organization_id is not None and (
-        await accounts.org_role(conn, team.organization_id, user.id) == "admin"
-    )
-
-
-def can_create_users(user: UserRec) -> bool:
-    return user.admin
-
-
-def can_update_user(actor: UserRec, user_id: int) -> bool:
-    return user_id == actor.id or actor.admin
-
-
-async def is_org_member(conn: Conn, user: UserRec, org_id: int | None) -> bool:
-    """Organizations, their names and their membership are visible to members only."""
-    return org_id is not None and await accounts.org_role(conn, org_id, user.id) is not None
-
-
-async def shares_an_org(conn: Conn, viewer: UserRec, user: UserRec) -> bool:
+async def _shares_an_org(conn: Conn, viewer: UserRec, user: UserRec) -> bool:
     if viewer.id == user.id:
         return True
     viewer_orgs = {org.id for org in await accounts.orgs_of_user(conn, viewer.id)}
     return any(org.id in viewer_orgs for org in await accounts.orgs_of_user(conn, user.id))
-
-
-async def visible_orgs_of(conn: Conn, viewer: UserRec, user: UserRec) -> list[OrganizationRec]:
-    """The organizations of `user` that `viewer` may know about: the ones both are in."""
-    orgs = await accounts.orgs_of_user(conn, user.id)
-    if viewer.id == user.id:
-        return orgs
-    return [org for org in orgs if await is_org_member(conn, viewer, org.id)]
-
-
-async def visible_teams_of(conn: Conn, viewer: UserRec, user: UserRec) -> list[EntityRec]:
-    """The teams of `user` that `viewer` may know about: those of the viewer's orgs."""
-    teams = await accounts.teams_of_user(conn, user.id)
-    if viewer.id == user.id:
-        return teams
-    return [team for team in teams if await is_org_member(conn, viewer, team.organization_id)]
-
-
-async def can_view_team_members(conn: Conn, viewer: UserRec, team: EntityRec) -> bool:
-    """A team's members are visible to its members and to its organization's members."""
-    return await accounts.team_role(conn, team.id, viewer.id) is not None or (
-        await is_org_member(conn, viewer, team.organization_id)
-    )
-
-
-def can_search_users(user: UserRec) -> bool:
-    """Searching users by part of a name is for instance admins (as the SDK documents)."""
-    return user.admin
-
-
-async def can_view_org(conn: Conn, user: UserRec, org: OrganizationRec) -> bool:
-    return await accounts.org_role(conn, org.id, user.id) is not None
 
 
 async def _roles_over_artifact(
@@ -263,98 +196,340 @@ async def _roles_over_artifact(
     return roles
 
 
-async def can_view_artifact(conn: Conn, user: UserRec, artifact: ArtifactRec) -> bool:
-    return bool(await _roles_over_artifact(conn, user, artifact))
+# ------------------------------------------------------------------ the gate
 
 
-async def can_download_artifact(conn: Conn, user: UserRec, artifact: ArtifactRec) -> bool:
-    """Restricted viewers see a registry's versions but may not fetch their files."""
-    return any(r != "restricted_viewer" for r in await _roles_over_artifact(conn, user, artifact))
+class Action(Enum):
+    """What an actor asks to do. The resource each rule takes is noted per group."""
+
+    # a project or registry (ProjectRec, None when missing)
+    VIEW_PROJECT = "view a project"
+    WRITE_PROJECT = "write in a project: runs, artifacts, links, versions, collections"
+    ADMINISTER_PROJECT = "change a project's settings, members; delete it"
+    RENAME_PROJECT = "rename a project"
+    WRITE_INTO_PROJECT = "write runs or artifacts into a project named by entity/project"
+    STREAM_TO_RUN = "stream a run's files and history (file_stream)"
+    UPDATE_RUN = "update a run named by its id"
+    UPDATE_SWEEP = "update a sweep"
+    MANAGE_AUTOMATIONS = "create or change automations scoped to a project or its collections"
+    DELETE_AUTOMATION = "delete an automation"
+    # a collection (CollectionRec) the actor may write already
+    UNLINK_FROM_COLLECTION = "unlink a version from a collection"
+    # an artifact version (ArtifactRec, None when missing), or a blob key (str)
+    VIEW_ARTIFACT = "view an artifact version"
+    DOWNLOAD_ARTIFACT = "download an artifact version's files and manifest"
+    READ_BLOB = "fetch file bytes by digest"
+    # an entity (EntityRec, None when missing) or an organization
+    VIEW_ENTITY = "view an entity's integrations"
+    CREATE_PROJECTS_IN = "create projects (registries in an org entity) in an entity"
+    MANAGE_SECRETS = "manage an entity's secrets"
+    MANAGE_INTEGRATIONS = "manage an entity's integrations"
+    USE_INTEGRATION = "use an integration of its owning entity in an automation"
+    ADMINISTER_TEAM = "invite to, remove from, add service accounts to a team"
+    VIEW_TEAM_MEMBERS = "list a team's members"
+    VIEW_ORGANIZATION = "know an organization (by id: int, None for no organization)"
+    CREATE_TEAMS_IN = "create teams in an organization (OrganizationRec)"
+    # users (UserRec, a user id, or None)
+    CREATE_USERS = "create users"
+    UPDATE_USER = "update a user (by id)"
+    SEARCH_USERS = "search users by part of a name or email"
+    LOOK_UP_USER = "look up a user by exact username or email (None when there is none)"
+    READ_API_KEYS = "list a user's API keys"
+    LIST_PROJECTS_OF_USER = "list the projects of every entity a user belongs to"
+    # the emulator itself (None)
+    CONTROL_EMULATOR = "use /_emulator/* and the web UI's panel"
 
 
-# ------------------------------------------------------------ checks that raise
+@dataclass(frozen=True)
+class Denied:
+    """A rule's refusal: `invisible` ones become NotFound, the others PermissionDenied."""
+
+    message: str
+    invisible: bool = False
 
 
-async def require_project_role(
-    conn: Conn,
-    user: UserRec,
-    project: ProjectRec | None,
-    minimum: RegistryRole,
-    *,
-    not_found: str = "project not found",
-    forbidden: str | None = None,
-) -> RegistryRole:
-    """The user's role in `project` when at least `minimum`.
+Rule = Callable[[Conn, UserRec, Any, str], Awaitable[Denied | None]]
+"""(conn, actor, resource, named) -> None when allowed. `named` is how the request named
+the resource, for the rules whose messages quote it."""
 
-    NotFound(`not_found`) when the project is missing or invisible to the user;
-    PermissionDenied(`forbidden`, by default "permission denied: ROLE role cannot modify
-    'NAME'") when the role is weaker than `minimum`.
-    """
-    role = await project_role(conn, user, project) if project is not None else None
-    if project is None or role is None:
-        raise NotFound(not_found)
-    require_role(role, minimum, forbidden or cannot_modify(role, project))
-    return role
+Message = Callable[[str], str]
+"""A refusal's message from `named`."""
 
-
-def require_role(role: RegistryRole, minimum: RegistryRole, forbidden: str) -> None:
-    if not role_at_least(role, minimum):
-        raise PermissionDenied(forbidden)
-
-
-def cannot_modify(role: RegistryRole, project: ProjectRec) -> str:
-    return f"permission denied: {role} role cannot modify {project.name!r}"
-
-
-async def require_create_in(conn: Conn, user: UserRec, entity: EntityRec) -> None:
-    if not await can_create_in(conn, user, entity):
-        raise PermissionDenied(f"permission denied: cannot create projects in {entity.name!r}")
-
-
-async def require_create_teams_in(conn: Conn, user: UserRec, org: OrganizationRec) -> None:
-    if not await can_create_in_org(conn, user, org):
-        raise PermissionDenied(f"permission denied: cannot create teams in {org.name!r}")
-
-
-async def require_team_admin(conn: Conn, user: UserRec, team: EntityRec) -> None:
-    if not await can_admin_team(conn, user, team):
-        raise PermissionDenied(f"permission denied: only admins of {team.name!r} can do this")
-
-
-def require_create_users(user: UserRec) -> None:
-    if not can_create_users(user):
-        raise PermissionDenied("permission denied: only instance admins create users")
-
+ProjectRefusal = Callable[[RegistryRole | None, ProjectRec, str], str]
+"""A PermissionDenied message from the actor's role, the project and `named`."""
 
 SEARCH_FOR_ADMINS = (
     "permission denied: searching users is for instance admins; others can look up a"
     " member of their organizations by exact username or email"
 )
-
-
-def require_update_user(actor: UserRec, user_id: int) -> None:
-    if not can_update_user(actor, user_id):
-        raise PermissionDenied("you can only update your own user")
-
-
-async def can_manage_entity(conn: Conn, user: UserRec, entity: EntityRec) -> bool:
-    """Integrations and secrets of an entity: its admins (the owner of a personal entity)."""
-    return await entity_role(conn, user, entity) == "admin"
-
-
-async def can_manage_automations(conn: Conn, user: UserRec, project: ProjectRec) -> bool:
-    """Automations scoped to a project, registry or collection: its (registry) admins."""
-    return await project_role(conn, user, project) == "admin"
-
-
 MAX_BLOB_HOLDERS_CHECKED = 200
 
 
-async def can_read_blob(conn: Conn, user: UserRec, blob_key: str) -> bool:
-    """File bytes by digest: only for users who may download a version holding them."""
+def _says(message: str) -> Callable[..., str]:
+    return lambda *_: message
+
+
+PROJECT_NOT_FOUND = _says("project not found")
+
+
+def _cannot_modify(role: RegistryRole | None, project: ProjectRec, named: str) -> str:
+    return f"permission denied: {role} role cannot modify {project.name!r}"
+
+
+def role_in_project(
+    minimum: RegistryRole,
+    *,
+    invisible: Message | None = PROJECT_NOT_FOUND,
+    refused: ProjectRefusal = _cannot_modify,
+) -> Rule:
+    """At least `minimum` in the project. No role (or no project) is invisible, unless
+    `invisible` is None: then it is refused like a weaker role."""
+
+    async def rule(
+        conn: Conn, actor: UserRec, project: ProjectRec | None, named: str
+    ) -> Denied | None:
+        role = None if project is None else await project_role(conn, actor, project)
+        if role is None and invisible is not None:
+            return Denied(invisible(named), invisible=True)
+        if role_at_least(role, minimum):
+            return None
+        assert project is not None
+        return Denied(refused(role, project, named))
+
+    return rule
+
+
+def admin_of_entity(invisible: Message, refused: Message) -> Rule:
+    """The admins of an entity (the owner of a personal one); invisible to non-members."""
+
+    async def rule(
+        conn: Conn, actor: UserRec, entity: EntityRec | None, named: str
+    ) -> Denied | None:
+        role = None if entity is None else await entity_role(conn, actor, entity)
+        if role is None:
+            return Denied(invisible(named), invisible=True)
+        return None if role == "admin" else Denied(refused(named))
+
+    return rule
+
+
+def instance_admins(refused: str) -> Rule:
+    async def rule(conn: Conn, actor: UserRec, resource: None, named: str) -> Denied | None:
+        return None if actor.admin else Denied(refused)
+
+    return rule
+
+
+def member_of_entity(invisible: str) -> Rule:
+    """Any role in the entity (its owner, a team member, an organization member)."""
+
+    async def rule(conn: Conn, actor: UserRec, entity: EntityRec, named: str) -> Denied | None:
+        if await entity_role(conn, actor, entity) is None:
+            return Denied(invisible, invisible=True)
+        return None
+
+    return rule
+
+
+async def _create_projects_in(
+    conn: Conn, actor: UserRec, entity: EntityRec, named: str
+) -> Denied | None:
+    """Organization admins and members in an org entity (registries); the owner, team
+    admins and team members elsewhere."""
+    role: str | None
+    if entity.kind == "ORGANIZATION" and entity.organization_id is not None:
+        org = await accounts.org_by_id(conn, entity.organization_id)
+        role = None if org is None else await _org_role(conn, actor, org.id)
+    else:
+        role = await entity_role(conn, actor, entity)
+    if role in ("admin", "member"):
+        return None
+    return Denied(f"permission denied: cannot create projects in {entity.name!r}")
+
+
+async def _create_teams_in(
+    conn: Conn, actor: UserRec, org: OrganizationRec, named: str
+) -> Denied | None:
+    if await _org_role(conn, actor, org.id) in ("admin", "member"):
+        return None
+    return Denied(f"permission denied: cannot create teams in {org.name!r}")
+
+
+async def _administer_team(
+    conn: Conn, actor: UserRec, team: EntityRec, named: str
+) -> Denied | None:
+    """Team admins, and admins of the team's organization."""
+    if await accounts.team_role(conn, team.id, actor.id) == "admin":
+        return None
+    if await _org_role(conn, actor, team.organization_id) == "admin":
+        return None
+    return Denied(f"permission denied: only admins of {team.name!r} can do this")
+
+
+async def _view_team_members(
+    conn: Conn, actor: UserRec, team: EntityRec, named: str
+) -> Denied | None:
+    """A team's members are visible to its members and to its organization's members."""
+    if await accounts.team_role(conn, team.id, actor.id) is not None:
+        return None
+    if await _org_role(conn, actor, team.organization_id) is not None:
+        return None
+    return Denied(f"team {team.name!r} not found", invisible=True)
+
+
+async def _view_organization(
+    conn: Conn, actor: UserRec, org_id: int | None, named: str
+) -> Denied | None:
+    """Organizations, their names and their membership are visible to members only."""
+    if await _org_role(conn, actor, org_id) is None:
+        return Denied("organization not found", invisible=True)
+    return None
+
+
+async def _view_artifact(
+    conn: Conn, actor: UserRec, artifact: ArtifactRec | None, named: str
+) -> Denied | None:
+    """Visible through any project holding it: its source project or one it is linked into."""
+    if artifact is None or not await _roles_over_artifact(conn, actor, artifact):
+        return Denied(f"artifact {named} not found", invisible=True)
+    return None
+
+
+async def _download_artifact(
+    conn: Conn, actor: UserRec, artifact: ArtifactRec, named: str
+) -> Denied | None:
+    """Restricted viewers see a registry's versions but may not fetch their files."""
+    if any(r != "restricted_viewer" for r in await _roles_over_artifact(conn, actor, artifact)):
+        return None
+    return Denied("permission denied: restricted viewers cannot download files")
+
+
+async def _read_blob(conn: Conn, actor: UserRec, blob_key: str, named: str) -> Denied | None:
+    """File bytes by digest: only for users who may download a version holding them;
+    for the others they do not exist."""
     for artifact in await artifacts.artifacts_holding_blob(
         conn, blob_key, MAX_BLOB_HOLDERS_CHECKED
     ):
-        if await can_download_artifact(conn, user, artifact):
-            return True
-    return False
+        if await _download_artifact(conn, actor, artifact, named) is None:
+            return None
+    return Denied("not found", invisible=True)
+
+
+async def _unlink_from(
+    conn: Conn, actor: UserRec, collection: CollectionRec, named: str
+) -> Denied | None:
+    """Only portfolios hold linked versions; a sequence's versions are deleted instead."""
+    if collection.kind == "PORTFOLIO":
+        return None
+    return Denied("only linked versions can be unlinked; delete it instead")
+
+
+async def _update_user(conn: Conn, actor: UserRec, user_id: int, named: str) -> Denied | None:
+    if user_id == actor.id or actor.admin:
+        return None
+    return Denied("you can only update your own user")
+
+
+async def _look_up_user(
+    conn: Conn, actor: UserRec, user: UserRec | None, named: str
+) -> Denied | None:
+    """Members of the actor's organizations; refused the same whether the user exists."""
+    if user is not None and await _shares_an_org(conn, actor, user):
+        return None
+    return Denied(SEARCH_FOR_ADMINS)
+
+
+async def _read_api_keys(conn: Conn, actor: UserRec, user: UserRec, named: str) -> Denied | None:
+    if user.id == actor.id or actor.admin:
+        return None
+    return Denied("permission denied: only the user and instance admins see its API keys")
+
+
+async def _list_projects_of_user(
+    conn: Conn, actor: UserRec, user: UserRec, named: str
+) -> Denied | None:
+    if user.id == actor.id:
+        return None
+    return Denied("permission denied: only the user lists its projects")
+
+
+RULES: dict[Action, Rule] = {
+    Action.VIEW_PROJECT: role_in_project("restricted_viewer"),
+    Action.WRITE_PROJECT: role_in_project("member"),
+    Action.ADMINISTER_PROJECT: role_in_project("admin"),
+    Action.RENAME_PROJECT: role_in_project(
+        "admin", invisible=lambda named: f"project {named!r} not found"
+    ),
+    Action.WRITE_INTO_PROJECT: role_in_project(
+        "member",
+        invisible=lambda named: f"project {named} not found",
+        refused=lambda role, project, named: f"permission denied: cannot write to {named}",
+    ),
+    Action.STREAM_TO_RUN: role_in_project(
+        "member",
+        invisible=lambda named: f"run {named} not found",
+        refused=_says("permission denied"),
+    ),
+    Action.UPDATE_RUN: role_in_project(
+        "member", invisible=None, refused=_says("permission denied: cannot update this run")
+    ),
+    Action.UPDATE_SWEEP: role_in_project(
+        "member",
+        invisible=_says("sweep not found"),
+        refused=_says("permission denied: cannot update this sweep"),
+    ),
+    Action.MANAGE_AUTOMATIONS: role_in_project(
+        "admin",
+        invisible=lambda named: f"{named} not found",
+        refused=lambda role, project, named: (
+            f"permission denied: only admins of {project.name!r} manage its automations"
+        ),
+    ),
+    Action.DELETE_AUTOMATION: role_in_project(
+        "admin", invisible=None, refused=_says("permission denied: only admins manage automations")
+    ),
+    Action.UNLINK_FROM_COLLECTION: _unlink_from,
+    Action.VIEW_ARTIFACT: _view_artifact,
+    Action.DOWNLOAD_ARTIFACT: _download_artifact,
+    Action.READ_BLOB: _read_blob,
+    Action.VIEW_ENTITY: member_of_entity("entity not found"),
+    Action.CREATE_PROJECTS_IN: _create_projects_in,
+    Action.MANAGE_SECRETS: admin_of_entity(
+        lambda named: f"entity {named!r} not found",
+        lambda named: f"permission denied: only admins of {named!r} manage secrets",
+    ),
+    Action.MANAGE_INTEGRATIONS: admin_of_entity(
+        lambda named: f"entity {named!r} not found",
+        lambda named: f"permission denied: only admins of {named!r} manage integrations",
+    ),
+    Action.USE_INTEGRATION: member_of_entity("integration not found"),
+    Action.ADMINISTER_TEAM: _administer_team,
+    Action.VIEW_TEAM_MEMBERS: _view_team_members,
+    Action.VIEW_ORGANIZATION: _view_organization,
+    Action.CREATE_TEAMS_IN: _create_teams_in,
+    Action.CREATE_USERS: instance_admins("permission denied: only instance admins create users"),
+    Action.UPDATE_USER: _update_user,
+    Action.SEARCH_USERS: instance_admins(SEARCH_FOR_ADMINS),
+    Action.LOOK_UP_USER: _look_up_user,
+    Action.READ_API_KEYS: _read_api_keys,
+    Action.LIST_PROJECTS_OF_USER: _list_projects_of_user,
+    Action.CONTROL_EMULATOR: instance_admins("permission denied: for instance admins only"),
+}
+
+
+async def check(
+    conn: Conn, actor: UserRec, action: Action, resource: Any, *, named: str = ""
+) -> None:
+    """Apply the action's rule: NotFound when the resource is invisible to the actor,
+    PermissionDenied when it is visible but the action is not allowed."""
+    denied = await RULES[action](conn, actor, resource, named)
+    if denied is None:
+        return
+    if denied.invisible:
+        raise NotFound(denied.message)
+    raise PermissionDenied(denied.message)
+
+
+async def allows(conn: Conn, actor: UserRec, action: Action, resource: Any) -> bool:
+    """The same rule as `check`, as a boolean (for reads that leave out what is refused)."""
+    return await RULES[action](conn, actor, resource, "") is None

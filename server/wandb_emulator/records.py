@@ -287,3 +287,50 @@ class SweepAgentRec:
     user_id: int | None
     created_at: str
     heartbeat_at: str
+
+
+# ------------------------------------------------------------------ automations
+
+
+@dataclass(frozen=True)
+class SecretRec:
+    """A secret's name; its value is read only through `secret_values`."""
+
+    id: int
+    entity_id: int
+    name: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class IntegrationRec:
+    id: int
+    entity_id: int
+    kind: str  # GENERIC_WEBHOOK | SLACK
+    name: str
+    url: str | None
+    access_token_ref: str | None
+    secret_ref: str | None
+    slack_team: str | None
+    slack_channel: str | None
+    created_by: int | None
+    created_at: str
+
+
+@dataclass(frozen=True)
+class TriggerRec:
+    id: int
+    entity_id: int
+    name: str
+    description: str | None
+    enabled: bool
+    scope_type: str  # PROJECT | ARTIFACT_COLLECTION
+    scope_id: int
+    event_type: str
+    event_filter: str  # JSON, as the schema returns it
+    action_type: str
+    action_config: str  # JSON: the action's input fields
+    integration_id: int | None
+    created_by: int | None
+    created_at: str
+    updated_at: str

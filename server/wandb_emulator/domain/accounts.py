@@ -11,11 +11,11 @@ from __future__ import annotations
 import secrets
 
 from .. import auth
+from ..naming import check_name
 from ..records import ApiKeyRec, EntityRec, InviteRec, OrganizationRec, TeamRole, UserRec
 from ..store import accounts
 from ..store.database import Conn
-from ..validation import check_name
-from .errors import InvalidInput, NotFound, PermissionDenied
+from .errors import InvalidInput, NotFound
 from .unit import Tx
 
 
@@ -30,18 +30,6 @@ def username_from(local_part: str) -> str:
 
 
 # ------------------------------------------------------------------ lookups
-
-
-async def find_users(conn: Conn, actor: UserRec, query: str, limit: int) -> list[UserRec]:
-    """Users matching `query`: a substring search for instance admins; for everyone else
-    the user with exactly that username or email, if the actor shares an organization
-    with it (PermissionDenied otherwise, the same whether it exists or not)."""
-    if auth.can_search_users(actor):
-        return await accounts.search_users(conn, query, limit)
-    user = await accounts.user_by_username(conn, query) or await accounts.user_by_email(conn, query)
-    if user is None or limit < 1 or not await auth.shares_an_org(conn, actor, user):
-        raise PermissionDenied(auth.SEARCH_FOR_ADMINS)
-    return [user]
 
 
 async def require_user(conn: Conn, username: str) -> UserRec:
@@ -70,7 +58,7 @@ async def require_team(conn: Conn, name: str | None) -> EntityRec:
 
 async def create_user(tx: Tx, actor: UserRec, email: str, *, admin: bool = False) -> UserRec:
     """A new user named after the email's local part (instance admins only)."""
-    auth.require_create_users(actor)
+    await auth.check(tx.conn, actor, auth.Action.CREATE_USERS, None)
     local_part, at, domain = email.partition("@")
     if not at or not local_part or not domain:
         raise InvalidInput(f"invalid email {email!r}")
@@ -85,7 +73,7 @@ async def update_user(
 ) -> UserRec | None:
     """Change a user (the actor when `user_id` is None): its default entity."""
     user_id = actor.id if user_id is None else user_id
-    auth.require_update_user(actor, user_id)
+    await auth.check(tx.conn, actor, auth.Action.UPDATE_USER, user_id)
     if default_entity is not None:
         entity = await accounts.entity_by_name(tx.conn, default_entity)
         if entity is None:
@@ -127,7 +115,7 @@ async def _home_org(conn: Conn, actor: UserRec, org_id: int | None) -> Organizat
                 )
             org = orgs[0] if orgs else None
     if org is not None:
-        await auth.require_create_teams_in(conn, actor, org)
+        await auth.check(conn, actor, auth.Action.CREATE_TEAMS_IN, org)
     return org
 
 
@@ -169,7 +157,7 @@ async def create_service_account(
 ) -> UserRec:
     """A non-human member of the team (team admins only)."""
     team = await require_team(tx.conn, team_name)
-    await auth.require_team_admin(tx.conn, actor, team)
+    await auth.check(tx.conn, actor, auth.Action.ADMINISTER_TEAM, team)
     username = await accounts.free_entity_name(tx.conn, f"{team.name}-service")
     account = await accounts.create_user(
         tx.conn, username, name=description, account_type="SERVICE", api_key=new_api_key()
@@ -198,7 +186,7 @@ async def create_invite(
     """Invite to a team (team admins only): existing users join at once, the others'
     invitations stay pending. The invitation and the user who joined, if any."""
     team = await require_team(tx.conn, team_name)
-    await auth.require_team_admin(tx.conn, actor, team)
+    await auth.check(tx.conn, actor, auth.Action.ADMINISTER_TEAM, team)
     user = await _invitee(tx.conn, email, username)
     if user is not None:
         if await accounts.team_role(tx.conn, team.id, user.id) is not None:
@@ -219,7 +207,7 @@ async def remove_team_member(tx: Tx, actor: UserRec, team_name: str | None, user
     """Members may leave; team admins remove anyone."""
     team = await require_team(tx.conn, team_name)
     if user_id != actor.id:
-        await auth.require_team_admin(tx.conn, actor, team)
+        await auth.check(tx.conn, actor, auth.Action.ADMINISTER_TEAM, team)
     return await accounts.remove_team_member(tx.conn, team.id, user_id)
 
 
@@ -229,7 +217,7 @@ async def delete_invite(tx: Tx, actor: UserRec, invite_id: int) -> bool:
         raise NotFound("invite not found")
     team = await accounts.entity_by_id(tx.conn, invite.entity_id)
     assert team is not None
-    await auth.require_team_admin(tx.conn, actor, team)
+    await auth.check(tx.conn, actor, auth.Action.ADMINISTER_TEAM, team)
     return await accounts.delete_invite(tx.conn, invite_id)
 
 

@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import Any
 
+from ..naming import check_name
 from ..records import ArtifactRec, CollectionRec, UserRec
 from ..store import artifacts
-from ..validation import check_name
 from .errors import InvalidInput
 from .events import (
     AliasAdded,

@@ -1,7 +1,8 @@
-"""Lookups of artifacts and collections for a user, with the checks that raise.
+"""Lookups of artifacts and collections for a user, through the permission gate.
 
-The permission rules themselves live in `auth.py`; these functions apply them to the
-things artifact, collection and link operations name, and raise the errors the SDK sees.
+The rules live in `auth.py`; these functions find the things artifact, collection and
+link operations name and pass them through `auth.check`, which raises the errors the
+SDK sees.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from .errors import NotFound
 async def visible_artifact(conn: Conn, actor: UserRec, global_id: str) -> ArtifactRec:
     """An artifact the actor may see (in its source project or any it is linked into)."""
     artifact = await artifacts.artifact_by_id(conn, decode_id(global_id, "Artifact"))
-    if artifact is None or not await auth.can_view_artifact(conn, actor, artifact):
-        raise NotFound(f"artifact {global_id!r} not found")
+    await auth.check(conn, actor, auth.Action.VIEW_ARTIFACT, artifact, named=repr(global_id))
+    assert artifact is not None
     return artifact
 
 
@@ -34,7 +35,7 @@ async def artifact_for_write(conn: Conn, actor: UserRec, global_id: str) -> Arti
 async def require_write(conn: Conn, actor: UserRec, project_id: int) -> ProjectRec:
     """The project, if the actor holds at least the member role in it."""
     project = await projects.project_by_id(conn, project_id)
-    await auth.require_project_role(conn, actor, project, "member")
+    await auth.check(conn, actor, auth.Action.WRITE_PROJECT, project)
     assert project is not None
     return project
 

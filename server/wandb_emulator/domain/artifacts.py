@@ -24,6 +24,7 @@ from ..blobs import (
     md5_hex_to_b64,
 )
 from ..ids import decode_id
+from ..naming import check_artifact_type_name, check_name
 from ..records import (
     ArtifactFileRec,
     ArtifactRec,
@@ -35,7 +36,6 @@ from ..records import (
 )
 from ..store import accounts, artifacts, projects, runs
 from ..store.database import Conn
-from ..validation import check_artifact_type_name, check_name
 from .aliases import (
     AliasChanges,
     TagSpec,

@@ -25,7 +25,7 @@ from ..store import accounts, artifacts, projects
 from ..store import automations as store
 from ..store.database import Conn
 from ..store.errors import Conflict as StoreConflict
-from .errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from .errors import Conflict, InvalidInput, NotFound
 from .unit import UnitOfWork
 
 ARTIFACT_EVENTS = (
@@ -95,17 +95,14 @@ class Scope:
 # ------------------------------------------------------------------ secrets
 
 
-async def _managed_entity(conn: Conn, actor: UserRec, entity_name: str, what: str) -> EntityRec:
+async def _managed_entity(
+    conn: Conn, actor: UserRec, entity_name: str, action: auth.Action
+) -> EntityRec:
+    """The named entity, if the actor may manage its secrets or integrations (`action`)."""
     entity = await accounts.entity_by_name(conn, entity_name)
-    if entity is None or await auth.entity_role(conn, actor, entity) is None:
-        raise NotFound(f"entity {entity_name!r} not found")
-    if not await auth.can_manage_entity(conn, actor, entity):
-        raise PermissionDenied(f"permission denied: only admins of {entity_name!r} manage {what}")
+    await auth.check(conn, actor, action, entity, named=entity_name)
+    assert entity is not None
     return entity
-
-
-async def visible_entity(conn: Conn, actor: UserRec, entity: EntityRec) -> bool:
-    return await auth.entity_role(conn, actor, entity) is not None
 
 
 async def insert_secret(
@@ -119,13 +116,13 @@ async def insert_secret(
     if not value:
         raise InvalidInput("a secret needs a value")
     async with uow.write() as tx:
-        entity = await _managed_entity(tx.conn, actor, entity_name, "secrets")
+        entity = await _managed_entity(tx.conn, actor, entity_name, auth.Action.MANAGE_SECRETS)
         await store.put_secret(tx.conn, entity.id, name, value)
 
 
 async def delete_secret(uow: UnitOfWork, actor: UserRec, entity_name: str, name: str) -> None:
     async with uow.write() as tx:
-        entity = await _managed_entity(tx.conn, actor, entity_name, "secrets")
+        entity = await _managed_entity(tx.conn, actor, entity_name, auth.Action.MANAGE_SECRETS)
         if not await store.delete_secret(tx.conn, entity.id, name):
             raise NotFound(f"secret {name!r} not found in {entity_name!r}")
 
@@ -159,7 +156,7 @@ async def create_webhook_integration(
         raise InvalidInput(f"invalid integration name {name!r}")
     _check_url(url)
     async with uow.write() as tx:
-        entity = await _managed_entity(tx.conn, actor, entity_name, "integrations")
+        entity = await _managed_entity(tx.conn, actor, entity_name, auth.Action.MANAGE_INTEGRATIONS)
         await _check_secret_refs(tx.conn, entity, access_token_ref, secret_ref)
         try:
             return await store.create_integration(
@@ -204,7 +201,7 @@ async def delete_integration(uow: UnitOfWork, actor: UserRec, integration_id: st
         integration = await _integration(tx.conn, integration_id)
         entity = await accounts.entity_by_id(tx.conn, integration.entity_id)
         assert entity is not None
-        await _managed_entity(tx.conn, actor, entity.name, "integrations")
+        await _managed_entity(tx.conn, actor, entity.name, auth.Action.MANAGE_INTEGRATIONS)
         await store.delete_integration(tx.conn, integration.id)
 
 
@@ -222,7 +219,7 @@ async def _integration(conn: Conn, global_id: str) -> store.IntegrationRec:
 async def entity_integrations(
     conn: Conn, actor: UserRec, entity: EntityRec
 ) -> list[store.IntegrationRec]:
-    if not await visible_entity(conn, actor, entity):
+    if not await auth.allows(conn, actor, auth.Action.VIEW_ENTITY, entity):
         return []
     return await store.integrations_of_entity(conn, entity.id)
 
@@ -344,18 +341,13 @@ async def _check_integration_use(
         raise InvalidInput(
             f"integration of {owner.name!r} cannot be used by automations of {scope_entity.name!r}"
         )
-    if not await visible_entity(conn, actor, owner):
-        raise NotFound("integration not found")
+    await auth.check(conn, actor, auth.Action.USE_INTEGRATION, owner)
 
 
 async def _managed_scope(conn: Conn, actor: UserRec, scope_type: str, scope_id: str) -> Scope:
     scope = await resolve_scope(conn, scope_type, scope_id)
-    if not await auth.can_view_project(conn, actor, scope.project):
-        raise NotFound(f"{scope_type.lower()} {scope_id!r} not found")
-    if not await auth.can_manage_automations(conn, actor, scope.project):
-        raise PermissionDenied(
-            f"permission denied: only admins of {scope.project.name!r} manage its automations"
-        )
+    named = f"{scope_type.lower()} {scope_id!r}"
+    await auth.check(conn, actor, auth.Action.MANAGE_AUTOMATIONS, scope.project, named=named)
     return scope
 
 
@@ -416,7 +408,7 @@ async def _trigger(conn: Conn, actor: UserRec, global_id: str) -> store.TriggerR
     except InvalidId:
         raise InvalidInput(f"invalid automation id {global_id!r}") from None
     trigger = await store.trigger_by_id(conn, pk)
-    if trigger is None or not await can_view_trigger(conn, actor, trigger):
+    if trigger is None or not await trigger_visible_to(conn, actor, trigger):
         raise TriggerNotFound(f"automation {global_id!r} not found")
     return trigger
 
@@ -460,10 +452,8 @@ async def delete_trigger(uow: UnitOfWork, actor: UserRec, trigger_id: str) -> No
     async with uow.write() as tx:
         trigger = await _trigger(tx.conn, actor, trigger_id)
         scope = await trigger_scope(tx.conn, trigger)
-        if scope is not None and not await auth.can_manage_automations(
-            tx.conn, actor, scope.project
-        ):
-            raise PermissionDenied("permission denied: only admins manage automations")
+        if scope is not None:
+            await auth.check(tx.conn, actor, auth.Action.DELETE_AUTOMATION, scope.project)
         await store.delete_trigger(tx.conn, trigger.id)
 
 
@@ -477,9 +467,11 @@ async def trigger_scope(conn: Conn, trigger: store.TriggerRec) -> Scope | None:
     return Scope(project, trigger.scope_id) if project and collection else None
 
 
-async def can_view_trigger(conn: Conn, actor: UserRec, trigger: store.TriggerRec) -> bool:
+async def trigger_visible_to(conn: Conn, actor: UserRec, trigger: store.TriggerRec) -> bool:
     scope = await trigger_scope(conn, trigger)
-    return scope is not None and await auth.can_view_project(conn, actor, scope.project)
+    return scope is not None and await auth.allows(
+        conn, actor, auth.Action.VIEW_PROJECT, scope.project
+    )
 
 
 async def visible_triggers(
@@ -488,7 +480,7 @@ async def visible_triggers(
     return [
         trigger
         for trigger in triggers
-        if (name is None or trigger.name == name) and await can_view_trigger(conn, actor, trigger)
+        if (name is None or trigger.name == name) and await trigger_visible_to(conn, actor, trigger)
     ]
 
 
@@ -505,10 +497,6 @@ async def project_triggers(
     return await visible_triggers(conn, actor, mine)
 
 
-async def can_manage_entity(conn: Conn, actor: UserRec, entity: EntityRec) -> bool:
-    return await auth.can_manage_entity(conn, actor, entity)
-
-
 async def projects_of_user(conn: Conn, user: UserRec) -> list[ProjectRec]:
     """The projects and registries of the user's own entity, teams and organizations."""
     entity_ids = [user.entity_id]
@@ -521,7 +509,7 @@ async def projects_of_user(conn: Conn, user: UserRec) -> list[ProjectRec]:
     found = []
     for entity_id in dict.fromkeys(entity_ids):
         for project in await projects.projects_of_entity(conn, entity_id):
-            if await auth.can_view_project(conn, user, project):
+            if await auth.allows(conn, user, auth.Action.VIEW_PROJECT, project):
                 found.append(project)
     return found
 

@@ -7,9 +7,9 @@ sequence announces the aliases its versions lose in the portfolios they were lin
 
 from __future__ import annotations
 
+from ..naming import check_artifact_type_name, check_name
 from ..records import CollectionKind, CollectionRec, TagRec, UserRec
 from ..store import artifacts
-from ..validation import check_artifact_type_name, check_name
 from .aliases import AliasChanges, TagSpec
 from .artifact_access import collection_for_write
 from .artifacts import collection_at

@@ -24,6 +24,9 @@ class Conflict(DomainError):
 
 
 class PermissionDenied(DomainError):
+    """The actor sees the thing but may not do this. Raised only by the permission gate
+    (`auth.check`), which tells it from NotFound (the actor may not see the thing)."""
+
     def __init__(self, message: str = "permission denied") -> None:
         super().__init__(message)
 

@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 
 from .. import auth
 from ..ids import decode_id
+from ..naming import check_name
 from ..records import ArtifactRec, CollectionRec, MembershipRec, ProjectRec, UserRec
 from ..store import accounts, artifacts, projects
 from ..store.database import Conn
-from ..validation import check_name
 from .aliases import AliasChanges, emit_artifact_event, user_aliases
 from .artifact_access import collection_for_write, visible_artifact
 from .artifacts import collection_of_kind
-from .errors import InvalidInput, NotFound, PermissionDenied
+from .errors import InvalidInput
 from .events import ArtifactLinked, ArtifactUnlinked
 from .projects import writable_project
 from .unit import Tx
@@ -45,8 +45,9 @@ async def _source_artifact(conn: Conn, actor: UserRec, request: LinkRequest) -> 
         artifact = await visible_artifact(conn, actor, request.artifact_id)
     elif request.client_id:
         by_client = await artifacts.artifact_by_client_id(conn, request.client_id)
-        if by_client is None or not await auth.can_view_artifact(conn, actor, by_client):
-            raise NotFound(f"artifact with client id {request.client_id!r} not found")
+        named = f"with client id {request.client_id!r}"
+        await auth.check(conn, actor, auth.Action.VIEW_ARTIFACT, by_client, named=named)
+        assert by_client is not None
         artifact = by_client
     else:
         raise InvalidInput("linkArtifact needs an artifactID or a clientID")
@@ -135,8 +136,7 @@ async def link(tx: Tx, actor: UserRec, request: LinkRequest) -> MembershipRec:
 async def unlink(tx: Tx, actor: UserRec, artifact_id: str, portfolio_id: str) -> None:
     """Remove a linked version from a portfolio (its aliases there go with it)."""
     portfolio = await collection_for_write(tx.conn, actor, portfolio_id)
-    if portfolio.kind != "PORTFOLIO":
-        raise PermissionDenied("only linked versions can be unlinked; delete it instead")
+    await auth.check(tx.conn, actor, auth.Action.UNLINK_FROM_COLLECTION, portfolio)
     membership = await artifacts.membership_of(
         tx.conn, portfolio.id, decode_id(artifact_id, "Artifact")
     )

@@ -4,9 +4,9 @@ operations: naming rules, no permissions; organizations have no GraphQL mutation
 from __future__ import annotations
 
 from .. import auth
+from ..naming import check_name
 from ..records import OrganizationRec, OrgRole, is_org_role
 from ..store import accounts
-from ..validation import check_name
 from .accounts import require_user
 from .errors import InvalidInput
 from .registries import delete_registries_of

@@ -8,10 +8,10 @@ write (a run, an artifact) and announces nothing itself.
 from __future__ import annotations
 
 from .. import auth
+from ..naming import check_name
 from ..records import EntityRec, ProjectRec, UserRec
 from ..store import accounts, projects
 from ..store.database import Conn
-from ..validation import check_name
 from .errors import NotFound
 
 DEFAULT_PROJECT = "uncategorized"
@@ -46,14 +46,8 @@ async def writable_project(
     if project is None:
         if not create:
             raise NotFound(f"project {entity.name}/{name} not found")
-        await auth.require_create_in(conn, actor, entity)
+        await auth.check(conn, actor, auth.Action.CREATE_PROJECTS_IN, entity)
         return await projects.create_project(conn, entity.id, name, access="USER_READ")
-    await auth.require_project_role(
-        conn,
-        actor,
-        project,
-        "member",
-        not_found=f"project {entity.name}/{name} not found",
-        forbidden=f"permission denied: cannot write to {entity.name}/{name}",
-    )
+    named = f"{entity.name}/{name}"
+    await auth.check(conn, actor, auth.Action.WRITE_INTO_PROJECT, project, named=named)
     return project

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from .. import auth
 from ..ids import encode_id
+from ..naming import check_artifact_type_name, check_name
 from ..records import (
     PROJECT_ACCESS,
     EntityRec,
@@ -30,9 +31,8 @@ from ..records import (
 )
 from ..store import accounts, projects
 from ..store.database import Conn
-from ..validation import check_artifact_type_name, check_name
 from .accounts import require_organization, require_user
-from .errors import InvalidInput
+from .errors import InvalidInput, NotFound
 from .events import (
     RegistryCreated,
     RegistryDeleted,
@@ -111,12 +111,13 @@ async def upsert_project(
     else:
         entity = await target_entity(conn, actor, entity_name)
         found = await projects.project_by_name(conn, entity.id, check_name("project", name))
-        role = await auth.project_role(conn, actor, found) if found is not None else None
-        if found is None or role is None:
+        try:
+            await auth.check(conn, actor, auth.Action.ADMINISTER_PROJECT, found)
+        except NotFound:
             # A project the actor may not see is handled as a missing one: the same
             # checks and errors, up to the name being taken when it comes to creating.
             return await _create_as(tx, actor, entity, name, settings), True
-        auth.require_role(role, "admin", auth.cannot_modify(role, found))
+        assert found is not None
         project = found
     await _update(tx, actor, project, settings)
     saved = await projects.project_by_id(conn, project.id)
@@ -131,7 +132,7 @@ async def _create_as(
     name = check_name("project", name)
     is_registry = name.startswith(auth.REGISTRY_PREFIX)
     check_access(settings.access, is_registry)
-    await auth.require_create_in(tx.conn, actor, entity)
+    await auth.check(tx.conn, actor, auth.Action.CREATE_PROJECTS_IN, entity)
     project = await _create(
         tx,
         actor.id,
@@ -221,9 +222,7 @@ async def rename_project(
     new_name = check_name("project", new_name)
     entity = await target_entity(conn, actor, entity_name)
     project = await projects.project_by_name(conn, entity.id, old_name)
-    await auth.require_project_role(
-        conn, actor, project, "admin", not_found=f"project {old_name!r} not found"
-    )
+    await auth.check(conn, actor, auth.Action.RENAME_PROJECT, project, named=old_name)
     assert project is not None
     check_rename(project, new_name)
     await projects.rename_project(conn, project, new_name)
@@ -299,7 +298,7 @@ TEAM = MemberKind(
 async def _administered(conn: Conn, actor: UserRec, project_id: int) -> ProjectRec:
     """The project when the actor administers it; "project not found" when invisible."""
     project = await projects.project_by_id(conn, project_id)
-    await auth.require_project_role(conn, actor, project, "admin")
+    await auth.check(conn, actor, auth.Action.ADMINISTER_PROJECT, project)
     assert project is not None
     return project
 

@@ -18,11 +18,11 @@ from typing import Any
 from .. import auth
 from ..history import parse_rows
 from ..ids import decode_id
+from ..naming import check_name
 from ..records import ProjectRec, RunRec, UserRec
 from ..store import accounts, projects, runs
 from ..store.database import Conn
-from ..validation import check_name
-from .errors import InvalidInput, NotFound, PermissionDenied
+from .errors import InvalidInput, NotFound
 from .events import RunHistoryLogged, RunStateChanged
 from .projects import writable_project
 from .unit import Tx
@@ -52,8 +52,7 @@ async def _run_by_global_id(
     project = await projects.project_by_id(conn, run.project_id) if run else None
     if run is None or project is None:
         raise NotFound(f"run {global_id!r} not found")
-    if not await auth.can_write_project(conn, actor, project):
-        raise PermissionDenied("permission denied: cannot update this run")
+    await auth.check(conn, actor, auth.Action.UPDATE_RUN, project)
     return project, run
 
 
@@ -130,12 +129,10 @@ async def streamed_run(conn: Conn, actor: UserRec, entity: str, project: str, ru
         await projects.project_by_name(conn, entity_rec.id, project) if entity_rec else None
     )
     run_rec = await runs.run_by_name(conn, project_rec.id, run) if project_rec else None
-    not_found = f"run {entity}/{project}/{run} not found"
+    named = f"{entity}/{project}/{run}"
     if run_rec is None:
-        raise NotFound(not_found)
-    await auth.require_project_role(
-        conn, actor, project_rec, "member", not_found=not_found, forbidden="permission denied"
-    )
+        raise NotFound(f"run {named} not found")
+    await auth.check(conn, actor, auth.Action.STREAM_TO_RUN, project_rec, named=named)
     return run_rec
 
 

@@ -16,7 +16,7 @@ from ..records import ProjectRec, SweepAgentRec, SweepRec, UserRec, utc_now
 from ..store import projects, sweeps
 from ..store.database import Conn
 from . import sweep_search
-from .errors import InvalidInput, NotFound, PermissionDenied
+from .errors import InvalidInput, NotFound
 from .events import SweepCreated, SweepRunProposed, SweepStateChanged
 from .projects import writable_project
 from .unit import Tx
@@ -87,10 +87,10 @@ def _check_state(state: str | None) -> None:
 async def _writable_sweep(conn: Conn, actor: UserRec, sweep_id: int) -> tuple[SweepRec, ProjectRec]:
     sweep = await sweeps.sweep_by_id(conn, sweep_id)
     project = await projects.project_by_id(conn, sweep.project_id) if sweep else None
-    if sweep is None or project is None or await auth.project_role(conn, actor, project) is None:
+    if sweep is None:
         raise NotFound("sweep not found")
-    if not await auth.can_write_project(conn, actor, project):
-        raise PermissionDenied("permission denied: cannot update this sweep")
+    await auth.check(conn, actor, auth.Action.UPDATE_SWEEP, project)
+    assert project is not None
     return sweep, project
 
 

@@ -1,7 +1,8 @@
 """Errors resolvers raise, and the W&B-style formatting of all GraphQL errors.
 
-`ApiError` and `PermissionDenied` are the domain layer's errors under their GraphQL-era
-names: whatever the domain refuses reaches the client with its message unchanged.
+`ApiError` is the domain layer's error under its GraphQL-era name: whatever the domain
+refuses (permission refusals come from the gate, `auth.check`) reaches the client with
+its message unchanged.
 """
 
 import re
@@ -10,9 +11,8 @@ from typing import Any
 from graphql import GraphQLError
 
 from ..domain.errors import DomainError as ApiError
-from ..domain.errors import PermissionDenied
 
-__all__ = ["ApiError", "NotEmulated", "PermissionDenied", "format_error", "w_and_b_message"]
+__all__ = ["ApiError", "NotEmulated", "format_error", "w_and_b_message"]
 
 
 class NotEmulated(ApiError):

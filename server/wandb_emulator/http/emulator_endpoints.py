@@ -207,7 +207,7 @@ class ControlGuard:
             request = Request(scope)
             emulator = request.app.state.emulator
             async with emulator.db.read() as conn:
-                allowed = await auth.may_control(
+                allowed = await auth.is_control_request(
                     conn, request.headers.get("authorization"), emulator.control_token
                 )
             if not allowed:

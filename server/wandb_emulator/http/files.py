@@ -108,7 +108,7 @@ async def download_by_digest(request: Request) -> Response:
         return error_response(401, INVALID_CREDENTIALS)
     key = request.path_params["md5"]
     async with emulator.db.read() as conn:
-        allowed = await auth.can_read_blob(conn, viewer, key)
+        allowed = await auth.allows(conn, viewer, auth.Action.READ_BLOB, key)
     try:
         found = _blob_response(emulator.blobs, key, key) if allowed else None
     except KeyError:

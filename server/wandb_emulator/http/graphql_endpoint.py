@@ -11,11 +11,11 @@ from starlette.responses import JSONResponse, Response
 
 from ..blobs import ChecksumMismatch
 from ..domain.errors import DomainError
+from ..domain.reads.session import ReadSession
 from ..filters import FilterError
 from ..graphql import documents
 from ..graphql.context import Context
 from ..graphql.errors import format_error
-from ..graphql.loaders import Loaders
 from ..graphql.schema import DocumentCache
 from ..ids import InvalidId
 from ..journal import RequestRecord
@@ -86,11 +86,9 @@ async def graphql_endpoint(request: Request) -> Response:
         return injected
 
     context = Context(
-        db=emulator.db,
+        reads=ReadSession(emulator.db, viewer, config.max_page_size),
         uow=emulator.uow,
         config=config,
-        viewer=viewer,
-        loaders=Loaders(emulator.db, viewer),
         urls=emulator.urls,
         blobs=emulator.blobs,
     )

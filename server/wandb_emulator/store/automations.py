@@ -4,55 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..records import utc_now
+from ..records import IntegrationRec, SecretRec, TriggerRec, utc_now
 from ._sql import execute, fetch_all, fetch_one, fetch_value, insert
 from .database import Conn
 from .errors import Conflict
-
-
-@dataclass(frozen=True)
-class SecretRec:
-    """A secret's name; its value is read only through `secret_values`."""
-
-    id: int
-    entity_id: int
-    name: str
-    created_at: str
-
-
-@dataclass(frozen=True)
-class IntegrationRec:
-    id: int
-    entity_id: int
-    kind: str  # GENERIC_WEBHOOK | SLACK
-    name: str
-    url: str | None
-    access_token_ref: str | None
-    secret_ref: str | None
-    slack_team: str | None
-    slack_channel: str | None
-    created_by: int | None
-    created_at: str
-
-
-@dataclass(frozen=True)
-class TriggerRec:
-    id: int
-    entity_id: int
-    name: str
-    description: str | None
-    enabled: bool
-    scope_type: str  # PROJECT | ARTIFACT_COLLECTION
-    scope_id: int
-    event_type: str
-    event_filter: str  # JSON, as the schema returns it
-    action_type: str
-    action_config: str  # JSON: the action's input fields
-    integration_id: int | None
-    created_by: int | None
-    created_at: str
-    updated_at: str
-
 
 _SECRET_COLUMNS = "id, entity_id, name, created_at"
 

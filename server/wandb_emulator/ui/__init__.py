@@ -64,7 +64,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 class Page:
     """The ASGI app of a page handler, named "pages.<function>" or "panel.<function>"
     (ui/pages.py, ui/panel.py). It is built by the first request to it: the UI's
-    modules (queries, views, templates) are imported then, not at the server's start."""
+    modules (contents, views, templates) are imported then, not at the server's start."""
 
     def __init__(self, handler: str, *, signed_in: bool = True) -> None:
         self.handler = handler

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
+from ..domain.reads import accounts
 from ..records import CollectionRec
-from ..store import accounts
-from ..store.database import Conn
-from . import links, queries
-from .queries import NotFound, Place
+from . import contents, links
+from .contents import NotFound, Place
 from .view import View
 
 # --------------------------------------------------------------- signing in
@@ -21,8 +20,7 @@ async def login_form(view: View) -> Response:
 async def login(view: View) -> Response:
     form = await view.form()
     target = form.get("next") or "/"
-    async with view.read() as conn:
-        user = await accounts.user_by_api_key(conn, form.get("api_key", "").strip())
+    user = await accounts.user_by_api_key(view.emulator.db, form.get("api_key", "").strip())
     if user is None:
         view.viewer = None
         return view.render("login.html", status=401, next=target, error="No user has this API key.")
@@ -48,26 +46,23 @@ def _next_target(view: View) -> str:
 async def home(view: View) -> Response:
     if view.viewer is None:
         return view.render("home.html", home=None)
-    async with view.read() as conn:
-        found = await queries.home(conn, view.viewer)
+    found = await contents.home(view.reads)
     return view.render("home.html", home=found)
 
 
 async def org(view: View) -> Response:
-    async with view.read() as conn:
-        row = await queries.org_page(conn, view.user, view.request.path_params["org"])
+    row = await contents.org_page(view.reads, view.request.path_params["org"])
     return view.render("org.html", row=row)
 
 
 async def registry(view: View) -> Response:
     """`/orgs/<org>/registry/<name>`: the registry, or with `selectionPath` one of its
     collections, or with `version` (view=membership) one of that collection's versions."""
-    viewer, params = view.user, view.request.path_params
-    async with view.read() as conn:
-        place = await queries.registry_place(conn, viewer, params["org"], params["name"])
-        if "selectionPath" not in view.request.query_params:
-            found = await queries.registry_page(conn, viewer, place)
-            return view.render("registry.html", page=found)
+    reads, params = view.reads, view.request.path_params
+    place = await contents.registry_place(reads, params["org"], params["name"])
+    if "selectionPath" not in view.request.query_params:
+        found = await contents.registry_page(reads, place)
+        return view.render("registry.html", page=found)
     return await _selection(view, place)
 
 
@@ -75,73 +70,63 @@ async def model_registry(view: View) -> Response:
     """The legacy model registry: `/<entity>/registry/model`, the entity's model-registry
     project, with the same `selectionPath`/`version` parameters."""
     entity = view.request.path_params["entity"]
-    async with view.read() as conn:
-        place = await queries.visible_place(conn, view.user, entity, links.MODEL_REGISTRY_PROJECT)
-        if "selectionPath" not in view.request.query_params:
-            found = await queries.project_page(conn, place)
-            return view.render("project.html", page=found)
+    place = await contents.visible_place(view.reads, entity, links.MODEL_REGISTRY_PROJECT)
+    if "selectionPath" not in view.request.query_params:
+        found = await contents.project_page(view.reads, place)
+        return view.render("project.html", page=found)
     return await _selection(view, place)
 
 
 async def _selection(view: View, place: Place) -> Response:
     query = view.request.query_params
-    async with view.read() as conn:
-        collection = await queries.collection_by_selection(conn, place, query["selectionPath"])
-        version = query.get("version")
-        if version and query.get("view", "membership") == "membership":
-            return await _version(view, conn, place, collection, version)
-        return await _collection(view, conn, place, collection)
+    collection = await contents.collection_by_selection(view.reads, place, query["selectionPath"])
+    version = query.get("version")
+    if version and query.get("view", "membership") == "membership":
+        return await _version(view, place, collection, version)
+    return await _collection(view, place, collection)
 
 
-async def _version(
-    view: View, conn: Conn, place: Place, collection: CollectionRec, version: str
-) -> Response:
-    found = await queries.version_page(
-        conn, view.user, view.emulator.urls, place, collection, version
-    )
+async def _version(view: View, place: Place, collection: CollectionRec, version: str) -> Response:
+    found = await contents.version_page(view.reads, view.emulator.urls, place, collection, version)
     return view.render("version.html", page=found)
 
 
-async def _collection(view: View, conn: Conn, place: Place, collection: CollectionRec) -> Response:
+async def _collection(view: View, place: Place, collection: CollectionRec) -> Response:
     after = view.request.query_params.get("after") or None
-    found = await queries.collection_page(conn, place, collection, after)
+    found = await contents.collection_page(view.reads, place, collection, after)
     return view.render("collection.html", page=found, after=after)
 
 
-async def _path_place(view: View, conn: Conn) -> Place:
+async def _path_place(view: View) -> Place:
     params = view.request.path_params
-    return await queries.visible_place(conn, view.user, params["entity"], params["project"])
+    return await contents.visible_place(view.reads, params["entity"], params["project"])
 
 
-async def _path_collection(view: View, conn: Conn) -> tuple[Place, CollectionRec]:
-    place, params = await _path_place(view, conn), view.request.path_params
-    return place, await queries.named_collection(conn, place, params["name"], params["type"])
+async def _path_collection(view: View) -> tuple[Place, CollectionRec]:
+    place, params = await _path_place(view), view.request.path_params
+    return place, await contents.named_collection(view.reads, place, params["name"], params["type"])
 
 
 async def project(view: View) -> Response:
-    async with view.read() as conn:
-        found = await queries.project_page(conn, await _path_place(view, conn))
+    found = await contents.project_page(view.reads, await _path_place(view))
     return view.render("project.html", page=found)
 
 
 async def artifact_collection(view: View) -> Response:
-    async with view.read() as conn:
-        return await _collection(view, conn, *await _path_collection(view, conn))
+    return await _collection(view, *await _path_collection(view))
 
 
 async def artifact_version(view: View) -> Response:
     """`/<entity>/<project>/artifacts/<type>/<name>/<version>` (`vN`, an alias or a digest)."""
-    async with view.read() as conn:
-        place, collection = await _path_collection(view, conn)
-        return await _version(view, conn, place, collection, view.request.path_params["version"])
+    place, collection = await _path_collection(view)
+    return await _version(view, place, collection, view.request.path_params["version"])
 
 
 async def run(view: View) -> Response:
-    async with view.read() as conn:
-        place = await _path_place(view, conn)
-        found = await queries.run_page(
-            conn, view.user, view.emulator.urls, place, view.request.path_params["run"]
-        )
+    place = await _path_place(view)
+    found = await contents.run_page(
+        view.reads, view.emulator.urls, place, view.request.path_params["run"]
+    )
     return view.render("run.html", page=found)
 
 

@@ -13,7 +13,7 @@ from ..faults import FaultSpecError
 from ..journal import JournalEntry
 from ..seeding import SEED_ERRORS, SeedError
 from . import links
-from .queries import NotFound
+from .contents import NotFound
 from .view import View
 
 JOURNAL_ROWS = 200
@@ -31,10 +31,10 @@ DONE = {
 }
 
 
-def _require_panel(view: View) -> None:
+async def _require_panel(view: View) -> None:
     if not view.ui.panel:
         raise NotFound("the emulator panel is off (serve --no-emulator-endpoints)")
-    if not auth.may_use_panel(view.viewer):
+    if view.viewer is None or not await view.reads.allows(auth.Action.CONTROL_EMULATOR, None):
         raise NotFound("the emulator panel is for instance admins: sign in with an admin's API key")
 
 
@@ -54,7 +54,7 @@ def _operations(entries: list[JournalEntry]) -> list[str]:
 
 
 async def panel(view: View, error: str | None = None, status: int = 200) -> Response:
-    _require_panel(view)
+    await _require_panel(view)
     journal = view.emulator.journal
     return view.render(
         "panel.html",
@@ -72,7 +72,7 @@ async def panel(view: View, error: str | None = None, status: int = 200) -> Resp
 
 async def journal_rows(view: View) -> Response:
     """Just the journal's table body, for the panel's live refresh."""
-    _require_panel(view)
+    await _require_panel(view)
     return view.render("journal_rows.html", entries=journal_entries(view))
 
 
@@ -102,7 +102,7 @@ def fault_spec(form: dict[str, str]) -> dict[str, Any]:
 
 
 async def add_fault(view: View) -> Response:
-    _require_panel(view)
+    await _require_panel(view)
     form = await view.form()
     try:
         view.emulator.faults.add(**fault_spec(form))
@@ -112,7 +112,7 @@ async def add_fault(view: View) -> Response:
 
 
 async def remove_fault(view: View) -> Response:
-    _require_panel(view)
+    await _require_panel(view)
     await view.form()
     if not view.emulator.faults.remove(view.request.path_params["rule_id"]):
         raise NotFound(f"no fault rule {view.request.path_params['rule_id']}")
@@ -120,35 +120,35 @@ async def remove_fault(view: View) -> Response:
 
 
 async def clear_faults(view: View) -> Response:
-    _require_panel(view)
+    await _require_panel(view)
     await view.form()
     view.emulator.faults.clear()
     return view.redirect(_done("faults-cleared"))
 
 
 async def clear_journal(view: View) -> Response:
-    _require_panel(view)
+    await _require_panel(view)
     await view.form()
     view.emulator.journal.clear()
     return view.redirect(_done("journal-cleared"))
 
 
 async def clear_deliveries(view: View) -> Response:
-    _require_panel(view)
+    await _require_panel(view)
     await view.form()
     view.emulator.automations.deliveries.clear()
     return view.redirect(_done("deliveries-cleared"))
 
 
 async def reset(view: View) -> Response:
-    _require_panel(view)
+    await _require_panel(view)
     await view.form()
     await view.emulator.reset()
     return view.redirect(_done("reset"))
 
 
 async def seed(view: View) -> Response:
-    _require_panel(view)
+    await _require_panel(view)
     form = await view.form()
     try:
         document = json.loads(form.get("seed", ""))

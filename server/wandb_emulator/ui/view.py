@@ -3,19 +3,18 @@ CSRF-checked form reading, and the 404/403 pages."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from ..domain.reads import accounts
+from ..domain.reads.session import ReadSession
 from ..records import UserRec
-from ..store import accounts
-from ..store.database import Conn
 from . import links
-from .queries import NotFound
+from .contents import NotFound
 from .session import COOKIE, SESSION_TTL_SECONDS, Session, dump_session, load_session
 from .state import UiState
 
@@ -45,22 +44,23 @@ class View:
         self.session = session
         self._set_cookie = fresh
         self.viewer: UserRec | None = None
+        self._reads: ReadSession | None = None
 
     @classmethod
     async def open(cls, request: Request) -> View:
         ui: UiState = request.app.state.ui
         found = load_session(ui.signer, request.cookies.get(COOKIE))
         view = cls(request, found or Session.new(), fresh=found is None)
-        async with view.read() as conn:
-            view.viewer = await view._viewer(conn)
+        view.viewer = await view._viewer()
         return view
 
-    async def _viewer(self, conn: Conn) -> UserRec | None:
+    async def _viewer(self) -> UserRec | None:
+        db = self.emulator.db
         if self.session.user_id is not None:
-            return await accounts.user_by_id(conn, self.session.user_id)
+            return await accounts.user_by_id(db, self.session.user_id)
         if self.ui.auto_sign_in and not self.session.signed_out:
             key = self.emulator.default_user_key()
-            return None if key is None else await accounts.user_by_api_key(conn, key)
+            return None if key is None else await accounts.user_by_api_key(db, key)
         return None
 
     @property
@@ -70,10 +70,14 @@ class View:
             raise Forbidden("sign in to see this page")
         return self.viewer
 
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[Conn]:
-        async with self.emulator.db.read() as conn:
-            yield conn
+    @property
+    def reads(self) -> ReadSession:
+        """The page's reads, for the signed-in user (one session per page)."""
+        if self._reads is None or self._reads.viewer is not self.user:
+            self._reads = ReadSession(
+                self.emulator.db, self.user, self.emulator.config.max_page_size
+            )
+        return self._reads
 
     def replace_session(self, session: Session) -> None:
         self.session = session

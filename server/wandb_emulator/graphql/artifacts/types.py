@@ -9,6 +9,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from ...domain.artifacts import storage_path
+from ...domain.reads import artifacts as artifact_reads
+from ...domain.reads import collections as collection_reads
+from ...domain.reads.loaders import then
+from ...domain.reads.paging import Counter, Page, Paged
 from ...ids import encode_id
 from ...records import (
     AliasRec,
@@ -27,21 +31,10 @@ from ..context import Info
 from ..fields import context_field, global_id_field, record_field, root_field
 from ..files.types import File, FileConnection
 from ..lazy import lazy_type
-from ..loaders import then
-from ..pagination import (
-    Counter,
-    Edge,
-    Page,
-    Paged,
-    PagedConnection,
-    PageInfo,
-    edges,
-    total_count_field,
-)
+from ..pagination import Edge, PagedConnection, PageInfo, edges, page_info, total_count_field
 from ..runs.types import Run, RunConnection, run_connection
 from ..scalars import DateTime, Int64, JSONString
 from ..users.types import User
-from . import files, lineage, lookups, search
 
 if TYPE_CHECKING:
     from ..registries.types import Project
@@ -132,14 +125,14 @@ class ArtifactType:
 
     @strawberry.field(description="A version of a collection of this type: `name:vN|alias`.")
     async def artifact(self, info: Info, name: str | None = None) -> "Artifact | None":
-        found = await lookups.artifact_of_type(info, self.rec, name)
+        found = await artifact_reads.artifact_of_type(info.context.reads, self.rec, name)
         return Artifact(rec=found) if found else None
 
     @strawberry.field
     async def artifact_collection(
         self, info: Info, name: str | None = None
     ) -> "ArtifactCollection | None":
-        found = await lookups.collection_of_type(info, self.rec, name)
+        found = await artifact_reads.collection_of_type(info.context.reads, self.rec, name)
         return collection_node(found) if found else None
 
     @strawberry.field
@@ -152,8 +145,8 @@ class ArtifactType:
         after: str | None = None,
         collection_types: list[ArtifactCollectionType] | None = None,
     ) -> "ArtifactCollectionConnection":
-        page = await search.collections_page(
-            info,
+        page = await collection_reads.collections_page(
+            info.context.reads,
             [self.rec.project_id],
             collection_kinds(collection_types),
             filters,
@@ -244,7 +237,9 @@ class ArtifactCollection:
     async def aliases(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> ArtifactAliasConnection:
-        page = await lookups.aliases_of_collection(info, self.rec, first, after)
+        page = await artifact_reads.aliases_of_collection(
+            info.context.reads, self.rec, first, after
+        )
         return ArtifactAliasConnection.from_page(page, lambda a: ArtifactAlias(rec=a))
 
     @strawberry.field
@@ -256,7 +251,9 @@ class ArtifactCollection:
         first: int | None = None,
         after: str | None = None,
     ) -> "VersionedArtifactConnection":
-        page = await search.versions_of_collection(info, self.rec, filters, order, first, after)
+        page = await collection_reads.versions_of_collection(
+            info.context.reads, self.rec, filters, order, first, after
+        )
         found = await info.context.loaders.artifact.load_many(
             [m.artifact_id for _, m in page.items]
         )
@@ -266,19 +263,21 @@ class ArtifactCollection:
     async def artifact_membership(
         self, info: Info, alias_name: str | None = None
     ) -> "ArtifactCollectionMembership | None":
-        found = await lookups.membership_of_collection(info, self.rec, alias_name)
+        found = await artifact_reads.membership_named(info.context.reads, self.rec, alias_name)
         return ArtifactCollectionMembership(rec=found) if found else None
 
     @strawberry.field
     async def artifact_memberships(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> "ArtifactCollectionMembershipConnection":
-        page = await search.versions_page(info, [self.rec.id], None, "version", first, after)
+        page = await collection_reads.versions_page(
+            info.context.reads, [self.rec.id], None, "version", first, after
+        )
         return membership_connection(page)
 
     @strawberry.field
     async def latest_artifact(self, info: Info) -> "Artifact | None":
-        found = await lookups.latest_of_collection(info, self.rec)
+        found = await artifact_reads.latest_of_collection(info.context.reads, self.rec)
         return Artifact(rec=found) if found else None
 
 
@@ -339,7 +338,7 @@ class ArtifactCollectionConnection:
 
 def collection_connection(page: Paged[CollectionRec]) -> ArtifactCollectionConnection:
     return ArtifactCollectionConnection(
-        counter=page.counter, page_info=page.page_info, edges=edges(page, collection_node)
+        counter=page.counter, page_info=page_info(page), edges=edges(page, collection_node)
     )
 
 
@@ -475,12 +474,14 @@ class Artifact:
     async def artifact_memberships(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> "ArtifactCollectionMembershipConnection":
-        page = await lookups.memberships_of_artifact(info, self.rec, first, after)
+        page = await artifact_reads.memberships_of_artifact(
+            info.context.reads, self.rec, first, after
+        )
         return membership_connection(page)
 
     @strawberry.field
     async def current_manifest(self, info: Info) -> ArtifactManifest | None:
-        found = await files.manifest_of(info, self.rec)
+        found = await artifact_reads.manifest_of(info.context.reads, self.rec)
         return manifest_node(info, found, include_upload=False) if found else None
 
     @strawberry.field
@@ -491,7 +492,9 @@ class Artifact:
         first: int | None = None,
         after: str | None = None,
     ) -> FileConnection:
-        page = await files.files_page(info, self.rec, names, first, after)
+        page = await artifact_reads.downloadable_files(
+            info.context.reads, self.rec, names, first, after
+        )
         return artifact_files_connection(info, self.rec, page)
 
     @strawberry.field(description="Download URLs of the files a manifest names.")
@@ -504,12 +507,14 @@ class Artifact:
         storage_region: str | None = None,
     ) -> FileConnection:
         names = None if entries is None else [e.name for e in entries]
-        page = await files.files_page(info, self.rec, names, None, None)
+        page = await artifact_reads.downloadable_files(
+            info.context.reads, self.rec, names, None, None
+        )
         return artifact_files_connection(info, self.rec, page)
 
     @strawberry.field
     async def created_by(self, info: Info) -> ArtifactCreator | None:
-        creator = await lineage.creator_of(info, self.rec)
+        creator = await artifact_reads.creator_of(info.context.reads, self.rec)
         if creator is None:
             return None
         return Run(rec=creator) if isinstance(creator, RunRec) else User(rec=creator)
@@ -518,7 +523,9 @@ class Artifact:
     async def used_by(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> RunConnection:
-        return run_connection(await lineage.runs_using(info, self.rec, first, after))
+        return run_connection(
+            await artifact_reads.runs_using_page(info.context.reads, self.rec, first, after)
+        )
 
 
 @strawberry.type
@@ -531,7 +538,7 @@ class ArtifactConnection:
     def of_artifacts(cls, page: Page[ArtifactRec]) -> "ArtifactConnection":
         return cls(
             total_count=page.total_count,
-            page_info=page.page_info,
+            page_info=page_info(page),
             edges=edges(page, lambda a: Artifact(rec=a)),
         )
 
@@ -554,7 +561,7 @@ class InputArtifactConnection:
     def of_artifacts(cls, page: Page[ArtifactRec]) -> "InputArtifactConnection":
         return cls(
             total_count=page.total_count,
-            page_info=page.page_info,
+            page_info=page_info(page),
             edges=[InputArtifactEdge(node=Artifact(rec=a), cursor=c) for c, a in page.items],
         )
 
@@ -587,7 +594,7 @@ class VersionedArtifactConnection:
         """The page's memberships with their versions (`artifacts`, in the same order)."""
         return cls(
             counter=page.counter,
-            page_info=page.page_info,
+            page_info=page_info(page),
             edges=[
                 VersionedArtifactEdge(node=Artifact(rec=a), version=f"v{m.version_index}", cursor=c)
                 for (c, m), a in zip(page.items, artifacts, strict=True)
@@ -632,7 +639,9 @@ class ArtifactCollectionMembership:
     ) -> FileConnection:
         artifact = await info.context.loaders.artifact.load(self.rec.artifact_id)
         assert artifact is not None
-        page = await files.files_page(info, artifact, names, first, after)
+        page = await artifact_reads.downloadable_files(
+            info.context.reads, artifact, names, first, after
+        )
         return artifact_files_connection(info, artifact, page)
 
 
@@ -647,6 +656,6 @@ class ArtifactCollectionMembershipConnection:
 def membership_connection(page: Paged[MembershipRec]) -> ArtifactCollectionMembershipConnection:
     return ArtifactCollectionMembershipConnection(
         counter=page.counter,
-        page_info=page.page_info,
+        page_info=page_info(page),
         edges=edges(page, lambda m: ArtifactCollectionMembership(rec=m)),
     )

@@ -6,14 +6,14 @@ from typing import Annotated
 
 import strawberry
 
-from ...store import accounts, artifacts, projects
-from ...store import automations as store
-from ...store.automations import IntegrationRec, SecretRec, TriggerRec
+from ...domain.reads import automations as automation_reads
+from ...domain.reads.paging import Page
+from ...records import IntegrationRec, ProjectRec, SecretRec, TriggerRec
 from ..artifacts.types import ArtifactPortfolio, ArtifactSequence, collection_node
 from ..context import Info
 from ..fields import global_id_field, record_field, root_field
 from ..orgs.types import Entity
-from ..pagination import CountedConnection, Page
+from ..pagination import CountedConnection
 from ..registries.types import Project
 from ..scalars import DateTime, JSONString
 from ..users.types import User
@@ -188,8 +188,7 @@ TriggerScope = Annotated[
 
 
 async def _integration(info: Info, integration_id: int | None) -> Integration:
-    async with info.context.db.read() as conn:
-        rec = await store.integration_by_id(conn, integration_id) if integration_id else None
+    rec = await automation_reads.integration(info.context.reads, integration_id)
     if rec is None:  # deleted since: keep the stub the SDK parses
         rec = IntegrationRec(0, 0, "GENERIC_WEBHOOK", "", "", None, None, None, None, None, "")
     return integration_of(rec)
@@ -208,22 +207,15 @@ class Trigger:
 
     @strawberry.field
     async def created_by(self, info: Info) -> User | None:
-        if self.rec.created_by is None:
-            return None
-        async with info.context.db.read() as conn:
-            user = await accounts.user_by_id(conn, self.rec.created_by)
+        user = await automation_reads.trigger_creator(info.context.reads, self.rec)
         return User(rec=user) if user else None
 
     @strawberry.field
     async def scope(self, info: Info) -> TriggerScope:
-        async with info.context.db.read() as conn:
-            if self.rec.scope_type == "PROJECT":
-                project = await projects.project_by_id(conn, self.rec.scope_id)
-                assert project is not None  # listings skip triggers whose scope is gone
-                return Project(rec=project)
-            collection = await artifacts.collection_by_id(conn, self.rec.scope_id)
-        assert collection is not None
-        return collection_node(collection)  # type: ignore[return-value]
+        found = await automation_reads.trigger_scope(info.context.reads, self.rec)
+        if isinstance(found, ProjectRec):
+            return Project(rec=found)
+        return collection_node(found)  # type: ignore[return-value]
 
     @root_field
     def triggering_condition(self) -> FilterEventTriggeringCondition:

@@ -4,7 +4,8 @@ from collections.abc import Callable
 
 import strawberry
 
-from ..pagination import Edge, Page, PageInfo, R, edges
+from ...domain.reads.paging import Page
+from ..pagination import Edge, PageInfo, R, edges, page_info
 from ..scalars import DateTime, Int64
 
 
@@ -59,4 +60,4 @@ class FileConnection:
 
     @classmethod
     def from_page(cls, page: Page[R], node: Callable[[R], File]) -> "FileConnection":
-        return cls(edges=edges(page, node), page_info=page.page_info, total_count=page.total_count)
+        return cls(edges=edges(page, node), page_info=page_info(page), total_count=page.total_count)

@@ -2,11 +2,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from ... import auth
+from ...domain.reads import accounts as account_reads
+from ...domain.reads import automations as automation_reads
+from ...domain.reads import collections as collection_reads
+from ...domain.reads import projects as project_reads
+from ...domain.reads.loaders import then
 from ...ids import encode_id
 from ...records import EntityRec, InviteRec, OrganizationRec, TeamMemberRec
-from ...store import accounts
-from ..artifacts import search as artifact_search
 from ..artifacts.types import (
     ArtifactCollectionConnection,
     ArtifactCollectionMembershipConnection,
@@ -15,12 +17,9 @@ from ..artifacts.types import (
     collection_kinds,
     membership_connection,
 )
-from ..automations import resolvers as automation_resolvers
 from ..context import Info
 from ..fields import context_field, global_id_field, record_field, root_field
 from ..lazy import lazy_type
-from ..loaders import then
-from ..registries import resolvers as registry_resolvers
 from ..registries.types import Project, ProjectConnection
 from ..scalars import DateTime, Int64, JSONString
 from ..users.types import User
@@ -119,7 +118,9 @@ class Organization:
         order: str | None = None,
         filters: JSONString | None = None,
     ) -> _TriggerConnection:
-        page = await automation_resolvers.org_triggers(info, self.rec, first, after, order, filters)
+        page = await automation_reads.org_triggers(
+            info.context.reads, self.rec, first, after, order, filters
+        )
         return lazy_type(_TriggerConnection).of_triggers(page)
 
 
@@ -181,37 +182,24 @@ class Entity:
 
     @strawberry.field
     async def members(self, info: Info) -> list[Member]:
-        if self.rec.kind != "TEAM":
-            return []
-        async with info.context.db.read() as conn:
-            if not await auth.can_view_team_members(conn, info.context.viewer, self.rec):
-                return []
-            members = await accounts.team_members(conn, self.rec.id)
-            invites = await accounts.pending_invites(conn, self.rec.id)
+        members, invites = await account_reads.team_members(info.context.reads, self.rec)
         return [*map(Member.of_member, members), *map(Member.of_invite, invites)]
 
     @strawberry.field
     async def organization(self, info: Info) -> Organization | None:
-        async with info.context.db.read() as conn:
-            if not await auth.is_org_member(conn, info.context.viewer, self.rec.organization_id):
-                return None
-        assert self.rec.organization_id is not None
-        org = await info.context.loaders.organization.load(self.rec.organization_id)
+        org = await account_reads.entity_organization(info.context.reads, self.rec)
         return Organization(rec=org) if org else None
 
     @strawberry.field(description="The user owning this personal entity.")
     async def user(self, info: Info) -> User | None:
-        if self.rec.kind != "USER":
-            return None
-        async with info.context.db.read() as conn:
-            user = await accounts.user_by_entity(conn, self.rec.id)
+        user = await account_reads.owner_of(info.context.reads, self.rec)
         return User(rec=user) if user else None
 
     @strawberry.field
     async def project(self, info: Info, name: str | None = None) -> Project | None:
         if not name:
             return None
-        found = await registry_resolvers.visible_project(info, self.rec.id, name)
+        found = await project_reads.visible_project(info.context.reads, self.rec.id, name)
         return Project(rec=found) if found else None
 
     @strawberry.field
@@ -223,8 +211,8 @@ class Entity:
         first: int | None = None,
         after: str | None = None,
     ) -> ProjectConnection:
-        page = await registry_resolvers.projects_page(
-            info, self.rec.id, filters, order, first, after
+        page = await project_reads.projects_page(
+            info.context.reads, self.rec.id, filters, order, first, after
         )
         return ProjectConnection.of_projects(page)
 
@@ -239,8 +227,8 @@ class Entity:
         first: int | None = None,
         after: str | None = None,
     ) -> ArtifactCollectionConnection:
-        page = await artifact_search.entity_artifact_collections(
-            info,
+        page = await collection_reads.entity_artifact_collections(
+            info.context.reads,
             self.rec,
             project_filters,
             filters,
@@ -262,8 +250,15 @@ class Entity:
         first: int | None = None,
         after: str | None = None,
     ) -> ArtifactCollectionMembershipConnection:
-        page = await artifact_search.entity_artifact_memberships(
-            info, self.rec, project_filters, collection_filters, filters, order, first, after
+        page = await collection_reads.entity_artifact_memberships(
+            info.context.reads,
+            self.rec,
+            project_filters,
+            collection_filters,
+            filters,
+            order,
+            first,
+            after,
         )
         return membership_connection(page)
 
@@ -281,7 +276,9 @@ class Entity:
         before: str | None = None,
         last: int | None = None,
     ) -> _IntegrationConnection:
-        page = await automation_resolvers.entity_integrations(info, self.rec, first, after)
+        page = await automation_reads.entity_integrations(
+            info.context.reads, self.rec, first, after
+        )
         return lazy_type(_IntegrationConnection).of_integrations(page)
 
     @strawberry.field
@@ -293,14 +290,14 @@ class Entity:
         order: str | None = None,
         filters: JSONString | None = None,
     ) -> _TriggerConnection:
-        page = await automation_resolvers.entity_triggers(
-            info, self.rec, first, after, order, filters
+        page = await automation_reads.entity_triggers(
+            info.context.reads, self.rec, first, after, order, filters
         )
         return lazy_type(_TriggerConnection).of_triggers(page)
 
     @strawberry.field
     async def secrets(self, info: Info) -> list[_Secret]:
-        found = await automation_resolvers.entity_secrets(info, self.rec)
+        found = await automation_reads.entity_secrets(info.context.reads, self.rec)
         return [lazy_type(_Secret)(rec=s) for s in found]
 
 

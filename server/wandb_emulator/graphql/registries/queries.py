@@ -1,20 +1,13 @@
 import strawberry
 
-from ...domain.projects import named_or_default_entity
+from ...domain.reads import projects
 from ..context import Info
-from .resolvers import projects_page, visible_project
 from .types import Project, ProjectConnection
 
 
 async def _project(info: Info, name: str | None, entity_name: str | None) -> Project | None:
-    if not name:
-        return None
-    async with info.context.db.read() as conn:
-        entity = await named_or_default_entity(conn, info.context.viewer, entity_name)
-    if entity is None:
-        return None
-    project = await visible_project(info, entity.id, name)
-    return Project(rec=project) if project else None
+    found = await projects.project_named(info.context.reads, entity_name, name)
+    return Project(rec=found) if found else None
 
 
 @strawberry.type
@@ -28,11 +21,11 @@ class ProjectQueries:
         after: str | None = None,
         order: str | None = None,
     ) -> ProjectConnection | None:
-        async with info.context.db.read() as conn:
-            entity = await named_or_default_entity(conn, info.context.viewer, entity_name)
+        reads = info.context.reads
+        entity = await projects.entity_named(reads, entity_name)
         if entity is None:
             return None
-        page = await projects_page(info, entity.id, None, order, first, after)
+        page = await projects.projects_page(reads, entity.id, None, order, first, after)
         return ProjectConnection.of_projects(page)
 
     @strawberry.field

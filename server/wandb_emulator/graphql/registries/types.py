@@ -3,11 +3,16 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from ...auth import REGISTRY_ROLES
+from ...domain.reads import artifacts as artifact_reads
+from ...domain.reads import automations as automation_reads
+from ...domain.reads import collections as collection_reads
+from ...domain.reads import projects as project_reads
+from ...domain.reads import runs as run_reads
+from ...domain.reads import sweeps as sweep_reads
+from ...domain.reads.loaders import then
+from ...domain.reads.paging import Paged
 from ...ids import encode_id
 from ...records import EntityRec, ProjectRec, UserRec
-from ...store import accounts, projects
-from ..artifacts import lookups as artifact_lookups
-from ..artifacts import search as artifact_search
 from ..artifacts.types import (
     Artifact,
     ArtifactCollection,
@@ -21,16 +26,13 @@ from ..artifacts.types import (
     collection_kinds,
     collection_node,
 )
-from ..automations import resolvers as automation_resolvers
 from ..context import Info
 from ..fields import context_field, global_id_field, record_field, root_field
 from ..lazy import lazy_type
-from ..loaders import then
-from ..pagination import CountedConnection, Paged
-from ..runs import resolvers as run_resolvers
+from ..pagination import CountedConnection
 from ..runs.types import Run, RunConnection, run_connection
 from ..scalars import DateTime, JSONString
-from ..sweeps.types import Sweep, project_sweep
+from ..sweeps.types import Sweep
 from ..users.types import User
 
 if TYPE_CHECKING:
@@ -138,8 +140,7 @@ class Project:
 
     @strawberry.field(description="The owner of a project in a personal entity.")
     async def user(self, info: Info) -> User | None:
-        async with info.context.db.read() as conn:
-            owner = await accounts.user_by_entity(conn, self.rec.entity_id)
+        owner = await project_reads.project_owner(info.context.reads, self.rec)
         return User(rec=owner) if owner else None
 
     @root_field
@@ -159,14 +160,14 @@ class Project:
             str | None, strawberry.argument(description="Accepted and ignored, as on W&B servers.")
         ] = None,
     ) -> Run | None:
-        found = await run_resolvers.project_run(info, self.rec, name)
+        found = await run_reads.project_run(info.context.reads, self.rec, name)
         return Run(rec=found) if found else None
 
     @strawberry.field
     async def bucket(
         self, info: Info, name: str | None = None, missing_ok: bool | None = None
     ) -> Run | None:
-        found = await run_resolvers.project_run(info, self.rec, name)
+        found = await run_reads.project_run(info.context.reads, self.rec, name)
         return Run(rec=found) if found else None
 
     @strawberry.field
@@ -178,16 +179,19 @@ class Project:
         first: int | None = None,
         after: str | None = None,
     ) -> RunConnection:
-        page = await run_resolvers.project_runs(info, self.rec, filters, order, first, after)
+        page = await run_reads.project_runs(
+            info.context.reads, self.rec, filters, order, first, after
+        )
         return run_connection(page)
 
     @strawberry.field
     async def run_count(self, info: Info, filters: JSONString | None = None) -> int:
-        return await run_resolvers.project_run_count(info, self.rec, filters)
+        return await run_reads.project_run_count(info.context.reads, self.rec, filters)
 
     @strawberry.field
     async def sweep(self, info: Info, sweep_name: str) -> Sweep | None:
-        return await project_sweep(info, self.rec, sweep_name)
+        found = await sweep_reads.project_sweep(info.context.reads, self.rec, sweep_name)
+        return Sweep(rec=found) if found else None
 
     @strawberry.field
     async def artifact_types(
@@ -197,28 +201,28 @@ class Project:
         first: int | None = None,
         after: str | None = None,
     ) -> ArtifactTypeConnection:
-        page = await artifact_lookups.project_artifact_types(
-            info, self.rec, include_all, first, after
+        page = await artifact_reads.project_artifact_types(
+            info.context.reads, self.rec, include_all, first, after
         )
         return artifact_type_connection(page)
 
     @strawberry.field
     async def artifact_type(self, info: Info, name: str | None = None) -> ArtifactType | None:
-        found = await artifact_lookups.project_artifact_type(info, self.rec, name)
+        found = await artifact_reads.project_artifact_type(info.context.reads, self.rec, name)
         return ArtifactType(rec=found) if found else None
 
     @strawberry.field
     async def artifact(
         self, info: Info, name: str | None = None, enable_tracking: bool | None = None
     ) -> Artifact | None:
-        found = await artifact_lookups.project_artifact(info, self.rec, name)
+        found = await artifact_reads.project_artifact(info.context.reads, self.rec, name)
         return Artifact(rec=found) if found else None
 
     @strawberry.field
     async def artifact_collection(
         self, info: Info, name: str | None = None
     ) -> ArtifactCollection | None:
-        found = await artifact_lookups.project_artifact_collection(info, self.rec, name)
+        found = await artifact_reads.project_collection(info.context.reads, self.rec, name)
         return collection_node(found) if found else None
 
     @strawberry.field
@@ -231,8 +235,14 @@ class Project:
         after: str | None = None,
         collection_types: list[ArtifactCollectionType] | None = None,
     ) -> ArtifactCollectionConnection:
-        page = await artifact_search.collections_page(
-            info, [self.rec.id], collection_kinds(collection_types), filters, order, first, after
+        page = await collection_reads.collections_page(
+            info.context.reads,
+            [self.rec.id],
+            collection_kinds(collection_types),
+            filters,
+            order,
+            first,
+            after,
         )
         return collection_connection(page)
 
@@ -240,24 +250,22 @@ class Project:
     async def artifact_collection_membership(
         self, info: Info, name: str | None = None
     ) -> ArtifactCollectionMembership | None:
-        found = await artifact_lookups.project_membership(info, self.rec, name)
+        found = await artifact_reads.project_membership(info.context.reads, self.rec, name)
         return ArtifactCollectionMembership(rec=found) if found else None
 
     @strawberry.field
     async def triggers(self, info: Info) -> list[_Trigger]:
-        found = await automation_resolvers.project_triggers(info, self.rec)
+        found = await automation_reads.project_triggers(info.context.reads, self.rec)
         return [lazy_type(_Trigger)(rec=t) for t in found]
 
     @strawberry.field
     async def members(self, info: Info) -> list[ProjectMember]:
-        async with info.context.db.read() as conn:
-            members = await projects.user_members(conn, self.rec.id)
+        members = await project_reads.user_members(info.context.reads, self.rec)
         return [ProjectMember(user=user, role=Role(name=role)) for user, role in members]
 
     @strawberry.field
     async def team_members(self, info: Info) -> list[ProjectTeamMember]:
-        async with info.context.db.read() as conn:
-            members = await projects.team_members(conn, self.rec.id)
+        members = await project_reads.team_members(info.context.reads, self.rec)
         return [ProjectTeamMember(team_rec=team, role=Role(name=role)) for team, role in members]
 
 

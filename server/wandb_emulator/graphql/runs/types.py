@@ -8,17 +8,18 @@ from strawberry.scalars import JSON
 
 from ... import history
 from ...blobs import md5_hex_to_b64
+from ...domain.reads import artifacts as artifact_reads
+from ...domain.reads import runs as run_reads
+from ...domain.reads.loaders import then
+from ...domain.reads.paging import Paged, page_of
 from ...ids import encode_id
 from ...records import RunFileRec, RunRec
-from ...store import runs
-from ..artifacts import lineage
 from ..context import Info
 from ..errors import ApiError
 from ..fields import context_field, global_id_field, record_field, root_field
 from ..files.types import File, FileConnection
 from ..lazy import lazy_type
-from ..loaders import then
-from ..pagination import CountedConnection, Paged, paginate
+from ..pagination import CountedConnection
 from ..scalars import DateTime, Int64, JSONString, parse_json_object
 from ..users.types import User
 
@@ -83,8 +84,7 @@ class Run:
 
     @strawberry.field
     async def system_metrics(self, info: Info) -> JSONString:
-        async with info.context.db.read() as conn:
-            last = await runs.last_line(conn, self.rec.id, "events")
+        last = await run_reads.last_line(info.context.reads, self.rec, "events")
         return JSONString(last or "{}")
 
     @root_field
@@ -112,13 +112,11 @@ class Run:
         return await self._tail(info, "events")
 
     async def _tail(self, info: Info, stream: str) -> str:
-        async with info.context.db.read() as conn:
-            lines = await runs.lines(conn, self.rec.id, stream)
+        lines = await run_reads.lines(info.context.reads, self.rec, stream)
         return json.dumps(lines[-TAIL_LINES:])
 
     async def _rows(self, info: Info, stream: str) -> list[dict]:
-        async with info.context.db.read() as conn:
-            return history.parse_rows(await runs.lines(conn, self.rec.id, stream))
+        return history.parse_rows(await run_reads.lines(info.context.reads, self.rec, stream))
 
     @strawberry.field(name="history", description="History rows as JSON strings.")
     async def history_rows(
@@ -174,8 +172,7 @@ class Run:
 
     @strawberry.field
     async def file_count(self, info: Info) -> int:
-        async with info.context.db.read() as conn:
-            return len(await runs.run_files(conn, self.rec.id))
+        return len(await run_reads.run_files(info.context.reads, self.rec))
 
     @strawberry.field
     async def files(
@@ -187,8 +184,7 @@ class Run:
         after: str | None = None,
     ) -> FileConnection:
         """Files of the run; `pattern` uses SQL LIKE syntax, as on the W&B server."""
-        async with info.context.db.read() as conn:
-            found = await runs.run_files(conn, self.rec.id)
+        found = await run_reads.run_files(info.context.reads, self.rec)
         # Names are matched as clean relative paths: `./a.txt` is the file `a.txt`.
         wanted = {posixpath.normpath(n) for n in names or [] if n}
         selected = [
@@ -196,21 +192,21 @@ class Run:
             for f in found
             if (not wanted or f.name in wanted) and (pattern is None or _like(pattern, f.name))
         ]
-        page = paginate(selected, first, after, info.context.config.max_page_size)
+        page = page_of(info.context.reads, selected, first, after)
         return FileConnection.from_page(page, lambda f: _run_file(info, f))
 
     @strawberry.field
     async def input_artifacts(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> _InputArtifactConnection:
-        page = await lineage.run_input_artifacts(info, self.rec, first, after)
+        page = await artifact_reads.run_input_artifacts(info.context.reads, self.rec, first, after)
         return lazy_type(_InputArtifactConnection).of_artifacts(page)
 
     @strawberry.field
     async def output_artifacts(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> _ArtifactConnection:
-        page = await lineage.run_output_artifacts(info, self.rec, first, after)
+        page = await artifact_reads.run_output_artifacts(info.context.reads, self.rec, first, after)
         return lazy_type(_ArtifactConnection).of_artifacts(page)
 
     @context_field

@@ -5,9 +5,9 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from ...domain import sweep_search
+from ...domain.reads import sweeps as sweep_reads
 from ...domain.sweeps import load_config
-from ...records import ProjectRec, SweepAgentRec, SweepRec
-from ...store import sweeps
+from ...records import SweepAgentRec, SweepRec
 from ..context import Info
 from ..fields import global_id_field, record_field
 from ..lazy import lazy_type
@@ -33,8 +33,7 @@ class Agent:
 
     @strawberry.field(description="Runs the sweep handed to this agent.")
     async def total_runs(self, info: Info) -> int:
-        async with info.context.db.read() as conn:
-            return await sweeps.agent_run_count(conn, self.rec.id)
+        return await sweep_reads.agent_run_count(info.context.reads, self.rec)
 
 
 @strawberry.type
@@ -74,8 +73,7 @@ class Sweep:
 
     @strawberry.field(description="Runs that joined the sweep.")
     async def run_count(self, info: Info) -> int:
-        async with info.context.db.read() as conn:
-            return await sweeps.sweep_run_count(conn, self.rec.project_id, self.rec.name)
+        return await sweep_reads.run_count(info.context.reads, self.rec)
 
     @strawberry.field(description="The grid's size or run_cap; null when unbounded.")
     def run_count_expected(self) -> int | None:
@@ -88,18 +86,10 @@ class Sweep:
 
     @strawberry.field
     async def agents(self, info: Info) -> AgentConnection:
-        async with info.context.db.read() as conn:
-            found = await sweeps.agents_of_sweep(conn, self.rec.id)
+        found = await sweep_reads.agents(info.context.reads, self.rec)
         return AgentConnection(edges=[AgentEdge(node=Agent(rec=a)) for a in found])
 
     @strawberry.field
     async def agent(self, info: Info, agent_name: str) -> Agent | None:
-        async with info.context.db.read() as conn:
-            found = await sweeps.agent_by_name(conn, self.rec.id, agent_name)
+        found = await sweep_reads.agent_named(info.context.reads, self.rec, agent_name)
         return Agent(rec=found) if found else None
-
-
-async def project_sweep(info: Info, project: ProjectRec, sweep_name: str) -> Sweep | None:
-    async with info.context.db.read() as conn:
-        found = await sweeps.sweep_by_name(conn, project.id, sweep_name)
-    return Sweep(rec=found) if found else None

@@ -1,9 +1,9 @@
 import strawberry
 
-from ...domain import accounts
+from ...domain.reads import accounts
+from ...domain.reads.paging import page_size
 from ..context import Info
 from ..fields import context_field
-from ..pagination import page_size
 from .types import User, UserConnection, UserEdge
 
 MAX_SEARCH_RESULTS = 100
@@ -25,6 +25,5 @@ class UserQueries:
         if not query:
             return UserConnection(edges=[])
         limit = page_size(first, MAX_SEARCH_RESULTS, MAX_SEARCH_RESULTS)
-        async with info.context.db.read() as conn:
-            found = await accounts.find_users(conn, info.context.viewer, query, limit)
+        found = await accounts.find_users(info.context.reads, query, limit)
         return UserConnection(edges=[UserEdge(node=User(rec=u)) for u in found])

@@ -2,14 +2,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from ... import auth
+from ...domain.reads import accounts as account_reads
+from ...domain.reads import automations as automation_reads
+from ...domain.reads.loaders import then
 from ...records import ApiKeyRec, UserRec
-from ...store import accounts
-from ..automations import resolvers as automation_resolvers
 from ..context import Info
 from ..fields import context_field, global_id_field, record_field, root_field
 from ..lazy import lazy_type
-from ..loaders import then
 from ..scalars import DateTime, JSONString
 
 if TYPE_CHECKING:
@@ -91,30 +90,24 @@ class User:
 
     @strawberry.field
     async def api_keys(self, info: Info) -> ApiKeyConnection | None:
-        ctx = info.context
-        if ctx.viewer.id != self.rec.id and not ctx.viewer.admin:
-            return ApiKeyConnection(edges=[])
-        async with ctx.db.read() as conn:
-            keys = await accounts.api_keys_of(conn, self.rec.id)
+        keys = await account_reads.api_keys_of(info.context.reads, self.rec)
         return ApiKeyConnection(edges=[ApiKeyEdge(node=ApiKey(rec=k)) for k in keys])
 
     @strawberry.field
     async def teams(self, info: Info) -> _EntityConnection | None:
-        async with info.context.db.read() as conn:
-            teams = await auth.visible_teams_of(conn, info.context.viewer, self.rec)
+        teams = await account_reads.teams_of(info.context.reads, self.rec)
         return lazy_type(_EntityConnection).of(teams)
 
     @strawberry.field
     async def organizations(self, info: Info) -> list[_Organization]:
-        async with info.context.db.read() as conn:
-            orgs = await auth.visible_orgs_of(conn, info.context.viewer, self.rec)
+        orgs = await account_reads.organizations_of(info.context.reads, self.rec)
         return [lazy_type(_Organization)(rec=org) for org in orgs]
 
     @strawberry.field
     async def projects(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> _ProjectConnection:
-        page = await automation_resolvers.viewer_projects(info, self.rec, first, after)
+        page = await automation_reads.projects_of_user(info.context.reads, self.rec, first, after)
         return lazy_type(_ProjectConnection).of_projects(page)
 
 

@@ -1,4 +1,5 @@
-"""Server-side checks of names, mirroring the rules the W&B server enforces."""
+"""Naming rules: the checks of names the W&B server enforces (project, entity, team,
+registry, run and artifact type names), raising InvalidName."""
 
 from __future__ import annotations
 

@@ -1,11 +1,14 @@
 """Collections and versions listed with filters and orders: the filter documents, the
 listings of a project or an artifact type, and the organization-wide registry search
-(collections and versions across registries). Pages of records."""
+(collections and versions across registries, only in the registries the viewer may
+see). Pages of records."""
+
+from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
-from ...domain.versions import version_details
 from ...ids import encode_id
 from ...records import (
     COLLECTION_KINDS,
@@ -14,13 +17,15 @@ from ...records import (
     CollectionRec,
     EntityRec,
     MembershipRec,
+    ProjectRec,
 )
 from ...store import artifacts, projects
 from ...store.database import Conn
 from ...store.listing import Where
-from ..context import Info
-from ..listing import ListedPage, list_page, selection
-from ..project_scope import project_documents, visible_projects
+from ..versions import VersionDetails, version_details
+from .paging import ListedPage, list_page, selection
+from .projects import project_documents, visible_projects
+from .session import ReadSession
 
 # ------------------------------------------------------------ collections
 
@@ -53,7 +58,7 @@ async def collection_documents(conn: Conn, found: list[CollectionRec]) -> list[d
 
 
 async def collections_page(
-    info: Info,
+    reads: ReadSession,
     project_ids: list[int] | Where,
     kinds: list[CollectionKind] | None,
     filters: str | None,
@@ -63,7 +68,7 @@ async def collections_page(
     type_id: int | None = None,
 ) -> ListedPage[CollectionRec]:
     return await list_page(
-        info,
+        reads,
         artifacts.COLLECTIONS,
         artifacts.collections_where(project_ids, kinds or COLLECTION_KINDS, type_id),
         filters=filters,
@@ -121,7 +126,7 @@ async def version_documents(conn: Conn, found: list[MembershipRec]) -> list[dict
 
 
 async def versions_page(
-    info: Info,
+    reads: ReadSession,
     collections: list[int],
     filters: str | None,
     order: str | None,
@@ -129,7 +134,7 @@ async def versions_page(
     after: str | None,
 ) -> ListedPage[MembershipRec]:
     return await list_page(
-        info,
+        reads,
         artifacts.MEMBERSHIPS,
         artifacts.memberships_where(collections),
         filters=filters,
@@ -141,7 +146,7 @@ async def versions_page(
 
 
 async def versions_of_collection(
-    info: Info,
+    reads: ReadSession,
     collection: CollectionRec,
     filters: str | None,
     order: str | None,
@@ -149,19 +154,21 @@ async def versions_of_collection(
     after: str | None,
 ) -> ListedPage[MembershipRec]:
     """The collection's versions (newest first unless ordered otherwise)."""
-    return await versions_page(info, [collection.id], filters, order or "-version", first, after)
+    return await versions_page(reads, [collection.id], filters, order or "-version", first, after)
 
 
 # -------------------------------------------------- registry-wide search
 
 
-async def _visible_projects(info: Info, entity_id: int, filters: str | None) -> list[int] | Where:
-    scope = await visible_projects(info, entity_id)
-    return await selection(info, projects.PROJECTS, scope, filters, project_documents)
+async def _visible_projects(
+    reads: ReadSession, entity_id: int, filters: str | None
+) -> list[int] | Where:
+    scope = await visible_projects(reads, entity_id)
+    return await selection(reads, projects.PROJECTS, scope, filters, project_documents)
 
 
 async def entity_artifact_collections(
-    info: Info,
+    reads: ReadSession,
     entity: EntityRec,
     project_filters: str | None,
     filters: str | None,
@@ -170,12 +177,12 @@ async def entity_artifact_collections(
     first: int | None,
     after: str | None,
 ) -> ListedPage[CollectionRec]:
-    project_ids = await _visible_projects(info, entity.id, project_filters)
-    return await collections_page(info, project_ids, kinds, filters, order, first, after)
+    project_ids = await _visible_projects(reads, entity.id, project_filters)
+    return await collections_page(reads, project_ids, kinds, filters, order, first, after)
 
 
 async def entity_artifact_memberships(
-    info: Info,
+    reads: ReadSession,
     entity: EntityRec,
     project_filters: str | None,
     collection_filters: str | None,
@@ -184,9 +191,9 @@ async def entity_artifact_memberships(
     first: int | None,
     after: str | None,
 ) -> ListedPage[MembershipRec]:
-    project_ids = await _visible_projects(info, entity.id, project_filters)
+    project_ids = await _visible_projects(reads, entity.id, project_filters)
     collections = await selection(
-        info,
+        reads,
         artifacts.COLLECTIONS,
         artifacts.collections_where(project_ids, ["PORTFOLIO"]),
         collection_filters,
@@ -194,4 +201,56 @@ async def entity_artifact_memberships(
         as_list=True,
     )
     assert isinstance(collections, list)
-    return await versions_page(info, collections, filters, order, first, after)
+    return await versions_page(reads, collections, filters, order, first, after)
+
+
+# ------------------------------------------------------------ summaries
+
+
+@dataclass(frozen=True)
+class CollectionSummary:
+    """A collection as tables list it: its type's name, tags and number of versions."""
+
+    rec: CollectionRec
+    type_name: str
+    tags: list[str]
+    version_count: int
+
+
+async def collection_summaries(
+    reads: ReadSession, project: ProjectRec, kinds: list[CollectionKind]
+) -> list[CollectionSummary]:
+    """The project's collections of these kinds, each with its summary (batched reads)."""
+    async with reads.db.read() as conn:
+        found = await artifacts.collections_of_projects(conn, [project.id], kinds)
+        ids = [c.id for c in found]
+        types = await artifacts.artifact_types_by_ids(conn, list({c.type_id for c in found}))
+        tags = await artifacts.tags_of_collections(conn, ids)
+        counts = await artifacts.version_counts(conn, ids)
+    return [
+        CollectionSummary(
+            rec=c,
+            type_name=types[c.type_id].name,
+            tags=[t.name for t in tags.get(c.id, [])],
+            version_count=counts[c.id],
+        )
+        for c in found
+    ]
+
+
+async def collection_counts(
+    reads: ReadSession, project_ids: list[int], kinds: list[CollectionKind]
+) -> dict[int, int]:
+    """The number of collections of these kinds in each project."""
+    async with reads.db.read() as conn:
+        found = await artifacts.collections_of_projects(conn, project_ids, kinds)
+    counts: dict[int, int] = {}
+    for collection in found:
+        counts[collection.project_id] = counts.get(collection.project_id, 0) + 1
+    return counts
+
+
+async def versions(reads: ReadSession, found: list[MembershipRec]) -> list[VersionDetails]:
+    """Details of the versions of a page: artifact, aliases in its collection, tags."""
+    async with reads.db.read() as conn:
+        return await version_details(conn, found)

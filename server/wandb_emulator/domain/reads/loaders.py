@@ -13,8 +13,8 @@ from typing import Any, Generic, TypeVar, cast, overload
 
 from strawberry.dataloader import DataLoader
 
-from .. import auth
-from ..records import (
+from ... import auth
+from ...records import (
     AliasRec,
     ArtifactRec,
     ArtifactTypeRec,
@@ -25,8 +25,8 @@ from ..records import (
     TagRec,
     UserRec,
 )
-from ..store import accounts, artifacts, projects
-from ..store.database import Conn, Database
+from ...store import accounts, artifacts, projects
+from ...store.database import Conn, Database
 
 V = TypeVar("V")
 R = TypeVar("R")
@@ -160,7 +160,7 @@ class Loaders:
             return {
                 key: project
                 for key, project in found.items()
-                if await auth.can_view_project(conn, viewer, project)
+                if await auth.allows(conn, viewer, auth.Action.VIEW_PROJECT, project)
             }
 
         return self._loader(f"visible_project:{viewer.id}", fetch)

@@ -1,6 +1,6 @@
-"""What the pages show, read through `store/` and filtered by the permission rules of
-`auth.py` (the same functions the API uses): whatever the viewer may not see is
-reported as not found, exactly as the API does."""
+"""What each page shows, read through the domain's read API (`domain/reads`, the
+functions the GraphQL API uses) for the signed-in viewer: whatever the viewer may not
+see is reported as not found, exactly as the API does."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import auth, history
-from ..domain.versions import membership_for_version, version_details
+from ..domain.reads import accounts, artifacts, collections, projects, runs
+from ..domain.reads.collections import CollectionSummary
+from ..domain.reads.session import ReadSession
+from ..domain.versions import VersionDetails
 from ..filters import FilterError
 from ..records import (
     ArtifactFileRec,
@@ -25,8 +28,6 @@ from ..records import (
     RunRec,
     UserRec,
 )
-from ..store import accounts, artifacts, listing, projects, runs
-from ..store.database import Conn
 from ..urls import Urls
 from . import links
 from .charts import Series, line_chart
@@ -100,21 +101,16 @@ class Place:
         return links.project(self.entity.name, self.project.name)
 
 
-async def place_of(conn: Conn, project: ProjectRec) -> Place:
-    entity = await accounts.entity_by_id(conn, project.entity_id)
-    assert entity is not None
-    org = None
-    if entity.kind == "ORGANIZATION" and entity.organization_id is not None:
-        org = await accounts.org_by_id(conn, entity.organization_id)
+async def place_of(reads: ReadSession, project: ProjectRec) -> Place:
+    entity, org = await projects.location(reads, project)
     return Place(entity, project, org)
 
 
-async def visible_place(conn: Conn, viewer: UserRec, entity_name: str, name: str) -> Place:
-    entity = await accounts.entity_by_name(conn, entity_name)
-    project = None if entity is None else await projects.project_by_name(conn, entity.id, name)
-    if project is None or not await auth.can_view_project(conn, viewer, project):
+async def visible_place(reads: ReadSession, entity_name: str, name: str) -> Place:
+    project = await projects.project_named(reads, entity_name, name)
+    if project is None:
         raise NotFound(f"project {entity_name}/{name} not found")
-    return await place_of(conn, project)
+    return await place_of(reads, project)
 
 
 # ------------------------------------------------------------------ home, orgs
@@ -139,57 +135,46 @@ class Home:
     projects: list[Place]
 
 
-async def _registries(conn: Conn, viewer: UserRec, org: OrganizationRec) -> list[RegistryRow]:
+async def _registries(reads: ReadSession, org: OrganizationRec) -> list[RegistryRow]:
     if org.org_entity_id is None:
         return []
-    found = await projects.projects_of_entity(conn, org.org_entity_id, auth.REGISTRY_PREFIX)
-    visible = [p for p in found if await auth.can_view_project(conn, viewer, p)]
-    collections = await artifacts.collections_of_projects(
-        conn, [p.id for p in visible], ["PORTFOLIO"]
-    )
-    counts: dict[int, int] = {}
-    for collection in collections:
-        counts[collection.project_id] = counts.get(collection.project_id, 0) + 1
-    return [RegistryRow(await place_of(conn, p), counts.get(p.id, 0)) for p in visible]
+    visible = await projects.visible_projects_of(reads, org.org_entity_id, auth.REGISTRY_PREFIX)
+    counts = await collections.collection_counts(reads, [p.id for p in visible], ["PORTFOLIO"])
+    return [RegistryRow(await place_of(reads, p), counts.get(p.id, 0)) for p in visible]
 
 
-async def _org_row(conn: Conn, viewer: UserRec, org: OrganizationRec) -> OrgRow:
-    role = await accounts.org_role(conn, org.id, viewer.id) or ""
-    return OrgRow(org, role, await _registries(conn, viewer, org))
+async def _org_row(reads: ReadSession, org: OrganizationRec) -> OrgRow:
+    role = await accounts.viewer_org_role(reads, org) or ""
+    return OrgRow(org, role, await _registries(reads, org))
 
 
-async def home(conn: Conn, viewer: UserRec) -> Home:
+async def home(reads: ReadSession) -> Home:
     orgs = [
-        await _org_row(conn, viewer, org) for org in await accounts.orgs_of_user(conn, viewer.id)
+        await _org_row(reads, org) for org in await accounts.organizations_of(reads, reads.viewer)
     ]
-    entities = [await accounts.entity_by_id(conn, viewer.entity_id)]
-    entities += await accounts.teams_of_user(conn, viewer.id)
+    entities = [await reads.loaders.entity.load(reads.viewer.entity_id)]
+    entities += await accounts.viewer_teams(reads)
     places = []
     for entity in entities:
         if entity is None:
             continue
-        for project in await projects.projects_of_entity(conn, entity.id):
-            if await auth.can_view_project(conn, viewer, project):
-                places.append(Place(entity, project, None))
+        for project in await projects.visible_projects_of(reads, entity.id):
+            places.append(Place(entity, project, None))
     return Home(orgs, places)
 
 
-async def org_page(conn: Conn, viewer: UserRec, org_name: str) -> OrgRow:
-    org = await accounts.org_by_name(conn, org_name)
-    if org is None or not await auth.can_view_org(conn, viewer, org):
+async def org_page(reads: ReadSession, org_name: str) -> OrgRow:
+    org = await accounts.organization(reads, name=org_name)
+    if org is None:
         raise NotFound(f"organization {org_name} not found")
-    return await _org_row(conn, viewer, org)
+    return await _org_row(reads, org)
 
 
 # ------------------------------------------------------------- registries
 
 
 @dataclass(frozen=True)
-class CollectionRow:
-    rec: CollectionRec
-    type_name: str
-    tags: list[str]
-    version_count: int
+class CollectionRow(CollectionSummary):
     url: str
 
 
@@ -203,52 +188,34 @@ class RegistryPage:
     collections: list[CollectionRow]
 
 
-async def registry_place(conn: Conn, viewer: UserRec, org_name: str, name: str) -> Place:
-    org = await accounts.org_by_name(conn, org_name)
-    if org is None or org.org_entity_id is None:
+async def registry_place(reads: ReadSession, org_name: str, name: str) -> Place:
+    entity = await accounts.org_entity(reads, org_name)
+    if entity is None:
         raise NotFound(f"organization {org_name} not found")
-    entity = await accounts.entity_by_id(conn, org.org_entity_id)
-    assert entity is not None
-    place = await visible_place(conn, viewer, entity.name, auth.REGISTRY_PREFIX + name)
+    place = await visible_place(reads, entity.name, auth.REGISTRY_PREFIX + name)
     if not place.is_registry:
         raise NotFound(f"registry {name} not found")
     return place
 
 
 async def collection_rows(
-    conn: Conn, place: Place, kinds: list[CollectionKind]
+    reads: ReadSession, place: Place, kinds: list[CollectionKind]
 ) -> list[CollectionRow]:
-    found = await artifacts.collections_of_projects(conn, [place.project.id], kinds)
-    ids = [c.id for c in found]
-    types = await artifacts.artifact_types_by_ids(conn, list({c.type_id for c in found}))
-    tags = await artifacts.tags_of_collections(conn, ids)
-    counts = await artifacts.version_counts(conn, ids)
     return [
-        CollectionRow(
-            rec=c,
-            type_name=types[c.type_id].name,
-            tags=[t.name for t in tags.get(c.id, [])],
-            version_count=counts[c.id],
-            url=place.collection_url(c, types[c.type_id].name),
-        )
-        for c in found
+        CollectionRow(**vars(c), url=place.collection_url(c.rec, c.type_name))
+        for c in await collections.collection_summaries(reads, place.project, kinds)
     ]
 
 
-async def registry_page(conn: Conn, viewer: UserRec, place: Place) -> RegistryPage:
+async def registry_page(reads: ReadSession, place: Place) -> RegistryPage:
     project = place.project
-    allowed = None
-    if not project.allow_all_artifact_types:
-        allowed = [
-            t.name for t in await projects.artifact_types_of(conn, project.id, allowed_only=True)
-        ]
     return RegistryPage(
         place=place,
-        role=await auth.project_role(conn, viewer, project) or "",
-        allowed_types=allowed,
-        user_members=await projects.user_members(conn, project.id),
-        team_members=await projects.team_members(conn, project.id),
-        collections=await collection_rows(conn, place, ["PORTFOLIO"]),
+        role=await projects.viewer_role(reads, project) or "",
+        allowed_types=await projects.allowed_type_names(reads, project),
+        user_members=await projects.user_members(reads, project),
+        team_members=await projects.team_members(reads, project),
+        collections=await collection_rows(reads, place, ["PORTFOLIO"]),
     )
 
 
@@ -256,11 +223,7 @@ async def registry_page(conn: Conn, viewer: UserRec, place: Place) -> RegistryPa
 
 
 @dataclass(frozen=True)
-class VersionRow:
-    membership: MembershipRec
-    artifact: ArtifactRec
-    aliases: list[str]
-    tags: list[str]
+class VersionRow(VersionDetails):
     url: str
 
     @property
@@ -281,44 +244,43 @@ class CollectionPage:
     url: str
 
 
-async def collection_by_selection(conn: Conn, place: Place, selection: str) -> CollectionRec:
+async def collection_by_selection(
+    reads: ReadSession, place: Place, selection: str
+) -> CollectionRec:
     """The collection a `selectionPath` (`entity/project/collection`) names in `place`."""
     entity_name, _, rest = selection.partition("/")
     project_name, _, name = rest.partition("/")
     if (entity_name, project_name) != (place.entity.name, place.project.name):
         raise NotFound(f"collection {selection} not found in {place.project.name}")
-    return await named_collection(conn, place, name, None)
+    return await named_collection(reads, place, name, None)
 
 
 async def named_collection(
-    conn: Conn, place: Place, name: str, type_name: str | None
+    reads: ReadSession, place: Place, name: str, type_name: str | None
 ) -> CollectionRec:
-    collection = await artifacts.collection_by_name(conn, place.project.id, name)
+    collection = await artifacts.project_collection(reads, place.project, name)
     if collection is None or (
         type_name is not None
-        and await artifacts.artifact_type_name(conn, collection.type_id) != type_name
+        and await artifacts.artifact_type_name(reads, collection.type_id) != type_name
     ):
         raise NotFound(f"artifact collection {name} not found")
     return collection
 
 
-async def _version_rows(
-    conn: Conn, place: Place, collection: CollectionRec, type_name: str, found: list[MembershipRec]
+def _version_rows(
+    place: Place, collection: CollectionRec, type_name: str, found: list[VersionDetails]
 ) -> list[VersionRow]:
     return [
         VersionRow(
-            membership=v.membership,
-            artifact=v.artifact,
-            aliases=v.aliases,
-            tags=v.tags,
+            **vars(v),
             url=place.collection_url(collection, type_name, f"v{v.membership.version_index}"),
         )
-        for v in await version_details(conn, found)
+        for v in found
     ]
 
 
 async def collection_page(
-    conn: Conn,
+    reads: ReadSession,
     place: Place,
     collection: CollectionRec,
     after: str | None,
@@ -326,47 +288,35 @@ async def collection_page(
 ) -> CollectionPage:
     """The collection with one keyset page of its versions, newest first: the API's own
     listing of memberships, so the pages read `limit + 1` rows however deep they are."""
-    type_name = await artifacts.artifact_type_name(conn, collection.type_id)
-    rows = None
+    type_name = await artifacts.artifact_type_name(reads, collection.type_id)
+    page: list[MembershipRec] = []
+    next_cursor = None
     if limit:
         try:
-            rows = await listing.page(
-                conn,
-                artifacts.MEMBERSHIPS,
-                artifacts.memberships_where([collection.id]),
-                order=listing.Order.parse(artifacts.MEMBERSHIPS, "-version"),
-                first=limit,
-                after=after,
+            rows = await collections.versions_of_collection(
+                reads, collection, None, "-version", limit, after
             )
         except FilterError as exc:
             raise NotFound(str(exc)) from None
-    page = [m for _, m in rows.items] if rows else []
-    next_cursor = rows.items[-1][0] if rows and rows.has_next else None
-    alias_recs = await artifacts.aliases_of_collection(conn, collection.id)
-    indexes = {
-        m.artifact_id: m.version_index
-        for m in [
-            await artifacts.membership_of(conn, collection.id, a.artifact_id) for a in alias_recs
-        ]
-        if m is not None
-    }
+        page = [m for _, m in rows.items]
+        next_cursor = rows.items[-1][0] if rows.page_info.has_next_page else None
     aliases = [
         Link(
-            f"{a.alias} → v{indexes[a.artifact_id]}",
-            place.collection_url(collection, type_name, f"v{indexes[a.artifact_id]}"),
+            f"{alias.alias} → v{index}",
+            place.collection_url(collection, type_name, f"v{index}"),
         )
-        for a in alias_recs
-        if a.artifact_id in indexes
+        for alias, index in await artifacts.alias_versions(reads, collection)
     ]
-    tags = await artifacts.tags_of_collections(conn, [collection.id])
     return CollectionPage(
         place=place,
         rec=collection,
         type_name=type_name,
-        tags=[t.name for t in tags.get(collection.id, [])],
+        tags=await artifacts.collection_tag_names(reads, collection),
         aliases=aliases,
-        version_count=(await artifacts.version_counts(conn, [collection.id]))[collection.id],
-        versions=await _version_rows(conn, place, collection, type_name, page),
+        version_count=await artifacts.version_count(reads, collection),
+        versions=_version_rows(
+            place, collection, type_name, await collections.versions(reads, page)
+        ),
         next_after=next_cursor,
         url=place.collection_url(collection, type_name),
     )
@@ -405,51 +355,45 @@ def _pretty(text: str | None) -> str:
         return text
 
 
-async def _version_link(
-    conn: Conn, viewer: UserRec, collection_id: int, version_index: int
-) -> Link | None:
+async def _version_link(reads: ReadSession, collection_id: int, version_index: int) -> Link | None:
     """A link to a version of a collection, if the viewer may see the collection's project."""
-    collection = await artifacts.collection_by_id(conn, collection_id)
-    project = (
-        None if collection is None else await projects.project_by_id(conn, collection.project_id)
-    )
-    if (
-        collection is None
-        or project is None
-        or not await auth.can_view_project(conn, viewer, project)
-    ):
+    found = await artifacts.collection_with_project(reads, collection_id)
+    if found is None:
         return None
-    place = await place_of(conn, project)
-    type_name = await artifacts.artifact_type_name(conn, collection.type_id)
+    collection, project = found
+    place = await place_of(reads, project)
+    type_name = await artifacts.artifact_type_name(reads, collection.type_id)
     version = f"v{version_index}"
     label = f"{place.entity.name}/{project.name}/{collection.name}:{version}"
     return Link(label, place.collection_url(collection, type_name, version))
 
 
-async def artifact_link(conn: Conn, viewer: UserRec, artifact: ArtifactRec) -> Link | None:
+async def artifact_link(reads: ReadSession, artifact: ArtifactRec) -> Link | None:
     """A link to an artifact's version in its source collection, if the viewer may see it."""
-    index = (await artifacts.sequence_versions(conn, [artifact.id])).get(artifact.id)
-    return None if index is None else await _version_link(conn, viewer, artifact.sequence_id, index)
+    index = await artifacts.source_version_index(reads, artifact)
+    return None if index is None else await _version_link(reads, artifact.sequence_id, index)
 
 
-async def _linked_in(conn: Conn, viewer: UserRec, artifact: ArtifactRec) -> list[Link]:
+async def _linked_in(reads: ReadSession, artifact: ArtifactRec) -> list[Link]:
     """The portfolios (registry collections) holding the artifact that the viewer may see."""
     found = []
-    for membership in await artifacts.memberships_of_artifact(conn, artifact.id):
+    for membership in await artifacts.artifact_memberships(reads, artifact):
         if membership.collection_id != artifact.sequence_id:
-            link = await _version_link(
-                conn, viewer, membership.collection_id, membership.version_index
-            )
+            link = await _version_link(reads, membership.collection_id, membership.version_index)
             found.extend([link] if link else [])
     return found
 
 
-async def run_link(conn: Conn, viewer: UserRec, run_id: int | None) -> Link | None:
-    run = None if run_id is None else await runs.run_by_id(conn, run_id)
-    project = None if run is None else await projects.project_by_id(conn, run.project_id)
-    if run is None or project is None or not await auth.can_view_project(conn, viewer, project):
+async def run_link(reads: ReadSession, run_id: int | None) -> Link | None:
+    """A link to the run with this id, if the viewer may see its project."""
+    found = None if run_id is None else await runs.visible_run(reads, run_id)
+    return None if found is None else await _run_link(reads, *found)
+
+
+async def _run_link(reads: ReadSession, run: RunRec, project: ProjectRec | None) -> Link | None:
+    if project is None:
         return None
-    place = await place_of(conn, project)
+    place = await place_of(reads, project)
     label = f"{place.entity.name}/{project.name}/{run.display_name or run.name}"
     return Link(label, links.run(place.entity.name, project.name, run.name))
 
@@ -467,33 +411,32 @@ def artifact_files(urls: Urls, found: list[ArtifactFileRec], downloadable: bool)
 
 
 async def version_page(
-    conn: Conn, viewer: UserRec, urls: Urls, place: Place, collection: CollectionRec, version: str
+    reads: ReadSession, urls: Urls, place: Place, collection: CollectionRec, version: str
 ) -> VersionPage:
-    membership = await membership_for_version(conn, collection, version)
+    membership = await artifacts.membership_named(reads, collection, version)
     if membership is None:
         raise NotFound(f"version {version} of {collection.name} not found")
-    overview = await collection_page(conn, place, collection, None, limit=0)
-    row = (await _version_rows(conn, place, collection, overview.type_name, [membership]))[0]
+    overview = await collection_page(reads, place, collection, None, limit=0)
+    details = await collections.versions(reads, [membership])
+    row = _version_rows(place, collection, overview.type_name, details)[0]
     artifact = row.artifact
-    downloadable = await auth.can_download_artifact(conn, viewer, artifact)
+    downloadable = await artifacts.may_download(reads, artifact)
     source = None
     if artifact.sequence_id != collection.id:
-        source = await artifact_link(conn, viewer, artifact)
+        source = await artifact_link(reads, artifact)
     used_by = [
-        await run_link(conn, viewer, run_id)
-        for run_id in await artifacts.runs_using(conn, artifact.id)
+        await _run_link(reads, run, await projects.visible_project_by_id(reads, run.project_id))
+        for run in await artifacts.runs_using(reads, artifact)
     ]
     return VersionPage(
         collection=overview,
         row=row,
         metadata=_pretty(artifact.metadata),
         source=source,
-        linked_in=await _linked_in(conn, viewer, artifact),
-        created_by=await run_link(conn, viewer, artifact.created_by_run_id),
+        linked_in=await _linked_in(reads, artifact),
+        created_by=await run_link(reads, artifact.created_by_run_id),
         used_by=[link for link in used_by if link is not None],
-        files=artifact_files(
-            urls, await artifacts.files_of_artifact(conn, artifact.id), downloadable
-        ),
+        files=artifact_files(urls, await artifacts.files_of(reads, artifact), downloadable),
         can_download=downloadable,
     )
 
@@ -508,12 +451,12 @@ class ProjectPage:
     collections: list[CollectionRow]
 
 
-async def project_page(conn: Conn, place: Place) -> ProjectPage:
-    found = await runs.runs_of_project(conn, place.project.id)
+async def project_page(reads: ReadSession, place: Place) -> ProjectPage:
+    found = await runs.runs_of_project(reads, place.project)
     return ProjectPage(
         place=place,
         runs=[(r, links.run(place.entity.name, place.project.name, r.name)) for r in found],
-        collections=await collection_rows(conn, place, ["SEQUENCE", "PORTFOLIO"]),
+        collections=await collection_rows(reads, place, ["SEQUENCE", "PORTFOLIO"]),
     )
 
 
@@ -592,30 +535,26 @@ def metric_charts(lines: list[str]) -> list[Chart]:
     return charts
 
 
-async def run_page(conn: Conn, viewer: UserRec, urls: Urls, place: Place, run_name: str) -> RunPage:
-    run = await runs.run_by_name(conn, place.project.id, run_name)
+async def run_page(reads: ReadSession, urls: Urls, place: Place, run_name: str) -> RunPage:
+    run = await runs.project_run(reads, place.project, run_name)
     if run is None:
         raise NotFound(f"run {run_name} not found in {place.project.name}")
-    output = await runs.lines(conn, run.id, "output")
+    output = await runs.lines(reads, run, "output")
     logged = [
-        await artifact_link(conn, viewer, a)
-        for a in await artifacts.artifacts_logged_by(conn, run.id)
+        await artifact_link(reads, a) for a in await artifacts.artifacts_logged_by(reads, run)
     ]
-    used = [
-        await artifact_link(conn, viewer, a)
-        for a in await artifacts.artifacts_used_by(conn, run.id)
-    ]
+    used = [await artifact_link(reads, a) for a in await artifacts.artifacts_used_by(reads, run)]
     return RunPage(
         place=place,
         run=run,
-        user=None if run.user_id is None else await accounts.user_by_id(conn, run.user_id),
+        user=await runs.run_user(reads, run),
         config=config_items(run.config),
         summary=summary_items(run.summary_metrics),
         tags=[t for t in _json_list(run.tags) if isinstance(t, str)],
-        charts=metric_charts(await runs.lines(conn, run.id, "history")),
+        charts=metric_charts(await runs.lines(reads, run, "history")),
         output=output[-MAX_OUTPUT_LINES:],
         output_truncated=len(output) > MAX_OUTPUT_LINES,
-        files=_run_files(urls, await runs.run_files(conn, run.id)),
+        files=_run_files(urls, await runs.run_files(reads, run)),
         logged=[link for link in logged if link is not None],
         used=[link for link in used if link is not None],
     )
