@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from wandb_emulator.blobs import LocalBlobStore
+from wandb_emulator.blobs import BlobRef, LocalBlobStore
 from wandb_emulator.signing import InvalidToken, Signer
 from wandb_emulator.urls import (
     BLOB_PATH,
@@ -43,14 +43,14 @@ def test_an_upload_url_carries_its_target(target: UploadTarget) -> None:
 
 
 def test_a_blob_url_carries_its_key_and_names_the_file() -> None:
-    url = URLS.blob("ab" * 16, "model weights.bin")
+    url = URLS.blob(BlobRef("ab" * 16), "model weights.bin")
     assert url.endswith("/model%20weights.bin")
     assert URLS.blob_key(_token(url, BLOB_PATH)) == "ab" * 16
 
 
 def test_tokens_of_the_other_kind_or_another_secret_are_refused() -> None:
     upload = _token(URLS.upload(ManifestUpload(artifact_id=1)).url, UPLOAD_PATH)
-    blob = _token(URLS.blob("ab" * 16, "f"), BLOB_PATH)
+    blob = _token(URLS.blob(BlobRef("ab" * 16), "f"), BLOB_PATH)
     with pytest.raises(InvalidToken):
         URLS.blob_key(upload)
     with pytest.raises(InvalidToken):

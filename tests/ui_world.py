@@ -79,7 +79,7 @@ async def _user(conn: Conn, name: str) -> UserRec:
 
 async def build_world(emulator: Emulator) -> World:
     await emulator.apply_seed(SEED)
-    key = await emulator.blobs.put(WEIGHTS)
+    key = (await emulator.blobs.put(WEIGHTS)).key
     async with emulator.db.write() as conn:
         alice = await _user(conn, "alice")
         team = await accounts.require_entity(conn, "acme-team")

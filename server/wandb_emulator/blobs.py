@@ -2,8 +2,9 @@
 
 A blob's key is the hex MD5 of its bytes. `BlobStore` is what the emulator needs of a
 store; `LocalBlobStore` keeps blobs under the data dir (the default), `s3_blobs`
-keeps them in a bucket (`--blob-store s3://bucket/prefix`). Both lay keys out alike,
-`<key[:2]>/<key>`, so a data dir's `blobs/` moves into a bucket by copying it.
+keeps them in a bucket (`--blob-store s3://bucket/prefix`), laid out as W&B lays out
+its bucket. A blob without a recorded path is at `<key[:2]>/<key>` in either store, so
+a data dir's `blobs/` moves into a bucket by copying it.
 
 On disk, writes stream into a temporary file in the same directory, are checked
 against the announced MD5 and size, then renamed into place, so concurrent uploads of
@@ -27,6 +28,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 _KEY = re.compile(r"[0-9a-f]{32}")
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
@@ -123,47 +125,77 @@ def is_key(key: str) -> bool:
 
 
 def key_path(key: str) -> str:
-    """A blob's place in a store, relative to its root: `<key[:2]>/<key>`."""
+    """A blob's content-addressed place in a store, relative to its root: `<key[:2]>/<key>`."""
     if not is_key(key):
         raise KeyError(key)
     return f"{key[:2]}/{key}"
 
 
+@dataclass(frozen=True)
+class BlobRef:
+    """Stored bytes: their MD5 (hex) `key`, and the object holding them relative to the
+    store's root, `path`. None is the content-addressed `<key[:2]>/<key>`, where the
+    local store keeps every blob (and where a data dir's blobs land when copied into a
+    bucket); a store that takes uploads itself lays new objects out as W&B does, and
+    the database records the path beside each reference."""
+
+    key: str
+    path: str | None = None
+
+    @property
+    def object_path(self) -> str:
+        return self.path or key_path(self.key)
+
+
+@dataclass(frozen=True)
+class Referenced:
+    """What the collection of unreferenced blobs keeps: content referenced by key (at
+    its content-addressed name), objects referenced by path, and unfinished multipart
+    uploads (by upload id)."""
+
+    keys: frozenset[str]
+    paths: frozenset[str] = frozenset()
+    multipart: frozenset[str] = frozenset()
+
+
 class BlobStore(abc.ABC):
-    """What the emulator needs of a blob store. Blobs are immutable and named by their
-    MD5; the domain reads and writes them through here, clients through URLs."""
+    """What the emulator needs of a blob store. Stored bytes are immutable once a
+    reference to them is recorded; the domain reads and writes them through here,
+    clients through URLs."""
+
+    takes_uploads: ClassVar[bool] = False
+    """Clients PUT into the store itself (presigned URLs) when True: the domain decides
+    where each upload goes and records it, and reads what arrived when the client says
+    it is done (`uploaded`, `fetch_upload`). False: clients PUT to the emulator's own
+    signed URLs, and the emulator records what the bytes become as they arrive."""
 
     @abc.abstractmethod
     async def open(self) -> None:
         """Check at start that the store can be used; BlobStoreUnavailable if not."""
 
     @abc.abstractmethod
-    async def stat(self, key: str) -> BlobInfo | None:
-        """The stored blob `key`, or None when there is none."""
+    async def stat(self, ref: BlobRef) -> BlobInfo | None:
+        """The stored blob, or None when there is none."""
 
-    async def stat_many(self, keys: Iterable[str]) -> dict[str, BlobInfo | None]:
-        unique = sorted(set(keys))
-        found = await asyncio.gather(*(self.stat(key) for key in unique))
+    async def stat_many(self, refs: Iterable[BlobRef]) -> dict[BlobRef, BlobInfo | None]:
+        unique = list(dict.fromkeys(refs))
+        found = await asyncio.gather(*(self.stat(ref) for ref in unique))
         return dict(zip(unique, found, strict=True))
 
     @abc.abstractmethod
-    async def read(self, key: str) -> bytes:
+    async def read(self, ref: BlobRef) -> bytes:
         """The bytes of a (small) blob, such as a manifest. KeyError when absent."""
 
     @abc.abstractmethod
-    async def put(self, data: bytes) -> str:
-        """Store bytes the server produced itself; return their key."""
+    async def put(self, data: bytes, path: str | None = None) -> BlobRef:
+        """Store bytes the server produced itself, at `path` in a store that lays its
+        objects out (the content-addressed name otherwise); where they are."""
 
     @abc.abstractmethod
-    async def write(
-        self, chunks: AsyncIterator[bytes], *, expected_md5_hex: str | None, max_bytes: int
-    ) -> tuple[str, int]:
-        """Store streamed bytes; return (key, size). Nothing is kept on a mismatch."""
-
-    @abc.abstractmethod
-    async def collect(self, keep: set[str], grace_seconds: float) -> int:
-        """Delete blobs (and leftovers of interrupted uploads) not in `keep` and older
-        than the grace period, which protects writes not yet recorded; how many."""
+    async def collect(self, keep: Referenced, grace_seconds: float) -> int:
+        """Delete blobs (and leftovers of interrupted uploads) nothing keeps and older
+        than the grace period, which protects writes not yet recorded; how many. Objects
+        the emulator did not name are never deleted."""
 
     @abc.abstractmethod
     async def clear(self) -> None:
@@ -172,14 +204,14 @@ class BlobStore(abc.ABC):
     # ------------------------------------------- multipart uploads of artifact files
 
     @abc.abstractmethod
-    async def begin_multipart(self, key: str) -> str:
-        """Start a multipart upload of the blob `key`; its upload id."""
+    async def begin_multipart(self, ref: BlobRef) -> str:
+        """Start a multipart upload of the blob `ref`; its upload id."""
 
     @abc.abstractmethod
     async def complete_multipart(
-        self, upload_id: str, key: str, part_numbers: list[int], recorded: dict[str, str]
+        self, upload_id: str, ref: BlobRef, part_numbers: list[int], recorded: dict[str, str]
     ) -> int:
-        """Join the parts (in order) into the blob `key`; its size. `recorded` maps part
+        """Join the parts (in order) into the blob `ref`; its size. `recorded` maps part
         numbers to the blobs the emulator received for them (parts a store's own URLs
         received are known to the store). MissingParts or ChecksumMismatch when the
         parts are not all there or do not make the announced blob."""
@@ -188,27 +220,41 @@ class BlobStore(abc.ABC):
     async def abort_multipart(self, upload_id: str) -> None:
         """Give up a multipart upload."""
 
-    # --------------------------------------------------- where clients send and fetch
+    # ------------------------------ a store that takes uploads: where clients send
 
-    def content_upload(self, key: str, md5_b64: str) -> Upload | None:
-        """The store's own upload URL for the blob `key`, or None: the emulator's."""
-        return None
+    def upload(self, path: str, md5_b64: str | None) -> Upload:
+        """The store's own upload URL for the object `path` (signing the Content-MD5
+        clients must send, when the MD5 is known)."""
+        raise NotImplementedError(f"{type(self).__name__} takes no uploads itself")
 
-    def part_upload(self, upload_id: str, part_number: int, md5_b64: str | None) -> Upload | None:
-        """The store's own upload URL for one part, or None: the emulator's."""
-        return None
+    def part_upload(self, upload_id: str, part_number: int, md5_b64: str | None) -> Upload:
+        """The store's own upload URL for one part of a multipart upload."""
+        raise NotImplementedError(f"{type(self).__name__} takes no uploads itself")
 
-    def download_url(self, key: str, filename: str) -> str | None:
+    async def uploaded(self, path: str) -> tuple[str, int] | None:
+        """What a client uploaded to `path`: the MD5 (hex) of its bytes and their size;
+        None when nothing is there."""
+        raise NotImplementedError(f"{type(self).__name__} takes no uploads itself")
+
+    async def fetch_upload(self, path: str) -> bytes | None:
+        """The bytes a client uploaded to `path` (a small object, such as a manifest);
+        None when nothing is there."""
+        raise NotImplementedError(f"{type(self).__name__} takes no uploads itself")
+
+    # ------------------------------------------------------ where clients fetch
+
+    def download_url(self, ref: BlobRef, filename: str) -> str | None:
         """The store's own download URL of a blob, or None: the emulator's."""
         return None
 
-    def local_path(self, key: str) -> Path | None:
+    def local_path(self, ref: BlobRef) -> Path | None:
         """The blob's file, when the emulator serves it from disk."""
         return None
 
 
 class LocalBlobStore(BlobStore):
-    """Blobs under a directory of the data dir; the emulator's signed URLs serve them."""
+    """Blobs under a directory of the data dir, each at its content-addressed name (a
+    reference's path is not used); the emulator's signed URLs take and serve them."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -216,8 +262,8 @@ class LocalBlobStore(BlobStore):
     def path(self, key: str) -> Path:
         return self.root / key_path(key)
 
-    def local_path(self, key: str) -> Path | None:
-        return self.path(key)
+    def local_path(self, ref: BlobRef) -> Path | None:
+        return self.path(ref.key)
 
     async def open(self) -> None:
         """Nothing to check: the directory is made by the first write."""
@@ -230,12 +276,12 @@ class LocalBlobStore(BlobStore):
                 elif shard.is_file():
                     yield shard  # a staging file left by an interrupted write
 
-    async def collect(self, keep: set[str], grace_seconds: float) -> int:
+    async def collect(self, keep: Referenced, grace_seconds: float) -> int:
         horizon = time.time() - grace_seconds
         removed = 0
         for path in list(self._files()):
             try:
-                if path.name in keep or path.stat().st_mtime > horizon:
+                if path.name in keep.keys or path.stat().st_mtime > horizon:
                     continue
                 path.unlink()
                 removed += 1
@@ -246,17 +292,17 @@ class LocalBlobStore(BlobStore):
     async def clear(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
 
-    async def stat(self, key: str) -> BlobInfo | None:
+    async def stat(self, ref: BlobRef) -> BlobInfo | None:
         try:
-            return BlobInfo(self.path(key).stat().st_size)
+            return BlobInfo(self.path(ref.key).stat().st_size)
         except (FileNotFoundError, KeyError):
             return None
 
-    async def read(self, key: str) -> bytes:
+    async def read(self, ref: BlobRef) -> bytes:
         try:
-            return self.path(key).read_bytes()
+            return self.path(ref.key).read_bytes()
         except FileNotFoundError:
-            raise KeyError(key) from None
+            raise KeyError(ref.key) from None
 
     async def write(
         self,
@@ -265,6 +311,8 @@ class LocalBlobStore(BlobStore):
         expected_md5_hex: str | None = None,
         max_bytes: int,
     ) -> tuple[str, int]:
+        """Store bytes a client PUT to the emulator's upload URL; return (key, size).
+        Nothing is kept when they exceed `max_bytes` or miss the expected MD5."""
         staging = _Staging(self.root, ".upload-")
         try:
             async for chunk in chunks:
@@ -279,7 +327,7 @@ class LocalBlobStore(BlobStore):
             raise
         return key, staging.size
 
-    async def put(self, data: bytes) -> str:
+    async def put(self, data: bytes, path: str | None = None) -> BlobRef:
         staging = _Staging(self.root, ".put-")
         try:
             staging.write(data)
@@ -288,19 +336,19 @@ class LocalBlobStore(BlobStore):
         except BaseException:
             staging.discard()
             raise
-        return key
+        return BlobRef(key)
 
-    async def begin_multipart(self, key: str) -> str:
+    async def begin_multipart(self, ref: BlobRef) -> str:
         return uuid.uuid4().hex
 
     async def complete_multipart(
-        self, upload_id: str, key: str, part_numbers: list[int], recorded: dict[str, str]
+        self, upload_id: str, ref: BlobRef, part_numbers: list[int], recorded: dict[str, str]
     ) -> int:
         missing = [n for n in part_numbers if str(n) not in recorded]
         if missing:
             raise MissingParts(missing)
         joined, size = self._concatenate([recorded[str(n)] for n in part_numbers])
-        check_md5(joined, key)
+        check_md5(joined, ref.key)
         return size
 
     async def abort_multipart(self, upload_id: str) -> None:

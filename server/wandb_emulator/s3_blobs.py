@@ -1,10 +1,12 @@
 """Blobs in an S3-compatible bucket: `--blob-store s3://bucket/prefix`.
 
-Objects are laid out as the local store lays out files, `<prefix>/<key[:2]>/<key>`.
-Clients PUT artifact files and the parts of multipart uploads straight into the bucket
-through presigned URLs that sign the Content-MD5 the client sends, and download through
-presigned GET URLs (ranges work, as on any S3 GET). What the emulator writes itself (the
-manifests and run files clients PUT to its own signed URLs, the manifests it merges)
+Objects are laid out as W&B lays out its bucket (`layout.py`): the domain names each
+object and records its path; content without a recorded path is at
+`<prefix>/<key[:2]>/<key>` (a data dir's blobs, copied in). Clients PUT everything
+straight into the bucket through presigned URLs (artifact files with the Content-MD5
+they announced signed, multipart parts, manifests, run files) and download through
+presigned GET URLs (ranges work, as on any S3 GET); the emulator reads what arrived
+when the client says it is done. What the emulator writes itself (merged manifests)
 goes in with put_object. Credentials come from boto3's chain (the AWS environment
 variables, `~/.aws/config`, instance roles...), `AWS_CA_BUNDLE` names a CA to trust.
 
@@ -13,9 +15,9 @@ signatures nor Content-MD5): an object PUT in one piece has the MD5 of its bytes
 ETag (in buckets without SSE-KMS or SSE-C), so `stat` (a HEAD) tells a key whose object
 holds other bytes (not `intact`): commit refuses it, and a later announce hands out an
 upload URL again. A multipart upload is completed by the emulator into a staging object
-under `<prefix>/.multipart/`, read back and hashed, and copied to its key only if the
-MD5 is the announced one, so an object with a multipart ETag at a key is one the
-emulator checked.
+under `<prefix>/.multipart/`, read back and hashed, and copied to its place only if
+the MD5 is the announced one, so an object with a multipart ETag is one the emulator
+checked.
 
 boto3 blocks, so every call that reaches the bucket runs on a worker thread; presigning
 is local computation and stays on the loop.
@@ -26,26 +28,26 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import boto3
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
+from . import layout
 from .blobs import (
     BlobInfo,
+    BlobRef,
     BlobStore,
     BlobStoreUnavailable,
     MissingParts,
-    TooLarge,
+    Referenced,
     Upload,
     check_md5,
     is_key,
-    key_path,
 )
 from .config import Config, parse_s3_url
 
@@ -53,8 +55,6 @@ T = TypeVar("T")
 
 STAGING = ".multipart/"
 _CHUNK = 1024 * 1024
-# Bytes of an upload through the emulator kept in memory before spilling to a file.
-_SPOOL_BYTES = 8 * 1024 * 1024
 _NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
 
 
@@ -62,7 +62,13 @@ def _is_not_found(error: ClientError) -> bool:
     return str(error.response.get("Error", {}).get("Code")) in _NOT_FOUND
 
 
+def _etag(head: dict[str, Any]) -> str:
+    return str(head.get("ETag", "")).strip('"')
+
+
 class S3BlobStore(BlobStore):
+    takes_uploads = True
+
     def __init__(self, client: Any, bucket: str, prefix: str, url_ttl_seconds: int) -> None:
         self.client = client
         self.bucket = bucket
@@ -89,8 +95,8 @@ class S3BlobStore(BlobStore):
         )
         return cls(client, bucket, prefix, url_ttl_seconds)
 
-    def object_key(self, key: str) -> str:
-        return self.prefix + key_path(key)
+    def object_key(self, path: str) -> str:
+        return self.prefix + path
 
     async def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await asyncio.to_thread(fn, *args, **kwargs)
@@ -104,63 +110,64 @@ class S3BlobStore(BlobStore):
 
     # ------------------------------------------------------------------ blobs
 
-    async def stat(self, key: str) -> BlobInfo | None:
-        if not is_key(key):
-            return None
+    async def _head(self, path: str) -> dict[str, Any] | None:
         try:
-            head = await self._call(
-                self.client.head_object, Bucket=self.bucket, Key=self.object_key(key)
+            return await self._call(
+                self.client.head_object, Bucket=self.bucket, Key=self.object_key(path)
             )
         except ClientError as exc:
             if _is_not_found(exc):
                 return None
             raise
-        etag = str(head.get("ETag", "")).strip('"')
-        return BlobInfo(int(head["ContentLength"]), intact=etag == key or "-" in etag)
 
-    async def read(self, key: str) -> bytes:
-        try:
-            found = await self._call(
-                self.client.get_object, Bucket=self.bucket, Key=self.object_key(key)
-            )
-        except ClientError as exc:
-            if _is_not_found(exc):
-                raise KeyError(key) from None
-            raise
-        return await self._call(found["Body"].read)
+    async def stat(self, ref: BlobRef) -> BlobInfo | None:
+        if not is_key(ref.key):
+            return None
+        head = await self._head(ref.object_path)
+        if head is None:
+            return None
+        etag = _etag(head)
+        return BlobInfo(int(head["ContentLength"]), intact=etag == ref.key or "-" in etag)
 
-    async def put(self, data: bytes) -> str:
+    async def read(self, ref: BlobRef) -> bytes:
+        found = await self.fetch_upload(ref.object_path)
+        if found is None:
+            raise KeyError(ref.key)
+        return found
+
+    async def put(self, data: bytes, path: str | None = None) -> BlobRef:
         digest = hashlib.md5(data, usedforsecurity=False)
-        key = digest.hexdigest()
+        ref = BlobRef(digest.hexdigest(), path)
         await self._call(
             self.client.put_object,
             Bucket=self.bucket,
-            Key=self.object_key(key),
+            Key=self.object_key(ref.object_path),
             Body=data,
             ContentMD5=base64.b64encode(digest.digest()).decode("ascii"),
         )
-        return key
+        return ref
 
-    async def write(
-        self,
-        chunks: AsyncIterator[bytes],
-        *,
-        expected_md5_hex: str | None = None,
-        max_bytes: int,
-    ) -> tuple[str, int]:
-        with tempfile.SpooledTemporaryFile(_SPOOL_BYTES) as spool:
-            digest, size = hashlib.md5(usedforsecurity=False), 0
-            async for chunk in chunks:
-                size += len(chunk)
-                if size > max_bytes:
-                    raise TooLarge(f"upload exceeds {max_bytes} bytes")
-                digest.update(chunk)
-                spool.write(chunk)
-            key = digest.hexdigest()
-            check_md5(key, expected_md5_hex)
-            spool.seek(0)
-            await self._call(self.client.upload_fileobj, spool, self.bucket, self.object_key(key))
-        return key, size
+    # ------------------------------------------------ what clients uploaded
+
+    async def uploaded(self, path: str) -> tuple[str, int] | None:
+        head = await self._head(path)
+        if head is None:
+            return None
+        etag = _etag(head)
+        if is_key(etag):  # an object PUT in one piece: its ETag is its MD5
+            return etag, int(head["ContentLength"])
+        return await self._call(self._hash_object, self.object_key(path))
+
+    async def fetch_upload(self, path: str) -> bytes | None:
+        try:
+            found = await self._call(
+                self.client.get_object, Bucket=self.bucket, Key=self.object_key(path)
+            )
+        except ClientError as exc:
+            if _is_not_found(exc):
+                return None
+            raise
+        return await self._call(found["Body"].read)
 
     # -------------------------------------------------------------- multipart
 
@@ -171,7 +178,7 @@ class S3BlobStore(BlobStore):
             raise KeyError(upload_id)
         return f"{self.prefix}{STAGING}{staging}", s3_upload_id
 
-    async def begin_multipart(self, key: str) -> str:
+    async def begin_multipart(self, ref: BlobRef) -> str:
         staging = uuid.uuid4().hex
         created = await self._call(
             self.client.create_multipart_upload,
@@ -181,12 +188,14 @@ class S3BlobStore(BlobStore):
         return f"{staging}.{created['UploadId']}"
 
     async def complete_multipart(
-        self, upload_id: str, key: str, part_numbers: list[int], recorded: dict[str, str]
+        self, upload_id: str, ref: BlobRef, part_numbers: list[int], recorded: dict[str, str]
     ) -> int:
         staging, s3_upload_id = self._staging(upload_id)
-        return await self._call(self._complete, staging, s3_upload_id, key, part_numbers)
+        return await self._call(self._complete, staging, s3_upload_id, ref, part_numbers)
 
-    def _complete(self, staging: str, s3_upload_id: str, key: str, part_numbers: list[int]) -> int:
+    def _complete(
+        self, staging: str, s3_upload_id: str, ref: BlobRef, part_numbers: list[int]
+    ) -> int:
         etags = self._uploaded_parts(staging, s3_upload_id)
         missing = [n for n in part_numbers if n not in etags]
         if missing:
@@ -199,9 +208,9 @@ class S3BlobStore(BlobStore):
         )
         try:
             actual, size = self._hash_object(staging)
-            check_md5(actual, key)
+            check_md5(actual, ref.key)
             source = {"Bucket": self.bucket, "Key": staging}
-            self.client.copy(source, self.bucket, self.object_key(key))
+            self.client.copy(source, self.bucket, self.object_key(ref.object_path))
         finally:
             self.client.delete_object(Bucket=self.bucket, Key=staging)
         return size
@@ -240,10 +249,10 @@ class S3BlobStore(BlobStore):
 
     # ------------------------------------------------------ collection, reset
 
-    async def collect(self, keep: set[str], grace_seconds: float) -> int:
+    async def collect(self, keep: Referenced, grace_seconds: float) -> int:
         return await self._call(self._collect, keep, time.time() - grace_seconds)
 
-    def _collect(self, keep: set[str], horizon: float) -> int:
+    def _collect(self, keep: Referenced, horizon: float) -> int:
         doomed = [
             obj["Key"]
             for obj in self._objects()
@@ -251,20 +260,23 @@ class S3BlobStore(BlobStore):
         ]
         for upload in self._multipart_uploads():
             staging = upload["Key"][len(self.prefix) + len(STAGING) :]
-            abandoned = f"{staging}.{upload['UploadId']}" not in keep
+            abandoned = f"{staging}.{upload['UploadId']}" not in keep.multipart
             if abandoned and upload["Initiated"].timestamp() <= horizon:
                 self._abort(upload)
         self._delete(doomed)
         return len(doomed)
 
-    def _collectable(self, object_key: str, keep: set[str]) -> bool:
-        """A blob nothing keeps, or a leftover staging object; never anything else
-        someone put under the prefix."""
+    def _collectable(self, object_key: str, keep: Referenced) -> bool:
+        """An object of the emulator's naming that nothing keeps (laid out as on W&B,
+        or content-addressed), or a leftover staging object; never anything else someone
+        put under the prefix."""
         relative = object_key[len(self.prefix) :]
-        if relative.startswith(STAGING):
+        if relative in keep.paths:
+            return False
+        if relative.startswith((STAGING, *layout.ROOTS)):
             return True
         shard, _, name = relative.partition("/")
-        return is_key(name) and shard == name[:2] and name not in keep
+        return is_key(name) and shard == name[:2] and name not in keep.keys
 
     async def clear(self) -> None:
         await self._call(self._clear)
@@ -316,8 +328,10 @@ class S3BlobStore(BlobStore):
             )
         )
 
-    def content_upload(self, key: str, md5_b64: str) -> Upload:
-        url = self._presign("put_object", Key=self.object_key(key), ContentMD5=md5_b64)
+    def upload(self, path: str, md5_b64: str | None) -> Upload:
+        if not md5_b64:
+            return Upload(self._presign("put_object", Key=self.object_key(path)))
+        url = self._presign("put_object", Key=self.object_key(path), ContentMD5=md5_b64)
         return Upload(url, (f"Content-MD5:{md5_b64}",))
 
     def part_upload(self, upload_id: str, part_number: int, md5_b64: str | None) -> Upload:
@@ -332,5 +346,5 @@ class S3BlobStore(BlobStore):
         headers = (f"Content-MD5:{md5_b64}",) if md5_b64 else ()
         return Upload(self._presign("upload_part", **params), headers)
 
-    def download_url(self, key: str, filename: str) -> str:
-        return self._presign("get_object", Key=self.object_key(key))
+    def download_url(self, ref: BlobRef, filename: str) -> str:
+        return self._presign("get_object", Key=self.object_key(ref.object_path))

@@ -1,9 +1,10 @@
 """Absolute, signed URLs handed to clients for uploads and downloads, and the typed
 targets their tokens carry (what an upload is for, which blob a download serves).
 
-A blob store with URLs of its own (a bucket's presigned URLs) serves downloads and
-takes artifact files and multipart parts itself; everything else comes to the
-emulator's signed URLs, whose PUTs record what the bytes become."""
+A blob store that takes uploads itself (a bucket's presigned URLs) gets every upload
+and serves every download; the domain decides where each upload goes and reads it when
+the client says it is done. Otherwise clients PUT to the emulator's signed URLs, whose
+handler records what the bytes become, and fetch from its signed download URLs."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 from urllib.parse import quote
 
-from .blobs import BlobStore, Upload, md5_b64_to_hex
+from .blobs import BlobRef, BlobStore, Upload
+from .records import ArtifactFileRec, ArtifactRec, RunFileRec
 from .signing import InvalidToken, Signer
 
 UPLOAD_PATH = "/storage/upload/"
@@ -71,28 +73,43 @@ class Urls:
         self.signer = signer
         self.blobs = blobs
 
-    def upload(self, target: UploadTarget) -> Upload:
-        """Where to PUT the bytes of `target`, and the headers to send."""
-        return self._store_upload(target) or Upload(self._signed_upload(target))
-
-    def _store_upload(self, target: UploadTarget) -> Upload | None:
-        if isinstance(target, ArtifactFileUpload) and target.md5:
-            return self.blobs.content_upload(md5_b64_to_hex(target.md5), target.md5)
+    def upload(self, target: UploadTarget, path: str | None = None) -> Upload:
+        """Where to PUT the bytes of `target`, and the headers to send. A store that takes
+        uploads itself receives them at `path` (decided by the domain; parts of a
+        multipart upload go where the upload says)."""
+        if not self.blobs.takes_uploads:
+            return Upload(self._signed_upload(target))
         if isinstance(target, PartUpload):
             return self.blobs.part_upload(target.upload_id, target.part_number, target.md5)
-        return None
+        if path is None:
+            raise ValueError(f"no object for the upload of {target}")
+        return self.blobs.upload(path, target.md5)
 
     def _signed_upload(self, target: UploadTarget) -> str:
         payload = {"kind": _KIND_OF[type(target)], **asdict(target)}
         return f"{self.base_url}{UPLOAD_PATH}{self.signer.sign(payload)}"
 
-    def blob(self, key: str, filename: str) -> str:
+    def blob(self, ref: BlobRef, filename: str) -> str:
         """A download URL that needs no W&B credentials, valid until the token expires."""
-        direct = self.blobs.download_url(key, filename)
+        direct = self.blobs.download_url(ref, filename)
         if direct is not None:
             return direct
-        token = self.signer.sign({"blob": key})
+        token = self.signer.sign({"blob": ref.key})
         return f"{self.base_url}{BLOB_PATH}{token}/{quote(filename)}"
+
+    def file(self, rec: ArtifactFileRec | RunFileRec, filename: str) -> str | None:
+        """The download URL of an artifact or run file; None while it has no bytes (and
+        for a reference)."""
+        if rec.blob_key is None:
+            return None
+        return self.blob(BlobRef(rec.blob_key, rec.storage_path), filename)
+
+    def manifest(self, artifact: ArtifactRec) -> str | None:
+        """The download URL of a version's manifest; None until it is stored."""
+        if artifact.manifest_blob_key is None:
+            return None
+        ref = BlobRef(artifact.manifest_blob_key, artifact.manifest_path)
+        return self.blob(ref, "wandb_manifest.json")
 
     def upload_target(self, token: str) -> UploadTarget:
         """The target of an upload token; InvalidToken when forged, expired or malformed."""

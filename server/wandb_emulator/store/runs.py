@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from ..records import RunFileRec, RunRec, utc_now
-from ._sql import execute, fetch_all, fetch_column, fetch_one, fetch_value, write_one
+from ._sql import (
+    execute,
+    fetch_all,
+    fetch_column,
+    fetch_one,
+    fetch_value,
+    placeholders,
+    write_one,
+)
 from .database import Conn
 from .listing import Listing, Where, columns
 
@@ -145,13 +153,28 @@ async def last_line(conn: Conn, run_id: int, stream: str) -> str | None:
     )
 
 
-async def touch_run_file(conn: Conn, run_id: int, name: str) -> None:
+async def touch_run_file(conn: Conn, run_id: int, name: str, path: str | None = None) -> None:
+    """Announce a run file; `path` is the object its uploads go to in a store that
+    takes uploads (kept once set)."""
     await execute(
         conn,
-        "INSERT INTO run_files (run_id, name, updated_at) VALUES (?, ?, ?)"
-        " ON CONFLICT (run_id, name) DO NOTHING",
-        (run_id, name, utc_now()),
+        "INSERT INTO run_files (run_id, name, updated_at, storage_path) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (run_id, name) DO UPDATE SET"
+        " storage_path = COALESCE(run_files.storage_path, excluded.storage_path)",
+        (run_id, name, utc_now(), path),
     )
+
+
+async def run_file_paths(conn: Conn, run_id: int, names: list[str]) -> dict[str, str]:
+    """The objects the named files of a run are uploaded to, for those that have one."""
+    if not names:
+        return {}
+    rows = await conn.rows(
+        f"SELECT name, storage_path FROM run_files WHERE run_id = ? AND storage_path IS NOT NULL"
+        f" AND name IN ({placeholders(names)})",
+        (run_id, *names),
+    )
+    return {name: path for name, path in rows}
 
 
 async def store_run_file(
