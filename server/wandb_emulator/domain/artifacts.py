@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .. import layout
@@ -387,9 +387,10 @@ async def announce_files(
     async with uow.db.read() as conn:
         await _versions_for_write(conn, actor, [f[0] for f in files])
         placed = await artifacts.blob_paths(conn, keys)
+        maybe_stored = await _maybe_stored(conn, blobs, keys, placed)
+    found = await _in_store(blobs, [key for key in keys if key in maybe_stored], placed)
     refs = [BlobRef(key, placed.get(key)) for key in keys]
-    found = await blobs.stat_many(refs)
-    stored = [_is_stored(found[ref]) for ref in refs]
+    stored = [key in found and _is_stored(found[key][1]) for key in keys]
     multipart_ids = await asyncio.gather(
         *(
             blobs.begin_multipart(ref) if multipart and not done else _no_multipart()
@@ -424,6 +425,29 @@ async def announce_files(
 
 async def _no_multipart() -> None:
     return None
+
+
+async def _maybe_stored(
+    conn: Conn, blobs: BlobStore, keys: list[str], placed: dict[str, str]
+) -> set[str]:
+    """The content worth asking the store about. A store that takes uploads holds only
+    content with a recorded object (claimed by an announce) or content that committed
+    files name by key alone (blobs copied from a data dir); new content is not asked
+    about. A store that takes no uploads is asked about everything: its uploads are
+    recorded only at commit."""
+    if not blobs.takes_uploads:
+        return set(keys)
+    unplaced = [key for key in keys if key not in placed]
+    return set(placed) | await artifacts.keys_stored_unplaced(conn, unplaced)
+
+
+async def _in_store(
+    blobs: BlobStore, keys: Iterable[str], placed: dict[str, str]
+) -> dict[str, tuple[BlobRef, BlobInfo | None]]:
+    """What the store holds of this content, where the database says it is."""
+    refs = [BlobRef(key, placed.get(key)) for key in dict.fromkeys(keys)]
+    found = await blobs.stat_many(refs)
+    return {ref.key: (ref, found[ref]) for ref in refs}
 
 
 async def _versions_for_write(
@@ -579,7 +603,11 @@ async def commit(
             return _unchanged(artifact, artifact_id)
         uploads = await artifacts.manifest_uploads(conn, artifact.id)
         base = await _base_of(conn, artifact)
-    planned = await _planned_commit(uow, blobs, artifact, uploads, base)
+        announced = await artifacts.files_of_artifact(conn, artifact.id)
+        placed = await artifacts.blob_paths(conn, _announced_keys(announced))
+    planned = await _planned_commit(
+        uow, blobs, _Pending(artifact, uploads, base, announced, placed)
+    )
     async with uow.write() as tx:
         artifact = await artifact_for_write(tx.conn, actor, artifact_id)
         if artifact.state != "PENDING":
@@ -599,25 +627,41 @@ async def _base_of(conn: Conn, artifact: ArtifactRec) -> ArtifactRec | None:
     return await artifacts.artifact_by_id(conn, artifact.base_artifact_id)
 
 
-async def _planned_commit(
-    uow: UnitOfWork,
-    blobs: BlobStore,
-    artifact: ArtifactRec,
-    uploads: list[str],
-    base: ArtifactRec | None,
-) -> _Commit:
-    uploaded = await _uploaded_manifest(blobs, artifact, uploads)
+@dataclass(frozen=True)
+class _Pending:
+    """A pending version as its commit reads it: the manifest uploads handed out, its
+    base version, the files announced for it and where their content is recorded."""
+
+    artifact: ArtifactRec
+    uploads: list[str]
+    base: ArtifactRec | None
+    announced: list[ArtifactFileRec]
+    placed: dict[str, str]
+
+
+def _announced_keys(announced: list[ArtifactFileRec]) -> list[str]:
+    return [md5_b64_to_hex(f.md5) for f in announced]
+
+
+async def _planned_commit(uow: UnitOfWork, blobs: BlobStore, pending: _Pending) -> _Commit:
+    """Read the manifest and check its files in the store. The announced files are
+    looked up while the manifest is read (one round trip to a bucket, not two);
+    entries the client did not announce (inherited from a base version) after."""
+    artifact = pending.artifact
+    uploaded, found = await asyncio.gather(
+        _uploaded_manifest(blobs, artifact, pending.uploads),
+        _in_store(blobs, _announced_keys(pending.announced), pending.placed),
+    )
     if uploaded is None:
         raise InvalidInput("cannot commit an artifact whose manifest was not uploaded")
-    manifest = await _full_manifest(blobs, artifact, uploaded, base)
+    manifest = await _full_manifest(blobs, artifact, uploaded, pending.base)
     entries = manifest.document["contents"]
-    keys = _stored_content(entries)
-    async with uow.db.read() as conn:
-        placed = await artifacts.blob_paths(conn, keys)
-        mimetypes = await artifacts.announced_mimetypes(conn, artifact.id)
-    refs = {key: BlobRef(key, placed.get(key)) for key in keys}
-    infos = await blobs.stat_many(refs.values())
-    found = {key: (ref, infos[ref]) for key, ref in refs.items()}
+    unannounced = [key for key in _stored_content(entries) if key not in found]
+    if unannounced:
+        async with uow.db.read() as conn:
+            placed = await artifacts.blob_paths(conn, unannounced)
+        found.update(await _in_store(blobs, unannounced, placed))
+    mimetypes = {f.name: f.mimetype for f in pending.announced}
     files = [
         _file_from_entry(found, artifact.id, name, entry, mimetypes)
         for name, entry in entries.items()

@@ -788,10 +788,6 @@ async def files_of_artifact(
     return await fetch_all(conn, ArtifactFileRec, sql + " ORDER BY name", params)
 
 
-async def announced_mimetypes(conn: Conn, artifact_id: int) -> dict[str, str | None]:
-    return {f.name: f.mimetype for f in await files_of_artifact(conn, artifact_id)}
-
-
 # ------------------------------------------------------------------- usage
 
 
@@ -890,6 +886,21 @@ async def blob_paths(conn: Conn, keys: Iterable[str]) -> dict[str, str]:
         wanted,
     )
     return {key: path for key, path in rows}
+
+
+async def keys_stored_unplaced(conn: Conn, keys: list[str]) -> set[str]:
+    """The content among `keys` that committed files name by key alone (no recorded
+    object: the content-addressed name)."""
+    if not keys:
+        return set()
+    return set(
+        await fetch_column(
+            conn,
+            "SELECT DISTINCT blob_key FROM artifact_files WHERE storage_path IS NULL"
+            f" AND blob_key IN ({placeholders(keys)})",
+            keys,
+        )
+    )
 
 
 async def claim_blob_paths(conn: Conn, wanted: dict[str, str]) -> dict[str, str]:

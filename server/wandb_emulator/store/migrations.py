@@ -433,6 +433,7 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE artifact_files ADD COLUMN storage_path TEXT;
         ALTER TABLE artifacts ADD COLUMN manifest_path TEXT;
         ALTER TABLE run_files ADD COLUMN storage_path TEXT;
+        CREATE INDEX artifact_files_by_blob ON artifact_files(blob_key);
 
         -- Manifest upload URLs of such a store handed to clients: the objects are read,
         -- in this order, when the version is committed.
