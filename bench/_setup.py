@@ -60,10 +60,11 @@ def start_floor(*options: str) -> tuple[subprocess.Popen, str]:
 
 
 @contextmanager
-def registry_setup(registry: str) -> Iterator[BenchSetup]:
-    """A fresh emulator whose new admin owns an org, a team and the registry `registry`."""
+def registry_setup(registry: str, *serve_options: str) -> Iterator[BenchSetup]:
+    """A fresh emulator (given `serve_options`) whose new admin owns an org, a team and
+    the registry `registry`."""
     work = sdk_environment()
-    server = start_server(work / "data")
+    server = start_server(work / "data", *serve_options)
     try:
         fixtures = FixtureClient(server)
         admin = fixtures.user()
