@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import hashlib
 import os
 import socket
 import ssl
@@ -118,10 +119,13 @@ def shared_s3_server() -> S3Server:
     return server
 
 
-def s3_blob_store_args(s3: S3Server, bucket: str = TEST_BUCKET) -> tuple[str, ...]:
-    """serve's options for blobs under a prefix of their own in `bucket`."""
-    prefix = f"s3://{bucket}/{uuid.uuid4().hex}"
-    return ("--blob-store", prefix, "--s3-endpoint-url", s3.endpoint_url)
+def s3_blob_store_args(
+    s3: S3Server, bucket: str = TEST_BUCKET, prefix: str | None = None
+) -> tuple[str, ...]:
+    """serve's options for blobs under a prefix of their own in `bucket` (a new one
+    unless given)."""
+    url = f"s3://{bucket}/{prefix or uuid.uuid4().hex}"
+    return ("--blob-store", url, "--s3-endpoint-url", s3.endpoint_url)
 
 
 def launch_server(
@@ -136,7 +140,9 @@ def launch_server(
     blobs go to a prefix of their own in the shared moto server's bucket."""
     port = port or free_port()
     if ON_S3 and "--blob-store" not in extra:
-        extra = (*extra, *s3_blob_store_args(shared_s3_server()))
+        # The data dir names the prefix: a server restarted on it finds its blobs.
+        prefix = hashlib.md5(str(data_dir.resolve()).encode()).hexdigest()
+        extra = (*extra, *s3_blob_store_args(shared_s3_server(), prefix=prefix))
     if tls:
         extra = (*extra, "--tls-cert", str(tls[0]), "--tls-key", str(tls[1]))
     fixture_port = free_port()

@@ -52,6 +52,7 @@ def test_restart_keeps_state(tmp_path: Path, sig: signal.Signals) -> None:
         restarted.stop()
 
 
+@pytest.mark.local_blobs  # a bucket's file URLs are its own
 def test_public_url_is_announced_and_used_in_file_urls(tmp_path: Path) -> None:
     port = free_port()
     public = f"http://localhost:{port}"

@@ -115,6 +115,7 @@ def test_file_endpoints_answer_preflights_from_the_servers_origin(
         assert "access-control-allow-origin" not in graphql.headers
 
 
+@pytest.mark.local_blobs  # a bucket's upload URLs are its own
 def test_printed_and_signed_urls_use_https(tls_server: ServerProcess) -> None:
     user = FixtureClient(tls_server).user()
     assert f"export WANDB_BASE_URL={tls_server.base_url}" in tls_server.log_path.read_text()
