@@ -49,7 +49,7 @@ schema: $(VENV)/.installed-runtime
 	$(BIN)/wandb-emulator export-schema > schema.graphql
 
 # Ratios to the framework floor (bench/floor_app.py) and across scales; needs `wrk`.
-BENCHES := startup ops scale workflow
+BENCHES := startup ops scale workflow snapshot
 
 bench: $(VENV)/.installed-test
 	@for b in $(BENCHES); do echo "== $$b"; $(BIN)/python bench/$$b.py || exit 1; done

@@ -157,3 +157,22 @@ def test_service_accounts_join_the_team(org_setup: OrgSetup) -> None:
         "USER",
         "SERVICE",
     ]
+
+
+def test_viewer_teams_lists_the_own_entity_first(
+    org_setup: OrgSetup, fixtures: FixtureClient
+) -> None:
+    admin = org_setup.admin.api()
+    assert admin.viewer.teams == [org_setup.admin.username, org_setup.team]
+    loner = fixtures.user()  # in no team
+    assert loner.api().viewer.teams == [loner.username]
+
+
+def test_a_personal_entity_read_as_a_team_has_its_user_as_one_member(
+    org_setup: OrgSetup, fixtures: FixtureClient
+) -> None:
+    loner = fixtures.user()
+    [member] = loner.api().team(loner.username).members
+    assert (member.username, member.account_type, member.admin) == (loner.username, "USER", True)
+    [seen_by_other] = org_setup.admin.api().team(loner.username).members
+    assert seen_by_other.username == loner.username

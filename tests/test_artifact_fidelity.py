@@ -317,18 +317,26 @@ def test_registry_members_from_outside_the_organization(
     assert registry.team_members() == []
 
 
-def test_a_team_of_a_user_in_several_organizations_is_not_put_in_the_first(
+def test_a_team_of_a_user_in_several_organizations_naming_none_is_in_no_organization(
     server: ServerProcess, org_setup: OrgSetup, fixtures: FixtureClient
 ) -> None:
     other_org = fixtures.org(org_setup.admin)
     user = org_setup.member("member")
     fixtures.add_org_member(other_org, user, "member")
     name = f"t-{user.username[-8:]}"
-    mark = journal_mark(server)
-    # The SDK swallows the refusal, then fails to load the team it expected.
-    with pytest.raises(Exception):  # noqa: B017
-        user.api().create_team(name)
-    [refused] = [e for e in journal_since(server, mark) if e["operation"] == "CreateTeam"]
-    assert "belongs to several organizations" in refused["errors"][0]
-    query = "query ($name: String!) { entity(name: $name) { id } }"
-    assert graphql(server, user.api_key, query, {"name": name}).json()["data"]["entity"] is None
+    team = user.api().create_team(name, admin_username=user.username)  # as W&B: created
+    assert team.name == name
+    assert [(m.username, m.admin) for m in team.members] == [(user.username, True)]
+    query = "query ($name: String!) { entity(name: $name) { isTeam organization { name } } }"
+    entity = graphql(server, user.api_key, query, {"name": name}).json()["data"]["entity"]
+    assert entity == {"isTeam": True, "organization": None}  # not put in either org
+
+    # Registries of either organization take it as a member like any team.
+    admin_api = org_setup.admin.api()
+    registry = admin_api.create_registry("crew", "restricted", organization=org_setup.org)
+    registry.add_members(admin_api.team(name))
+    assert {m.team.name: m.role for m in registry.team_members()} == {name: "member"}
+    registry.update_member(admin_api.team(name), "viewer")
+    assert {m.team.name: m.role for m in registry.team_members()} == {name: "viewer"}
+    crews = user.api().registries(organization=org_setup.org)
+    assert [r.name for r in crews] == ["crew"]  # a member through the team

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import pytest
 import wandb
-from conftest import CONTROL_HEADERS, OrgSetup, ServerProcess, graphql, unique
+from conftest import (
+    CONTROL_HEADERS,
+    OrgSetup,
+    ServerProcess,
+    graphql,
+    journal_mark,
+    journal_since,
+    unique,
+)
 from wandb.automations import (
     ActionType,
     DoNothing,
@@ -283,3 +291,25 @@ def test_unknown_automation_is_a_value_error(org_setup: OrgSetup) -> None:
 
 def test_wandb_is_the_real_sdk() -> None:
     assert wandb.__version__ == "0.31.0"
+
+
+def test_automations_of_an_entity_come_per_page_and_resume_from_a_cursor(
+    org_setup: OrgSetup, project, server: ServerProcess
+) -> None:
+    api = org_setup.admin.api()
+    event = OnRunState(scope=project, filter=RunEvent.state.eq("failed"))
+    names = [f"paged-{i}" for i in range(7)]
+    for name in names:
+        api.create_automation(event >> DoNothing(), name=name)
+    mark = journal_mark(server)
+
+    pages = api.automations(entity=org_setup.team, per_page=3)
+    first_four = [next(pages).name for _ in range(4)]  # two requests: 3, then 3 more
+    assert first_four == names[:4]
+    requests = [e for e in journal_since(server, mark) if e["operation"] == "GetEntityAutomations"]
+    assert [e["variables"]["perPage"] for e in requests] == [3, 3]
+
+    resumed = api.automations(entity=org_setup.team, per_page=3, start=pages.cursor)
+    assert [a.name for a in resumed] == names[6:]  # right after the last one fetched
+    fresh = list(org_setup.admin.api().automations(entity=org_setup.team, per_page=3))
+    assert [a.name for a in fresh] == names

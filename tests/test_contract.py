@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,8 @@ def fake_wandb(root: Path, *documents: str) -> Path:
         ("UpsertBucket", "run"),
         ("GetRunQueueItem", "launch"),
         ("UpsertSweep", "sweep"),
+        ("SweepWithRuns", "sweep"),
+        ("EnqueueSweepRun", "launch"),  # pushes to a launch queue
         ("CreateAutomation", "automation"),
         ("ProjectViews", "report"),
         ("ProbeServerCapabilities", "other"),
@@ -76,11 +79,16 @@ def test_a_package_dir_is_read_without_importing_it(tmp_path: Path) -> None:
     assert report.version == "9.9.9" and report.ok
 
 
-def test_exit_status_fails_only_for_registry_and_artifact_operations(tmp_path: Path) -> None:
-    good = fake_wandb(tmp_path / "good", REGISTRY_DOC, "query RunState { nope }")
+def test_exit_status_fails_for_every_area_but_sweeps_and_launch(tmp_path: Path) -> None:
+    good = fake_wandb(tmp_path / "good", REGISTRY_DOC, "query LaunchAgent { nope }")
     result = cli("contract", "--package-dir", str(good))
     assert result.returncode == 0, result.stdout
-    assert "run " in result.stdout and "RunState" in result.stdout
+    assert "launch " in result.stdout and "LaunchAgent" in result.stdout
+
+    run = fake_wandb(tmp_path / "run", "query RunState { nope }")
+    result = cli("contract", "--package-dir", str(run))
+    assert result.returncode == 1
+    assert "FAIL: 1 operations of" in result.stdout and "run" in result.stdout
 
     bad = fake_wandb(tmp_path / "bad", UNKNOWN_ARTIFACT_DOC)
     result = cli("contract", "--json", "--package-dir", str(bad))
@@ -90,6 +98,26 @@ def test_exit_status_fails_only_for_registry_and_artifact_operations(tmp_path: P
     assert report["areas"]["artifact"] == {"supported": 0, "unsupported": 1}
     [failing] = report["failing"]
     assert (failing["name"], failing["source"]) == ("ArtifactByID", "wandb/ops.py:1")
+
+
+def test_a_failing_sweep_operation_fails_the_check(tmp_path: Path) -> None:
+    root = fake_wandb(tmp_path, "query GetSweeps { project { sweepsThatDoNotExist } }")
+    result = cli("contract", "--package-dir", str(root))
+    assert result.returncode == 1
+    assert "sweep        GetSweeps" in result.stdout
+
+
+def test_an_f_string_is_read_with_the_constants_it_interpolates(tmp_path: Path) -> None:
+    root = fake_wandb(tmp_path)
+    (root / "wandb" / "fragments.py").write_text(
+        'FRAGMENT = "fragment F on Project { id }"\n'
+        'QUERY = f"""query GetF {{ project(name: \\"p\\") {{ ...F }} }} {FRAGMENT}"""\n'
+    )
+    (document,) = package_documents(root / "wandb")
+    assert document.name == "GetF"
+    assert "fragment F on Project" in document.text
+    [result] = check_documents([document], build_schema()._schema)
+    assert result.supported, result.errors
 
 
 def test_a_dir_without_wandb_is_refused(tmp_path: Path) -> None:
@@ -107,3 +135,33 @@ def test_the_installed_sdk_registry_workflow_is_supported() -> None:
     workflow |= {"CreateRegistryMembers", "RegistryUserMembers", "ServerFeaturesQuery"}
     assert not workflow & failing
     assert sum(area["supported"] for area in report["areas"].values()) >= 30
+
+
+def test_fragments_appended_at_run_time_are_appended(tmp_path: Path) -> None:
+    """The SDK builds documents as f-strings ending in a fragment constant of the module
+    (`f"query RunFiles(...) {{...}} {FILE_FRAGMENT}"`): the extracted document gets the
+    fragments it spreads, so its variables read as used, as on the wire."""
+    package = tmp_path / "wandb"
+    package.mkdir()
+    (package / "__init__.py").write_text('__version__ = "9.9.9"\n')
+    (package / "files.py").write_text(
+        textwrap.dedent(
+            """
+            FRAGMENT = \"\"\"fragment RunFields on Run {
+                name
+                files(after: $cursor) { edges { cursor } }
+            }\"\"\"
+
+
+            def query():
+                return f\"\"\"query RunFiles($project: String!, $name: String!, $cursor: String) {{
+                    project(name: $project) {{ run(name: $name) {{ ...RunFields }} }}
+                }}
+                {FRAGMENT}\"\"\"
+            """
+        )
+    )
+    [doc] = package_documents(package)
+    assert doc.name == "RunFiles" and "fragment RunFields on Run" in doc.text
+    [result] = check_documents([doc], build_schema()._schema)
+    assert result.supported, result.errors

@@ -16,7 +16,9 @@ def test_health(server: ServerProcess) -> None:
 def test_user_up_gives_a_key_equal_to_the_username(fixtures: FixtureClient, server) -> None:
     user = fixtures.user()
     viewer = graphql(server, user.username, WHO_AM_I).json()["data"]["viewer"]
-    assert viewer == {"username": user.username, "organizations": [], "teams": {"edges": []}}
+    # `teams` lists the user's own entity too, as on W&B.
+    own = {"edges": [{"node": {"name": user.username}}]}
+    assert viewer == {"username": user.username, "organizations": [], "teams": own}
 
 
 def test_user_down_revokes_access(fixtures: FixtureClient, server) -> None:
@@ -32,7 +34,7 @@ def test_org_members_and_teams(fixtures: FixtureClient, server) -> None:
     team = fixtures.team(org, owner)
     me = graphql(server, owner.username, WHO_AM_I).json()["data"]["viewer"]
     assert me["organizations"] == [{"name": org}]
-    assert me["teams"]["edges"] == [{"node": {"name": team}}]
+    assert me["teams"]["edges"] == [{"node": {"name": n}} for n in (owner.username, team)]
     assert graphql(server, viewer.username, WHO_AM_I).json()["data"]["viewer"]["organizations"] == [
         {"name": org}
     ]
@@ -44,7 +46,8 @@ def test_org_down_removes_its_teams(fixtures: FixtureClient, server) -> None:
     team = fixtures.team(org, owner)
     fixtures.command("organization", {"command": "down", "orgName": org})
     me = graphql(server, owner.username, WHO_AM_I).json()["data"]["viewer"]
-    assert me["organizations"] == [] and me["teams"]["edges"] == []
+    assert me["organizations"] == []
+    assert me["teams"]["edges"] == [{"node": {"name": owner.username}}]
     entity = graphql(
         server, owner.username, "query ($n: String) { entity(name: $n) { id } }", {"n": team}
     ).json()["data"]["entity"]

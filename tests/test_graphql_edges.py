@@ -149,8 +149,12 @@ def test_graphql_requires_post(asgi_emulator: AsgiEmulator) -> None:
     assert asgi_emulator.request("GET", "/graphql").status_code == 405
 
 
-def test_telemetry_is_declined(asgi_emulator: AsgiEmulator) -> None:
-    assert asgi_emulator.request("POST", "/sdk/otel/v1/metrics").status_code == 404
+def test_telemetry_probes_succeed_and_unknown_signals_are_not_found(
+    asgi_emulator: AsgiEmulator,
+) -> None:
+    # wandb-core's exporter first POSTs nothing; a 404 or 405 would turn it off.
+    assert asgi_emulator.request("POST", "/sdk/otel/v1/metrics").status_code == 200
+    assert asgi_emulator.request("POST", "/sdk/otel/v1/profiles").status_code == 404
 
 
 def test_absurd_version_numbers_are_just_not_found(

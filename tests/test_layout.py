@@ -33,11 +33,11 @@ def test_artifact_objects_sit_in_their_versions_folder() -> None:
     ],
 )
 def test_run_file_names_become_segments_no_client_rewrites(name: str, expected: str) -> None:
-    assert layout.run_file("team", "proj", "run1", name) == f"wandb_runs/team/proj/run1/{expected}"
+    assert layout.run_file(7, name) == f"wandb_runs/7/{expected}"
 
 
 def test_distinct_run_file_names_get_distinct_objects() -> None:
     names = ["..", "%2E%2E", ".", "%2E", "", "%", "a/..", "a/%2E%2E", "a//b", "a/%/b"]
-    objects = {layout.run_file("e", "p", "r", name) for name in names}
+    objects = {layout.run_file(7, name) for name in names}
     assert len(objects) == len(names)
     assert all("/../" not in o and "/./" not in o and "//" not in o for o in objects)

@@ -13,7 +13,7 @@ from wandb_emulator.domain.events import EventBus
 from wandb_emulator.domain.unit import UnitOfWork
 from wandb_emulator.filters import FilterError
 from wandb_emulator.seeding import apply_seed
-from wandb_emulator.store import accounts, artifacts, bulk, listing, projects
+from wandb_emulator.store import accounts, artifacts, bulk, listing, projects, runs
 from wandb_emulator.store.database import Database
 from wandb_emulator.store.listing import Order, Where
 from wandb_emulator.testing import RunningEmulator
@@ -124,6 +124,17 @@ def test_bad_cursors_and_orders_are_client_errors() -> None:
     cursor = listing.encode_cursor("2026-01-01T00:00:00", 7)
     assert listing.decode_cursor(cursor) == ("2026-01-01T00:00:00", 7)
     assert Where("a = ?", (1,)) & Where() == Where("(a = ?)", (1,))
+
+
+def test_a_cursor_of_one_order_is_refused_by_an_order_of_other_keys() -> None:
+    by_loss = Order.parse(runs.RUNS, "-summary_metrics.loss")
+    by_time = Order.parse(runs.RUNS, "created_at")
+    assert by_loss.values([0, 1.5, ""]) == (0, 1.5, "")
+    for order, value in ((by_loss, "2026-01-01"), (by_loss, [0, 1]), (by_time, [0, 1.5, ""])):
+        with pytest.raises(FilterError, match="belongs to another order"):
+            order.values(value)
+    with pytest.raises(FilterError, match="cannot order by the JSON key"):
+        Order.parse(runs.RUNS, 'config.a"b')
 
 
 REGISTRY_VERSIONS = """

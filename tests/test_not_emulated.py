@@ -82,10 +82,10 @@ def test_other_validation_errors_are_not_called_not_emulated(
 def test_the_sdk_reports_not_emulated(server: ServerProcess, org_setup: OrgSetup) -> None:
     api = org_setup.admin.api()
     # The SDK's own transport: wandb-core forwards Python documents without operationName.
-    with pytest.raises(WandbApiFailedError, match="not emulated: ProjectViews"):
+    with pytest.raises(WandbApiFailedError, match="not emulated: ProjectRunQueues"):
         api._service_api.execute_graphql(
-            'query ProjectViews { project(name: "p", entityName: "e") {'
-            " allViews { edges { node { id } } } } }"
+            'query ProjectRunQueues { project(name: "p", entityName: "e") {'
+            " runQueues { id name } } }"
         )
 
 

@@ -199,3 +199,40 @@ def test_history_reads(org_setup: OrgSetup) -> None:
     scanned = list(public.scan_history(keys=["loss"]))
     assert [r["loss"] for r in scanned] == list(range(10, 0, -1))
     assert [r["_step"] for r in public.scan_history(min_step=7)] == [7, 8, 9]
+
+
+# Documents that SDK 0.22.3 and 0.28.2 send from Python (`wandb/sdk/internal/internal_api.py`).
+LEGACY_RUN_INFO = """query RunInfo($project: String!, $entity: String!, $name: String!) {
+  project(name: $project, entityName: $entity) { run(name: $name) { runInfo {
+    program args os python colab executable codeSaved cpuCount gpuCount gpu
+    git { remote commit } } } } }"""
+LEGACY_PROJECT_RUNS = """query ProjectRuns($model: String!, $entity: String) {
+  model(name: $model, entityName: $entity) { buckets(first: 10) {
+    edges { node { id name displayName description } } } } }"""
+LEGACY_UPLOAD_URLS = """query RunUploadUrls($name: String!, $files: [String]!, $entity: String,
+    $run: String!, $description: String) {
+  model(name: $name, entityName: $entity) { bucket(name: $run, desc: $description) {
+    id files(names: $files) { uploadHeaders edges { node { name url(upload: true) updatedAt } } }
+  } } }"""
+
+
+def test_legacy_run_documents_are_answered(org_setup: OrgSetup, server: ServerProcess) -> None:
+    with wandb.init(
+        entity=org_setup.team, project="legacy", settings=settings_for(org_setup)
+    ) as run:
+        run_id = run.id
+    key, team = org_setup.admin.api_key, org_setup.team
+    variables = {"project": "legacy", "entity": team, "name": run_id}
+    info = graphql(server, key, LEGACY_RUN_INFO, variables).json()["data"]["project"]["run"]
+    assert info["runInfo"]["python"] and info["runInfo"]["os"]
+    runs = graphql(server, key, LEGACY_PROJECT_RUNS, {"model": "legacy", "entity": team}).json()
+    assert [e["node"]["name"] for e in runs["data"]["model"]["buckets"]["edges"]] == [run_id]
+
+    variables = {"name": "legacy", "entity": team, "run": run_id, "files": ["config.yaml"]}
+    bucket = graphql(server, key, LEGACY_UPLOAD_URLS, variables).json()["data"]["model"]["bucket"]
+    [edge] = bucket["files"]["edges"]
+    assert bucket["files"]["uploadHeaders"] == []
+    put = httpx.put(edge["node"]["url"], content=b"lr: 0.5\n")
+    assert put.status_code == 200, put.text
+    config = org_setup.admin.api().run(f"{team}/legacy/{run_id}").file("config.yaml")
+    assert config.size == len(b"lr: 0.5\n")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -39,6 +40,7 @@ from test_storage import _create
 from test_verify import assert_wandb_verify_passes
 
 from wandb_emulator.config import Config, parse_s3_url
+from wandb_emulator.snapshots import SnapshotError
 from wandb_emulator.testing import RunningEmulator
 
 BUCKET = "emulator-blobs"
@@ -183,9 +185,9 @@ def test_every_upload_goes_to_the_bucket_laid_out_as_on_wandb(
     assert _presigned_at(s3, manifest_url, manifest_key)
     run_file = setup.admin.api().run(f"{setup.team}/laid/{run_id}").file("saved.bin")
     assert run_file.size == len(saved)
-    assert _presigned_at(
-        s3, run_file.direct_url, f"{prefix}/wandb_runs/{setup.team}/laid/{run_id}/saved.bin"
-    )
+    run_object = unquote(urlsplit(run_file.direct_url).path).removeprefix(f"/{BUCKET}/")
+    assert re.fullmatch(rf"{prefix}/wandb_runs/\d+/saved\.bin", run_object)
+    assert _presigned_at(s3, run_file.direct_url, run_object)
     assert httpx.get(run_file.direct_url, timeout=10).content == saved
     root = download_elsewhere(setup.admin, f"{setup.team}/laid/w:v0", tmp_path)
     assert (root / "w.bin").read_bytes() == content
@@ -246,8 +248,8 @@ def test_run_files_uploaded_with_the_api_are_read_from_the_bucket(
         stored = setup.admin.api().run(f"{setup.team}/later/{run_id}").file("report.txt")
         assert (stored.size, stored.md5) == (len(content), b64md5(content))
         assert httpx.get(stored.direct_url, timeout=10).content == content
-    key = f"{blob_prefix(emulator)}/wandb_runs/{setup.team}/later/{run_id}/report.txt"
-    assert key in s3.object_keys(BUCKET, key)
+    objects = s3.object_keys(BUCKET, f"{blob_prefix(emulator)}/wandb_runs/")
+    assert len({key for key in objects if key.endswith("/report.txt")}) == 1  # replaced
 
 
 def test_distributed_patches_each_get_an_object_and_are_merged_at_commit(
@@ -501,6 +503,22 @@ def test_collection_and_reset_delete_only_the_emulators_objects(
         running.reset()
         assert s3.object_keys(BUCKET, prefix + "/") == set()
         assert s3.object_keys(BUCKET, f"{prefix}-other/") == {f"{prefix}-other/keep.bin"}
+
+
+def test_snapshots_refuse_a_server_whose_blobs_are_in_a_bucket(
+    s3: S3Server, tmp_path: Path
+) -> None:
+    config = Config(
+        log_level="warning",
+        blob_store=f"s3://{BUCKET}/{uuid.uuid4().hex}",
+        s3_endpoint_url=s3.endpoint_url,
+    )
+    with (
+        RunningEmulator(tmp_path / "data", config) as running,
+        pytest.raises(SnapshotError, match="keeps them in a bucket"),
+    ):
+        running.snapshot(tmp_path / "state.tar")
+    assert not (tmp_path / "state.tar").exists()
 
 
 def test_serve_refuses_a_bucket_it_cannot_reach(s3: S3Server, tmp_path: Path) -> None:

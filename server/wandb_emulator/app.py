@@ -7,6 +7,9 @@ import contextlib
 import logging
 import os
 import secrets
+import shutil
+import tempfile
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,12 +22,12 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import BaseRoute, Route, request_response
 from starlette.types import ASGIApp
 
+from . import snapshots, storage
 from .automations.delivery import DeliverySettings
 from .automations.engine import AutomationEngine
-from .blobs import BlobStore, LocalBlobStore
 from .config import Config
 from .domain import maintenance
-from .domain.events import ArtifactDeleted, EventBus, RegistryDeleted
+from .domain.events import ArtifactDeleted, EventBus, RegistryDeleted, RunDeleted
 from .domain.unit import UnitOfWork
 from .faults import FaultRules
 from .graphql.schema import build_schema
@@ -33,23 +36,24 @@ from .http.emulator_endpoints import emulator_routes
 from .http.file_stream import file_stream
 from .http.fixtures import fixture_command
 from .http.graphql_endpoint import graphql_endpoint
-from .http.health import health, ready, telemetry_disabled
+from .http.health import health, ready
+from .http.otlp import export as otlp_export
 from .http.outside_commits import SeeOutsideCommits
 from .http.recording import RecordingMiddleware
+from .http.request_metrics import RequestMetrics, RequestStats, metrics
 from .journal import Journal
 from .seed_check import check_seed
 from .seeding import apply_seed, first_user_key, load_seed_file
 from .signing import Signer
-from .store.database import Database
+from .telemetry import Telemetry
 from .ui import page_routes, panel_routes, serves_page, ui_state
-from .urls import Urls
+from .urls import URL_TTL_SECONDS, Urls
 
 log = logging.getLogger("wandb_emulator")
 
 
-URL_TTL_SECONDS = 24 * 3600
 # Events after which unreferenced blobs may be collected.
-DELETION_EVENTS = (ArtifactDeleted, RegistryDeleted)
+DELETION_EVENTS = (ArtifactDeleted, RegistryDeleted, RunDeleted)
 
 
 def _signing_secret(data_dir: Path) -> bytes:
@@ -61,24 +65,15 @@ def _signing_secret(data_dir: Path) -> bytes:
     return path.read_bytes()
 
 
-def open_blob_store(config: Config) -> BlobStore:
-    """The store the configuration names: a bucket for `s3://`, else the data dir."""
-    if config.blob_store is None:
-        return LocalBlobStore(config.data_dir / "blobs")
-    from .s3_blobs import S3BlobStore  # boto3 is imported only where a bucket is used
-
-    return S3BlobStore.from_config(config, URL_TTL_SECONDS)
-
-
 class Emulator:
     """The state one emulator instance serves: database, blobs, schema, configuration."""
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.db = Database(config.database_path)
+        self.db = storage.database(config)
         self.events = EventBus()
         self.uow = UnitOfWork(self.db, self.events)
-        self.blobs = open_blob_store(config)
+        self.blobs = storage.blob_store(config)
         self.signer = Signer(_signing_secret(config.data_dir), URL_TTL_SECONDS)
         self.urls = Urls(config.base_url, self.signer, self.blobs)
         self.schema = build_schema(config)
@@ -89,6 +84,9 @@ class Emulator:
         )
         self.control_token = config.control_token or secrets.token_urlsafe(32)
         self.faults = FaultRules()
+        self.request_stats = RequestStats()
+        self.metrics_registry: Any = None  # built by the first scrape of /metrics
+        self.telemetry = Telemetry()
         self.automations = AutomationEngine(
             self.db,
             self.urls,
@@ -105,13 +103,17 @@ class Emulator:
         self._default_seed: dict[str, Any] | None = None
         self._maintenance: asyncio.Task[None] | None = None
         self._wake_maintenance = asyncio.Event()
+        # Held by blob collection, snapshots and restores: a snapshot must find every blob
+        # its copy of the database references, a restore must not race a collection.
+        self._blob_work = asyncio.Lock()
+        self._staged: tuple[tuple[int, ...], snapshots.Staged] | None = None
         for deletion in DELETION_EVENTS:
             self.events.subscribe(self._after_deletion, deletion)
 
     async def start(self) -> None:
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
         first_start = not self.config.database_path.exists()
-        await self.blobs.open()
+        await self.blobs.start()
         await self.db.open()
         if first_start:
             await self.seed_defaults()
@@ -124,16 +126,18 @@ class Emulator:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._maintenance
             self._maintenance = None
+        self._drop_staged()
         await self.db.close()
 
     async def maintain(self) -> maintenance.Swept:
         """Remove abandoned uploads and unreferenced blobs now."""
-        return await maintenance.sweep(
-            self.uow,
-            self.blobs,
-            max_age_seconds=self.config.pending_max_age_seconds,
-            grace_seconds=self.config.blob_grace_seconds,
-        )
+        async with self._blob_work:
+            return await maintenance.sweep(
+                self.uow,
+                self.blobs,
+                max_age_seconds=self.config.pending_max_age_seconds,
+                grace_seconds=self.config.blob_grace_seconds,
+            )
 
     async def _after_deletion(self, event: object) -> None:
         self._wake_maintenance.set()
@@ -174,14 +178,57 @@ class Emulator:
         """Add users, organizations, teams and registries (a seed document) to the state."""
         await apply_seed(self.uow, check_seed(seed))
 
+    async def snapshot(
+        self, target: Path, *, cancel: threading.Event | None = None
+    ) -> dict[str, Any]:
+        """Write a snapshot of the state to `target` while serving; its manifest."""
+        async with self._blob_work:
+            return await snapshots.export_snapshot(self.db, self.blobs, target, cancel=cancel)
+
+    async def restore(self, archive: Path) -> dict[str, Any]:
+        """Replace the whole state with a snapshot's; the journal, fault rules, delivery
+        log and telemetry are emptied, as by a reset. Nothing changes when it is refused.
+
+        The last snapshot restored stays staged (checked, migrated), so restoring the
+        same file again, as a test fixture does before every test, skips reading it."""
+        staged = await self._staged_snapshot(archive)
+        async with self._blob_work:
+            self.faults.clear()
+            await self.automations.reset()
+            await snapshots.restore_into(self.db, self.blobs, staged)
+        self.journal.clear()
+        self.telemetry.clear()
+        return staged.manifest
+
+    async def _staged_snapshot(self, archive: Path) -> snapshots.Staged:
+        identity = snapshots.file_identity(archive)
+        if self._staged is not None and self._staged[0] == identity:
+            return self._staged[1]
+        self._drop_staged()
+        directory = Path(tempfile.mkdtemp(prefix=".restore-", dir=self.config.data_dir))
+        try:
+            staged = await snapshots.stage(archive, directory)
+        except BaseException:
+            shutil.rmtree(directory, ignore_errors=True)
+            raise
+        self._staged = (identity, staged)
+        return staged
+
+    def _drop_staged(self) -> None:
+        if self._staged is not None:
+            shutil.rmtree(self._staged[1].directory, ignore_errors=True)
+            self._staged = None
+
     async def reset(self) -> None:
-        """Wipe all state (database, journal, fault rules, delivery log) and re-seed."""
+        """Wipe all state (database, journal, fault rules, delivery log, telemetry) and
+        re-seed."""
         self.faults.clear()
         await self.automations.reset()
         await self.db.wipe()
         await self.blobs.clear()
         await self.seed_defaults()
         self.journal.clear()
+        self.telemetry.clear()
 
 
 def _lifespan(emulator: Emulator, manage: bool):
@@ -222,9 +269,10 @@ def _file_route(path: str, endpoint: Callable[..., Any], method: str, config: Co
     return Route(path, app, methods=[method, "OPTIONS"])
 
 
-def _file_routes(config: Config) -> list[Route]:
-    return [
-        _file_route("/storage/upload/{token}", files.upload, "PUT", config),
+def _file_routes(config: Config) -> tuple[list[Route], list[Route]]:
+    """The upload routes, and the download routes (whose bytes `/metrics` counts)."""
+    uploads = [_file_route("/storage/upload/{token}", files.upload, "PUT", config)]
+    downloads = [
         _file_route("/storage/blob/{token}/{filename:path}", files.download, "GET", config),
         _file_route("/artifacts/{entity}/{md5}", files.download_by_digest, "GET", config),
         _file_route(
@@ -234,17 +282,22 @@ def _file_routes(config: Config) -> list[Route]:
             config,
         ),
     ]
+    return uploads, downloads
 
 
 def create_app(emulator: Emulator, *, manage_lifecycle: bool = False) -> Starlette:
     """The base-port app: GraphQL, readiness, file_stream, file uploads and downloads, pages."""
     pages = page_routes()
+    uploads, downloads = _file_routes(emulator.config)
+    scrape = Route("/metrics", metrics, methods=["GET"])
     routes: list[BaseRoute] = [
         Route("/graphql", graphql_endpoint, methods=["POST"]),
         Route("/ready", ready, methods=["GET"]),
+        scrape,
         Route("/files/{entity}/{project}/{run}/file_stream", file_stream, methods=["POST"]),
-        *_file_routes(emulator.config),
-        Route("/sdk/otel/v1/{signal}", telemetry_disabled, methods=["POST"]),
+        *uploads,
+        *downloads,
+        Route("/sdk/otel/v1/{signal}", otlp_export, methods=["POST"]),
         *panel_routes(),
         *(emulator_routes() if emulator.config.emulator_endpoints else []),
         *pages,
@@ -252,12 +305,20 @@ def create_app(emulator: Emulator, *, manage_lifecycle: bool = False) -> Starlet
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(
+                RequestMetrics,
+                stats=emulator.request_stats,
+                # One line per request: at info in JSON logs, at debug in text logs.
+                log_level=logging.INFO if emulator.config.log_format == "json" else logging.DEBUG,
+                is_blob_download=lambda route: route in downloads,
+            ),
             Middleware(SeeOutsideCommits, db=emulator.db),
             Middleware(
                 RecordingMiddleware,
                 journal=emulator.journal,
                 faults=emulator.faults,
-                unrecorded=serves_page(routes, pages),
+                # Pages and scrapes are not SDK traffic: the journal leaves them out.
+                unrecorded=serves_page(routes, [*pages, scrape]),
             ),
         ],
         lifespan=_lifespan(emulator, manage_lifecycle),

@@ -28,7 +28,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import BinaryIO, ClassVar, cast
 
 _KEY = re.compile(r"[0-9a-f]{32}")
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
@@ -65,6 +65,16 @@ def md5_b64_to_hex(md5_b64: str) -> str:
 
 def md5_hex_to_b64(md5_hex: str) -> str:
     return base64.b64encode(bytes.fromhex(md5_hex)).decode("ascii")
+
+
+def _link(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except FileNotFoundError:
+        if not source.exists():
+            raise
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(source, target)
 
 
 class _Staging:
@@ -169,8 +179,11 @@ class BlobStore(abc.ABC):
     it is done (`uploaded`, `fetch_upload`). False: clients PUT to the emulator's own
     signed URLs, and the emulator records what the bytes become as they arrive."""
 
+    bytes_in = 0
+    """Bytes the emulator stored: uploads it received and what it wrote itself (`/metrics`)."""
+
     @abc.abstractmethod
-    async def open(self) -> None:
+    async def start(self) -> None:
         """Check at start that the store can be used; BlobStoreUnavailable if not."""
 
     @abc.abstractmethod
@@ -258,6 +271,8 @@ class LocalBlobStore(BlobStore):
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._root_text = os.fspath(root)
+        self.bytes_in = 0
 
     def path(self, key: str) -> Path:
         return self.root / key_path(key)
@@ -265,7 +280,7 @@ class LocalBlobStore(BlobStore):
     def local_path(self, ref: BlobRef) -> Path | None:
         return self.path(ref.key)
 
-    async def open(self) -> None:
+    async def start(self) -> None:
         """Nothing to check: the directory is made by the first write."""
 
     def _files(self) -> Iterator[Path]:
@@ -298,6 +313,44 @@ class LocalBlobStore(BlobStore):
         except (FileNotFoundError, KeyError):
             return None
 
+    def open(self, key: str) -> BinaryIO:
+        """The stored bytes of `key`, to read (FileNotFoundError when there are none).
+        Unbuffered, the path joined as text: a snapshot opens every blob."""
+        if not _KEY.fullmatch(key):
+            raise KeyError(key)
+        return cast(BinaryIO, open(f"{self._root_text}/{key[:2]}/{key}", "rb", buffering=0))
+
+    def adopt(self, key: str, source: Path) -> None:
+        """Store the file `source` (its MD5 checked by the caller) as blob `key`; the
+        source stays. A hard link where the file system allows, else a copy."""
+        target = self.path(key)
+        try:
+            _link(source, target)
+        except FileExistsError:
+            return  # content-addressed: the same bytes are stored already
+        except OSError:  # another file system, or no hard links
+            staging = _Staging(self.root, ".adopt-")
+            try:
+                with source.open("rb") as data:
+                    while chunk := data.read(1024 * 1024):
+                        staging.write(chunk)
+                staging.place(target)
+            except BaseException:
+                staging.discard()
+                raise
+
+    def adopt_store(self, root: Path, keys: Iterable[str]) -> None:
+        """Store the blobs `keys` of the directory `root`, laid out as this store's: the
+        directory is moved whole when this store has none yet, else blob by blob."""
+        if not self.root.exists():
+            try:
+                os.replace(root, self.root)
+                return
+            except OSError:  # another file system
+                pass
+        for key in keys:
+            self.adopt(key, root / key[:2] / key)
+
     async def read(self, ref: BlobRef) -> bytes:
         try:
             return self.path(ref.key).read_bytes()
@@ -325,6 +378,7 @@ class LocalBlobStore(BlobStore):
         except BaseException:
             staging.discard()
             raise
+        self.bytes_in += staging.size
         return key, staging.size
 
     async def put(self, data: bytes, path: str | None = None) -> BlobRef:
@@ -336,6 +390,7 @@ class LocalBlobStore(BlobStore):
         except BaseException:
             staging.discard()
             raise
+        self.bytes_in += staging.size
         return BlobRef(key)
 
     async def begin_multipart(self, ref: BlobRef) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import logging
 import os
 import ssl
 import sys
@@ -16,7 +15,13 @@ from pathlib import Path
 
 from .blobs import BlobStoreUnavailable
 from .config import DEFAULT_SEED_FILE, Config, parse_s3_url
-from .control_cli import CONTROL_TOKEN_ENV, add_control_commands, run_control_command
+from .control_cli import (
+    CONTROL_TOKEN_ENV,
+    add_control_commands,
+    add_storage_options,
+    run_control_command,
+)
+from .logs import configure_logging
 
 
 def _config_from_args(args: argparse.Namespace) -> Config:
@@ -41,6 +46,8 @@ def _config_from_args(args: argparse.Namespace) -> Config:
         journal_entry_bytes=args.journal_entry_bytes,
         journal_total_bytes=args.journal_total_bytes,
         pending_max_age_seconds=args.pending_max_age,
+        metrics_public=args.metrics_public,
+        log_format=args.log_format,
         blob_store=args.blob_store or None,
         s3_endpoint_url=args.s3_endpoint_url or None,
     )
@@ -90,7 +97,32 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--host", default="127.0.0.1")
     serve_cmd.add_argument("--port", type=int, default=8080)
     serve_cmd.add_argument("--fixture-port", type=int, default=9015)
-    serve_cmd.add_argument("--data-dir", default="data")
+    add_storage_options(serve_cmd)
+    serve_cmd.add_argument(
+        "--import",
+        dest="import_path",
+        metavar="PATH",
+        help="start from this snapshot (into an empty data directory, or with --replace)",
+    )
+    serve_cmd.add_argument(
+        "--replace", action="store_true", help="with --import: overwrite the data directory"
+    )
+    serve_cmd.add_argument(
+        "--export-on-exit",
+        metavar="PATH",
+        help="on SIGINT/SIGTERM, write a snapshot to PATH (atomically; a second signal aborts)",
+    )
+    serve_cmd.add_argument(
+        "--metrics-public",
+        action="store_true",
+        help="serve /metrics without credentials (default: control token or instance admin)",
+    )
+    serve_cmd.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        default="text",
+        help="json: one JSON object per line, and one line per request",
+    )
     serve_cmd.add_argument(
         "--public-url", default=None, help="base of the absolute URLs handed to clients"
     )
@@ -189,8 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         _check_tls_args(parser, args)
         _check_blob_store_args(parser, args)
-    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("aiosqlite").setLevel(logging.WARNING)
+    configure_logging(args.log_level, getattr(args, "log_format", "text"))
     if args.command == "serve":
         # The start allocates the schema's many long-lived objects and next to no garbage:
         # the cyclic collector stays off until the server is built (`serve` freezes what
@@ -198,8 +229,16 @@ def main(argv: list[str] | None = None) -> int:
         gc.disable()
         from .serving import serve
 
+        export_on_exit = Path(args.export_on_exit) if args.export_on_exit else None
         try:
-            asyncio.run(serve(_config_from_args(args)))
+            return asyncio.run(
+                serve(
+                    _config_from_args(args),
+                    import_from=Path(args.import_path) if args.import_path else None,
+                    replace=args.replace,
+                    export_on_exit=export_on_exit,
+                )
+            )
         except BlobStoreUnavailable as exc:
             parser.exit(1, f"wandb-emulator: cannot use the blob store: {exc}\n")
     elif args.command == "export-schema":

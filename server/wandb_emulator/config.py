@@ -45,6 +45,9 @@ class Config:
     # Blobs younger than this are never collected (an upload may not be recorded yet).
     blob_grace_seconds: float = 3600
     maintenance_interval_seconds: float = 600
+    # GET /metrics without credentials (else the control token or an instance admin's key)
+    metrics_public: bool = False
+    log_format: str = "text"  # or "json": one JSON object per line, one line per request
     # Where blobs live: None for DATA_DIR/blobs, or "s3://bucket/prefix" (see s3_blobs.py),
     # reached at s3_endpoint_url (any S3-compatible server; None: AWS's own endpoints).
     blob_store: str | None = None

@@ -1,10 +1,11 @@
 """The `wandb-emulator` commands that are not `serve`: reset, seed, journal, fault,
-deliveries, contract.
+deliveries, snapshot, restore, export, import, contract.
 
-reset/seed/journal/fault/deliveries talk to a running server through its /_emulator
-endpoints (`--url`, default $WANDB_EMULATOR_URL or http://127.0.0.1:8080) with the
-control token `serve` printed ($WANDB_EMULATOR_CONTROL_TOKEN, `--control-token`), else
-an instance admin's $WANDB_API_KEY; `seed --data-dir` writes to a data directory instead.
+reset/seed/journal/fault/deliveries/snapshot/restore talk to a running server through
+its /_emulator endpoints (`--url`, default $WANDB_EMULATOR_URL or http://127.0.0.1:8080)
+with the control token `serve` printed ($WANDB_EMULATOR_CONTROL_TOKEN,
+`--control-token`), else an instance admin's $WANDB_API_KEY; `seed --data-dir` writes to
+a data directory instead. export/import read and write a data directory's stores.
 """
 
 from __future__ import annotations
@@ -15,15 +16,19 @@ import contextlib
 import json
 import os
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 CONTROL_TOKEN_ENV = "WANDB_EMULATOR_CONTROL_TOKEN"
 HTTP_TIMEOUT = 30
+SNAPSHOT_TIMEOUT = 3600
+COPY_CHUNK = 1024 * 1024
 
 
 class ControlError(Exception):
@@ -39,17 +44,31 @@ def _credentials(args: argparse.Namespace) -> dict[str, str]:
 def _request(
     args: argparse.Namespace, method: str, path: str, body: dict[str, Any] | None = None
 ) -> Any:
-    url = args.url
     data = json.dumps(body).encode() if body is not None else None
+    with _open(args, method, path, data, "application/json", HTTP_TIMEOUT) as response:
+        return json.loads(response.read() or b"null")
+
+
+@contextlib.contextmanager
+def _open(
+    args: argparse.Namespace,
+    method: str,
+    path: str,
+    data: Any,
+    content_type: str,
+    timeout: float,
+) -> Iterator[Any]:
+    """An /_emulator request's response, open; ControlError on an HTTP error."""
+    url = args.url
     request = urllib.request.Request(
         url.rstrip("/") + "/_emulator" + path,
         data=data,
         method=method,
-        headers={"content-type": "application/json", **_credentials(args)},
+        headers={"content-type": content_type, **_credentials(args)},
     )
     try:
-        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
-            return json.loads(response.read() or b"null")
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            yield response
     except urllib.error.HTTPError as exc:
         detail = exc.read().decode(errors="replace")
         with contextlib.suppress(json.JSONDecodeError, AttributeError):
@@ -159,6 +178,87 @@ def deliveries(args: argparse.Namespace) -> int:
     return 0
 
 
+def snapshot(args: argparse.Namespace) -> int:
+    """Download a snapshot of a running server's state to PATH (replaced atomically)."""
+    target = Path(args.path)
+    partial = target.with_name(f".{target.name}.partial")
+    started = time.perf_counter()
+    try:
+        with (
+            _open(args, "GET", "/snapshot", None, "application/json", SNAPSHOT_TIMEOUT) as response,
+            partial.open("wb") as out,
+        ):
+            while chunk := response.read(COPY_CHUNK):
+                out.write(chunk)
+        os.replace(partial, target)
+    except OSError as exc:
+        raise ControlError(f"cannot write {target}: {exc}") from exc
+    finally:
+        partial.unlink(missing_ok=True)
+    print(f"snapshot saved to {target} in {time.perf_counter() - started:.2f} s")
+    return 0
+
+
+def restore(args: argparse.Namespace) -> int:
+    """Replace a running server's state with the snapshot PATH."""
+    path = Path(args.path)
+    if not path.is_file():
+        raise ControlError(f"no such snapshot: {path}")
+    with (
+        path.open("rb") as source,
+        _open(args, "POST", "/restore", source, "application/x-tar", SNAPSHOT_TIMEOUT) as answer,
+    ):
+        result = json.loads(answer.read())
+    print(f"restored {args.path} in {result['duration_ms']:.1f} ms: {result['summary']}")
+    return 0
+
+
+def export(args: argparse.Namespace) -> int:
+    """Write a snapshot of a data directory (a server may be serving it) to PATH."""
+    from .snapshots import export_data_dir
+
+    path = Path(args.path)
+    return _snapshot_command(
+        "exported {} to {} in {:.2f} s", path, export_data_dir(_storage_config(args), path)
+    )
+
+
+def import_(args: argparse.Namespace) -> int:
+    """Import the snapshot PATH into an empty data directory (or over one, --replace)."""
+    from .snapshots import import_snapshot
+
+    path = Path(args.path)
+    return _snapshot_command(
+        "imported {} from {} in {:.2f} s",
+        path,
+        import_snapshot(_storage_config(args), path, replace=args.replace),
+    )
+
+
+def _snapshot_command(done: str, path: Path, work: Any) -> int:
+    """Run an export or import; print `done` with what the snapshot holds, its path, the time."""
+    from .snapshots import SnapshotError, summary
+
+    started = time.perf_counter()
+    try:
+        manifest = asyncio.run(work)
+    except (SnapshotError, OSError) as exc:
+        raise ControlError(str(exc)) from exc
+    print(done.format(summary(manifest), path, time.perf_counter() - started))
+    return 0
+
+
+def _storage_config(args: argparse.Namespace) -> Any:
+    from .config import Config
+
+    return Config(data_dir=Path(args.data_dir))
+
+
+def add_storage_options(parser: argparse.ArgumentParser) -> None:
+    """Where the state lives: the options `serve`, `export` and `import` share."""
+    parser.add_argument("--data-dir", default="data", help="the data directory (default: data)")
+
+
 def _json_object_arg(text: str | None) -> dict[str, Any] | None:
     if text is None:
         return None
@@ -260,6 +360,37 @@ def add_control_commands(commands: Any, common: argparse.ArgumentParser) -> None
     deliveries_cmd.add_argument("--backoff-ms", type=int, help="first retry delay (doubles)")
     deliveries_cmd.add_argument("--timeout-s", type=float, help="timeout of each attempt")
     deliveries_cmd.set_defaults(handler=deliveries)
+
+    snapshot_cmd = commands.add_parser(
+        "snapshot", parents=[common], help="download a snapshot of a running server's state"
+    )
+    snapshot_cmd.add_argument("path", help="the snapshot file to write")
+    _url_option(snapshot_cmd)
+    snapshot_cmd.set_defaults(handler=snapshot)
+
+    restore_cmd = commands.add_parser(
+        "restore", parents=[common], help="replace a running server's state with a snapshot"
+    )
+    restore_cmd.add_argument("path", help="a snapshot file")
+    _url_option(restore_cmd)
+    restore_cmd.set_defaults(handler=restore)
+
+    export_cmd = commands.add_parser(
+        "export", parents=[common], help="write a snapshot of a data directory (even if served)"
+    )
+    export_cmd.add_argument("path", help="the snapshot file to write (replaced atomically)")
+    add_storage_options(export_cmd)
+    export_cmd.set_defaults(handler=export, log_level="warning")
+
+    import_cmd = commands.add_parser(
+        "import", parents=[common], help="import a snapshot into an empty data directory"
+    )
+    import_cmd.add_argument("path", help="a snapshot file")
+    add_storage_options(import_cmd)
+    import_cmd.add_argument(
+        "--replace", action="store_true", help="overwrite a data directory that holds data"
+    )
+    import_cmd.set_defaults(handler=import_, log_level="warning")
 
     contract_cmd = commands.add_parser(
         "contract", parents=[common], help="check the SDK's GraphQL documents against the schema"

@@ -43,6 +43,7 @@ class JournalEntry:
     variables: dict[str, Any] | None = None
     errors: tuple[str, ...] = ()
     fault: dict[str, Any] | None = None
+    request_id: str | None = None  # also in the response's X-Request-ID header
 
     @property
     def is_graphql(self) -> bool:
@@ -65,6 +66,7 @@ class RequestRecord:
     variables: dict[str, Any] | None = None
     errors: list[str] = field(default_factory=list)
     fault: dict[str, Any] | None = None
+    request_id: str | None = None
 
 
 def redact(text: str) -> str:
@@ -158,6 +160,7 @@ class Journal:
                 variables=variables,
                 errors=errors,
                 fault=record.fault,
+                request_id=record.request_id,
             )
             self._next_seq += 1
             self._entries.append((entry, cost))

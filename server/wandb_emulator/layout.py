@@ -9,8 +9,10 @@ receives every upload at one of these paths; the domain records them.
   one the client uploaded, or the one the emulator merged from patches or from an
   incremental manifest and its base); the patches that runs of a distributed version
   upload go beside it, one object per upload URL.
-- `wandb_runs/<entity>/<project>/<run>/<file name>`: a run file; a new upload of the
-  same name replaces it.
+- `wandb_runs/<run id>/<file name>`: a run file; a new upload of the same name
+  replaces it. Named by the run's id (not its entity, project and name, which may be
+  renamed), so that every place that hands out or reads a run file's upload agrees on
+  its object without recording it first.
 """
 
 from __future__ import annotations
@@ -36,9 +38,8 @@ def manifest_patch(sequence_id: int, artifact_id: int) -> str:
     return f"{ARTIFACTS}{sequence_id}/{artifact_id}/wandb_manifest.patch.{uuid.uuid4().hex}.json"
 
 
-def run_file(entity: str, project: str, run: str, name: str) -> str:
-    segments = [entity, project, run, *name.split("/")]
-    return RUNS + "/".join(_segment(s) for s in segments)
+def run_file(run_id: int, name: str) -> str:
+    return f"{RUNS}{run_id}/" + "/".join(_segment(s) for s in name.split("/"))
 
 
 def _segment(text: str) -> str:

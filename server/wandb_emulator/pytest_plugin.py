@@ -19,6 +19,11 @@ Fixtures (all prefixed `wandb_emulator`):
   event answers after the webhook has been delivered), and the delivery log is emptied
   before it (`wandb_emulator.deliveries()`).
 
+Marker `@pytest.mark.wandb_emulator_snapshot("registry.tar")`: the session's emulator
+restores that snapshot (a path relative to the test's file, or absolute) before the
+test, on a module or class too. Make one with `wandb_emulator.snapshot(path)` or
+`wandb-emulator export`.
+
 Nothing is imported or started until a test asks for one of these fixtures.
 """
 
@@ -29,11 +34,33 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+SNAPSHOT_MARKER = "wandb_emulator_snapshot"
+
 if TYPE_CHECKING:
     from .faults import FaultRules
     from .journal import Journal
     from .testing import EmulatorUser, RunningEmulator
     from .webhooks import WebhookReceiver
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{SNAPSHOT_MARKER}(path): restore this wandb-emulator snapshot (relative to the"
+        " test's file) into the session's emulator before the test",
+    )
+
+
+@pytest.fixture(autouse=True)
+def _wandb_emulator_snapshot(request: pytest.FixtureRequest) -> None:
+    """Restores the snapshot a `wandb_emulator_snapshot` marker names; nothing otherwise."""
+    marker = request.node.get_closest_marker(SNAPSHOT_MARKER)
+    if marker is None:
+        return
+    if len(marker.args) != 1:
+        raise pytest.UsageError(f"@pytest.mark.{SNAPSHOT_MARKER} takes one path")
+    path = request.node.path.parent / marker.args[0]
+    request.getfixturevalue("wandb_emulator").restore(path)
 
 
 @pytest.fixture(scope="session")

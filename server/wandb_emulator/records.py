@@ -130,7 +130,7 @@ def from_row(cls: type, row: Any) -> Any:
     return cls(**values)
 
 
-_BOOL_COLUMNS = {"admin", "accepted", "allowed", "allow_all_artifact_types"}
+_BOOL_COLUMNS = {"admin", "accepted", "allowed", "allow_all_artifact_types", "stop_requested"}
 
 
 @dataclass(frozen=True)
@@ -160,6 +160,34 @@ class RunRec:
     created_at: str
     updated_at: str
     heartbeat_at: str
+    stop_requested: bool
+    forked_from_run_id: int | None
+    fork_step: int | None
+
+
+@dataclass(frozen=True)
+class RunAlertRec:
+    id: int
+    run_id: int
+    title: str
+    text: str
+    severity: str  # INFO | WARN | ERROR
+    wait_duration_ms: int | None
+    created_at: str
+
+
+@dataclass(frozen=True)
+class CustomChartRec:
+    id: int
+    entity_id: int
+    name: str
+    display_name: str
+    chart_type: str
+    access: str
+    spec: str
+    created_by: int | None
+    created_at: str
+    updated_at: str
 
 
 @dataclass(frozen=True)
@@ -278,6 +306,19 @@ class SweepRec:
     created_at: str
     updated_at: str
     heartbeat_at: str | None
+
+
+@dataclass(frozen=True)
+class SweepProposalRec:
+    """A run a sweep proposed to one of its agents (`args` as the agent got them)."""
+
+    sweep_id: int
+    position: int
+    run_name: str
+    agent_id: int | None
+    args: str  # JSON: {name: {"value": ...}}
+    created_at: str
+    stop_requested_at: str | None
 
 
 @dataclass(frozen=True)

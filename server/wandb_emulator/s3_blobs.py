@@ -101,7 +101,7 @@ class S3BlobStore(BlobStore):
     async def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await asyncio.to_thread(fn, *args, **kwargs)
 
-    async def open(self) -> None:
+    async def start(self) -> None:
         try:
             await self._call(self.client.head_bucket, Bucket=self.bucket)
         except (ClientError, BotoCoreError) as exc:
@@ -145,6 +145,7 @@ class S3BlobStore(BlobStore):
             Body=data,
             ContentMD5=base64.b64encode(digest.digest()).decode("ascii"),
         )
+        self.bytes_in += len(data)
         return ref
 
     # ------------------------------------------------ what clients uploaded

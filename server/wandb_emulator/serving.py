@@ -7,11 +7,15 @@ import contextlib
 import gc
 import logging
 import signal
+import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import uvicorn
 from starlette.applications import Starlette
 
+from . import snapshots
 from .app import Emulator, create_app, create_fixture_app
 from .config import Config
 from .control_cli import CONTROL_TOKEN_ENV
@@ -73,6 +77,8 @@ def _uvicorn_server(app: Starlette, port: int, config: Config, *, tls: bool = Fa
             port=port,
             lifespan="off",
             log_level=config.log_level.lower(),
+            # JSON logs: uvicorn's records go through the root handler's JSON formatter.
+            log_config=None if config.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
             access_log=False,
             ssl_certfile=str(config.tls_cert) if tls and config.tls_cert else None,
             ssl_keyfile=str(config.tls_key) if tls and config.tls_key else None,
@@ -80,7 +86,23 @@ def _uvicorn_server(app: Starlette, port: int, config: Config, *, tls: bool = Fa
     )
 
 
-async def serve(config: Config) -> None:
+async def serve(
+    config: Config,
+    *,
+    import_from: Path | None = None,
+    replace: bool = False,
+    export_on_exit: Path | None = None,
+) -> int:
+    """Serve until SIGINT or SIGTERM; the exit status. `import_from` starts from a
+    snapshot; `export_on_exit` writes one after the servers stopped (a second signal
+    abandons it, leaving the file as it was)."""
+    if import_from is not None:
+        try:
+            manifest = await snapshots.import_snapshot(config, import_from, replace=replace)
+        except snapshots.SnapshotError as exc:
+            log.error("not started: %s", exc)
+            return 2
+        log.info("imported %s from %s", snapshots.summary(manifest), import_from)
     emulator = Emulator(config)
     await emulator.start()
     for warning in exposure_warnings(config):
@@ -90,14 +112,20 @@ async def serve(config: Config) -> None:
         _uvicorn_server(create_app(emulator), config.port, config, tls=True),
         _uvicorn_server(create_fixture_app(emulator), config.fixture_port, config),
     ]
+    abandon = threading.Event()  # set by any signal after the first
+    signals = 0
 
-    def stop() -> None:
+    def on_signal() -> None:
+        nonlocal signals
+        signals += 1
+        if signals > 1:
+            abandon.set()
         for server in servers:
             server.should_exit = True
 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop)
+        loop.add_signal_handler(sig, on_signal)
     # What start-up built (modules, schema, seed) lives as long as the server: out of the
     # collector's generations, it is not traversed again by every collection. The
     # collector was off while it was built (`cli.main`): back on for what requests make.
@@ -108,3 +136,22 @@ async def serve(config: Config) -> None:
         await asyncio.gather(*(server.serve() for server in servers))
     finally:
         await emulator.stop()
+    if export_on_exit is None:
+        return 0
+    return await _export_on_exit(config, export_on_exit, abandon)
+
+
+async def _export_on_exit(config: Config, target: Path, abandon: threading.Event) -> int:
+    started = time.perf_counter()
+    log.info("writing a snapshot to %s (a second signal abandons it)", target)
+    try:
+        manifest = await snapshots.export_data_dir(config, target, cancel=abandon)
+    except snapshots.ExportCancelled:
+        log.warning("snapshot abandoned: %s is left as it was", target)
+        return 130
+    except (snapshots.SnapshotError, OSError) as exc:
+        log.error("snapshot not written (%s is left as it was): %s", target, exc)
+        return 1
+    elapsed = time.perf_counter() - started
+    log.info("snapshot of %s written to %s in %.2f s", snapshots.summary(manifest), target, elapsed)
+    return 0

@@ -28,6 +28,7 @@ from .domain.events import Event, Subscriber
 from .domain.maintenance import Swept
 from .faults import FaultRules
 from .journal import Journal
+from .telemetry import Telemetry
 
 T = TypeVar("T")
 START_TIMEOUT = 30.0
@@ -110,6 +111,11 @@ class RunningEmulator:
         return self.emulator.journal
 
     @property
+    def telemetry(self) -> Telemetry:
+        """The OTLP exports the SDK sent (`.exports(signal)`, `.metrics()`, `.clear()`)."""
+        return self.emulator.telemetry
+
+    @property
     def faults(self) -> FaultRules:
         return self.emulator.faults
 
@@ -178,6 +184,16 @@ class RunningEmulator:
     def reset(self) -> None:
         """Back to the seeded default: database, journal and fault rules."""
         self.call(self.emulator.reset())
+
+    def snapshot(self, path: Path) -> dict[str, Any]:
+        """Write a snapshot of the whole state to `path` (replaced atomically); its manifest."""
+        return self.call(self.emulator.snapshot(Path(path)))
+
+    def restore(self, path: Path) -> dict[str, Any]:
+        """Replace the whole state with the snapshot at `path` (the journal, fault rules and
+        delivery log are emptied, as by `reset`); its manifest. Restoring the same file
+        again reuses what the first restore checked."""
+        return self.call(self.emulator.restore(Path(path)))
 
     def maintain(self) -> Swept:
         """Remove abandoned uploads and unreferenced blobs now (the background task's job)."""

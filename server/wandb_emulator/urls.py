@@ -12,10 +12,12 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 from urllib.parse import quote
 
+from . import layout
 from .blobs import BlobRef, BlobStore, Upload
 from .records import ArtifactFileRec, ArtifactRec, RunFileRec
 from .signing import InvalidToken, Signer
 
+URL_TTL_SECONDS = 24 * 3600  # signed (and presigned) URLs
 UPLOAD_PATH = "/storage/upload/"
 BLOB_PATH = "/storage/blob/"
 
@@ -75,12 +77,14 @@ class Urls:
 
     def upload(self, target: UploadTarget, path: str | None = None) -> Upload:
         """Where to PUT the bytes of `target`, and the headers to send. A store that takes
-        uploads itself receives them at `path` (decided by the domain; parts of a
-        multipart upload go where the upload says)."""
+        uploads itself receives them at `path` (decided by the domain; a run file's
+        object and the parts of a multipart upload are named by the target itself)."""
         if not self.blobs.takes_uploads:
             return Upload(self._signed_upload(target))
         if isinstance(target, PartUpload):
             return self.blobs.part_upload(target.upload_id, target.part_number, target.md5)
+        if isinstance(target, RunFileUpload):
+            path = layout.run_file(target.run_id, target.name)
         if path is None:
             raise ValueError(f"no object for the upload of {target}")
         return self.blobs.upload(path, target.md5)

@@ -9,7 +9,7 @@ import itertools
 import logging
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -68,6 +68,8 @@ class DeliveryLog:
         self._entries: deque[Delivery] = deque(maxlen=size)
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
+        # Every delivery that finished, by outcome; never emptied (`/metrics`).
+        self.outcomes: Counter[str] = Counter()
 
     def new(self, **fields: Any) -> Delivery:
         at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -75,6 +77,11 @@ class DeliveryLog:
             delivery = Delivery(id=next(self._ids), at=at, **fields)
             self._entries.append(delivery)
         return delivery
+
+    def finished(self, delivery: Delivery) -> None:
+        """Count a delivery whose outcome is final."""
+        with self._lock:
+            self.outcomes[delivery.outcome] += 1
 
     def entries(self) -> list[Delivery]:
         with self._lock:

@@ -26,7 +26,7 @@ from ..store.database import Conn, Database
 from ..urls import Urls
 from . import matching
 from .context import event_variables, run_variables
-from .delivery import DeliveryLog, DeliverySettings, Sender
+from .delivery import Delivery, DeliveryLog, DeliverySettings, Sender
 from .templates import MASK, masked, render, render_value
 
 log = logging.getLogger("wandb_emulator.automations")
@@ -203,14 +203,19 @@ class AutomationEngine:
         )
         if job.url is None:
             delivery.outcome = "recorded"
+            self.deliveries.finished(delivery)
             return
-        send = self.sender.send(delivery, job.body, job.headers, job.secret_values)
+        send = self._send(delivery, job)
         if self.settings.synchronous:
             await send
             return
         task = asyncio.get_running_loop().create_task(send)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def _send(self, delivery: Delivery, job: _Job) -> None:
+        await self.sender.send(delivery, job.body, job.headers, job.secret_values)
+        self.deliveries.finished(delivery)
 
     async def idle(self) -> None:
         """Wait until every delivery under way has finished."""

@@ -14,7 +14,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from graphql import DocumentNode, GraphQLSyntaxError, OperationDefinitionNode, parse
+from graphql import (
+    DocumentNode,
+    FragmentDefinitionNode,
+    GraphQLSyntaxError,
+    OperationDefinitionNode,
+    parse,
+)
 
 _OPERATION_START = re.compile(rb"(?:query|mutation|subscription)[ \t]+[A-Za-z_]\w*[ \t]*[({]")
 _FRAGMENT_START = re.compile(rb"\s*fragment[ \t]+\w+[ \t]+on[ \t]+\w+[ \t]*\{")
@@ -33,10 +39,10 @@ def _operations(node: DocumentNode) -> list[OperationDefinitionNode]:
     return [d for d in node.definitions if isinstance(d, OperationDefinitionNode)]
 
 
-# Older SDKs fill `_NAME_` placeholder lines of a template at run time, with extra
-# fields when introspection finds them and with nothing otherwise; checking the
-# minimal variant keeps the placeholder from reading as an unknown field.
-_TEMPLATE_PLACEHOLDER = re.compile(r"(?m)^[ \t]*_[A-Z][A-Z_]*_[ \t]*$")
+# Older SDKs fill `_NAME_` (or `_Server_Settings_`) placeholder lines of a template at
+# run time, with extra fields when introspection finds them and with nothing otherwise;
+# checking the minimal variant keeps the placeholder from reading as an unknown field.
+_TEMPLATE_PLACEHOLDER = re.compile(r"(?m)^[ \t]*_[A-Z][A-Za-z_]*_[ \t]*$")
 
 
 def _as_document(text: str, source: str) -> Document | None:
@@ -90,7 +96,8 @@ def documents_in_binary(path: Path) -> Iterator[Document]:
             yield doc
 
 
-def documents_in_python(package_dir: Path) -> Iterator[Document]:
+def _python_strings(package_dir: Path) -> Iterator[tuple[Path, int, str]]:
+    """(module, line, text) of every string constant that may hold GraphQL."""
     for path in sorted(package_dir.rglob("*.py")):
         if "vendor" in path.parts or "proto" in path.parts:
             continue
@@ -98,15 +105,63 @@ def documents_in_python(package_dir: Path) -> Iterator[Document]:
             tree = ast.parse(path.read_text(encoding="utf-8"))
         except (SyntaxError, UnicodeDecodeError):
             continue
-        relative = path.relative_to(package_dir.parent)
         for node in ast.walk(tree):
-            if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
-                continue
-            text = node.value
-            if "{" not in text or not re.search(r"\b(query|mutation)\b", text):
-                continue
-            if doc := _as_document(text, f"{relative}:{node.lineno}"):
-                yield doc
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                text = node.value
+                if "{" in text and re.search(r"\b(query|mutation|fragment)\b", text):
+                    yield path, node.lineno, text
+
+
+def _fragment_definitions(text: str) -> dict[str, str]:
+    """The fragments a string defines, when it holds nothing but fragments."""
+    try:
+        node = parse(text)
+    except GraphQLSyntaxError:
+        return {}
+    if not node.definitions or not all(
+        isinstance(d, FragmentDefinitionNode) for d in node.definitions
+    ):
+        return {}
+    return {
+        d.name.value: text[d.loc.start : d.loc.end]
+        for d in node.definitions
+        if isinstance(d, FragmentDefinitionNode) and d.loc is not None
+    }
+
+
+_SPREAD = re.compile(r"\.\.\.\s*([A-Za-z_]\w*)")
+
+
+def _with_fragments(text: str, *known: dict[str, str]) -> str:
+    """The document with the fragments it spreads but does not define appended, as the
+    SDK appends them at run time (`f"...{FILE_FRAGMENT}"`); the module's own first."""
+    defined = set(re.findall(r"\bfragment\s+([A-Za-z_]\w*)\s+on\b", text))
+    missing = [name for name in _SPREAD.findall(text) if name not in defined and name != "on"]
+    while missing:
+        name = missing.pop()
+        fragment = next((k[name] for k in known if name in k), None)
+        if fragment is None or name in defined:
+            continue
+        defined.add(name)
+        text += "\n" + fragment
+        missing += [n for n in _SPREAD.findall(fragment) if n not in defined and n != "on"]
+    return text
+
+
+def documents_in_python(package_dir: Path) -> Iterator[Document]:
+    strings = list(_python_strings(package_dir))
+    by_module: dict[Path, dict[str, str]] = {}
+    everywhere: dict[str, str] = {}
+    for path, _, text in strings:
+        for name, fragment in _fragment_definitions(text).items():
+            by_module.setdefault(path, {}).setdefault(name, fragment)
+            everywhere.setdefault(name, fragment)
+    for path, line, text in strings:
+        if not re.search(r"\b(query|mutation)\b", text):
+            continue
+        text = _with_fragments(text, by_module.get(path, {}), everywhere)
+        if doc := _as_document(text, f"{path.relative_to(package_dir.parent)}:{line}"):
+            yield doc
 
 
 def wandb_package_dir(directory: Path) -> Path:

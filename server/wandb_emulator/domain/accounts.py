@@ -9,10 +9,18 @@ that take a connection (`require_user`, ...) also serve other domain modules.
 from __future__ import annotations
 
 import secrets
+from typing import NoReturn
 
 from .. import auth
 from ..naming import check_name
-from ..records import ApiKeyRec, EntityRec, InviteRec, OrganizationRec, TeamRole, UserRec
+from ..records import (
+    ApiKeyRec,
+    EntityRec,
+    InviteRec,
+    OrganizationRec,
+    TeamRole,
+    UserRec,
+)
 from ..store import accounts
 from ..store.database import Conn
 from .errors import InvalidInput, NotFound
@@ -82,6 +90,10 @@ async def update_user(
     return await accounts.user_by_id(tx.conn, user_id)
 
 
+def refuse_anonymous_entities() -> NoReturn:
+    raise InvalidInput("anonymous mode is not supported: log in with an API key")
+
+
 async def generate_api_key(tx: Tx, actor: UserRec, description: str | None) -> ApiKeyRec:
     return await accounts.add_api_key(tx.conn, actor.id, new_api_key(), description)
 
@@ -96,8 +108,8 @@ async def delete_api_key(tx: Tx, actor: UserRec, key_id: int) -> bool:
 
 async def _home_org(conn: Conn, actor: UserRec, org_id: int | None) -> OrganizationRec | None:
     """The organization a new team goes into: the given one, else the one of the
-    actor's default entity, else the actor's only organization; none for an actor in
-    no organization. An actor in several must name one (no silent first pick)."""
+    actor's default entity, else the actor's only organization; none for an actor in no
+    organization or in several."""
     if org_id is not None:
         org = await accounts.org_by_id(conn, org_id)
         if org is None:
@@ -107,13 +119,10 @@ async def _home_org(conn: Conn, actor: UserRec, org_id: int | None) -> Organizat
         if default is not None and default.organization_id is not None:
             org = await accounts.org_by_id(conn, default.organization_id)
         else:
+            # A user in several organizations who names none gets a team in none, as W&B
+            # creates it: no organization is picked for them.
             orgs = await accounts.orgs_of_user(conn, actor.id)
-            if len(orgs) > 1:
-                raise InvalidInput(
-                    "cannot create a team: the user belongs to several organizations;"
-                    " name the organization"
-                )
-            org = orgs[0] if orgs else None
+            org = orgs[0] if len(orgs) == 1 else None
     if org is not None:
         await auth.check(conn, actor, auth.Action.CREATE_TEAMS_IN, org)
     return org

@@ -828,9 +828,14 @@ async def delete_artifact(
             f"cannot delete an artifact with aliases ({', '.join(sorted(set(named)))});"
             " delete them first or pass delete_aliases=True"
         )
+    await delete_version(tx, actor, artifact)
+    return await _reloaded(tx.conn, artifact.id)
+
+
+async def delete_version(tx: Tx, actor: UserRec, artifact: ArtifactRec) -> None:
+    """Soft-delete a version the caller may delete, aliases and links included."""
     sequence = await sequence_of(tx.conn, artifact)
     holding = await _collections_holding(tx.conn, [artifact.id])
     async with AliasChanges(tx, actor, holding):
         await artifacts.delete_artifact(tx.conn, artifact)
         emit_artifact_event(tx, ArtifactDeleted, actor, artifact.id, sequence)
-    return await _reloaded(tx.conn, artifact.id)

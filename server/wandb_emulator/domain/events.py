@@ -131,6 +131,24 @@ class RunHistoryLogged(Event):
     rows: tuple[dict[str, object], ...]
 
 
+@dataclass(frozen=True, kw_only=True)
+class RunAlerted(Event):
+    """run.alert(): no automation event of the SDK matches it; it is recorded and shown."""
+
+    run_id: int
+    project_id: int
+    alert_id: int
+    title: str
+    severity: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunDeleted(Event):
+    run_id: int
+    project_id: int
+    name: str
+
+
 # Registries (a registry is a project in an organization's entity)
 @dataclass(frozen=True, kw_only=True)
 class RegistryCreated(Event):

@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import auth, layout
-from ..blobs import BlobStore
+from ..blobs import BlobRef, BlobStore
 from ..history import parse_rows
 from ..ids import decode_id
 from ..naming import check_name
 from ..records import ProjectRec, RunRec, UserRec
 from ..store import accounts, projects, runs
 from ..store.database import Conn
+from . import run_history
 from .errors import InvalidInput, NotFound
 from .events import RunHistoryLogged, RunStateChanged
 from .projects import writable_project
@@ -38,7 +39,7 @@ def new_run_id() -> str:
     return "".join(secrets.choice(RUN_ID_ALPHABET) for _ in range(8))
 
 
-def _state_changed(tx: Tx, actor: UserRec, before: RunRec | None, after: RunRec) -> None:
+def announce_state(tx: Tx, actor: UserRec, before: RunRec | None, after: RunRec) -> None:
     if before is None or before.state != after.state:
         tx.emit(
             RunStateChanged(
@@ -47,13 +48,18 @@ def _state_changed(tx: Tx, actor: UserRec, before: RunRec | None, after: RunRec)
         )
 
 
-async def _run_by_global_id(
-    conn: Conn, actor: UserRec, global_id: str
+async def run_to_change(conn: Conn, actor: UserRec, global_id: str) -> tuple[ProjectRec, RunRec]:
+    return await run_to_change_by_pk(conn, actor, decode_id(global_id, "Run"), global_id)
+
+
+async def run_to_change_by_pk(
+    conn: Conn, actor: UserRec, run_pk: int, shown_as: str | None = None
 ) -> tuple[ProjectRec, RunRec]:
-    run = await runs.run_by_id(conn, decode_id(global_id, "Run"))
+    """A run the actor may change (a member of its project); invisible ones are missing."""
+    run = await runs.run_by_id(conn, run_pk)
     project = await projects.project_by_id(conn, run.project_id) if run else None
     if run is None or project is None:
-        raise NotFound(f"run {global_id!r} not found")
+        raise NotFound(f"run {shown_as or run_pk!r} not found")
     await auth.check(conn, actor, auth.Action.UPDATE_RUN, project)
     return project, run
 
@@ -74,14 +80,16 @@ async def upsert_run(
     whether it was created."""
     existing: RunRec | None
     if run_id:
-        project, existing = await _run_by_global_id(tx.conn, actor, run_id)
+        project, existing = await run_to_change(tx.conn, actor, run_id)
         name = existing.name
     else:
         project = await writable_project(tx.conn, actor, entity_name, project_name, create=True)
         name = check_name("run", name or new_run_id())
         existing = await runs.run_by_name(tx.conn, project.id, name)
     run, inserted = await runs.upsert_run(tx.conn, project.id, name, values, actor.id)
-    _state_changed(tx, actor, existing, run)
+    if inserted:
+        run = await run_history.fork_if_asked(tx, run, values.get("config"))
+    announce_state(tx, actor, existing, run)
     return run, inserted
 
 
@@ -105,21 +113,12 @@ class RunFiles:
     names: list[str]
 
 
-async def create_run_files(
-    tx: Tx, blobs: BlobStore, actor: UserRec, files: RunFiles
-) -> tuple[RunRec, dict[str, str]]:
-    """Announce files of a run about to be uploaded (CreateRunFiles). With a store that
-    takes uploads itself, also where each goes (its object, see `layout`): returns the
-    run and those paths by file name."""
+async def touch_run_files(tx: Tx, actor: UserRec, files: RunFiles) -> RunRec:
+    """Announce files of a run about to be uploaded (CreateRunFiles)."""
     run = await writable_run(tx.conn, actor, files.entity, files.project, files.run)
     for name in files.names:
-        path = None
-        if blobs.takes_uploads:
-            path = layout.run_file(files.entity, files.project, run.name, name)
-        await runs.touch_run_file(tx.conn, run.id, name, path)
-    if not blobs.takes_uploads:
-        return run, {}
-    return run, await runs.run_file_paths(tx.conn, run.id, files.names)
+        await runs.touch_run_file(tx.conn, run.id, name)
+    return run
 
 
 async def mark_run_files_uploaded(
@@ -128,32 +127,35 @@ async def mark_run_files_uploaded(
     """A client's uploads of run files are over (MarkRunFilesUploaded)."""
     async with uow.db.read() as conn:
         run = await writable_run(conn, actor, files.entity, files.project, files.run)
-    arrived = await _arrived(uow, blobs, run, files.names)
+    arrived = await _arrived(blobs, run, files.names)
     async with uow.write() as tx:
         run = await writable_run(tx.conn, actor, files.entity, files.project, files.run)
         await _record_uploaded(tx, run, files.names, arrived)
 
 
-Arrived = dict[str, tuple[str, int]]
-"""Run files a client uploaded to the store itself, by name: (MD5 hex, size)."""
+Arrived = dict[str, tuple[BlobRef, int]]
+"""Run files a client uploaded to the store itself, by name: where they are, their size."""
 
 
-async def _arrived(uow: UnitOfWork, blobs: BlobStore, run: RunRec, names: list[str]) -> Arrived:
+async def _arrived(blobs: BlobStore, run: RunRec, names: list[str]) -> Arrived:
     """What arrived in a store that takes uploads itself at the objects of these run
     files (read before the write transaction that records it)."""
-    if not blobs.takes_uploads or not names:
+    if not blobs.takes_uploads:
         return {}
-    async with uow.db.read() as conn:
-        paths = await runs.run_file_paths(conn, run.id, names)
+    paths = {name: layout.run_file(run.id, name) for name in dict.fromkeys(names)}
     found = await asyncio.gather(*(blobs.uploaded(path) for path in paths.values()))
-    return {name: got for name, got in zip(paths, found, strict=True) if got is not None}
+    return {
+        name: (BlobRef(got[0], paths[name]), got[1])
+        for name, got in zip(paths, found, strict=True)
+        if got is not None
+    }
 
 
 async def _record_uploaded(tx: Tx, run: RunRec, names: list[str], arrived: Arrived) -> None:
     for name in names:
         if name in arrived:
-            key, size = arrived[name]
-            await runs.store_run_file(tx.conn, run.id, name, key, size, key)
+            ref, size = arrived[name]
+            await runs.store_run_file(tx.conn, run.id, name, ref.key, size, ref.path)
         else:
             await runs.touch_run_file(tx.conn, run.id, name)
 
@@ -161,7 +163,7 @@ async def _record_uploaded(tx: Tx, run: RunRec, names: list[str], arrived: Arriv
 async def store_uploaded_run_file(tx: Tx, run_id: int, name: str, blob_key: str, size: int) -> None:
     """A run file's bytes arrived at the emulator's upload URL (a store that takes no
     uploads itself)."""
-    await runs.store_run_file(tx.conn, run_id, name, blob_key, size, blob_key)
+    await runs.store_run_file(tx.conn, run_id, name, blob_key, size)
 
 
 # ------------------------------------------------------------- file_stream
@@ -198,23 +200,31 @@ def _new_history_rows(run: RunRec, offset: int, lines: list[str]) -> tuple[dict[
     return tuple(parse_rows(fresh))
 
 
+def _end_state(run: RunRec, exit_code: int) -> str:
+    """`killed` for a run stopped on request (StopRun) that exited for it, as on W&B."""
+    if exit_code == 0:
+        return "finished"
+    return "killed" if run.stop_requested else "failed"
+
+
 async def stream_update(
     uow: UnitOfWork,
     blobs: BlobStore,
     actor: UserRec,
     path: tuple[str, str, str],
     update: StreamUpdate,
-) -> None:
-    """Apply one file_stream request to the run entity/project/run (`path`). Files it
-    says were uploaded to a store that takes uploads itself are read there first."""
+) -> RunRec:
+    """Apply one file_stream request to the run entity/project/run (`path`); the run
+    as it is then. Files it says were uploaded to a store that takes uploads itself are
+    read there first."""
     arrived: Arrived = {}
     if update.uploaded and blobs.takes_uploads:
         async with uow.db.read() as conn:
             run = await streamed_run(conn, actor, *path)
-        arrived = await _arrived(uow, blobs, run, update.uploaded)
+        arrived = await _arrived(blobs, run, update.uploaded)
     async with uow.write() as tx:
         run = await streamed_run(tx.conn, actor, *path)
-        await stream(tx, actor, run, update, arrived)
+        return await stream(tx, actor, run, update, arrived)
 
 
 async def stream(
@@ -241,10 +251,10 @@ async def stream(
     await _record_uploaded(tx, run, update.uploaded, arrived)
     if update.complete:
         exit_code = update.exit_code if isinstance(update.exit_code, int) else 0
-        await runs.finish_run(tx.conn, run.id, exit_code)
+        await runs.finish_run(tx.conn, run.id, exit_code, _end_state(run, exit_code))
         finished = await runs.run_by_id(tx.conn, run.id)
         assert finished is not None
-        _state_changed(tx, actor, run, finished)
+        announce_state(tx, actor, run, finished)
         return finished
     await runs.heartbeat(tx.conn, run.id)
     return run

@@ -36,6 +36,19 @@ def _parse_json_string(value: Any) -> str:
 JSONString = NewType("JSONString", str)
 DateTime = NewType("DateTime", str)
 Int64 = NewType("Int64", int)
+Duration = NewType("Duration", int)
+
+
+def _parse_duration(value: Any) -> int:
+    """A duration in milliseconds (run.alert's `wait_duration`, which the SDK converts
+    from seconds), as a number or numeric string; anything else is refused."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"a Duration is a number of milliseconds, not {value!r}")
+    milliseconds = float(value)
+    if milliseconds != milliseconds or milliseconds in (float("inf"), float("-inf")):
+        raise ValueError(f"a Duration is a number of milliseconds, not {value!r}")
+    return int(milliseconds)
+
 
 # The Python types above stand for these GraphQL scalars (StrawberryConfig.scalar_map).
 SCALAR_MAP: dict[object, ScalarDefinition] = {
@@ -56,5 +69,11 @@ SCALAR_MAP: dict[object, ScalarDefinition] = {
         description="A 64-bit integer.",
         serialize=int,
         parse_value=int,
+    ),
+    Duration: strawberry.scalar(
+        name="Duration",
+        description="A duration in milliseconds.",
+        serialize=int,
+        parse_value=_parse_duration,
     ),
 }

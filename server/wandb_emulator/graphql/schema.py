@@ -21,10 +21,12 @@ from .artifacts.queries import ArtifactQueries
 from .automations.mutations import AutomationMutations
 from .execution import ExecutionPlans, executor_class
 from .fields import direct_resolvers
+from .orgs.charts import CustomChartMutations
 from .orgs.mutations import TeamMutations
 from .orgs.queries import OrgQueries
 from .registries.mutations import ProjectMutations
 from .registries.queries import ProjectQueries
+from .runs.changes import RunChangeMutations
 from .runs.mutations import RunMutations
 from .scalars import SCALAR_MAP
 from .server_info.queries import ServerInfoQueries
@@ -42,11 +44,13 @@ Mutation = merge_types(
         TeamMutations,
         ProjectMutations,
         RunMutations,
+        RunChangeMutations,
         ArtifactSaveMutations,
         ArtifactLinkMutations,
         ArtifactEditMutations,
         AutomationMutations,
         SweepMutations,
+        CustomChartMutations,
     ),
 )
 

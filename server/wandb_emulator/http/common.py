@@ -14,6 +14,7 @@ from ..domain.errors import DomainError, NotFound, PermissionDenied
 from ..records import UserRec
 
 INVALID_CREDENTIALS = "invalid API key: no user is registered with this key"
+VIEWER_KEY = "wandb_emulator_viewer"
 
 
 class BadRequest(Exception):
@@ -23,8 +24,8 @@ class BadRequest(Exception):
         self.message = message
 
 
-async def read_json(request: Request, max_bytes: int) -> Any:
-    """The request's JSON body; BadRequest(413) when too large, (400) when malformed.
+async def read_body(request: Request, max_bytes: int) -> bytes:
+    """The request's body; BadRequest(413) when too large, (400) when malformed gzip.
 
     A gzip body is inflated while it streams in, and the limit holds for the inflated
     size too, so a small compressed body cannot expand into a large one.
@@ -36,8 +37,14 @@ async def read_json(request: Request, max_bytes: int) -> Any:
     body = _Inflated(max_bytes) if gzipped else _Raw(max_bytes)
     async for chunk in request.stream():
         body.feed(chunk)
+    return body.finish()
+
+
+async def read_json(request: Request, max_bytes: int) -> Any:
+    """The request's JSON body (see `read_body`); BadRequest(400) when malformed."""
+    body = await read_body(request, max_bytes)
     try:
-        return jsonlimits.loads(body.finish())
+        return jsonlimits.loads(body)
     except jsonlimits.TooDeep as exc:
         raise BadRequest(400, f"malformed JSON body: {exc}") from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -115,4 +122,6 @@ async def request_viewer(request: Request) -> UserRec | None:
         async with db.read() as conn:
             return await auth.authenticate(conn, authorization)
 
-    return await db.results.remember("viewer", authorization, authenticate)
+    viewer = await db.results.remember("viewer", authorization, authenticate)
+    request.scope.setdefault("state", {})[VIEWER_KEY] = viewer  # for the request's log line
+    return viewer

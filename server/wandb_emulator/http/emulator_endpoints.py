@@ -1,5 +1,5 @@
-"""Emulator-only endpoints under /_emulator: reset, journal, faults, seed, automation
-deliveries and delivery settings, Slack integrations.
+"""Emulator-only endpoints under /_emulator: reset, snapshot and restore, journal, faults,
+seed, automation deliveries and delivery settings, Slack integrations.
 
 No W&B path starts with an underscore, so the prefix cannot collide. Every endpoint
 needs the control token (`Authorization: Bearer TOKEN`, printed by `serve`) or an
@@ -9,12 +9,16 @@ leaves them out altogether.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
+from starlette.background import BackgroundTask
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -23,12 +27,15 @@ from ..domain import automations as automation_rules
 from ..domain.errors import DomainError
 from ..faults import FaultSpecError
 from ..seeding import SEED_ERRORS
+from ..snapshots import SnapshotError, download_name, summary
 from .common import BadRequest, read_json
 from .recording import EMULATOR_PREFIX
 
 MAX_CONTROL_BODY = 1024 * 1024
 _ENDPOINTS = (
     "POST /reset",
+    "GET /snapshot",
+    "POST /restore",
     "GET /journal",
     "DELETE /journal",
     "GET /faults",
@@ -41,6 +48,8 @@ _ENDPOINTS = (
     "GET /automations",
     "POST /automations",
     "POST /slack-integrations",
+    "GET /telemetry",
+    "DELETE /telemetry",
 )
 
 
@@ -59,6 +68,45 @@ async def reset(request: Request) -> JSONResponse:
     started = time.perf_counter()
     await request.app.state.emulator.reset()
     return JSONResponse({"ok": True, "duration_ms": (time.perf_counter() - started) * 1e3})
+
+
+async def snapshot(request: Request) -> Response:
+    """GET /snapshot: a snapshot of the state, taken now (the server keeps serving)."""
+    emulator = request.app.state.emulator
+    directory = Path(tempfile.mkdtemp(prefix=".snapshot-", dir=emulator.config.data_dir))
+    cleanup = BackgroundTask(shutil.rmtree, directory, ignore_errors=True)
+    try:
+        await emulator.snapshot(directory / "snapshot.tar")
+    except (SnapshotError, OSError) as exc:
+        await cleanup()
+        return _error(500, f"snapshot not taken: {exc}")
+    return FileResponse(
+        directory / "snapshot.tar",
+        media_type="application/x-tar",
+        filename=download_name(),
+        background=cleanup,
+    )
+
+
+async def restore(request: Request) -> JSONResponse:
+    """POST /restore with a snapshot as the body: the state becomes the snapshot's."""
+    emulator = request.app.state.emulator
+    started = time.perf_counter()
+    directory = Path(tempfile.mkdtemp(prefix=".upload-", dir=emulator.config.data_dir))
+    try:
+        archive = directory / "snapshot.tar"
+        with archive.open("wb") as out:
+            async for chunk in request.stream():
+                out.write(chunk)
+        manifest = await emulator.restore(archive)
+    except SnapshotError as exc:
+        return _error(400, f"snapshot not restored: {exc}")
+    except OSError as exc:
+        return _error(500, f"snapshot not restored: {exc}")
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    duration_ms = (time.perf_counter() - started) * 1e3
+    return JSONResponse({"ok": True, "duration_ms": duration_ms, "summary": summary(manifest)})
 
 
 async def read_journal(request: Request) -> JSONResponse:
@@ -183,6 +231,18 @@ async def add_slack_integration(request: Request) -> JSONResponse:
     return JSONResponse({"id": automation_rules.integration_global_id(rec)}, status_code=201)
 
 
+async def read_telemetry(request: Request) -> JSONResponse:
+    """The OTLP exports the SDK sent (`?signal=metrics|logs|traces`), oldest first."""
+    telemetry = request.app.state.emulator.telemetry
+    exports = telemetry.exports(request.query_params.get("signal") or None)
+    return JSONResponse({"exports": [e.to_json() for e in exports]})
+
+
+async def clear_telemetry(request: Request) -> JSONResponse:
+    request.app.state.emulator.telemetry.clear()
+    return JSONResponse({"cleared": True})
+
+
 async def unknown(request: Request) -> JSONResponse:
     listed = ", ".join(_ENDPOINTS)
     return _error(
@@ -223,6 +283,8 @@ def emulator_routes() -> list[BaseRoute]:
             middleware=[Middleware(ControlGuard)],
             routes=[
                 Route("/reset", reset, methods=["POST"]),
+                Route("/snapshot", snapshot, methods=["GET"]),
+                Route("/restore", restore, methods=["POST"]),
                 Route("/journal", read_journal, methods=["GET"]),
                 Route("/journal", clear_journal, methods=["DELETE"]),
                 Route("/faults", list_faults, methods=["GET"]),
@@ -235,6 +297,8 @@ def emulator_routes() -> list[BaseRoute]:
                 Route("/automations", read_automation_settings, methods=["GET"]),
                 Route("/automations", change_automation_settings, methods=["POST"]),
                 Route("/slack-integrations", add_slack_integration, methods=["POST"]),
+                Route("/telemetry", read_telemetry, methods=["GET"]),
+                Route("/telemetry", clear_telemetry, methods=["DELETE"]),
                 Route(
                     "/{rest:path}",
                     unknown,

@@ -57,9 +57,12 @@ async def file_stream(request: Request) -> JSONResponse:
         body = await read_json(request, MAX_FILE_STREAM_BODY)
         params = request.path_params
         path = (params["entity"], params["project"], params["run"])
-        await runs.stream_update(emulator.uow, emulator.blobs, viewer, path, _stream_update(body))
+        run = await runs.stream_update(
+            emulator.uow, emulator.blobs, viewer, path, _stream_update(body)
+        )
     except BadRequest as exc:
         return error_response(exc.status, exc.message)
     except DomainError as exc:
         return error_response(domain_status(exc), str(exc))
-    return JSONResponse({"exitcode": None, "limits": {}})
+    # `stopped` is how W&B tells a run's process that StopRun was asked for.
+    return JSONResponse({"exitcode": None, "limits": {}, "stopped": run.stop_requested})

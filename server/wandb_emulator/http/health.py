@@ -10,8 +10,3 @@ async def ready(request: Request) -> JSONResponse:
 
 async def health(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
-
-
-async def telemetry_disabled(request: Request) -> JSONResponse:
-    """The SDK probes /sdk/otel/v1/metrics; a 404 turns its telemetry off."""
-    return JSONResponse({"error": "telemetry is not collected"}, status_code=404)

@@ -9,7 +9,6 @@ filled in by the GraphQL endpoint through `current_record`.
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections.abc import Callable
 
@@ -20,15 +19,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..faults import FaultRule, FaultRules
 from ..journal import Journal, RequestRecord
 
-log = logging.getLogger("wandb_emulator.requests")
-
 EMULATOR_PREFIX = "/_emulator"
 GRAPHQL_PATH = "/graphql"
-_RECORD_KEY = "wandb_emulator_record"
+RECORD_KEY = "wandb_emulator_record"
+REQUEST_ID_KEY = "wandb_emulator_request_id"  # set by the telemetry middleware, outside
 
 
 def current_record(request: Request) -> RequestRecord | None:
-    return request.scope.get("state", {}).get(_RECORD_KEY)
+    return request.scope.get("state", {}).get(RECORD_KEY)
 
 
 async def apply_fault(rule: FaultRule, record: RequestRecord | None) -> Response | None:
@@ -67,23 +65,21 @@ class RecordingMiddleware:
         ):
             await self.app(scope, receive, send)
             return
-        record = RequestRecord(method=scope["method"], path=scope["path"], timestamp=time.time())
-        scope.setdefault("state", {})[_RECORD_KEY] = record
+        state = scope.setdefault("state", {})
+        record = RequestRecord(
+            method=scope["method"],
+            path=scope["path"],
+            timestamp=time.time(),
+            request_id=state.get(REQUEST_ID_KEY),
+        )
+        state[RECORD_KEY] = record
         started = time.perf_counter()
         recorded = False
 
         def finish(status: int) -> None:
             nonlocal recorded
             recorded = True
-            entry = self.journal.record(record, status, (time.perf_counter() - started) * 1e3)
-            log.debug(
-                "%s %s %s -> %d in %.1fms",
-                entry.method,
-                entry.path,
-                entry.operation or "",
-                entry.status,
-                entry.duration_ms,
-            )
+            self.journal.record(record, status, (time.perf_counter() - started) * 1e3)
 
         async def send_and_record(message: Message) -> None:
             if message["type"] == "http.response.start" and not recorded:

@@ -873,6 +873,16 @@ async def finish_multipart(conn: Conn, upload_id: str) -> None:
     await execute(conn, "DELETE FROM multipart_uploads WHERE id = ?", (upload_id,))
 
 
+async def artifacts_created_by_run(conn: Conn, run_id: int) -> list[ArtifactRec]:
+    """Versions a run created (not those it logged again), pending ones included."""
+    return await fetch_all(
+        conn,
+        ArtifactRec,
+        "SELECT * FROM artifacts WHERE created_by_run_id = ? AND state != 'DELETED' ORDER BY id",
+        (run_id,),
+    )
+
+
 # ------------------------------------------------ objects of a laid-out blob store
 
 

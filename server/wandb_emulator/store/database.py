@@ -20,7 +20,7 @@ from typing import Any, TypeVar, cast
 import aiosqlite
 
 from ..filters import regexp
-from .migrations import MIGRATIONS
+from .migrations import MIGRATIONS, SCHEMA_VERSION
 
 V = TypeVar("V")
 
@@ -40,6 +40,8 @@ class ResultCache:
 
     def __init__(self) -> None:
         self.generation = 0
+        self.hits = 0  # lookups answered from the cache (results and remembered values)
+        self.misses = 0
         self._results: dict[tuple[str, tuple[Any, ...], int | None], tuple[sqlite3.Row, ...]] = {}
         self._records: dict[str, dict[Any, Any]] = {}
 
@@ -61,7 +63,9 @@ class ResultCache:
         `records(kind)` (unless a commit overlapped the load)."""
         records = self.records(kind)
         if key in records:
+            self.hits += 1
             return cast(V, records[key])
+        self.misses += 1
         generation = self.generation
         value = await load()
         self.keep(kind, generation, [(key, value)])
@@ -79,7 +83,9 @@ class ResultCache:
         load: Callable[[], Awaitable[list[sqlite3.Row]]],
     ) -> tuple[sqlite3.Row, ...]:
         if (found := self._results.get(key)) is not None:
+            self.hits += 1
             return found
+        self.misses += 1
         generation = self.generation
         loaded = tuple(await load())
         if generation == self.generation and len(loaded) <= CACHED_ROWS:
@@ -107,10 +113,12 @@ class Conn(aiosqlite.Connection):
     keep their order and the loop never blocks on the connection's mutex."""
 
     rows_read = 0
+    statements = 0  # statements run through this connection (`/metrics`)
     results: ResultCache | None = None
     _queued = 0  # calls waiting on (or running in) the worker thread
 
     async def _call(self, fn: Callable[..., V], *args: Any) -> V:
+        self.statements += 1
         if not self._queued:
             try:
                 return fn(*args)
@@ -228,6 +236,14 @@ class Database:
         self._reader: Conn | None = None
         self._write_lock = asyncio.Lock()
         self._data_version: int | None = None  # the reader's, when its caches were emptied
+        self.commits = 0  # write transactions, by outcome (`/metrics`)
+        self.rollbacks = 0
+
+    def connections(self) -> dict[str, Conn]:
+        """The open connections by role, "reader" and "writer" (`/metrics` reads their
+        statement counts and caches)."""
+        found = {"reader": self._reader, "writer": self._writer}
+        return {role: conn for role, conn in found.items() if conn is not None}
 
     @property
     def rows_read(self) -> int:
@@ -238,7 +254,7 @@ class Database:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = await _connect(self.path)
         await self._writer.run_script("PRAGMA journal_mode = WAL")
-        await self._migrate(self._writer)
+        await migrate(self._writer)
         self._writer.results = ResultCache()
         self._reader = await _connect(self.path)
         self._reader.results = ResultCache()
@@ -271,11 +287,33 @@ class Database:
                 yield self._writer
             except BaseException:
                 await self._writer.run("ROLLBACK")
+                self.rollbacks += 1
                 raise
             else:
                 await self._writer.run("COMMIT")
+                self.commits += 1
                 if self._reader is not None:
                     await self._empty_reader_caches()
+
+    async def replace_with(self, source: Path) -> None:
+        """Replace the whole database with the SQLite file `source` (at this schema
+        version) in one write transaction, through SQLite's backup API: readers see the
+        old state or the new one, never a mix."""
+        assert self._writer is not None, "database is not open"
+        writer = self._writer
+
+        def copy() -> None:
+            src = sqlite3.connect(source, isolation_level=None)
+            try:
+                src.backup(writer._conn)
+            finally:
+                src.close()
+
+        async with self._write_lock:
+            await writer.patiently(copy)
+            self.commits += 1
+            writer._forget()
+            await self._empty_reader_caches()
 
     async def see_outside_commits(self) -> None:
         """Empty the reader's caches if another process (`wandb-emulator seed --data-dir`,
@@ -293,23 +331,42 @@ class Database:
         assert self._reader is not None
         return await self._reader._call(_data_version, self._reader._conn)
 
-    async def _migrate(self, conn: Conn) -> None:
-        found = await conn.patiently(conn._fetch, "PRAGMA user_version", (), 1)
-        current = found[0][0] if found else 0
-        for version, sql in MIGRATIONS:
-            if version <= current:
-                continue
-            log.info("applying migration %d", version)
-            await conn.run_script(
-                f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;"
-            )
-
     async def wipe(self) -> None:
         """Delete every row of every table (used by reset)."""
         async with self.write() as conn:
-            await conn.run("PRAGMA defer_foreign_keys = ON")
-            tables = await conn.rows(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            )
-            for (table,) in tables:
-                await conn.run(f'DELETE FROM "{table}"')
+            await delete_all_rows(conn)
+
+
+async def schema_version(conn: Conn) -> int:
+    """The last migration applied to the connection's database (0: none)."""
+    found = await conn.patiently(conn._fetch, "PRAGMA user_version", (), 1)
+    return int(found[0][0]) if found else 0
+
+
+async def migrate(conn: Conn) -> None:
+    """Apply the migrations the connection's database lacks, each in its own transaction."""
+    current = await schema_version(conn)
+    if current > SCHEMA_VERSION:
+        log.warning("database schema %d is newer than this emulator's %d", current, SCHEMA_VERSION)
+    for version, sql in MIGRATIONS:
+        if version <= current:
+            continue
+        log.info("applying migration %d", version)
+        await conn.run_script(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;")
+
+
+async def table_names(conn: Conn) -> list[str]:
+    """Every table of the store's schema."""
+    rows = await conn.rows(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        " ORDER BY name"
+    )
+    return [row[0] for row in rows]
+
+
+async def delete_all_rows(conn: Conn) -> None:
+    """Inside a write transaction: delete every row of every table (foreign keys are
+    checked at COMMIT, so the order does not matter)."""
+    await conn.run("PRAGMA defer_foreign_keys = ON")
+    for table in await table_names(conn):
+        await conn.run(f'DELETE FROM "{table}"')

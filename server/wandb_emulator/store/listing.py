@@ -7,7 +7,9 @@ and the row id, so a page reads `first + 1` rows wherever it is in the chain: th
 of a filter document that SQL answers go into the WHERE clause, the rest (`keep`, the
 Python matcher over documents) is applied to rows read in sort order, in chunks, until
 the page is full. Sort expressions are never NULL (missing values sort as '' or 0,
-everywhere the same way). `count()` counts on demand (`totalCount` only when asked).
+everywhere the same way). An order may sort on several expressions (a JSON value: its
+kind, then its number, then its text); the cursor then holds one value per expression.
+`count()` counts on demand (`totalCount` only when asked).
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ class Listing(Generic[T]):
     sorts: Mapping[str, str]  # order name -> SQL expression (never NULL)
     default_sort: str
     fields: Mapping[str, str] = field(default_factory=dict)  # filter key -> SQL expression
+    # Orders not in `sorts` (`summary_metrics.loss`): (name, descending) -> Order or None.
+    dynamic_sorts: Callable[[str, bool], Order | None] | None = None
 
 
 def camel(snake: str) -> str:
@@ -117,16 +121,73 @@ class Where:
 
 @dataclass(frozen=True)
 class Order:
-    expression: str
+    """Sort expressions (never NULL), all in one direction, then the row id; `params`
+    are the parameters of the expressions, in the order they appear."""
+
+    keys: tuple[str, ...]
     descending: bool
+    params: tuple[Any, ...] = ()
+
+    @staticmethod
+    def on(expression: str, descending: bool) -> Order:
+        return Order((expression,), descending)
 
     @staticmethod
     def parse(listing: Listing[Any], order: str | None) -> Order:
-        """`+name`/`-name`/`name` (ascending by default) into a sort expression."""
+        """`+name`/`-name`/`name` (ascending by default) into sort expressions."""
         name = (order or "").lstrip("+-") or listing.default_sort
-        if name not in listing.sorts:
+        descending = order is not None and order.startswith("-")
+        if name in listing.sorts:
+            return Order.on(listing.sorts[name], descending)
+        dynamic = listing.dynamic_sorts(name, descending) if listing.dynamic_sorts else None
+        if dynamic is None:
             raise FilterError(f"cannot order by {name!r}")
-        return Order(listing.sorts[name], order is not None and order.startswith("-"))
+        return dynamic
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        return tuple(f"sort_key__{i}" for i in range(len(self.keys)))
+
+    def cursor_value(self, keys: tuple[Any, ...]) -> Any:
+        """A row's sort values as a cursor holds them: one scalar, or a list of them."""
+        return keys[0] if len(keys) == 1 else list(keys)
+
+    def values(self, cursor_value: Any) -> tuple[Any, ...]:
+        """A cursor's sort values, checked against this order's keys."""
+        values = cursor_value if isinstance(cursor_value, list) else [cursor_value]
+        if len(values) != len(self.keys) or isinstance(cursor_value, list) != (len(values) > 1):
+            raise FilterError("invalid cursor: it belongs to another order")
+        return tuple(values)
+
+
+# The kinds of JSON value, in the order they sort (ascending): numbers by value, then
+# strings, then booleans, arrays and objects by their text; a missing key (or a JSON
+# null, or a document that is not valid JSON) sorts last in either direction.
+_JSON_KIND = (
+    "CASE WHEN NOT json_valid({column}) THEN 3 ELSE CASE json_type({column}, ?)"
+    " WHEN 'integer' THEN 0 WHEN 'real' THEN 0 WHEN 'text' THEN 1"
+    " WHEN 'true' THEN 2 WHEN 'false' THEN 2 WHEN 'array' THEN 2 WHEN 'object' THEN 2"
+    " ELSE 3 END END"
+)
+
+
+def json_value_order(column: str, path: Sequence[str], descending: bool) -> Order:
+    """Rows sorted by the JSON value at `path` (keys, outermost first) of a JSON text
+    column: by its kind, then its number, then its text (a keyset over all three).
+
+    SQLite's JSON functions here; on PostgreSQL the same three keys are
+    `jsonb_typeof(column::jsonb #> ?)` (a text[] path) mapped to the same kinds,
+    `(column::jsonb #>> ?)::float8` for numbers and `column::jsonb #>> ?` for text."""
+    if not path or any('"' in key or not key for key in path):
+        raise FilterError(f"cannot order by the JSON key {'.'.join(path)!r}")
+    json_path = "$" + "".join(f'."{key}"' for key in path)
+    kind = _JSON_KIND.format(column=column)
+    # Descending, a missing value ranks below every kind, so that it still comes last.
+    rank = f"(CASE WHEN {kind} = 3 THEN -1 ELSE {kind} END)" if descending else kind
+    number = f"CASE WHEN {kind} = 0 THEN json_extract({column}, ?) ELSE 0 END"
+    text = f"CASE WHEN {kind} IN (1, 2) THEN CAST(json_extract({column}, ?) AS TEXT) ELSE '' END"
+    params = (json_path,) * (2 if descending else 1) + (json_path,) * 4
+    return Order((rank, number, text), descending, params)
 
 
 @dataclass
@@ -152,7 +213,10 @@ def decode_cursor(cursor: str) -> tuple[Any, int]:
         if not raw.startswith(_CURSOR_PREFIX):
             raise ValueError
         value, row_id = json.loads(raw[len(_CURSOR_PREFIX) :])
-        if not isinstance(row_id, int) or not isinstance(value, (*_SCALARS, type(None))):
+        values = value if isinstance(value, list) else [value]
+        if not isinstance(row_id, int) or not all(
+            isinstance(v, (*_SCALARS, type(None))) for v in values
+        ):
             raise ValueError
         return value, row_id
     except (binascii.Error, UnicodeError, ValueError, TypeError):
@@ -202,39 +266,40 @@ def split_filter(listing: Listing[Any], filter_doc: Mapping[str, Any]) -> tuple[
 def _after(order: Order, id_column: str, cursor: tuple[Any, int]) -> Where:
     op = "<" if order.descending else ">"
     value, row_id = cursor
-    if order.expression == id_column:
+    if order.keys == (id_column,):
         return Where(f"{id_column} {op} ?", (row_id,))
-    return Where(f"({order.expression}, {id_column}) {op} (?, ?)", (value, row_id))
+    keys = ", ".join(order.keys)
+    marks = ", ".join("?" for _ in order.keys)
+    return Where(
+        f"({keys}, {id_column}) {op} ({marks}, ?)", (*order.params, *order.values(value), row_id)
+    )
 
 
 async def _read(
     conn: Conn, listing: Listing[T], where: Where, order: Order, limit: int
 ) -> list[tuple[Any, T]]:
     direction = "DESC" if order.descending else "ASC"
-    select = f"SELECT {order.expression} AS sort_key__, {listing.columns} FROM {listing.source}"
-    ordered = f" ORDER BY {order.expression} {direction}, {listing.id_column} {direction} LIMIT ?"
+    keys = ", ".join(
+        f"{key} AS {alias}" for key, alias in zip(order.keys, order.aliases, strict=True)
+    )
+    select = f"SELECT {keys}, {listing.columns} FROM {listing.source}"
+    by_keys = ", ".join(f"{alias} {direction}" for alias in order.aliases)
+    ordered = f" ORDER BY {by_keys}, {listing.id_column} {direction} LIMIT ?"
     if not where.partitions:
-        sql, params = select + where.clause + ordered, (*where.params, limit)
+        sql, params = select + where.clause + ordered, (*order.params, *where.params, limit)
     else:
         parts, values = [], []
         for partition in where.partitions:
             part = Where(where.sql, where.params) & partition
             parts.append(f"SELECT * FROM ({select}{part.clause}{ordered})")
-            values += [*part.params, limit]
-        sql = " UNION ALL ".join(parts) + (
-            f" ORDER BY sort_key__ {direction}, id {direction} LIMIT ?"
-        )
+            values += [*order.params, *part.params, limit]
+        sql = " UNION ALL ".join(parts) + f" ORDER BY {by_keys}, id {direction} LIMIT ?"
         params = (*values, limit)
-    rows = await fetch_all(conn, _Keyed, sql, params)
-    return [(row.key, listing.record(**row.values)) for row in rows]
-
-
-class _Keyed:
-    """A row read with its sort key in front."""
-
-    def __init__(self, sort_key__: Any, **values: Any) -> None:
-        self.key = sort_key__
-        self.values = values
+    keyed = []
+    for row in await fetch_all(conn, dict, sql, params):
+        sort_values = tuple(row.pop(alias) for alias in order.aliases)
+        keyed.append((order.cursor_value(sort_values), listing.record(**row)))
+    return keyed
 
 
 async def page(
@@ -282,7 +347,7 @@ async def ids(conn: Conn, listing: Listing[Any], where: Where) -> list[int]:
 
 async def select(conn: Conn, listing: Listing[T], where: Where) -> list[T]:
     """Every row `where` selects, in id order (for selections smaller than a page's scope)."""
-    order = Order(listing.id_column, False)
+    order = Order.on(listing.id_column, False)
     return [record for _, record in await _read(conn, listing, where.flat(), order, -1)]
 
 
@@ -295,7 +360,7 @@ async def count(conn: Conn, listing: Listing[Any], scope: Where) -> int:
 async def count_matching(conn: Conn, listing: Listing[T], scope: Where, keep: Keep) -> int:
     """Rows of scope the Python part of a filter keeps (read in chunks of CHUNK)."""
     total, position = 0, None
-    order = Order(listing.id_column, False)
+    order = Order.on(listing.id_column, False)
     while True:
         where = scope if position is None else scope & _after(order, listing.id_column, position)
         chunk = await _read(conn, listing, where, order, CHUNK)

@@ -419,6 +419,69 @@ MIGRATIONS: list[tuple[int, str]] = [
     (
         7,
         """
+        -- StopRun sets it; the run's process reads it in the answer to its next
+        -- file_stream heartbeat, as W&B's "Stop run" button works.
+        ALTER TABLE runs ADD COLUMN stop_requested INTEGER NOT NULL DEFAULT 0;
+        """,
+    ),
+    (
+        8,
+        """
+        -- A run forked from another (wandb.init(fork_from="RUN?_step=N")) starts with
+        -- the source's history rows up to step N, read through these two columns.
+        ALTER TABLE runs ADD COLUMN forked_from_run_id INTEGER
+            REFERENCES runs(id) ON DELETE SET NULL;
+        ALTER TABLE runs ADD COLUMN fork_step BIGINT;
+        """,
+    ),
+    (
+        9,
+        """
+        -- run.alert(): NotifyScriptableRunAlert, in the order they arrived.
+        CREATE TABLE run_alerts (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            title TEXT NOT NULL,
+            text TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            wait_duration_ms BIGINT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX run_alerts_by_run ON run_alerts(run_id, id);
+        """,
+    ),
+    (
+        10,
+        """
+        -- Custom chart presets (CreateCustomChart): a Vega spec saved under a name.
+        CREATE TABLE custom_charts (
+            id INTEGER PRIMARY KEY,
+            entity_id INTEGER NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            display_name TEXT NOT NULL,
+            chart_type TEXT NOT NULL,
+            access TEXT NOT NULL,
+            spec TEXT NOT NULL,
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (entity_id, name)
+        );
+        """,
+    ),
+    (
+        11,
+        """
+        -- The runs of a sweep (Sweep.runs, best_run()) and a project's sweeps, by page.
+        CREATE INDEX runs_by_sweep ON runs(project_id, sweep_name, id);
+        CREATE INDEX sweeps_by_project ON sweeps(project_id, created_at, id);
+        -- A proposed run that early termination told its agent to stop (Run.shouldStop).
+        ALTER TABLE sweep_runs ADD COLUMN stop_requested_at TEXT;
+        """,
+    ),
+    (
+        12,
+        """
         -- A blob store that lays its objects out as W&B does (a bucket) keeps each
         -- content's bytes in one object, chosen when they are first announced; later
         -- announcements of the same bytes point there. Content without a row is at its
@@ -447,3 +510,6 @@ MIGRATIONS: list[tuple[int, str]] = [
         """,
     ),
 ]
+
+# The schema version a database has once every migration is applied.
+SCHEMA_VERSION = MIGRATIONS[-1][0]

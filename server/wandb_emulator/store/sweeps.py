@@ -2,9 +2,47 @@
 
 from __future__ import annotations
 
-from ..records import SweepAgentRec, SweepRec, utc_now
-from ._sql import execute, fetch_all, fetch_one, fetch_value, insert
+from collections.abc import Sequence
+
+from ..records import SweepAgentRec, SweepProposalRec, SweepRec, utc_now
+from ._sql import execute, fetch_all, fetch_one, fetch_value, insert, placeholders
 from .database import Conn
+from .listing import Listing, Where, columns
+
+_SWEEP_TIMES = columns("s", "created_at", "updated_at")
+
+SWEEPS = Listing(
+    record=SweepRec,
+    source="sweeps s",
+    columns="s.*",
+    id_column="s.id",
+    sorts={**_SWEEP_TIMES, "name": "s.name"},
+    default_sort="created_at",
+    fields={
+        **_SWEEP_TIMES,
+        "name": "s.name",
+        **dict.fromkeys(("display_name", "displayName"), "s.display_name"),
+        "state": "s.state",
+        "method": "s.method",
+    },
+)
+
+
+def of_project(project_id: int) -> Where:
+    return Where("s.project_id = ?", (project_id,))
+
+
+def runs_of_sweep(project_id: int, sweep_name: str) -> Where:
+    """The runs that joined a sweep, as a scope of `store.runs.RUNS`."""
+    return Where("r.project_id = ? AND r.sweep_name = ?", (project_id, sweep_name))
+
+
+def runs_of_agent(project_id: int, agent_id: int) -> Where:
+    """The runs an agent was handed, as a scope of `store.runs.RUNS`."""
+    return Where(
+        "r.project_id = ? AND r.name IN (SELECT run_name FROM sweep_runs WHERE agent_id = ?)",
+        (project_id, agent_id),
+    )
 
 
 async def sweep_by_id(conn: Conn, sweep_id: int) -> SweepRec | None:
@@ -149,3 +187,29 @@ async def sweep_run_count(conn: Conn, project_id: int, sweep_name: str) -> int:
         "SELECT COUNT(*) FROM runs WHERE project_id = ? AND sweep_name = ?",
         (project_id, sweep_name),
     )
+
+
+async def proposals(conn: Conn, sweep_id: int) -> list[SweepProposalRec]:
+    sql = "SELECT * FROM sweep_runs WHERE sweep_id = ? ORDER BY position"
+    return await fetch_all(conn, SweepProposalRec, sql, (sweep_id,))
+
+
+async def stop_requested(conn: Conn, project_id: int, sweep_name: str, run_name: str) -> bool:
+    """Whether early termination told the agent of this run of the sweep to stop it."""
+    sql = (
+        "SELECT COUNT(*) FROM sweep_runs p JOIN sweeps s ON s.id = p.sweep_id"
+        " WHERE s.project_id = ? AND s.name = ? AND p.run_name = ?"
+        " AND p.stop_requested_at IS NOT NULL"
+    )
+    return bool(await fetch_value(conn, sql, (project_id, sweep_name, run_name)))
+
+
+async def request_stop(conn: Conn, sweep_id: int, run_names: Sequence[str]) -> None:
+    """Record that early termination stopped these runs (the first time only)."""
+    if run_names:
+        await execute(
+            conn,
+            "UPDATE sweep_runs SET stop_requested_at = ? WHERE sweep_id = ?"
+            f" AND run_name IN ({placeholders(run_names)}) AND stop_requested_at IS NULL",
+            (utc_now(), sweep_id, *run_names),
+        )

@@ -107,6 +107,8 @@ def panel_routes() -> list[BaseRoute]:
         ),
         Route(f"{p}/reset", Page("panel.reset", signed_in=False), methods=["POST"]),
         Route(f"{p}/seed", Page("panel.seed", signed_in=False), methods=["POST"]),
+        Route(f"{p}/snapshot", Page("panel.download_snapshot", signed_in=False), methods=["POST"]),
+        Route(f"{p}/restore", Page("panel.restore_snapshot", signed_in=False), methods=["POST"]),
         Route(links.LOGIN, Page("pages.login_form", signed_in=False), methods=["GET"]),
         Route(links.LOGIN, Page("pages.login", signed_in=False), methods=["POST"]),
         Route(links.LOGOUT, Page("pages.logout", signed_in=False), methods=["POST"]),

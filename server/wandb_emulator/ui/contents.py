@@ -24,6 +24,7 @@ from ..records import (
     OrganizationRec,
     ProjectRec,
     RegistryRole,
+    RunAlertRec,
     RunFileRec,
     RunRec,
     UserRec,
@@ -481,6 +482,7 @@ class RunPage:
     charts: list[Chart]
     output: list[str]
     output_truncated: bool
+    alerts: list[RunAlertRec]
     files: list[FileRow]
     logged: list[Link]
     used: list[Link]
@@ -554,6 +556,7 @@ async def run_page(reads: ReadSession, urls: Urls, place: Place, run_name: str) 
         charts=metric_charts(await runs.lines(reads, run, "history")),
         output=output[-MAX_OUTPUT_LINES:],
         output_truncated=len(output) > MAX_OUTPUT_LINES,
+        alerts=await runs.alerts_of_run(reads, run),
         files=_run_files(urls, await runs.run_files(reads, run)),
         logged=[link for link in logged if link is not None],
         used=[link for link in used if link is not None],

@@ -1,23 +1,32 @@
 """The emulator panel under /_emulator/ui: the request journal (newest first, filtered,
-with details), fault rules, reset and seed, and the automations' delivery log."""
+with details), fault rules, reset and seed, snapshots (download, restore from an
+upload), and the automations' delivery log."""
 
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
 
-from starlette.responses import Response
+from starlette.background import BackgroundTask
+from starlette.datastructures import UploadFile
+from starlette.responses import FileResponse, Response
 
 from .. import auth
+from ..domain.reads import runs as run_reads
 from ..faults import FaultSpecError
 from ..journal import JournalEntry
 from ..seeding import SEED_ERRORS, SeedError
+from ..snapshots import SnapshotError, download_name
 from . import links
 from .contents import NotFound
-from .view import View
+from .view import Forbidden, View
 
 JOURNAL_ROWS = 200
 DELIVERY_ROWS = 100
+ALERT_ROWS = 100
 _INT_FIELDS = ("status", "latency_ms", "times")
 _TEXT_FIELDS = ("operation", "path", "method", "error")
 DONE = {
@@ -28,7 +37,9 @@ DONE = {
     "faults-cleared": "Every fault rule was cleared.",
     "journal-cleared": "The journal was cleared.",
     "deliveries-cleared": "The delivery log was cleared.",
+    "restored": "The snapshot was restored: the state is the snapshot's.",
 }
+UPLOAD_CHUNK = 1024 * 1024
 
 
 async def _require_panel(view: View) -> None:
@@ -56,6 +67,7 @@ def _operations(entries: list[JournalEntry]) -> list[str]:
 async def panel(view: View, error: str | None = None, status: int = 200) -> Response:
     await _require_panel(view)
     journal = view.emulator.journal
+    alerts = await run_reads.recent_alerts(view.reads, ALERT_ROWS)
     return view.render(
         "panel.html",
         status=status,
@@ -65,6 +77,7 @@ async def panel(view: View, error: str | None = None, status: int = 200) -> Resp
         journal_size=journal.size,
         rules=view.emulator.faults.rules(),
         deliveries=view.emulator.automations.deliveries.entries()[::-1][:DELIVERY_ROWS],
+        alerts=alerts,
         done=DONE.get(view.request.query_params.get("done", "")),
         error=error,
     )
@@ -158,3 +171,54 @@ async def seed(view: View) -> Response:
     except SEED_ERRORS as exc:
         return await panel(view, f"Seed not applied: {exc}", status=400)
     return view.redirect(_done("seeded"))
+
+
+async def download_snapshot(view: View) -> Response:
+    """A snapshot of the state, taken now, as a file to save."""
+    await _require_panel(view)
+    await view.form()
+    directory = _scratch(view)
+    try:
+        await view.emulator.snapshot(directory / "snapshot.tar")
+    except (SnapshotError, OSError) as exc:
+        shutil.rmtree(directory, ignore_errors=True)
+        return await panel(view, f"Snapshot not taken: {exc}", status=500)
+    response = FileResponse(
+        directory / "snapshot.tar",
+        media_type="application/x-tar",
+        filename=download_name(),
+        background=BackgroundTask(shutil.rmtree, directory, ignore_errors=True),
+    )
+    return view.finish(response)
+
+
+async def restore_snapshot(view: View) -> Response:
+    """Replace the state with an uploaded snapshot (a multipart form with its CSRF token)."""
+    await _require_panel(view)
+    async with view.request.form(max_files=1, max_fields=4) as form:
+        if not view.session.accepts(_text(form.get("csrf"))):
+            raise Forbidden("the form's CSRF token is missing or stale; reload the page")
+        upload = form.get("snapshot")
+        if not isinstance(upload, UploadFile):
+            return await panel(view, "Snapshot not restored: choose a snapshot file", status=400)
+        directory = _scratch(view)
+        try:
+            archive = directory / "snapshot.tar"
+            with archive.open("wb") as out:
+                while chunk := await upload.read(UPLOAD_CHUNK):
+                    out.write(chunk)
+            await view.emulator.restore(archive)
+        except (SnapshotError, OSError) as exc:
+            return await panel(view, f"Snapshot not restored: {exc}", status=400)
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
+    return view.redirect(_done("restored"))
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _scratch(view: View) -> Path:
+    """A temporary directory beside the data (the same file system as the blob store)."""
+    return Path(tempfile.mkdtemp(prefix=".panel-", dir=view.emulator.config.data_dir))

@@ -93,12 +93,13 @@ class View:
             path=self.request.url.path,
             **values,
         )
-        return self._finish(HTMLResponse(html, status_code=status))
+        return self.finish(HTMLResponse(html, status_code=status))
 
     def redirect(self, url: str) -> Response:
-        return self._finish(RedirectResponse(url, status_code=303))
+        return self.finish(RedirectResponse(url, status_code=303))
 
-    def _finish(self, response: Response) -> Response:
+    def finish(self, response: Response) -> Response:
+        """The response with the UI's security headers (and the session cookie if new)."""
         response.headers["cache-control"] = "no-store"
         response.headers["x-content-type-options"] = "nosniff"
         response.headers["referrer-policy"] = "same-origin"

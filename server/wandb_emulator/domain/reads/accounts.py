@@ -66,11 +66,14 @@ async def api_keys_of(reads: ReadSession, user: UserRec) -> list[ApiKeyRec]:
 
 
 async def teams_of(reads: ReadSession, user: UserRec) -> list[EntityRec]:
-    """The teams of `user` the viewer may know about: those of the viewer's organizations
-    (all of them for the user itself)."""
+    """`User.teams` as W&B lists it: the user's own entity first, then the teams of `user`
+    the viewer may know about: those of the viewer's organizations (all of them for the
+    user itself)."""
     async with reads.db.read() as conn:
+        own = await accounts.entity_by_id(conn, user.entity_id)
         teams = await accounts.teams_of_user(conn, user.id)
-        return await _known_to_viewer(reads, conn, user, teams, [t.organization_id for t in teams])
+        known = await _known_to_viewer(reads, conn, user, teams, [t.organization_id for t in teams])
+    return [*([own] if own is not None else []), *known]
 
 
 async def organizations_of(reads: ReadSession, user: UserRec) -> list[OrganizationRec]:
@@ -155,7 +158,11 @@ async def entity_organization(reads: ReadSession, entity: EntityRec) -> Organiza
 async def team_members(
     reads: ReadSession, team: EntityRec
 ) -> tuple[list[TeamMemberRec], list[InviteRec]]:
-    """A team's members and pending invitations, for those who may see them."""
+    """A team's members and pending invitations, for those who may see them. A personal
+    entity read as a team has its user as its one (admin) member, as on W&B."""
+    if team.kind == "USER":
+        owner = await owner_of(reads, team)
+        return ([] if owner is None else [TeamMemberRec(user=owner, role="admin")]), []
     if team.kind != "TEAM":
         return [], []
     async with reads.db.read() as conn:

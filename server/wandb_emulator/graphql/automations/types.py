@@ -15,6 +15,7 @@ from ..fields import global_id_field, record_field, root_field
 from ..orgs.types import Entity
 from ..pagination import CountedConnection
 from ..registries.types import Project
+from ..runs.types import AlertSeverity
 from ..scalars import DateTime, JSONString
 from ..users.types import User
 
@@ -52,13 +53,6 @@ class TriggeredActionType(enum.Enum):
     NO_OP = "NO_OP"
     PUSH_NOTIFICATION = "PUSH_NOTIFICATION"
     QUEUE_JOB = "QUEUE_JOB"
-
-
-@strawberry.enum
-class AlertSeverity(enum.Enum):
-    ERROR = "ERROR"
-    INFO = "INFO"
-    WARN = "WARN"
 
 
 # ------------------------------------------------------------------ integrations and secrets

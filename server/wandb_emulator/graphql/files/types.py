@@ -5,6 +5,8 @@ from collections.abc import Callable
 import strawberry
 
 from ...domain.reads.paging import Page
+from ...urls import RunFileUpload
+from ..context import Info
 from ..pagination import Edge, PageInfo, R, edges, page_info
 from ..scalars import DateTime, Int64
 
@@ -43,9 +45,14 @@ class File:
     upload_headers: list[str] = strawberry.field(default_factory=list)
     upload_multipart_urls: UploadMultipartUrls | None = None
     artifact: FileArtifactRef | None = None
+    # (run id, file name) of a run file: what `url(upload: true)` signs an upload URL for.
+    run_file: strawberry.Private[tuple[int, str] | None] = None
 
-    @strawberry.field(description="The download URL (`upload` is accepted for compatibility).")
-    def url(self, upload: bool | None = None) -> str | None:
+    @strawberry.field(description="The download URL; with `upload: true`, a run file's upload URL.")
+    def url(self, info: Info, upload: bool | None = None) -> str | None:
+        if upload and self.run_file is not None:
+            run_id, name = self.run_file
+            return info.context.urls.upload(RunFileUpload(run_id=run_id, name=name)).url
         return self.download_url
 
 
@@ -57,6 +64,9 @@ class FileConnection:
     edges: list[FileEdge]
     page_info: PageInfo
     total_count: int | None = None
+    upload_headers: list[str] = strawberry.field(
+        default_factory=list, description="Headers to send with uploads: none here."
+    )
 
     @classmethod
     def from_page(cls, page: Page[R], node: Callable[[R], File]) -> "FileConnection":

@@ -1,3 +1,4 @@
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -82,6 +83,19 @@ class AdvancedRegistryFeatures:
     advanced_search: bool
 
 
+@strawberry.enum(description="What a feature flag's ramp is keyed by.")
+class RampIDType(Enum):
+    OrgName = "OrgName"
+    UserName = "UserName"
+    EntityName = "EntityName"
+
+
+@strawberry.type
+class FeatureFlag:
+    ramp_key: str
+    is_enabled: bool
+
+
 @strawberry.type
 class Organization:
     rec: strawberry.Private[OrganizationRec]
@@ -104,6 +118,15 @@ class Organization:
     @root_field(description="Set only for CoreWeave organizations; never here.")
     def core_weave_organization_id(self) -> str | None:
         return None
+
+    @strawberry.field(
+        description="Feature flags ramped for the organization: W&B's gradual rollouts. "
+        "Nothing is ramped here: every emulated feature is on for all (serverInfo.features)."
+    )
+    def feature_flags(
+        self, ramp_id_type: Annotated[RampIDType, strawberry.argument(name="rampIDType")]
+    ) -> list[FeatureFlag]:
+        return []
 
     @root_field(description="Registry versions support the advanced filter/order fields.")
     def advanced_registry_features(self) -> AdvancedRegistryFeatures | None:

@@ -8,6 +8,7 @@ import strawberry
 from ...domain import registries
 from ...ids import decode_id
 from ..context import Info
+from ..scalars import JSONString
 from .types import Project
 
 
@@ -49,7 +50,7 @@ class UpsertModelInput:
     docker_image: str | None = None
     framework: str | None = None
     repo: str | None = None
-    views: str | None = None
+    views: JSONString | None = None
     is_benchmark: bool | None = None
     is_published: bool | None = None
     owner: strawberry.ID | None = None

@@ -29,10 +29,10 @@ from ..artifacts.types import (
 from ..context import Info
 from ..fields import context_field, global_id_field, record_field, root_field
 from ..lazy import lazy_type
-from ..pagination import CountedConnection
+from ..pagination import CountedConnection, PageInfo
 from ..runs.types import Run, RunConnection, run_connection
 from ..scalars import DateTime, JSONString
-from ..sweeps.types import Sweep
+from ..sweeps.types import Sweep, SweepConnection, sweep_connection
 from ..users.types import User
 
 if TYPE_CHECKING:
@@ -91,6 +91,32 @@ class ProjectTeamMember:
     @root_field
     def team(self) -> _Entity:
         return lazy_type(_Entity)(rec=self.team_rec)
+
+
+@strawberry.type
+class View:
+    """A saved view or report. None exist here: the emulator has no way to save one."""
+
+    id: strawberry.ID
+    name: str | None
+    display_name: str | None
+    description: str | None
+    user: User | None
+    spec: JSONString | None
+    updated_at: DateTime | None
+    created_at: DateTime | None
+
+
+@strawberry.type
+class ViewEdge:
+    node: View | None
+    cursor: str
+
+
+@strawberry.type
+class ViewConnection:
+    edges: list[ViewEdge]
+    page_info: PageInfo
 
 
 def _known(entity: EntityRec | None) -> EntityRec:
@@ -165,13 +191,39 @@ class Project:
 
     @strawberry.field
     async def bucket(
-        self, info: Info, name: str | None = None, missing_ok: bool | None = None
+        self,
+        info: Info,
+        name: str | None = None,
+        missing_ok: bool | None = None,
+        desc: Annotated[
+            str | None, strawberry.argument(description="Accepted and ignored, as on W&B servers.")
+        ] = None,
     ) -> Run | None:
         found = await run_reads.project_run(info.context.reads, self.rec, name)
         return Run(rec=found) if found else None
 
-    @strawberry.field
-    async def runs(
+    @root_field(description="The project's git repository; projects here record none.")
+    def repo(self) -> str | None:
+        return None
+
+    @root_field(description="The project's docker image; projects here record none.")
+    def docker_image(self) -> str | None:
+        return None
+
+    @strawberry.field(
+        description="Saved views and reports of the project. Views cannot be saved here, "
+        "so the list is empty."
+    )
+    def all_views(
+        self,
+        view_type: str | None = "runs",
+        view_name: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> ViewConnection:
+        return ViewConnection(edges=[], page_info=PageInfo(end_cursor=after, has_next_page=False))
+
+    async def _runs(
         self,
         info: Info,
         filters: JSONString | None = None,
@@ -184,6 +236,10 @@ class Project:
         )
         return run_connection(page)
 
+    runs = strawberry.field(resolver=_runs)
+
+    buckets = strawberry.field(resolver=_runs, description="`runs`, by its legacy name.")
+
     @strawberry.field
     async def run_count(self, info: Info, filters: JSONString | None = None) -> int:
         return await run_reads.project_run_count(info.context.reads, self.rec, filters)
@@ -192,6 +248,24 @@ class Project:
     async def sweep(self, info: Info, sweep_name: str) -> Sweep | None:
         found = await sweep_reads.project_sweep(info.context.reads, self.rec, sweep_name)
         return Sweep(rec=found) if found else None
+
+    @strawberry.field
+    async def sweeps(
+        self,
+        info: Info,
+        filters: JSONString | None = None,
+        order: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> SweepConnection:
+        page = await sweep_reads.project_sweeps(
+            info.context.reads, self.rec, filters, order, first, after
+        )
+        return sweep_connection(page)
+
+    @strawberry.field
+    async def total_sweeps(self, info: Info) -> int:
+        return await sweep_reads.project_sweep_count(info.context.reads, self.rec)
 
     @strawberry.field
     async def artifact_types(

@@ -119,17 +119,13 @@ class RunMutations:
     ) -> CreateRunFilesPayload | None:
         urls: Urls = info.context.urls
         async with info.context.uow.write() as tx:
-            run, paths = await domain_runs.create_run_files(
-                tx, info.context.blobs, info.context.viewer, _run_files(input)
-            )
+            run = await domain_runs.touch_run_files(tx, info.context.viewer, _run_files(input))
         files = [
             File(
                 id=strawberry.ID(f"{run.id}:{name}"),
                 name=name,
                 display_name=name,
-                upload_url=urls.upload(
-                    RunFileUpload(run_id=run.id, name=name), paths.get(name)
-                ).url,
+                upload_url=urls.upload(RunFileUpload(run_id=run.id, name=name)).url,
             )
             for name in input.files
         ]

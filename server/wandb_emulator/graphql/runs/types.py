@@ -1,6 +1,7 @@
 import json
 import posixpath
 import re
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -8,10 +9,11 @@ from strawberry.scalars import JSON
 
 from ... import history
 from ...blobs import md5_hex_to_b64
+from ...domain.console import ConsoleLine
 from ...domain.reads import artifacts as artifact_reads
 from ...domain.reads import runs as run_reads
 from ...domain.reads.loaders import then
-from ...domain.reads.paging import Paged, page_of
+from ...domain.reads.paging import Page, Paged, page_of
 from ...ids import encode_id
 from ...records import RunFileRec, RunRec
 from ..context import Info
@@ -19,7 +21,7 @@ from ..errors import ApiError
 from ..fields import context_field, global_id_field, record_field, root_field
 from ..files.types import File, FileConnection
 from ..lazy import lazy_type
-from ..pagination import CountedConnection
+from ..pagination import CountedConnection, PageInfo, page_info
 from ..scalars import DateTime, Int64, JSONString, parse_json_object
 from ..users.types import User
 
@@ -36,6 +38,13 @@ _InputArtifactConnection = Annotated[
 ]
 
 TAIL_LINES = 10
+
+
+@strawberry.enum(description="How urgent an alert (run.alert) or a notification is.")
+class AlertSeverity(Enum):
+    ERROR = "ERROR"
+    INFO = "INFO"
+    WARN = "WARN"
 
 
 @strawberry.type
@@ -69,6 +78,18 @@ class Run:
     state = record_field("state", str)
 
     exitcode = record_field("exit_code", int | None)
+
+    @root_field(description="The run is still running (its state is running).")
+    def running(self) -> bool:
+        return self.rec.state == "running"
+
+    @root_field(description="The run ended with an error (failed or crashed).")
+    def failed(self) -> bool:
+        return self.rec.state in ("failed", "crashed")
+
+    @strawberry.field(description="Its sweep's early termination told its agent to stop it.")
+    async def should_stop(self, info: Info) -> bool:
+        return await run_reads.stop_requested_by_sweep(info.context.reads, self.rec)
 
     @root_field
     def read_only(self) -> bool:
@@ -117,6 +138,27 @@ class Run:
 
     async def _rows(self, info: Info, stream: str) -> list[dict]:
         return history.parse_rows(await run_reads.lines(info.context.reads, self.rec, stream))
+
+    @root_field(description="Whether StopRun asked the run's process to stop.")
+    def stopped(self) -> bool:
+        return self.rec.stop_requested
+
+    @strawberry.field(description="The console log: `first` lines after `after`, or the `last`.")
+    async def log_lines(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        use_improved_pagination: bool | None = None,
+    ) -> "LogLineConnection":
+        page = await run_reads.console_page(info.context.reads, self.rec, first, after, last)
+        return LogLineConnection.of_page(page)
+
+    @strawberry.field(description="From the run's wandb-metadata.json, once uploaded.")
+    async def run_info(self, info: Info) -> "RunInfo | None":
+        values = await run_reads.run_metadata(info.context.reads, info.context.blobs, self.rec)
+        return None if values is None else RunInfo.of_metadata(values)
 
     @strawberry.field(name="history", description="History rows as JSON strings.")
     async def history_rows(
@@ -218,6 +260,101 @@ class Run:
 
 
 @strawberry.type
+class LogLine:
+    number: int
+    timestamp: str | None
+    level: str
+    label: str
+    line: str
+
+
+@strawberry.type
+class LogLineEdge:
+    node: LogLine
+    cursor: str
+
+
+@strawberry.type
+class LogLineConnection:
+    edges: list[LogLineEdge]
+    page_info: PageInfo
+
+    @classmethod
+    def of_page(cls, page: Page[ConsoleLine]) -> "LogLineConnection":
+        edges = [
+            LogLineEdge(
+                node=LogLine(
+                    number=line.number,
+                    timestamp=line.timestamp,
+                    level=line.level,
+                    label=line.label,
+                    line=line.line,
+                ),
+                cursor=cursor,
+            )
+            for cursor, line in page.items
+        ]
+        return cls(edges=edges, page_info=page_info(page))
+
+
+@strawberry.type
+class GitInfo:
+    remote: str | None
+    commit: str | None
+
+    @classmethod
+    def of(cls, git: dict) -> "GitInfo":
+        remote, commit = git.get("remote"), git.get("commit")
+        return cls(
+            remote=remote if isinstance(remote, str) else None,
+            commit=commit if isinstance(commit, str) else None,
+        )
+
+
+@strawberry.type
+class RunInfo:
+    program: str | None
+    args: list[str] | None
+    os: str | None
+    python: str | None
+    colab: str | None
+    executable: str | None
+    code_saved: bool | None
+    cpu_count: int | None
+    gpu_count: int | None
+    gpu: str | None
+    git: GitInfo | None
+
+    @classmethod
+    def of_metadata(cls, values: dict) -> "RunInfo":
+        """The fields of wandb-metadata.json, each null when missing or of another type."""
+
+        def text(key: str) -> str | None:
+            value = values.get(key)
+            return value if isinstance(value, str) else None
+
+        def count(key: str) -> int | None:
+            value = values.get(key)
+            return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+        args = values.get("args")
+        git = values.get("git")
+        return cls(
+            program=text("program"),
+            args=[a for a in args if isinstance(a, str)] if isinstance(args, list) else None,
+            os=text("os"),
+            python=text("python"),
+            colab=text("colab"),
+            executable=text("executable"),
+            code_saved=bool(values.get("codePath") or values.get("codeSaved")),
+            cpu_count=count("cpu_count"),
+            gpu_count=count("gpu_count"),
+            gpu=text("gpu"),
+            git=GitInfo.of(git) if isinstance(git, dict) else None,
+        )
+
+
+@strawberry.type
 class ParquetHistory:
     parquet_urls: list[str]
     live_data: list[JSON]
@@ -253,6 +390,7 @@ def _run_file(info: Info, rec: RunFileRec) -> File:
         download_url=url,
         direct_url=url or "",
         updated_at=DateTime(rec.updated_at),
+        run_file=(rec.run_id, rec.name),
     )
 
 

@@ -29,6 +29,8 @@ ENABLED_FEATURES: tuple[str, ...] = (
     "AUTOMATION_EVENT_UNLINK_ARTIFACT",
     "AUTOMATION_ACTION_NO_OP",
     "QUERY_AUTOMATIONS_ON_ENTITY",
+    # project.sweeps(filters=...): Project.sweeps takes a runs-style filter.
+    "SWEEPS_QUERY_FILTERING",
 )
 
 # The SDK versions this server speaks to. Older SDKs treat a missing max_cli_version as

@@ -5,6 +5,7 @@ import json
 import strawberry
 
 from ...domain import sweeps
+from ...domain.sweeps import load_config
 from ..context import Info
 from ..scalars import JSONString, json_object, parse_json_object
 from .types import Agent, Sweep
@@ -28,7 +29,7 @@ class UpsertSweepInput:
     )
     state: str | None = None
     prior_runs_filters: JSONString | None = strawberry.field(
-        default=None, description="Accepted and ignored: prior runs are not attached."
+        default=None, description="A runs filter: the project's runs it selects join the sweep."
     )
     client_mutation_id: str | None = None
 
@@ -92,9 +93,11 @@ class SweepMutations:
                     "controller": json_object(input.controller, "controller"),
                     "scheduler": json_object(input.scheduler, "scheduler"),
                 },
+                prior_runs=input.prior_runs_filters,
             )
+        warnings = sweeps.config_warnings(load_config(sweep.config))
         return UpsertSweepPayload(
-            sweep=Sweep(rec=sweep), inserted=inserted, config_validation_warnings=[]
+            sweep=Sweep(rec=sweep), inserted=inserted, config_validation_warnings=warnings
         )
 
     @strawberry.mutation(description="Register an agent that asks the sweep for runs.")
@@ -116,10 +119,9 @@ class SweepMutations:
     ) -> AgentHeartbeatPayload | None:
         json_object(input.metrics, "metrics")
         run_state = parse_json_object(input.run_state, "runState") if input.run_state else {}
-        async with info.context.uow.write() as tx:
-            agent, commands = await sweeps.agent_heartbeat(
-                tx, info.context.viewer, input.id, run_state
-            )
+        agent, commands = await sweeps.agent_heartbeat(
+            info.context.uow, info.context.viewer, input.id, run_state
+        )
         return AgentHeartbeatPayload(
             agent=Agent(rec=agent), commands=JSONString(json.dumps(commands))
         )

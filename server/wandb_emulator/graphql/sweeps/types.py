@@ -6,11 +6,14 @@ import strawberry
 
 from ...domain import sweep_search
 from ...domain.reads import sweeps as sweep_reads
-from ...domain.sweeps import load_config
+from ...domain.reads.paging import Paged
+from ...domain.sweeps import controller_run_name, load_config
 from ...records import SweepAgentRec, SweepRec
 from ..context import Info
-from ..fields import global_id_field, record_field
+from ..fields import global_id_field, record_field, root_field
 from ..lazy import lazy_type
+from ..pagination import CountedConnection
+from ..runs.types import RunConnection, run_connection
 from ..scalars import DateTime, JSONString
 
 if TYPE_CHECKING:
@@ -34,6 +37,23 @@ class Agent:
     @strawberry.field(description="Runs the sweep handed to this agent.")
     async def total_runs(self, info: Info) -> int:
         return await sweep_reads.agent_run_count(info.context.reads, self.rec)
+
+    @strawberry.field(description="The runs of the runs the sweep handed to this agent.")
+    async def runs(
+        self,
+        info: Info,
+        after: str | None = None,
+        before: Annotated[
+            str | None, strawberry.argument(description="Accepted; pages go forward only.")
+        ] = None,
+        first: int | None = None,
+        last: Annotated[
+            int | None, strawberry.argument(description="Accepted; pages go forward only.")
+        ] = None,
+        order: str | None = None,
+    ) -> RunConnection:
+        page = await sweep_reads.agent_runs(info.context.reads, self.rec, order, first, after)
+        return run_connection(page)
 
 
 @strawberry.type
@@ -63,13 +83,33 @@ class Sweep:
     updated_at = record_field("updated_at", DateTime | None)
     heartbeat_at = record_field("heartbeat_at", DateTime | None)
 
-    @strawberry.field(description="Always null: no metric is tracked for the sweep.")
-    def best_loss(self) -> float | None:
-        return None
+    @strawberry.field(description="The best value of the sweep's metric in its runs' summaries.")
+    async def best_loss(self, info: Info) -> float | None:
+        return await sweep_reads.best_metric(info.context.reads, self.rec)
 
-    @strawberry.field(description="Early termination is not emulated.")
+    @strawberry.field(
+        description="Always false: early termination is decided on each agent heartbeat."
+    )
     def early_stop_job_running(self) -> bool:
         return False
+
+    @root_field(description="The run a local sweep scheduler logs to.")
+    def controller_run_name(self) -> str:
+        return controller_run_name(self.rec)
+
+    @strawberry.field(description="The runs that joined the sweep.")
+    async def runs(
+        self,
+        info: Info,
+        filters: JSONString | None = None,
+        order: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> RunConnection:
+        page = await sweep_reads.sweep_runs(
+            info.context.reads, self.rec, filters, order, first, after
+        )
+        return run_connection(page)
 
     @strawberry.field(description="Runs that joined the sweep.")
     async def run_count(self, info: Info) -> int:
@@ -93,3 +133,12 @@ class Sweep:
     async def agent(self, info: Info, agent_name: str) -> Agent | None:
         found = await sweep_reads.agent_named(info.context.reads, self.rec, agent_name)
         return Agent(rec=found) if found else None
+
+
+@strawberry.type
+class SweepConnection(CountedConnection[Sweep]):
+    pass
+
+
+def sweep_connection(page: Paged[SweepRec]) -> SweepConnection:
+    return SweepConnection.from_page(page, lambda s: Sweep(rec=s))

@@ -24,6 +24,17 @@ class UpdateUserPayload:
 
 
 @strawberry.input
+class CreateAnonymousEntityInput:
+    client_mutation_id: str | None = None
+
+
+@strawberry.type
+class CreateAnonymousEntityPayload:
+    api_key: ApiKey | None
+    client_mutation_id: str | None = None
+
+
+@strawberry.input
 class GenerateApiKeyInput:
     description: str | None = None
     client_mutation_id: str | None = None
@@ -78,6 +89,15 @@ class UserMutations:
                 tx, ctx.viewer, user_id, default_entity=input.default_entity
             )
         return UpdateUserPayload(user=User(rec=user) if user else None)
+
+    @strawberry.mutation(
+        description="Anonymous mode (`wandb login --anonymously`, SDKs before 0.19): refused, "
+        "as current W&B servers refuse it; users sign in with an API key."
+    )
+    def create_anonymous_entity(
+        self, input: CreateAnonymousEntityInput
+    ) -> CreateAnonymousEntityPayload | None:
+        accounts.refuse_anonymous_entities()
 
     @strawberry.mutation
     async def generate_api_key(
