@@ -10,19 +10,35 @@ WORKERS ?= 2
 # `make` alone sets up and serves, like `make run`.
 .DEFAULT_GOAL := run
 
-.PHONY: run test test-s3 test-fast lint typecheck schema bench bench-quick contract compat wheel-check fuzz clean
+.PHONY: run test test-fast test-lowest test-postgres test-s3 lint typecheck schema bench bench-quick contract compat wheel-check fuzz clean lock
+
+# What CI installs: every package pinned (`make lock` regenerates it from pyproject.toml).
+LOCK := requirements/test.lock
+# The same with each runtime dependency at its declared lower bound (requirements/lowest.txt).
+LOWEST_LOCK := requirements/lowest.lock
+LOWEST_VENV ?= .venv-lowest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed-runtime: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+$(VENV)/.installed-runtime: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/pip install --quiet -c $(LOCK) -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/pip install --quiet -c $(LOCK) -e '.[test]'
 	touch $@ $(VENV)/.installed-runtime
+
+# Regenerate both locks after changing a dependency in pyproject.toml: uv resolves from
+# PyPI for the Python CI runs (3.11), keeping the pins already there (only new packages,
+# or ones whose range moved, get new pins). `make lock UPGRADE=1` takes the newest releases.
+UPGRADE ?=
+LOCK_FLAGS := --quiet $(if $(UPGRADE),--upgrade) --extra test --python-version 3.11
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet 'uv>=0.5'
+	$(BIN)/uv pip compile $(LOCK_FLAGS) pyproject.toml -o $(LOCK)
+	$(BIN)/uv pip compile $(LOCK_FLAGS) pyproject.toml -c requirements/lowest.txt -o $(LOWEST_LOCK)
 
 run: $(VENV)/.installed-runtime
 	$(BIN)/wandb-emulator serve --port $(PORT) --fixture-port $(FIXTURE_PORT) --data-dir $(DATA_DIR)
@@ -32,6 +48,31 @@ test: $(VENV)/.installed-test
 	$(BIN)/ruff format --check server tests bench .ci
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n $(WORKERS) -q
+
+# The declared lower bounds, tested: the fast tier and the SDK smoke suite in a venv of
+# $(LOWEST_LOCK). On releases outside FAST_PATH_TESTED the server serves with stock
+# Strawberry, and the fast path's own tests skip.
+$(LOWEST_VENV)/.installed: pyproject.toml $(LOWEST_LOCK)
+	$(PYTHON) -m venv $(LOWEST_VENV)
+	$(LOWEST_VENV)/bin/pip install --quiet --upgrade pip
+	$(LOWEST_VENV)/bin/pip install --quiet -c $(LOWEST_LOCK) -e '.[test]'
+	touch $@
+
+# The tests of what the other runtime dependencies serve: OTLP exports (opentelemetry-proto,
+# protobuf), /metrics (prometheus-client), the panel's snapshot upload (python-multipart).
+LOWEST_DEPENDENCY_TESTS := tests/test_telemetry.py tests/test_metrics_and_logs.py \
+	tests/test_snapshot_panel.py
+
+test-lowest: $(LOWEST_VENV)/.installed
+	$(LOWEST_VENV)/bin/python -m pytest -n $(WORKERS) -q -p no:cacheprovider -m fast
+	$(LOWEST_VENV)/bin/python -m pytest -n $(WORKERS) -q -p no:cacheprovider \
+		tests/test_registry.py tests/test_linking.py $(LOWEST_DEPENDENCY_TESTS)
+
+# The SDK tier (every test not marked fast) with the servers' state in PostgreSQL: each
+# test process starts a throwaway cluster of the machine's PostgreSQL (apt-get install
+# postgresql) and gives every server a database of its own.
+test-postgres: $(VENV)/.installed-test
+	WANDB_EMULATOR_TEST_DATABASE=postgresql $(BIN)/python -m pytest -n $(WORKERS) -q -m "not fast"
 
 # The same suite with every server it starts keeping its blobs in a moto bucket.
 test-s3: $(VENV)/.installed-test
@@ -80,7 +121,7 @@ wheel-check: $(VENV)/.installed-test
 	$(BIN)/python .ci/wheel_check.py
 
 clean:
-	rm -rf $(VENV) $(DATA_DIR)
+	rm -rf $(VENV) $(LOWEST_VENV) $(DATA_DIR)
 
 # The type checker over the package (configured in pyproject.toml).
 typecheck: $(VENV)/.installed-test

@@ -8,23 +8,17 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
 import wandb
 
+from wandb_emulator.testing import EmulatorProcess
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def run(*args: str, cwd: Path | None = None) -> None:
@@ -42,26 +36,17 @@ def main() -> int:
     run(str(venv / "bin" / "pip"), "install", "--quiet", str(wheel))
     # Nothing of the checkout may leak in: run from the temp dir, no PYTHONPATH.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    port, fixture_port = free_port(), free_port()
-    log_path = work / "serve.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            [str(venv / "bin" / "wandb-emulator"), "serve", "--port", str(port),
-             "--fixture-port", str(fixture_port), "--data-dir", str(work / "data")],
-            cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+    # The installed console script runs from the wheel's venv (sys.path[0] is its bin/).
+    server = EmulatorProcess(
+        work / "data", command=[str(venv / "bin" / "wandb-emulator")], env=env
+    ).launch()
     try:
-        base_url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(base_url + "/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            raise SystemExit("the installed wheel's server never became ready")
-        output = log_path.read_text()
+        base_url = server.base_url
+        try:
+            server.wait_until_ready(timeout=60)
+        except RuntimeError as exc:
+            raise SystemExit(f"the installed wheel's server never became ready: {exc}") from exc
+        output = server.log()
         print(output.strip())
         match = re.search(r"export WANDB_API_KEY=(\S+)", output)
         if match is None:
@@ -87,8 +72,7 @@ def main() -> int:
         print("wheel check OK:", installed)
         return 0
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        server.stop()
 
 
 if __name__ == "__main__":

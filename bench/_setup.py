@@ -14,16 +14,16 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from conftest import Account, FixtureClient, ServerProcess, free_port, start_server
+from wandb_emulator.config import Config
+from wandb_emulator.testing import EmulatorProcess, EmulatorUser, free_port
 
 FLOOR_APP = Path(__file__).resolve().parent / "floor_app.py"
 
 
 @dataclass(frozen=True)
 class BenchSetup:
-    server: ServerProcess
-    admin: Account
+    server: EmulatorProcess
+    admin: EmulatorUser
     org: str
     team: str
     work: Path
@@ -60,16 +60,15 @@ def start_floor(*options: str) -> tuple[subprocess.Popen, str]:
 
 
 @contextmanager
-def registry_setup(registry: str, *serve_options: str) -> Iterator[BenchSetup]:
-    """A fresh emulator (given `serve_options`) whose new admin owns an org, a team and
+def registry_setup(registry: str, config: Config | None = None) -> Iterator[BenchSetup]:
+    """A fresh emulator (with `config`'s settings) whose new admin owns an org, a team and
     the registry `registry`."""
     work = sdk_environment()
-    server = start_server(work / "data", *serve_options)
+    server = EmulatorProcess(work / "data", config).start()
     try:
-        fixtures = FixtureClient(server)
-        admin = fixtures.user()
-        org = fixtures.org(admin)
-        team = fixtures.team(org, admin)
+        admin = server.accounts.org_admin(default_entity="user")
+        org, team = admin.organization, admin.team
+        assert org is not None and team is not None
         admin.api().create_registry(registry, "organization", organization=org)
         yield BenchSetup(server, admin, org, team, work)
     finally:
@@ -178,12 +177,13 @@ def build_data(
     asyncio.run(_build(data_dir, registries, portfolios, collections_each))
 
 
-def serve_data(data_dir: Path) -> ServerProcess:
-    """An emulator process serving a data directory built by `build_data`."""
-    return start_server(data_dir)
+def serve_data(data_dir: Path, config: Config | None = None) -> EmulatorProcess:
+    """An emulator process serving a data directory built by `build_data`, with `config`'s
+    settings."""
+    return EmulatorProcess(data_dir, config).start()
 
 
-def bench_api(server: ServerProcess):
+def bench_api(server: EmulatorProcess):
     import wandb
 
     sdk_environment()

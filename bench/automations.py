@@ -24,7 +24,7 @@ from wandb.automations import OnAddArtifactAlias, SendWebhook
 from wandb_emulator.domain.events import AliasAdded
 from wandb_emulator.ids import decode_any
 from wandb_emulator.testing import RunningEmulator
-from wandb_emulator.webhooks import WebhookReceiver, create_webhook_integration
+from wandb_emulator.testing.webhooks import WebhookReceiver, create_webhook_integration
 
 ROUNDS = 100
 TARGET_MS = 20.0

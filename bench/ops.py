@@ -6,6 +6,10 @@ are each driven by the same HTTP load generator (`wrk`, 1 thread, 8 connections)
 same time, alternating (the machine's load drifts), five rounds; the documents are the
 SDK's own (wandb 0.31.0). Prints req/s and the median ratio to the floor. `--quick` (CI)
 runs one round of 1 s each and asserts nothing.
+
+`--stock` also serves the same data with `--no-fast-execution` (stock Strawberry) and
+takes it into the rounds (floor, fast, stock), printing what the fast path gains per
+operation: fast/stock, the median of the rounds' ratios.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ from _setup import (
     serve_data,
     start_floor,
 )
+
+from wandb_emulator.config import Config
 
 CONNECTIONS = 8
 VIEWER = "query Viewer { viewer { id username entity } }"
@@ -95,6 +101,35 @@ def requests_per_second(url: str, body: dict, key: str | None, seconds: float) -
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
 
+def compare(
+    servers: dict[str, str], base: str, seconds: float, rounds: int
+) -> dict[str, dict[str, list[float]]]:
+    """Per operation, each server's req/s and the floor's, round by round: the floor and
+    the servers take turns (the machine's load drifts). Prints a line per operation."""
+    hello = {"query": HELLO, "operationName": "Hello"}
+    results: dict[str, dict[str, list[float]]] = {}
+    for name, (query, variables) in sdk_documents().items():
+        body = {"query": query, "variables": variables}
+        rates: dict[str, list[float]] = {"floor": [], **{label: [] for label in servers}}
+        for _ in range(rounds):
+            rates["floor"].append(requests_per_second(base + "/graphql", hello, None, seconds))
+            for label, url in servers.items():
+                rates[label].append(requests_per_second(url + "/graphql", body, BENCH_KEY, seconds))
+        results[name] = rates
+        print(f"{name}: " + "; ".join(_figures(rates, label) for label in servers), flush=True)
+    return results
+
+
+def _figures(rates: dict[str, list[float]], label: str) -> str:
+    ratios = [rate / floor for rate, floor in zip(rates[label], rates["floor"], strict=True)]
+    line = f"{label} {statistics.median(rates[label]):.0f} req/s ({statistics.median(ratios):.2f}x"
+    line += f" the floor's {statistics.median(rates['floor']):.0f})"
+    if label != "emulator":  # what the emulator (the fast path) does against this one
+        gains = [fast / rate for fast, rate in zip(rates["emulator"], rates[label], strict=True)]
+        line += f", emulator/{label} {statistics.median(gains):.2f}x"
+    return line
+
+
 def main() -> int:
     if shutil.which("wrk") is None:
         print("ops: wrk not found (apt-get install wrk); skipped")
@@ -103,25 +138,15 @@ def main() -> int:
     data_dir = Path(tempfile.mkdtemp(prefix="wandb-emulator-bench-")) / "data"
     build_data(data_dir, ["bench"], [Portfolio("bench", "models", 3)])
     floor, base = start_floor()
-    server = serve_data(data_dir)
-    hello = {"query": HELLO, "operationName": "Hello"}
+    servers = {"emulator": serve_data(data_dir)}
+    if "--stock" in sys.argv:
+        servers["stock"] = serve_data(data_dir, Config(log_level="warning", fast_execution=False))
     try:
-        for name, (query, variables) in sdk_documents().items():
-            body = {"query": query, "variables": variables}
-            ratios, rates, floors = [], [], []
-            for _ in range(rounds):  # alternate with the floor: the machine's load drifts
-                floors.append(requests_per_second(base + "/graphql", hello, None, seconds))
-                rates.append(
-                    requests_per_second(server.base_url + "/graphql", body, BENCH_KEY, seconds)
-                )
-                ratios.append(rates[-1] / floors[-1])
-            print(
-                f"{name}: {statistics.median(rates):.0f} req/s,"
-                f" {statistics.median(ratios):.2f}x the floor"
-                f" ({statistics.median(floors):.0f} req/s; median of {rounds})"
-            )
+        print(f"median of {rounds} rounds")
+        compare({label: s.base_url for label, s in servers.items()}, base, seconds, rounds)
     finally:
-        server.stop()
+        for server in servers.values():
+            server.stop()
         floor.terminate()
         floor.wait()
     return 0

@@ -83,7 +83,7 @@ def main() -> int:
                 "py-spy",
                 "record",
                 "--pid",
-                str(server.process.pid),
+                str(server.pid),
                 "--format",
                 "raw",
                 "--output",

@@ -13,7 +13,6 @@ import time
 
 import httpx
 from _setup import registry_setup
-from conftest import graphql
 
 VERSIONS = 200
 COLLECTIONS = 10
@@ -34,8 +33,7 @@ def b64md5(data: bytes) -> str:
 
 def logged_version(server, key: str, team: str, index: int) -> str:
     content = f"version {index}".encode()
-    artifact = graphql(
-        server,
+    artifact = server.graphql(
         key,
         CREATE,
         {
@@ -50,8 +48,7 @@ def logged_version(server, key: str, team: str, index: int) -> str:
             }
         },
     ).json()["data"]["createArtifact"]["artifact"]["id"]
-    files = graphql(
-        server,
+    files = server.graphql(
         key,
         FILES,
         {
@@ -62,7 +59,7 @@ def logged_version(server, key: str, team: str, index: int) -> str:
     ).json()
     if url := files["data"]["createArtifactFiles"]["files"]["edges"][0]["node"]["uploadUrl"]:
         httpx.put(url, content=content).raise_for_status()
-    manifest_url = graphql(server, key, MANIFEST, {"id": artifact, "entity": team}).json()["data"][
+    manifest_url = server.graphql(key, MANIFEST, {"id": artifact, "entity": team}).json()["data"][
         "createArtifactManifest"
     ]["artifactManifest"]["file"]["uploadUrl"]
     manifest = {
@@ -70,7 +67,7 @@ def logged_version(server, key: str, team: str, index: int) -> str:
         "contents": {"w.bin": {"digest": b64md5(content), "size": len(content)}},
     }
     httpx.put(manifest_url, json=manifest).raise_for_status()
-    graphql(server, key, COMMIT, {"id": artifact}).raise_for_status()
+    server.graphql(key, COMMIT, {"id": artifact}).raise_for_status()
     return artifact
 
 
@@ -81,8 +78,7 @@ def main() -> None:
         org_entity = api.organization(org).org_entity.name
         for index in range(VERSIONS):
             artifact = logged_version(server, admin.api_key, team, index)
-            graphql(
-                server,
+            server.graphql(
                 admin.api_key,
                 LINK,
                 {

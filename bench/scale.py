@@ -22,7 +22,8 @@ from pathlib import Path
 
 import httpx
 from _setup import BENCH_ORG, Portfolio, bench_api, build_data, quick, rss_mib, serve_data
-from conftest import ServerProcess
+
+from wandb_emulator.testing import EmulatorProcess
 
 PAGE = 50
 REPEAT = 9
@@ -133,7 +134,7 @@ def versions_figures(sizes: list[int]) -> dict[str, dict[int, float]]:
             label: best_ms_by_size(actions, dict.fromkeys(sizes, flush))
             for label, actions in cases.items()
         }
-        figures["server RSS (MiB)"] = {sizes[-1]: rss_mib(server.process.pid)}
+        figures["server RSS (MiB)"] = {sizes[-1]: rss_mib(server.pid)}
     finally:
         server.stop()
     return figures
@@ -141,7 +142,7 @@ def versions_figures(sizes: list[int]) -> dict[str, dict[int, float]]:
 
 def registry_figures(counts: list[int]) -> dict[str, dict[int, float]]:
     """One server per count, all running at once so that their runs can take turns."""
-    servers: dict[int, ServerProcess] = {}
+    servers: dict[int, EmulatorProcess] = {}
     cases: dict[str, dict[int, Callable[[], object]]] = {}
     try:
         for count in counts:

@@ -20,8 +20,10 @@ from pathlib import Path
 
 import httpx
 from _setup import quick
-from conftest import free_port, launch_server
 from schema_floor import MODULE, write_app
+
+from wandb_emulator.config import Config
+from wandb_emulator.testing import EmulatorProcess, free_port
 
 FLOOR_APP = Path(__file__).resolve().parent / "floor_app.py"
 Start = Callable[[], tuple[str, Callable[[], object]]]
@@ -43,7 +45,7 @@ def seconds_to_ready(start: Start) -> float:
 
 def emulator(data_dir: Path) -> Start:
     def start() -> tuple[str, Callable[[], object]]:
-        server = launch_server(data_dir, log_level="error")
+        server = EmulatorProcess(data_dir, Config(log_level="error")).launch()
         return server.base_url, server.stop
 
     return start

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -30,13 +31,18 @@ from typing import NamedTuple
 
 import httpx
 from _setup import BenchSetup, quick, registry_setup, rss_mib, start_floor
-from conftest import CONTROL_HEADERS, s3_blob_store_args
-from s3_server import start_s3_server
+
+from wandb_emulator.config import Config
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from s3_server import TEST_AWS_ENV, start_s3_server
 
 
 def journal_entries(setup: BenchSetup) -> list[dict]:
     return httpx.get(
-        setup.server.base_url + "/_emulator/journal", headers=CONTROL_HEADERS, timeout=30
+        setup.server.base_url + "/_emulator/journal",
+        headers=setup.server.control_headers,
+        timeout=30,
     ).json()["entries"]
 
 
@@ -86,9 +92,9 @@ def one_round(setup: BenchSetup, index: int) -> tuple[float, float, float, Kinds
     payload.parent.mkdir(parents=True)
     payload.write_bytes(os.urandom(1024 * 1024))
     httpx.delete(
-        setup.server.base_url + "/_emulator/journal", headers=CONTROL_HEADERS
+        setup.server.base_url + "/_emulator/journal", headers=setup.server.control_headers
     ).raise_for_status()
-    cpu_before = cpu_seconds(setup.server.process.pid)
+    cpu_before = cpu_seconds(setup.server.pid)
     started = time.perf_counter()
     with wandb.init(entity=setup.team, project="bench", settings=settings) as run:
         artifact = wandb.Artifact("bench-model", type="model")
@@ -98,7 +104,7 @@ def one_round(setup: BenchSetup, index: int) -> tuple[float, float, float, Kinds
     fetched = setup.admin.api().artifact(f"{setup.org}/wandb-registry-bench/models:latest")
     out = Path(fetched.download(root=str(setup.work / f"out-{index}")))
     elapsed = time.perf_counter() - started
-    cpu = cpu_seconds(setup.server.process.pid) - cpu_before
+    cpu = cpu_seconds(setup.server.pid) - cpu_before
     assert (out / "model.bin").read_bytes() == payload.read_bytes()
     entries = journal_entries(setup)
     return elapsed, sum(e["duration_ms"] for e in entries) / 1e3, cpu, by_kind(entries)
@@ -135,12 +141,14 @@ def floor_per_workflow(requests: int, pace: float, repeats: int) -> FloorCost:
 def compare_blob_stores() -> None:
     """The workflow on a moto bucket against local disk, alternating rounds."""
     rounds = 3 if quick() else 10
+    os.environ.update(TEST_AWS_ENV)  # boto3 in the emulator process talks to moto only
     s3 = start_s3_server(Path(tempfile.mkdtemp(prefix="wandb-emulator-bench-moto-")))
     try:
         s3.create_bucket("bench-blobs")
+        bucket_config = Config(log_level="warning", **s3.blob_store("bench-blobs", "workflow"))
         with (
             registry_setup("bench") as disk,
-            registry_setup("bench", *s3_blob_store_args(s3, "bench-blobs")) as bucket,
+            registry_setup("bench", bucket_config) as bucket,
         ):
             stores = {"disk": disk, "s3": bucket}
             for setup in stores.values():
@@ -182,7 +190,7 @@ def main() -> None:
     runs = 2 if quick() else 5
     with registry_setup("bench") as setup:
         rounds = [one_round(setup, i) for i in range(runs)]
-        rss = rss_mib(setup.server.process.pid)
+        rss = rss_mib(setup.server.pid)
     wall = statistics.median(r[0] for r in rounds)
     server = statistics.median(r[1] for r in rounds)
     share = statistics.median(r[1] / r[0] for r in rounds)

@@ -1,124 +1,151 @@
-"""How long one SDK `log_artifact` (N small files, default 20) holds the database's
-writer when blobs are in a bucket (moto's server on loopback), and how much of that
-time waits on the bucket: while a write transaction is open, every other write of the
-process waits, so the store's calls belong before it. Not part of `make bench`.
+"""What one advisory lock per write transaction costs on PostgreSQL.
 
-The emulator runs in this process (`RunningEmulator`) so that `Database.write` and the
-bucket store's calls can be timed where they happen; the SDK is a real client.
-Prints, per round: write transactions that called the bucket, the time they held the
-writer and the part of it spent in bucket calls (wall time while any call was in
-flight), and the time all write transactions of the round held the writer.
+Every write transaction of the store begins with `emulator_begin_write()`: one advisory
+transaction lock, the same key in every server process, so write transactions run one at
+a time across processes, as SQLite's single writer runs them (store/postgres.py). The
+alternative measured here takes no such lock (plain BEGIN, the generation bumped just
+before COMMIT): writers overlap, and each read-then-write sequence would need its own
+row lock or unique-constraint retry to stay correct.
+
+W writers (one connection each, as each server process has one writer) run the store's
+own write functions at once: a version committed into a collection (create, commit:
+membership, version index, aliases, latest) and a run's file_stream lines. On their own
+collections and runs (the case the lock costs most: nothing else would serialize them)
+and all on one collection (where row locks serialize them anyway). Printed: transactions
+per second with the lock, and without it as a ratio of that, rounds interleaved.
+
+    python bench/write_lock.py [--quick]
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
+import asyncio
+import statistics
 import sys
-import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from s3_server import TEST_AWS_ENV, start_s3_server
+import asyncpg
 
-from wandb_emulator import s3_blobs
-from wandb_emulator.config import Config
-from wandb_emulator.store import database
-from wandb_emulator.testing import RunningEmulator
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
 
+from wandb_emulator.local_postgres import LocalPostgres
+from wandb_emulator.records import CollectionRec, RunRec
+from wandb_emulator.store import accounts, artifacts, projects, runs
+from wandb_emulator.store.database import Conn, Database
+from wandb_emulator.store.postgres import Connections, PgConn, PostgresBackend
 
-class Timings:
-    """Write transactions (held, of which in bucket calls) and the bucket calls in flight."""
+Body = Callable[[Conn, int, int], Awaitable[None]]
 
-    def __init__(self) -> None:
-        self.in_write = False
-        self.in_flight = 0
-        self.since = 0.0
-        self.storage = 0.0
-        self.writes: list[tuple[float, float]] = []
-
-    def install(self) -> None:
-        timings, write, call = self, database.Database.write, s3_blobs.S3BlobStore._call
-
-        @contextlib.asynccontextmanager
-        async def timed_write(db: database.Database) -> AsyncIterator[Any]:
-            async with write(db) as conn:
-                timings.in_write, timings.storage = True, 0.0
-                started = time.perf_counter()
-                try:
-                    yield conn
-                finally:
-                    timings.in_write = False
-                    timings.writes.append((time.perf_counter() - started, timings.storage))
-
-        async def timed_call(store: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
-            if timings.in_flight == 0:
-                timings.since = time.perf_counter()
-            timings.in_flight += 1
-            try:
-                return await call(store, fn, *args, **kwargs)
-            finally:
-                timings.in_flight -= 1
-                if timings.in_flight == 0 and timings.in_write:
-                    timings.storage += time.perf_counter() - timings.since
-
-        database.Database.write = timed_write  # type: ignore[method-assign,assignment]
-        s3_blobs.S3BlobStore._call = timed_call  # type: ignore[method-assign,assignment]
+LOCKED = (PostgresBackend.begin, "COMMIT")
+UNLOCKED = ("BEGIN", "UPDATE emulator_schema SET generation = generation + 1; COMMIT")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", type=int, default=20)
-    parser.add_argument("--rounds", type=int, default=4)
-    args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="wandb-emulator-bench-"))
-    os.environ.update(
-        TEST_AWS_ENV,
-        WANDB_DIR=str(work),
-        WANDB_CACHE_DIR=str(work / "cache"),
-        WANDB_CONFIG_DIR=str(work / "config"),
-        WANDB_SILENT="true",
-    )
-    import wandb
-
-    timings = Timings()
-    timings.install()
-    s3 = start_s3_server(work / "moto")
+async def _world(url: str, writers: int) -> tuple[list[CollectionRec], list[RunRec], int]:
+    """A project with a collection and a run per writer, plus one shared collection."""
+    db = Database(url)
+    await db.open()
     try:
-        s3.create_bucket("bench-blobs")
-        config = Config(
-            log_level="warning",
-            blob_store="s3://bench-blobs/lock",
-            s3_endpoint_url=s3.endpoint_url,
-        )
-        with RunningEmulator(work / "data", config) as emulator:
-            user = emulator.new_user()
-            settings = wandb.Settings(api_key=user.api_key, base_url=user.base_url, silent=True)
-            print(f"load average {os.getloadavg()[0]:.1f}; log_artifact of {args.files} files:")
-            for index in range(args.rounds):
-                folder = work / f"round-{index}"
-                folder.mkdir()
-                for n in range(args.files):
-                    (folder / f"f{n}.bin").write_bytes(os.urandom(1000))
-                timings.writes.clear()
-                with wandb.init(entity=user.team, project="lock", settings=settings) as run:
-                    artifact = wandb.Artifact("files", type="dataset")
-                    artifact.add_dir(str(folder))
-                    run.log_artifact(artifact).wait()
-                calling = [w for w in timings.writes if w[1] > 0]
-                print(
-                    f"  {len(calling)} write transaction(s) calling the bucket held the writer"
-                    f" {sum(h for h, _ in calling) * 1e3:.1f} ms, of which bucket calls"
-                    f" {sum(s for _, s in calling) * 1e3:.1f} ms; all write transactions"
-                    f" {sum(h for h, _ in timings.writes) * 1e3:.1f} ms"
-                )
+        async with db.write() as conn:
+            user = await accounts.create_user(conn, "bench")
+            project = await projects.create_project(conn, user.entity_id, "bench")
+            kind = await artifacts.ensure_artifact_type(conn, project.id, "model")
+            collections = [
+                await artifacts.create_collection(conn, project.id, kind.id, f"c{n}", "SEQUENCE")
+                for n in range(writers + 1)
+            ]
+            made = [
+                (await runs.upsert_run(conn, project.id, f"r{n}", {}, user.id))[0]
+                for n in range(writers)
+            ]
+        return collections, made, user.id
     finally:
-        s3.stop()
+        await db.close()
+
+
+def _link_body(collections: list[CollectionRec], user_id: int, shared: bool) -> Body:
+    async def body(conn: Conn, writer: int, n: int) -> None:
+        collection = collections[-1 if shared else writer]
+        pending = await artifacts.create_artifact(
+            conn,
+            collection,
+            digest=f"{writer}-{n}-{time.monotonic_ns()}",
+            description=None,
+            metadata=None,
+            client_id=None,
+            run_id=None,
+            user_id=user_id,
+            history_step=None,
+            ttl_duration_seconds=None,
+            aliases=[f"w{writer}-n{n}"],
+        )
+        await artifacts.commit_artifact(conn, pending, 1, 1)
+
+    return body
+
+
+def _lines_body(made: list[RunRec]) -> Body:
+    async def body(conn: Conn, writer: int, n: int) -> None:
+        run_id = made[writer].id
+        await runs.write_lines(conn, run_id, "wandb-history.jsonl", n, [f'{{"step": {n}}}'])
+        await runs.heartbeat(conn, run_id)
+
+    return body
+
+
+async def _round(url: str, writers: int, count: int, body: Body, mode: tuple[str, str]) -> float:
+    """Transactions per second of `writers` writers running `count` transactions each."""
+    raw = [await asyncpg.connect(url) for _ in range(writers)]
+    conns = [PgConn(Connections([c])) for c in raw]
+    begin, commit = mode
+
+    async def writer(index: int) -> None:
+        conn = conns[index]
+        for n in range(count):
+            await conn.run(begin)
+            try:
+                await body(conn, index, n)
+            except BaseException:
+                await conn.run("ROLLBACK")
+                raise
+            await conn.run(commit)
+
+    try:
+        started = time.perf_counter()
+        await asyncio.gather(*(writer(i) for i in range(writers)))
+        return writers * count / (time.perf_counter() - started)
+    finally:
+        for c in raw:
+            await c.close()
+
+
+async def main(quick: bool) -> None:
+    counts, rounds = (100, 2) if quick else (300, 5)
+    with LocalPostgres() as cluster:
+        for writers in (2, 4):
+            url = cluster.create_database()
+            collections, made, user_id = await _world(url, writers)
+            cases = {
+                "link, own collections": _link_body(collections, user_id, shared=False),
+                "link, one collection": _link_body(collections, user_id, shared=True),
+                "file_stream, own runs": _lines_body(made),
+            }
+            for name, body in cases.items():
+                locked, unlocked = [], []
+                for _ in range(rounds):
+                    locked.append(await _round(url, writers, counts, body, LOCKED))
+                    unlocked.append(await _round(url, writers, counts, body, UNLOCKED))
+                lock = statistics.median(locked)
+                free = statistics.median(unlocked)
+                print(
+                    f"{writers} writers, {name:24s} with the lock {lock:7.0f} tx/s;"
+                    f" without it {free / lock:.2f}x that"
+                )
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    asyncio.run(main(parser.parse_args().quick))

@@ -1,27 +1,34 @@
-"""Shared fixtures: one real emulator process per test session (per xdist worker),
-and fresh, randomly named users, organizations and teams for every test."""
+"""Shared fixtures: one emulator per test session (per xdist worker), the pytest plugin's
+`wandb_emulator` configured with the suite's control token, and fresh, randomly named
+users, organizations and teams for every test (`wandb_emulator.testing`)."""
 
 from __future__ import annotations
 
-import atexit
-import functools
+import asyncio
 import hashlib
 import os
-import socket
-import ssl
+import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
-import httpx
 import pytest
-from asgi import AsgiEmulator
 from s3_server import TEST_AWS_ENV, UNSET_AWS_ENV, S3Server, start_s3_server
+
+from wandb_emulator import testing
+from wandb_emulator.config import Config
+from wandb_emulator.local_postgres import LocalPostgres
+from wandb_emulator.testing import (
+    Accounts,
+    EmulatorHandle,
+    EmulatorUser,
+    InProcessEmulator,
+)
 
 _WANDB_HOME = Path(tempfile.mkdtemp(prefix="wandb-emulator-tests-"))
 os.environ.update(
@@ -35,7 +42,8 @@ os.environ.update(
 )
 # The default seed's instance admin.
 DEFAULT_KEY = "local-wandb-emulator-default-api-key-0000000000"
-# The control token of every emulator the tests start (`serve` reads it from here).
+# The control token of the session's emulator, and of the `serve` processes tests start
+# (`serve` and the control commands read it from the environment).
 CONTROL_TOKEN = "test-control-token-" + uuid.uuid4().hex
 CONTROL_HEADERS = {"authorization": f"Bearer {CONTROL_TOKEN}"}
 os.environ["WANDB_EMULATOR_CONTROL_TOKEN"] = CONTROL_TOKEN
@@ -45,11 +53,136 @@ for var in ("WANDB_API_KEY", "WANDB_ENTITY", "WANDB_ORGANIZATION", "WANDB_PROJEC
 os.environ.update(TEST_AWS_ENV)
 for var in UNSET_AWS_ENV:
     os.environ.pop(var, None)
-# The switch that runs every server the tests start on a bucket (moto) instead of
-# DATA_DIR/blobs: `make test-s3`. Tests of the local disk store are marked `local_blobs`.
+# Set to 1, every server the tests start serves with stock Strawberry (tests/test_stock_path.py).
+STOCK_PATH = os.environ.get("WANDB_EMULATOR_TEST_STOCK_PATH") == "1"
+
+
+# `WANDB_EMULATOR_TEST_DATABASE=postgresql` (`make test-postgres`): the servers the tests
+# start keep their state in PostgreSQL instead of the SQLite file of their data directory.
+TEST_DATABASE_ENV = "WANDB_EMULATOR_TEST_DATABASE"
+ON_POSTGRES = os.environ.get(TEST_DATABASE_ENV, "sqlite") == "postgresql"
+# `WANDB_EMULATOR_TEST_BLOB_STORE=s3` (`make test-s3`): their blobs go to a bucket of a moto
+# server instead of DATA_DIR/blobs. Tests of the local disk store are marked `local_blobs`.
 BLOB_STORE_SWITCH = "WANDB_EMULATOR_TEST_BLOB_STORE"
 ON_S3 = os.environ.get(BLOB_STORE_SWITCH) == "s3"
 TEST_BUCKET = "emulator-tests"
+
+
+class TestStorage:
+    """Where the servers the tests start keep their state: by default the SQLite file and
+    the blob directory of their data directory. On PostgreSQL, a database of each data
+    directory (the same one when a test restarts a server on it), in a throwaway cluster
+    this test process starts on first use. Under the S3 switch, a prefix of each data
+    directory in a bucket of one moto server per test process, started on first use."""
+
+    def __init__(self) -> None:
+        self.cluster: LocalPostgres | None = None
+        self._urls: dict[Path, str] = {}
+        self._s3: S3Server | None = None
+
+    def database_url(self, data_dir: Path) -> str | None:
+        if not ON_POSTGRES:
+            return None
+        if self.cluster is None:
+            self.cluster = LocalPostgres().start()
+        key = data_dir.resolve()
+        if key not in self._urls:
+            self._urls[key] = self.cluster.create_database()
+        return self._urls[key]
+
+    def s3_server(self) -> S3Server:
+        if self._s3 is None:
+            self._s3 = start_s3_server(Path(tempfile.mkdtemp(prefix="wandb-emulator-moto-")))
+            self._s3.create_bucket(TEST_BUCKET)
+        return self._s3
+
+    def serving(self, data_dir: Path, config: Config | None) -> Config:
+        """`config` (the suite's default when None) on the test storage of `data_dir`,
+        unless it names a database or a blob store itself."""
+        config = config or Config(log_level="warning")
+        if config.database_url is None:
+            config = replace(config, database_url=self.database_url(data_dir))
+        if ON_S3 and config.blob_store is None:
+            # The data dir names the prefix: a server restarted on it finds its blobs.
+            prefix = hashlib.md5(str(data_dir.resolve()).encode()).hexdigest()
+            config = replace(config, **s3_blob_store(self.s3_server(), prefix=prefix))
+        return config
+
+    def stop(self) -> None:
+        if self.cluster is not None:
+            self.cluster.stop()
+            self.cluster = None
+        if self._s3 is not None:
+            self._s3.stop()
+            self._s3 = None
+
+
+def s3_blob_store(
+    s3: S3Server, bucket: str = TEST_BUCKET, prefix: str | None = None
+) -> dict[str, str]:
+    """The Config settings that keep blobs under a prefix of their own in `bucket` of
+    `s3` (a new prefix unless given)."""
+    return s3.blob_store(bucket, prefix or uuid.uuid4().hex)
+
+
+STORAGE = TestStorage()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    STORAGE.stop()
+
+
+class EmulatorProcess(testing.EmulatorProcess):
+    """`testing.EmulatorProcess` on the test storage of its data directory."""
+
+    def __init__(self, data_dir: Path, config: Config | None = None, **options: Any) -> None:
+        super().__init__(data_dir, STORAGE.serving(data_dir, config), **options)
+
+
+class RunningEmulator(testing.RunningEmulator):
+    """`testing.RunningEmulator` on the test storage of its data directory."""
+
+    def __init__(self, data_dir: Path, config: Config | None = None) -> None:
+        super().__init__(data_dir, STORAGE.serving(data_dir, config))
+
+
+def database_args(data_dir: Path) -> list[str]:
+    """The command-line options (`seed`, `export`, ...) that name the test database of
+    `data_dir`."""
+    url = STORAGE.database_url(data_dir)
+    return ["--database-url", url] if url else []
+
+
+def database_value(data_dir: Path, sql: str) -> Any:
+    """The first value `sql` reads from the test database of `data_dir`, outside any server."""
+    url = STORAGE.database_url(data_dir)
+    if url is None:
+        db = sqlite3.connect(f"file:{data_dir / 'emulator.sqlite3'}?mode=ro", uri=True)
+        try:
+            return db.execute(sql).fetchone()[0]
+        finally:
+            db.close()
+
+    import asyncpg
+
+    async def read() -> Any:
+        conn = await asyncpg.connect(url)
+        try:
+            return await conn.fetchval(sql)
+        finally:
+            await conn.close()
+
+    return asyncio.run(read())
+
+
+@pytest.fixture(scope="session")
+def wandb_emulator(
+    tmp_path_factory: pytest.TempPathFactory, wandb_emulator_config: Config
+) -> Iterator[RunningEmulator]:
+    """The pytest plugin's session emulator, on the test storage."""
+    data_dir = tmp_path_factory.mktemp("wandb-emulator") / "data"
+    with RunningEmulator(data_dir, wandb_emulator_config) as emulator:
+        yield emulator
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -58,6 +191,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="run the full fuzz and crash suite (tests marked `fuzz`)",
     )
+
+
+# Past this size, a failed `==` of two byte strings is explained by sizes and MD5s: pytest's
+# own explanation runs difflib over them, which takes minutes for a few hundred KiB.
+LONG_BYTES = 4096
+
+
+def pytest_assertrepr_compare(op: str, left: object, right: object) -> list[str] | None:
+    if not (op == "==" and isinstance(left, bytes) and isinstance(right, bytes)):
+        return None
+    if max(len(left), len(right)) <= LONG_BYTES:
+        return None
+    first = next((i for i, (a, b) in enumerate(zip(left, right, strict=False)) if a != b), None)
+    return [
+        "byte strings differ",
+        f"sizes: {len(left)} != {len(right)}" if len(left) != len(right) else f"size: {len(left)}",
+        f"md5: {hashlib.md5(left).hexdigest()} != {hashlib.md5(right).hexdigest()}",
+        f"first difference at byte {first}" if first is not None else "one is a prefix",
+    ]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -81,250 +233,56 @@ def instance_admin_api(base_url: str):
     return wandb.Api(api_key=DEFAULT_KEY, overrides={"base_url": base_url})
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class ServerProcess:
-    process: subprocess.Popen[bytes]
-    base_url: str
-    fixture_url: str
-    data_dir: Path
-    log_path: Path
-    ca_file: Path | None = None  # for https: the certificate clients must trust
-
-    @property
-    def verify(self) -> ssl.SSLContext | bool:
-        """What httpx should verify the base port's certificate with."""
-        return ssl.create_default_context(cafile=self.ca_file) if self.ca_file else True
-
-    def stop(self, sig: int | None = None) -> int:
-        if self.process.poll() is None:
-            if sig is None:
-                self.process.terminate()
-            else:
-                self.process.send_signal(sig)
-        return self.process.wait(timeout=20)
-
-
-@functools.cache
-def shared_s3_server() -> S3Server:
-    """One moto server per test process, for the servers `make test-s3` starts."""
-    server = start_s3_server(Path(tempfile.mkdtemp(prefix="wandb-emulator-moto-")))
-    atexit.register(server.stop)
-    server.create_bucket(TEST_BUCKET)
-    return server
-
-
-def s3_blob_store_args(
-    s3: S3Server, bucket: str = TEST_BUCKET, prefix: str | None = None
-) -> tuple[str, ...]:
-    """serve's options for blobs under a prefix of their own in `bucket` (a new one
-    unless given)."""
-    url = f"s3://{bucket}/{prefix or uuid.uuid4().hex}"
-    return ("--blob-store", url, "--s3-endpoint-url", s3.endpoint_url)
-
-
-def launch_server(
-    data_dir: Path,
-    *extra: str,
-    port: int | None = None,
-    log_level: str = "warning",
-    tls: tuple[Path, Path] | None = None,
-) -> ServerProcess:
-    """Start `wandb-emulator serve` (on free ports by default) without waiting for it;
-    `tls` (certificate, key) serves the base port over https. Under the S3 switch, its
-    blobs go to a prefix of their own in the shared moto server's bucket."""
-    port = port or free_port()
-    if ON_S3 and "--blob-store" not in extra:
-        # The data dir names the prefix: a server restarted on it finds its blobs.
-        prefix = hashlib.md5(str(data_dir.resolve()).encode()).hexdigest()
-        extra = (*extra, *s3_blob_store_args(shared_s3_server(), prefix=prefix))
-    if tls:
-        extra = (*extra, "--tls-cert", str(tls[0]), "--tls-key", str(tls[1]))
-    fixture_port = free_port()
-    data_dir.parent.mkdir(parents=True, exist_ok=True)
-    log_path = data_dir.parent / f"{data_dir.name}-server.log"
-    command = [sys.executable, "-m", "wandb_emulator", "serve", "--port", str(port)]
-    command += ["--fixture-port", str(fixture_port), "--data-dir", str(data_dir)]
-    command += ["--log-level", log_level, *extra]
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    scheme = "https" if tls else "http"
-    base_url, fixture_url = f"{scheme}://127.0.0.1:{port}", f"http://127.0.0.1:{fixture_port}"
-    ca_file = tls[0] if tls else None
-    return ServerProcess(process, base_url, fixture_url, data_dir, log_path, ca_file)
-
-
-def start_server(
-    data_dir: Path, *extra: str, port: int | None = None, tls: tuple[Path, Path] | None = None
-) -> ServerProcess:
-    server = launch_server(data_dir, *extra, port=port, tls=tls)
-    wait_until_ready(server)
-    return server
-
-
-def wait_until_ready(server: ServerProcess, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"emulator exited early:\n{server.log_path.read_text()}")
-        try:
-            if (
-                httpx.get(server.base_url + "/ready", timeout=1, verify=server.verify).status_code
-                == 200
-                and httpx.get(server.fixture_url + "/health", timeout=1).status_code == 200
-            ):
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"emulator not ready after {timeout}s:\n{server.log_path.read_text()}")
+@pytest.fixture(scope="session")
+def wandb_emulator_config() -> Config:
+    """The plugin's session emulator, with the suite's control token (and stock Strawberry
+    when the suite runs for tests/test_stock_path.py)."""
+    return Config(log_level="warning", control_token=CONTROL_TOKEN, fast_execution=not STOCK_PATH)
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    proc = start_server(tmp_path_factory.mktemp("emulator") / "data")
-    os.environ["WANDB_BASE_URL"] = proc.base_url
-    yield proc
-    proc.stop()
+def server(wandb_emulator: RunningEmulator) -> RunningEmulator:
+    """The session's emulator, as the default server of the SDK in this process."""
+    os.environ["WANDB_BASE_URL"] = wandb_emulator.base_url
+    return wandb_emulator
 
 
 @pytest.fixture(scope="module")
-def asgi_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AsgiEmulator]:
-    """The fast tier's emulator: in this process, through the ASGI transport."""
-    emulator = AsgiEmulator(tmp_path_factory.mktemp("asgi") / "data")
-    yield emulator
-    emulator.close()
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:12]}"
-
-
-@dataclass(frozen=True)
-class Account:
-    """A user created through the fixture service; its API key is its username."""
-
-    username: str
-    base_url: str
-
-    @property
-    def api_key(self) -> str:
-        return self.username
-
-    def api(self, **overrides: str):
-        import wandb
-
-        return wandb.Api(api_key=self.api_key, overrides={"base_url": self.base_url, **overrides})
-
-
-class FixtureClient:
-    """Speaks W&B's local-testcontainer fixture protocol to the emulator."""
-
-    def __init__(self, server: ServerProcess) -> None:
-        self.server = server
-        self.http = httpx.Client(base_url=server.fixture_url, timeout=10)
-
-    def command(self, resource: str, body: dict) -> dict:
-        response = self.http.post(f"/db/{resource}", json=body)
-        response.raise_for_status()
-        return response.json()
-
-    def user(self) -> Account:
-        username = "user-" + uuid.uuid4().hex + uuid.uuid4().hex[:8]
-        self.command(
-            "user", {"command": "up", "username": username, "password": None, "admin": False}
-        )
-        self.command(
-            "user",
-            {"command": "password", "username": username, "password": username, "admin": False},
-        )
-        return Account(username, self.server.base_url)
-
-    def org(self, owner: Account) -> str:
-        name = unique("org")
-        self.command(
-            "organization",
-            {"command": "up", "orgName": name, "username": owner.username, "fixtureData": None},
-        )
-        return name
-
-    def add_org_members(self, org: str, **roles: str) -> None:
-        members = [{"username": username, "role": role} for username, role in roles.items()]
-        self.command(
-            "organization",
-            {"command": "add_members", "orgName": org, "fixtureData": {"members": members}},
-        )
-
-    def add_org_member(self, org: str, user: Account, role: str) -> None:
-        self.add_org_members(org, **{user.username: role})
-
-    def team(self, org: str, owner: Account) -> str:
-        name = unique("team")
-        self.command(
-            "team",
-            {
-                "command": "up",
-                "username": owner.username,
-                "fixtureData": {
-                    "planName": "enterprise",
-                    "team": {"name": name},
-                    "organization": {"name": org},
-                },
-            },
-        )
-        return name
+def in_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessEmulator]:
+    """The fast tier's emulator: in this process, through the ASGI interface."""
+    with InProcessEmulator(tmp_path_factory.mktemp("in-process") / "data") as emulator:
+        yield emulator
 
 
 @pytest.fixture(scope="session")
-def fixtures(server: ServerProcess) -> Iterator[FixtureClient]:
-    client = FixtureClient(server)
-    yield client
-    client.http.close()  # its pooled connections, or warnings (errors here) at teardown
+def accounts(server: RunningEmulator) -> Accounts:
+    return server.accounts
 
 
 @dataclass(frozen=True)
 class OrgSetup:
     """An organization with its admin user and one team the admin belongs to."""
 
-    admin: Account
-    org: str
-    team: str
-    fixtures: FixtureClient
+    admin: EmulatorUser
+    accounts: Accounts
 
-    def member(self, role: str = "member") -> Account:
-        user = self.fixtures.user()
-        self.fixtures.add_org_member(self.org, user, role)
-        return user
+    @property
+    def org(self) -> str:
+        assert self.admin.organization is not None
+        return self.admin.organization
+
+    @property
+    def team(self) -> str:
+        assert self.admin.team is not None
+        return self.admin.team
+
+    def member(self, role: str = "member") -> EmulatorUser:
+        return self.accounts.member(self.org, role)
 
 
 @pytest.fixture
-def org_setup(fixtures: FixtureClient) -> OrgSetup:
-    admin = fixtures.user()
-    org = fixtures.org(admin)
-    team = fixtures.team(org, admin)
-    return OrgSetup(admin=admin, org=org, team=team, fixtures=fixtures)
-
-
-@functools.cache
-def http_client(base_url: str) -> httpx.Client:
-    """One keep-alive client per server: a new connection per request costs ~20 ms."""
-    return httpx.Client(base_url=base_url, timeout=10)
-
-
-def graphql(
-    server: ServerProcess, key: str, query: str, variables: dict | None = None, **kwargs
-) -> httpx.Response:
-    return http_client(server.base_url).post(
-        "/graphql",
-        json={"query": query, "variables": variables or {}},
-        auth=("api", key),
-        **kwargs,
-    )
+def org_setup(accounts: Accounts) -> OrgSetup:
+    return OrgSetup(accounts.org_admin(default_entity="user"), accounts)
 
 
 @dataclass
@@ -344,7 +302,7 @@ def write_files(root: Path, files: dict[str, bytes]) -> Path:
 
 
 def log_artifacts(
-    user: Account,
+    user: EmulatorUser,
     entity: str,
     specs: list[tuple[str, str, dict[str, bytes]]],
     tmp_path: Path,
@@ -388,14 +346,12 @@ def run_in_parallel(script: str, argvs: list[list[str]], timeout: float = 180) -
     return outputs
 
 
-def journal_mark(server: ServerProcess) -> int:
+def journal_mark(server: EmulatorHandle) -> int:
     """The newest journal sequence number, to read what a test sends after it."""
     entries = journal_since(server, 0)
     return entries[-1]["seq"] if entries else 0
 
 
-def journal_since(server: ServerProcess, mark: int) -> list[dict]:
-    response = httpx.get(
-        f"{server.base_url}/_emulator/journal", headers=CONTROL_HEADERS, timeout=10
-    )
+def journal_since(server: EmulatorHandle, mark: int) -> list[dict]:
+    response = server.client.get("/_emulator/journal", headers=server.control_headers)
     return [e for e in response.json()["entries"] if e["seq"] > mark]

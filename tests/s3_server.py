@@ -61,6 +61,10 @@ class S3Server:
             config=BotoConfig(s3={"addressing_style": "path"}),
         )
 
+    def blob_store(self, bucket: str, prefix: str) -> dict[str, str]:
+        """The Config settings that keep an emulator's blobs under `prefix` of `bucket`."""
+        return {"blob_store": f"s3://{bucket}/{prefix}", "s3_endpoint_url": self.endpoint_url}
+
     def create_bucket(self, name: str, *, cors_origin: str | None = None) -> None:
         client = self.client()
         client.create_bucket(Bucket=name)

@@ -8,17 +8,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import (
-    Account,
-    FixtureClient,
-    OrgSetup,
-    ServerProcess,
-    graphql,
-    http_client,
-    instance_admin_api,
-    log_artifacts,
-)
+from conftest import OrgSetup, instance_admin_api, log_artifacts
 from wandb.sdk.lib.service.service_connection import WandbApiFailedError
+
+from wandb_emulator.testing import Accounts, EmulatorUser, RunningEmulator
 
 
 def md5_hex(artifact, name: str) -> str:
@@ -29,7 +22,7 @@ def md5_hex(artifact, name: str) -> str:
 
 
 def test_files_by_digest_need_read_access(
-    server: ServerProcess, org_setup: OrgSetup, fixtures: FixtureClient, tmp_path: Path
+    server: RunningEmulator, org_setup: OrgSetup, accounts: Accounts, tmp_path: Path
 ) -> None:
     logged = log_artifacts(
         org_setup.admin,
@@ -43,9 +36,9 @@ def test_files_by_digest_need_read_access(
         f"/artifacts/{org_setup.team}/{digest}",
         f"/artifactsV2/default/{org_setup.team}/x/{digest}/p.txt",
     ]
-    outsider = fixtures.user()
+    outsider = accounts.user()
     same_org_stranger = org_setup.member("member")  # in the org, not in the team
-    client = http_client(server.base_url)
+    client = server.client
     for path in paths:
         # A bucket's store answers with a redirect to a presigned URL of the object.
         owner = client.get(path, auth=("api", org_setup.admin.api_key), follow_redirects=True)
@@ -103,14 +96,13 @@ def test_creating_over_a_hidden_registry_fails_like_creating_where_one_may_not(
 
 
 def test_upsert_model_on_a_hidden_registry_fails_like_on_a_missing_one(
-    server: ServerProcess, org_setup: OrgSetup, hidden: str
+    server: RunningEmulator, org_setup: OrgSetup, hidden: str
 ) -> None:
     viewer = org_setup.member("viewer")
     org_entity = org_entity_name(server, org_setup)
 
     def upsert(name: str) -> None:
-        response = graphql(
-            server,
+        response = server.graphql(
             viewer.api_key,
             "mutation($e: String!, $n: String!) { upsertModel(input: "
             '{entityName: $e, name: $n, description: "x"}) { project { id } } }',
@@ -122,13 +114,12 @@ def test_upsert_model_on_a_hidden_registry_fails_like_on_a_missing_one(
 
 
 def test_a_hidden_registry_name_is_only_taken(
-    server: ServerProcess, org_setup: OrgSetup, hidden: str
+    server: RunningEmulator, org_setup: OrgSetup, hidden: str
 ) -> None:
     """Names are unique, so creating one that a hidden registry holds cannot succeed;
     the error says the name is taken and nothing more."""
     member = org_setup.member("member")
-    response = graphql(
-        server,
+    response = server.graphql(
         member.api_key,
         "mutation($e: String!, $n: String!) { upsertModel(input: {entityName: $e, name: $n})"
         " { project { id } } }",
@@ -139,9 +130,8 @@ def test_a_hidden_registry_name_is_only_taken(
     ]
 
 
-def org_entity_name(server: ServerProcess, org_setup: OrgSetup) -> str:
-    response = graphql(
-        server,
+def org_entity_name(server: RunningEmulator, org_setup: OrgSetup) -> str:
+    response = server.graphql(
         org_setup.admin.api_key,
         "query($o: String!) { organization(name: $o) { orgEntity { name } } }",
         {"o": org_setup.org},
@@ -153,7 +143,7 @@ def test_linking_into_a_hidden_registry_fails_like_into_a_missing_one(
     org_setup: OrgSetup, hidden: str, tmp_path: Path
 ) -> None:
     member = org_setup.member("member")
-    team = org_setup.fixtures.team(org_setup.org, member)
+    team = org_setup.accounts.team(org_setup.org, member)
     log_artifacts(member, team, [("src", "model", {"m.bin": b"m"})], tmp_path)
     artifact = member.api().artifact(f"{team}/training/src:v0")
     same_for_hidden_and_missing(
@@ -169,26 +159,26 @@ ORG_OF_ENTITY = (
 
 
 def test_org_names_and_members_are_for_members(
-    server: ServerProcess, org_setup: OrgSetup, fixtures: FixtureClient
+    server: RunningEmulator, org_setup: OrgSetup, accounts: Accounts
 ) -> None:
-    outsider = fixtures.user()
-    seen = graphql(server, outsider.api_key, ORG_OF_ENTITY, {"e": org_setup.team}).json()["data"]
+    outsider = accounts.user()
+    seen = server.graphql(outsider.api_key, ORG_OF_ENTITY, {"e": org_setup.team}).json()["data"]
     assert seen["entity"] is None or (
         seen["entity"]["organization"] is None and seen["entity"]["members"] == []
     )
     member = org_setup.member("viewer")
-    seen = graphql(server, member.api_key, ORG_OF_ENTITY, {"e": org_setup.team}).json()["data"]
+    seen = server.graphql(member.api_key, ORG_OF_ENTITY, {"e": org_setup.team}).json()["data"]
     assert seen["entity"]["organization"] == {"name": org_setup.org}
 
 
 def test_other_users_organizations_are_only_shared_ones(
-    server: ServerProcess, org_setup: OrgSetup, fixtures: FixtureClient
+    server: RunningEmulator, org_setup: OrgSetup, accounts: Accounts
 ) -> None:
-    other = fixtures.user()
-    other_org = fixtures.org(other)
-    fixtures.add_org_member(org_setup.org, other, "member")
+    other = accounts.user()
+    other_org = accounts.org(other)
+    accounts.add_org_member(org_setup.org, other, "member")
     query = "query($q: String) { users(query: $q) { edges { node { organizations { name } } } } }"
-    response = graphql(server, org_setup.admin.api_key, query, {"q": other.username})
+    response = server.graphql(org_setup.admin.api_key, query, {"q": other.username})
     [edge] = response.json()["data"]["users"]["edges"]
     names = {o["name"] for o in edge["node"]["organizations"]}
     assert org_setup.org in names and other_org not in names
@@ -198,19 +188,19 @@ def test_other_users_organizations_are_only_shared_ones(
 
 
 def test_user_search_is_for_instance_admins(
-    server: ServerProcess, org_setup: OrgSetup, fixtures: FixtureClient
+    server: RunningEmulator, org_setup: OrgSetup, accounts: Accounts
 ) -> None:
-    outsider: Account = fixtures.user()
+    outsider: EmulatorUser = accounts.user()
     with pytest.raises(WandbApiFailedError, match="searching users is for instance admins"):
         outsider.api().users("user-")
     query = 'query($n: Int) { users(query: "user-", first: $n) { edges { node { id } } } }'
-    assert "errors" in graphql(server, outsider.api_key, query, {"n": -1}).json()
+    assert "errors" in server.graphql(outsider.api_key, query, {"n": -1}).json()
     admin = instance_admin_api(server.base_url)
     assert len(admin.users(org_setup.admin.username[:12])) >= 1
 
 
 def test_exact_lookup_serves_the_registry_member_workflow(
-    org_setup: OrgSetup, fixtures: FixtureClient
+    org_setup: OrgSetup, accounts: Accounts
 ) -> None:
     member = org_setup.member("member")
     api = org_setup.admin.api()
@@ -221,13 +211,15 @@ def test_exact_lookup_serves_the_registry_member_workflow(
     assert user is not None and user.username == member.username
     registry.add_members(user)
     assert member.username in [m.user.username for m in registry.user_members()]
-    stranger = fixtures.user()  # outside every shared organization: as if missing
+    stranger = accounts.user()  # outside every shared organization: as if missing
     for name in (stranger.username, "no-such-user-" + org_setup.org):
         with pytest.raises(WandbApiFailedError, match="searching users is for instance admins"):
             api.user(name)
 
 
-def test_a_missing_file_by_digest_is_a_404_too(server: ServerProcess, org_setup: OrgSetup) -> None:
+def test_a_missing_file_by_digest_is_a_404_too(
+    server: RunningEmulator, org_setup: OrgSetup
+) -> None:
     response = httpx.get(
         f"{server.base_url}/artifacts/{org_setup.team}/{'0' * 32}",
         auth=("api", org_setup.admin.api_key),

@@ -6,41 +6,37 @@ import json
 
 import pytest
 import wandb
-from conftest import (
-    FixtureClient,
-    OrgSetup,
-    ServerProcess,
-    graphql,
-    instance_admin_api,
-)
+from conftest import OrgSetup, instance_admin_api
 from wandb.errors import AuthenticationError, CommError
 from wandb.sdk.lib.service.service_connection import WandbApiFailedError
+
+from wandb_emulator.testing import Accounts, RunningEmulator
 
 UPDATE_DEFAULT_ENTITY = """
 mutation ($entity: String!) { updateUser(input: {defaultEntity: $entity}) { user { entity } } }
 """
 
 
-def test_unknown_api_key_is_an_authentication_error(server: ServerProcess) -> None:
+def test_unknown_api_key_is_an_authentication_error(server: RunningEmulator) -> None:
     with pytest.raises(AuthenticationError, match="invalid API key"):
         _ = wandb.Api(api_key="x" * 40, overrides={"base_url": server.base_url}).viewer
 
 
-def test_viewer_and_default_entity(fixtures: FixtureClient) -> None:
-    user = fixtures.user()
+def test_viewer_and_default_entity(accounts: Accounts) -> None:
+    user = accounts.user()
     api = user.api()
     assert api.viewer.username == user.username
     assert api.default_entity == user.username
 
 
 def test_update_user_changes_the_default_entity(org_setup: OrgSetup, server) -> None:
-    response = graphql(
-        server, org_setup.admin.api_key, UPDATE_DEFAULT_ENTITY, {"entity": org_setup.team}
+    response = server.graphql(
+        org_setup.admin.api_key, UPDATE_DEFAULT_ENTITY, {"entity": org_setup.team}
     )
     assert response.json()["data"]["updateUser"]["user"]["entity"] == org_setup.team
     assert org_setup.admin.api().default_entity == org_setup.team
-    response = graphql(
-        server, org_setup.admin.api_key, UPDATE_DEFAULT_ENTITY, {"entity": "no-such-entity"}
+    response = server.graphql(
+        org_setup.admin.api_key, UPDATE_DEFAULT_ENTITY, {"entity": "no-such-entity"}
     )
     assert "not found" in response.json()["errors"][0]["message"]
 
@@ -48,7 +44,7 @@ def test_update_user_changes_the_default_entity(org_setup: OrgSetup, server) -> 
 def test_organization_and_its_org_entity(org_setup: OrgSetup) -> None:
     org = org_setup.admin.api().organization(org_setup.org)
     assert org.name == org_setup.org
-    assert org.org_entity.name == f"{org_setup.org}-org"
+    assert org.org_entity.name == org_setup.admin.org_entity
     with pytest.raises(CommError, match="Organization 'missing-org' not found"):
         org_setup.admin.api().organization("missing-org")
 
@@ -85,7 +81,7 @@ def test_create_team_invite_and_remove_member(org_setup: OrgSetup) -> None:
     assert team.name == "squad-" + org_setup.org
     assert [m.username for m in team.members] == [org_setup.admin.username]
 
-    newcomer = org_setup.fixtures.user()
+    newcomer = org_setup.accounts.user()
     assert team.invite(newcomer.username) is True
     assert team.invite(newcomer.username) is False  # already a member
     team.load(force=True)
@@ -113,19 +109,17 @@ def test_only_team_admins_invite(org_setup: OrgSetup) -> None:
     colleague = org_setup.member()
     org_setup.admin.api().team(org_setup.team).invite(colleague.username)
     as_member = colleague.api().team(org_setup.team)
-    assert as_member.invite(org_setup.fixtures.user().username) is False
+    assert as_member.invite(org_setup.accounts.user().username) is False
 
 
-def test_a_user_in_no_organization_creates_a_team_without_one(
-    fixtures: FixtureClient, server
-) -> None:
-    loner = fixtures.user()
+def test_a_user_in_no_organization_creates_a_team_without_one(accounts: Accounts, server) -> None:
+    loner = accounts.user()
     name = "lonely-" + loner.username[:20]
     team = loner.api().create_team(name)
     assert team.name == name
     assert [m.username for m in team.members] == [loner.username]
     query = "query ($n: String) { entity(name: $n) { isTeam organization { name } } }"
-    response = graphql(server, loner.api_key, query, {"n": name})
+    response = server.graphql(loner.api_key, query, {"n": name})
     assert response.json()["data"]["entity"] == {"isTeam": True, "organization": None}
 
 
@@ -143,9 +137,9 @@ def test_instance_admins_create_users(server) -> None:
     assert again.username != created.username
 
 
-def test_only_instance_admins_create_users(fixtures: FixtureClient) -> None:
+def test_only_instance_admins_create_users(accounts: Accounts) -> None:
     with pytest.raises(WandbApiFailedError, match="only instance admins"):
-        fixtures.user().api().create_user("someone@example.org")
+        accounts.user().api().create_user("someone@example.org")
 
 
 def test_service_accounts_join_the_team(org_setup: OrgSetup) -> None:
@@ -159,19 +153,17 @@ def test_service_accounts_join_the_team(org_setup: OrgSetup) -> None:
     ]
 
 
-def test_viewer_teams_lists_the_own_entity_first(
-    org_setup: OrgSetup, fixtures: FixtureClient
-) -> None:
+def test_viewer_teams_lists_the_own_entity_first(org_setup: OrgSetup, accounts: Accounts) -> None:
     admin = org_setup.admin.api()
     assert admin.viewer.teams == [org_setup.admin.username, org_setup.team]
-    loner = fixtures.user()  # in no team
+    loner = accounts.user()  # in no team
     assert loner.api().viewer.teams == [loner.username]
 
 
 def test_a_personal_entity_read_as_a_team_has_its_user_as_one_member(
-    org_setup: OrgSetup, fixtures: FixtureClient
+    org_setup: OrgSetup, accounts: Accounts
 ) -> None:
-    loner = fixtures.user()
+    loner = accounts.user()
     [member] = loner.api().team(loner.username).members
     assert (member.username, member.account_type, member.admin) == (loner.username, "USER", True)
     [seen_by_other] = org_setup.admin.api().team(loner.username).members

@@ -12,16 +12,14 @@ import pytest
 import wandb
 from conftest import (
     CONTROL_HEADERS,
-    Account,
-    FixtureClient,
     OrgSetup,
-    ServerProcess,
-    graphql,
     instance_admin_api,
     journal_mark,
     journal_since,
     log_artifacts,
 )
+
+from wandb_emulator.testing import Accounts, EmulatorUser, RunningEmulator
 
 # Downloads run in a fresh process: `download(skip_cache=True)` leaves the SDK's shared
 # file cache pointing at its destination (ArtifactFileCache._override_cache_path), and
@@ -33,7 +31,7 @@ print(api.artifact(sys.argv[3]).download(root=sys.argv[4]))
 """
 
 
-def download_elsewhere(user: Account, path: str, tmp_path: Path) -> Path:
+def download_elsewhere(user: EmulatorUser, path: str, tmp_path: Path) -> Path:
     """Download an artifact from a new process with an empty cache; return its root."""
     root, cache = tmp_path / "downloaded", tmp_path / "fresh-cache"
     environ = {**os.environ, "WANDB_CACHE_DIR": str(cache), "WANDB_SILENT": "true"}
@@ -69,11 +67,11 @@ def test_versions_order_by_version_index(org_setup: OrgSetup, tmp_path: Path) ->
 
 @pytest.mark.local_blobs  # its URLs or files are the local store's
 def test_file_storage_paths_and_urls_follow_the_wandb_layout(
-    server: ServerProcess, org_setup: OrgSetup, tmp_path: Path
+    server: RunningEmulator, org_setup: OrgSetup, tmp_path: Path
 ) -> None:
     log_artifacts(org_setup.admin, org_setup.team, [("laid", "model", {"w.bin": b"xyz"})], tmp_path)
     artifact = org_setup.admin.api().artifact(f"{org_setup.team}/training/laid:v0")
-    found = graphql(server, org_setup.admin.api_key, MANIFEST_QUERY, {"id": artifact.id}).json()
+    found = server.graphql(org_setup.admin.api_key, MANIFEST_QUERY, {"id": artifact.id}).json()
     node = found["data"]["artifact"]["files"]["edges"][0]["node"]
     md5_hex = "d16fb36f0911f878998c136191af705e"  # md5(b"xyz")
     assert node["storagePath"].startswith("wandb_artifacts/")
@@ -87,7 +85,7 @@ def test_file_storage_paths_and_urls_follow_the_wandb_layout(
 
 @pytest.mark.local_blobs  # its URLs or files are the local store's
 def test_a_403_on_a_file_url_is_followed_by_a_fresh_url_that_works(
-    server: ServerProcess, org_setup: OrgSetup, tmp_path: Path
+    server: RunningEmulator, org_setup: OrgSetup, tmp_path: Path
 ) -> None:
     log_artifacts(org_setup.admin, org_setup.team, [("denied", "model", {"a.txt": b"A"})], tmp_path)
     artifact = org_setup.admin.api().artifact(f"{org_setup.team}/training/denied:v0")
@@ -144,7 +142,7 @@ def _settings(user) -> wandb.Settings:
 
 
 def test_distributed_artifact_merges_every_runs_patch_into_one_version(
-    server: ServerProcess, org_setup: OrgSetup, tmp_path: Path
+    server: RunningEmulator, org_setup: OrgSetup, tmp_path: Path
 ) -> None:
     admin, team = org_setup.admin, org_setup.team
     distributed_id = f"shards-{tmp_path.name}"
@@ -294,11 +292,11 @@ def test_an_org_viewer_who_is_a_registry_member_links_and_edits(
 
 
 def test_registry_members_from_outside_the_organization(
-    org_setup: OrgSetup, fixtures: FixtureClient
+    org_setup: OrgSetup, accounts: Accounts
 ) -> None:
     admin_api = org_setup.admin.api()
     registry = admin_api.create_registry("guests", "restricted", organization=org_setup.org)
-    loner = fixtures.user()  # in no organization
+    loner = accounts.user()  # in no organization
     loner_team = loner.api().create_team(f"solo-{loner.username[-8:]}")
     # Only instance admins search users, and an org admin may look up only people of
     # their organizations: the loner's User object comes from the instance admin.
@@ -318,17 +316,17 @@ def test_registry_members_from_outside_the_organization(
 
 
 def test_a_team_of_a_user_in_several_organizations_naming_none_is_in_no_organization(
-    server: ServerProcess, org_setup: OrgSetup, fixtures: FixtureClient
+    server: RunningEmulator, org_setup: OrgSetup, accounts: Accounts
 ) -> None:
-    other_org = fixtures.org(org_setup.admin)
+    other_org = accounts.org(org_setup.admin)
     user = org_setup.member("member")
-    fixtures.add_org_member(other_org, user, "member")
+    accounts.add_org_member(other_org, user, "member")
     name = f"t-{user.username[-8:]}"
     team = user.api().create_team(name, admin_username=user.username)  # as W&B: created
     assert team.name == name
     assert [(m.username, m.admin) for m in team.members] == [(user.username, True)]
     query = "query ($name: String!) { entity(name: $name) { isTeam organization { name } } }"
-    entity = graphql(server, user.api_key, query, {"name": name}).json()["data"]["entity"]
+    entity = server.graphql(user.api_key, query, {"name": name}).json()["data"]["entity"]
     assert entity == {"isTeam": True, "organization": None}  # not put in either org
 
     # Registries of either organization take it as a member like any team.

@@ -3,17 +3,11 @@ create/list/get/update/delete of automations with their error paths."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 import wandb
-from conftest import (
-    CONTROL_HEADERS,
-    OrgSetup,
-    ServerProcess,
-    graphql,
-    journal_mark,
-    journal_since,
-    unique,
-)
+from conftest import CONTROL_HEADERS, OrgSetup, journal_mark, journal_since
 from wandb.automations import (
     ActionType,
     DoNothing,
@@ -30,7 +24,9 @@ from wandb.automations import (
 )
 from wandb.errors import CommError
 
-from wandb_emulator.webhooks import (
+from wandb_emulator.testing import RunningEmulator
+from wandb_emulator.testing.accounts import random_name
+from wandb_emulator.testing.webhooks import (
     create_webhook_integration,
     delete_secret,
     insert_secret,
@@ -43,7 +39,7 @@ RECEIVER = "http://127.0.0.1:9/hook"  # never contacted: these tests fire nothin
 @pytest.fixture
 def project(org_setup: OrgSetup):
     api = org_setup.admin.api()
-    name = unique("proj")
+    name = random_name("proj")
     api.create_project(name, org_setup.team)
     return api.project(name, org_setup.team)
 
@@ -78,7 +74,7 @@ def test_duplicate_or_invalid_webhook_integrations_are_refused(org_setup: OrgSet
 
 
 def test_only_admins_manage_integrations_and_secrets(org_setup: OrgSetup) -> None:
-    member = org_setup.fixtures.user()
+    member = org_setup.accounts.user()
     org_setup.admin.api().team(org_setup.team).invite(member.username)  # a team member
     member_api = member.api()
     with pytest.raises(Exception, match="permission denied"):
@@ -87,7 +83,10 @@ def test_only_admins_manage_integrations_and_secrets(org_setup: OrgSetup) -> Non
         insert_secret(member_api, org_setup.team, "TOKEN", "s3cret")
 
 
-def test_secret_values_are_never_returned(org_setup: OrgSetup, server: ServerProcess) -> None:
+def test_secret_values_are_never_returned(
+    org_setup: OrgSetup, server: RunningEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="wandb_emulator")  # the server's own log lines
     api = org_setup.admin.api()
     insert_secret(api, org_setup.team, "DEPLOY_TOKEN", "value-that-must-not-leak")
     insert_secret(api, org_setup.team, "OTHER", "second-value-that-must-not-leak")
@@ -96,15 +95,17 @@ def test_secret_values_are_never_returned(org_setup: OrgSetup, server: ServerPro
     assert secret_names(api, org_setup.team) == ["DEPLOY_TOKEN"]
     with pytest.raises(Exception, match="not found"):
         delete_secret(api, org_setup.team, "OTHER")
-    journal = graphql(server, org_setup.admin.api_key, "{ viewer { id } }")
+    journal = server.graphql(org_setup.admin.api_key, "{ viewer { id } }")
     assert journal.status_code == 200
     entries = server_journal(server)
     assert any(e.get("operation") == "InsertSecret" for e in entries)
     assert "value-that-must-not-leak" not in str(entries)
-    assert "value-that-must-not-leak" not in server.log_path.read_text()
+    logged = [r.getMessage() for r in caplog.records if r.name.startswith("wandb_emulator")]
+    assert any("InsertSecret" in line for line in logged)  # debug: one line per request
+    assert not any("value-that-must-not-leak" in line for line in logged)
 
 
-def server_journal(server: ServerProcess) -> list[dict]:
+def server_journal(server: RunningEmulator) -> list[dict]:
     import httpx
 
     response = httpx.get(
@@ -168,7 +169,7 @@ def test_update_every_field(org_setup: OrgSetup, project) -> None:
     hook = _webhook(org_setup)
     event = OnRunState(scope=project, filter=RunEvent.state.eq("finished"))
     created = api.create_automation(event >> DoNothing(), name="editable")
-    other = api.project(unique("other"), org_setup.team)
+    other = api.project(random_name("other"), org_setup.team)
     api.create_project(other.name, org_setup.team)
     other = api.project(other.name, org_setup.team)
 
@@ -215,7 +216,7 @@ def test_duplicate_name_on_update_is_refused(org_setup: OrgSetup, project) -> No
 
 
 def test_incompatible_event_and_scope_are_refused(
-    org_setup: OrgSetup, project, server: ServerProcess
+    org_setup: OrgSetup, project, server: RunningEmulator
 ) -> None:
     # The SDK refuses these pairs itself...
     with pytest.raises(ValueError):
@@ -233,7 +234,7 @@ def test_incompatible_event_and_scope_are_refused(
 
 
 def _create_raw(
-    server: ServerProcess,
+    server: RunningEmulator,
     setup: OrgSetup,
     scope_id: str,
     scope_type: str,
@@ -245,7 +246,7 @@ def _create_raw(
 
     variables = {
         "input": {
-            "name": unique("raw"),
+            "name": random_name("raw"),
             "enabled": True,
             "scopeType": scope_type,
             "scopeID": scope_id,
@@ -255,11 +256,11 @@ def _create_raw(
             "triggeredActionConfig": action,
         }
     }
-    return graphql(server, setup.admin.api_key, CREATE_AUTOMATION_GQL, variables).json()
+    return server.graphql(setup.admin.api_key, CREATE_AUTOMATION_GQL, variables).json()
 
 
 def test_only_admins_manage_automations(org_setup: OrgSetup, project) -> None:
-    member = org_setup.fixtures.user()
+    member = org_setup.accounts.user()
     org_setup.admin.api().team(org_setup.team).invite(member.username)
     event = OnRunState(scope=project, filter=RunEvent.state.eq("finished"))
     with pytest.raises(CommError, match="only admins"):
@@ -268,16 +269,16 @@ def test_only_admins_manage_automations(org_setup: OrgSetup, project) -> None:
 
 def test_registry_automations_need_registry_admins(org_setup: OrgSetup) -> None:
     api = org_setup.admin.api()
-    registry = api.create_registry(unique("reg"), "organization", organization=org_setup.org)
+    registry = api.create_registry(random_name("reg"), "organization", organization=org_setup.org)
     event = OnAddArtifactAlias(scope=registry, filter={"alias": "production"})
-    created = api.create_automation(event >> DoNothing(), name=unique("reg-auto"))
+    created = api.create_automation(event >> DoNothing(), name=random_name("reg-auto"))
     assert created.scope.id == registry.id
     viewer = org_setup.member("member")  # an org member is a registry viewer by default
     with pytest.raises(CommError, match="only admins"):
         viewer.api().create_automation(
-            OnLinkArtifact(scope=registry) >> DoNothing(), name=unique("viewer")
+            OnLinkArtifact(scope=registry) >> DoNothing(), name=random_name("viewer")
         )
-    outsider = org_setup.fixtures.user()
+    outsider = org_setup.accounts.user()
     assert (
         list(outsider.api().automations(entity=api.organization(org_setup.org).org_entity.name))
         == []
@@ -294,7 +295,7 @@ def test_wandb_is_the_real_sdk() -> None:
 
 
 def test_automations_of_an_entity_come_per_page_and_resume_from_a_cursor(
-    org_setup: OrgSetup, project, server: ServerProcess
+    org_setup: OrgSetup, project, server: RunningEmulator
 ) -> None:
     api = org_setup.admin.api()
     event = OnRunState(scope=project, filter=RunEvent.state.eq("failed"))

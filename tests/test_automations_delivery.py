@@ -22,7 +22,7 @@ from wandb.automations import (
 from wandb_emulator.domain.events import AliasAdded, Event
 from wandb_emulator.ids import decode_any
 from wandb_emulator.testing import EmulatorUser, RunningEmulator
-from wandb_emulator.webhooks import (
+from wandb_emulator.testing.webhooks import (
     WebhookReceiver,
     create_webhook_integration,
     insert_secret,

@@ -21,7 +21,7 @@ from wandb.automations import (
 )
 
 from wandb_emulator.testing import EmulatorUser, RunningEmulator
-from wandb_emulator.webhooks import WebhookReceiver, create_webhook_integration
+from wandb_emulator.testing.webhooks import WebhookReceiver, create_webhook_integration
 
 PAYLOAD = {
     "event": "${event_type}",

@@ -9,7 +9,7 @@ import wandb
 from wandb.automations import OnRunMetric, OnRunState, RunEvent, SendWebhook
 
 from wandb_emulator.testing import EmulatorUser, RunningEmulator
-from wandb_emulator.webhooks import WebhookReceiver, create_webhook_integration
+from wandb_emulator.testing.webhooks import WebhookReceiver, create_webhook_integration
 
 PAYLOAD = {
     "event": "${event_type}",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import textwrap
 
-from conftest import OrgSetup, ServerProcess, run_in_parallel
+from conftest import OrgSetup, run_in_parallel
+
+from wandb_emulator.testing import RunningEmulator
 
 WORKER = textwrap.dedent(
     """
@@ -24,7 +26,7 @@ WORKER = textwrap.dedent(
 )
 
 
-def test_parallel_sdk_processes(org_setup: OrgSetup, server: ServerProcess) -> None:
+def test_parallel_sdk_processes(org_setup: OrgSetup, server: RunningEmulator) -> None:
     outcomes = run_in_parallel(
         WORKER,
         [[server.base_url, org_setup.admin.api_key, org_setup.org, str(n)] for n in range(4)],

@@ -6,7 +6,9 @@ import hashlib
 import textwrap
 from pathlib import Path
 
-from conftest import ON_S3, OrgSetup, ServerProcess, run_in_parallel
+from conftest import ON_S3, OrgSetup, run_in_parallel
+
+from wandb_emulator.testing import RunningEmulator
 
 WORKERS = 4
 SHARED = b"the same bytes in every process" * 100
@@ -29,7 +31,7 @@ WORKER = textwrap.dedent(
 
 
 def test_parallel_links_get_distinct_gap_free_versions(
-    org_setup: OrgSetup, server: ServerProcess
+    org_setup: OrgSetup, server: RunningEmulator
 ) -> None:
     api = org_setup.admin.api()
     api.create_registry("models", "organization", organization=org_setup.org)
@@ -48,6 +50,7 @@ def test_parallel_links_get_distinct_gap_free_versions(
 
     if not ON_S3:  # the bytes on disk: once, whole, and no staging file left
         key = hashlib.md5(SHARED).hexdigest()
-        stored = [p for p in Path(server.data_dir, "blobs").rglob("*") if p.name == key]
+        blobs = Path(server.config.data_dir, "blobs")
+        stored = [p for p in blobs.rglob("*") if p.name == key]
         assert len(stored) == 1 and stored[0].read_bytes() == SHARED
-        assert not list(Path(server.data_dir, "blobs").glob(".upload-*"))
+        assert not list(blobs.glob(".upload-*"))

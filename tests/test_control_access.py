@@ -8,21 +8,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import (
-    CONTROL_HEADERS,
-    DEFAULT_KEY,
-    Account,
-    FixtureClient,
-    ServerProcess,
-    graphql,
-    launch_server,
-    log_artifacts,
-    wait_until_ready,
-)
+from conftest import CONTROL_HEADERS, DEFAULT_KEY, EmulatorProcess, log_artifacts
 
 from wandb_emulator.config import Config
 from wandb_emulator.journal import REDACTED, Journal, RequestRecord
 from wandb_emulator.serving import exposure_warnings
+from wandb_emulator.testing import Accounts, EmulatorHandle, EmulatorUser, RunningEmulator
 
 ENDPOINTS = [
     ("POST", "/reset"),
@@ -37,13 +28,13 @@ ENDPOINTS = [
 ]
 
 
-def control(server: ServerProcess, method: str, path: str, **kwargs) -> httpx.Response:
+def control(server: EmulatorHandle, method: str, path: str, **kwargs) -> httpx.Response:
     return httpx.request(method, server.base_url + "/_emulator" + path, timeout=10, **kwargs)
 
 
 @pytest.mark.parametrize(("method", "path"), ENDPOINTS)
 def test_control_endpoints_refuse_requests_without_credentials(
-    server: ServerProcess, method: str, path: str
+    server: RunningEmulator, method: str, path: str
 ) -> None:
     response = control(server, method, path, json={})
     assert response.status_code == 401
@@ -52,14 +43,14 @@ def test_control_endpoints_refuse_requests_without_credentials(
 
 @pytest.mark.parametrize(("method", "path"), ENDPOINTS)
 def test_control_endpoints_refuse_ordinary_users(
-    server: ServerProcess, fixtures: FixtureClient, method: str, path: str
+    server: RunningEmulator, accounts: Accounts, method: str, path: str
 ) -> None:
-    user = fixtures.user()
+    user = accounts.user()
     response = control(server, method, path, json={}, auth=("api", user.api_key))
     assert response.status_code == 401
 
 
-def test_control_endpoints_accept_the_token_and_instance_admins(server: ServerProcess) -> None:
+def test_control_endpoints_accept_the_token_and_instance_admins(server: RunningEmulator) -> None:
     assert control(server, "GET", "/faults", headers=CONTROL_HEADERS).status_code == 200
     assert control(server, "GET", "/faults", auth=("api", DEFAULT_KEY)).status_code == 200
     wrong = {"authorization": "Bearer " + CONTROL_HEADERS["authorization"][-8:]}
@@ -70,16 +61,12 @@ def test_serve_generates_and_prints_a_control_token(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("WANDB_EMULATOR_CONTROL_TOKEN")
-    server = launch_server(tmp_path / "data")
-    try:
-        wait_until_ready(server)
-        printed = re.search(r"WANDB_EMULATOR_CONTROL_TOKEN=(\S+)", server.log_path.read_text())
+    with EmulatorProcess(tmp_path / "data") as server:
+        printed = re.search(r"WANDB_EMULATOR_CONTROL_TOKEN=(\S+)", server.log())
         assert printed is not None
         headers = {"authorization": f"Bearer {printed.group(1)}"}
         assert control(server, "GET", "/journal", headers=headers).status_code == 200
         assert control(server, "GET", "/journal", headers=CONTROL_HEADERS).status_code == 401
-    finally:
-        server.stop()
 
 
 def test_serve_warns_when_listening_beyond_loopback() -> None:
@@ -94,16 +81,16 @@ def test_serve_warns_when_listening_beyond_loopback() -> None:
 # ------------------------------------------------------------------ journal contents
 
 
-def journal(server: ServerProcess, **params: str) -> list[dict]:
+def journal(server: RunningEmulator, **params: str) -> list[dict]:
     response = control(server, "GET", "/journal", params=params, headers=CONTROL_HEADERS)
     return response.json()["entries"]
 
 
 @pytest.mark.local_blobs  # a bucket's presigned URLs never reach the emulator's journal
 def test_the_journal_redacts_signed_urls(
-    server: ServerProcess, fixtures: FixtureClient, tmp_path: Path
+    server: RunningEmulator, accounts: Accounts, tmp_path: Path
 ) -> None:
-    user: Account = fixtures.user()
+    user: EmulatorUser = accounts.user()
     log_artifacts(user, user.username, [("data", "dataset", {"a.txt": b"secret bytes"})], tmp_path)
     uploads = [e for e in journal(server) if e["path"].startswith("/storage/upload/")]
     assert uploads
@@ -112,16 +99,14 @@ def test_the_journal_redacts_signed_urls(
         assert payload and signature == REDACTED
 
 
-def test_the_journal_redacts_secret_variables(
-    server: ServerProcess, fixtures: FixtureClient
-) -> None:
-    user = fixtures.user()
+def test_the_journal_redacts_secret_variables(server: RunningEmulator, accounts: Accounts) -> None:
+    user = accounts.user()
     variables = {
         "password": "hunter2",
         "apiKey": "k" * 40,
         "nested": {"clientSecret": "s3cr3t", "url": "http://h/storage/blob/abc.def/f.txt"},
     }
-    graphql(server, user.api_key, "query RedactMe { viewer { id } }", variables)
+    server.graphql(user.api_key, "query RedactMe { viewer { id } }", variables)
     [entry] = journal(server, operation="RedactMe")
     assert entry["variables"] == {
         "password": REDACTED,

@@ -11,10 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 import wandb
-from conftest import CONTROL_TOKEN, free_port, instance_admin_api
+from conftest import CONTROL_TOKEN, RunningEmulator, database_args, instance_admin_api
 
 from wandb_emulator.config import Config
-from wandb_emulator.testing import RunningEmulator
+from wandb_emulator.testing import free_port
 
 SEED_YAML = """
 users:
@@ -60,11 +60,17 @@ def test_seed_a_yaml_file_into_a_running_server_then_reset(
         wandb.Api(api_key=YAML_KEY, overrides={"base_url": emulator.base_url})
 
 
+def _seed_data_dir(seed_file: Path, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    """`wandb-emulator seed --data-dir` (with the data dir's test database)."""
+    args = ["--data-dir", str(data_dir), *database_args(data_dir), "--log-level", "warning"]
+    return cli("seed", str(seed_file), *args)
+
+
 def test_seed_a_data_dir_before_serving(tmp_path: Path) -> None:
     seed_file = tmp_path / "seed.yaml"
     seed_file.write_text(SEED_YAML)
     data_dir = tmp_path / "data"
-    seeded = cli("seed", str(seed_file), "--data-dir", str(data_dir), "--log-level", "warning")
+    seeded = _seed_data_dir(seed_file, data_dir)
     assert seeded.returncode == 0, seeded.stderr
     with RunningEmulator(data_dir) as emulator:
         api = wandb.Api(api_key=YAML_KEY, overrides={"base_url": emulator.base_url})
@@ -84,7 +90,7 @@ def test_seed_a_data_dir_while_it_is_served(tmp_path: Path) -> None:
     with RunningEmulator(data_dir) as emulator:
         with pytest.raises(wandb.errors.AuthenticationError):
             wandb.Api(api_key=YAML_KEY, overrides={"base_url": emulator.base_url})
-        seeded = cli("seed", str(seed_file), "--data-dir", str(data_dir), "--log-level", "warning")
+        seeded = _seed_data_dir(seed_file, data_dir)
         assert seeded.returncode == 0, seeded.stderr
         api = wandb.Api(api_key=YAML_KEY, overrides={"base_url": emulator.base_url})
         assert api.viewer.username == "yaml-user"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
+import signal
 import subprocess
 import sys
 import time
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import wandb
-from conftest import FixtureClient, ServerProcess, free_port, launch_server, wait_until_ready
+from conftest import ON_POSTGRES, EmulatorProcess, database_value
 
 WORKER = r"""
 import hashlib, json, os, sys, uuid
@@ -83,14 +83,10 @@ def wait_for_acks(paths: list[Path], at_least: int, workers: list, timeout: floa
 
 def run_crash(tmp_path: Path, workers_n: int, per_worker: int, kills: int) -> CrashFigures:
     started = time.monotonic()
-    port = free_port()
-    data_dir = tmp_path / "data"
-    server = launch_server(data_dir, port=port)
-    wait_until_ready(server)
-    fixtures = FixtureClient(server)
-    admin = fixtures.user()
-    org = fixtures.org(admin)
-    team = fixtures.team(org, admin)
+    server = EmulatorProcess(tmp_path / "data").start()
+    admin = server.accounts.org_admin(default_entity="user")
+    org, team = admin.organization, admin.team
+    assert org is not None and team is not None
     registry = "crash"
     admin.api().create_registry(registry, visibility="organization", organization=org)
     ack_paths = [tmp_path / f"acks-{i}.jsonl" for i in range(workers_n)]
@@ -121,10 +117,8 @@ def run_crash(tmp_path: Path, workers_n: int, per_worker: int, kills: int) -> Cr
         for kill in range(kills):
             wait_for_acks(ack_paths, (kill + 1) * workers_n, workers)
             before_last_kill = len(acks(ack_paths))
-            server.process.kill()  # SIGKILL: no shutdown, no checkpoint
-            server.process.wait(timeout=20)
-            server = launch_server(data_dir, port=port)
-            wait_until_ready(server)
+            server.stop(signal.SIGKILL)  # no shutdown, no checkpoint
+            server = server.restarted()
         failed = sum(w.wait(timeout=600) != 0 for w in workers)
         figures = check_state(server, admin, team, acks(ack_paths))
     finally:
@@ -143,21 +137,20 @@ def run_crash(tmp_path: Path, workers_n: int, per_worker: int, kills: int) -> Cr
     )
 
 
-def check_state(server: ServerProcess, admin, team: str, acked: list[dict]) -> int:
+def check_state(server: EmulatorProcess, admin, team: str, acked: list[dict]) -> int:
     """Check the restarted server's state; the number of PENDING rows left in the database."""
-    db = sqlite3.connect(f"file:{server.data_dir / 'emulator.sqlite3'}?mode=ro", uri=True)
-    try:
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        pending = db.execute("SELECT COUNT(*) FROM artifacts WHERE state = 'PENDING'").fetchone()[0]
-    finally:
-        db.close()
+    if not ON_POSTGRES:
+        assert database_value(server.config.data_dir, "PRAGMA integrity_check") == "ok"
+    pending = database_value(
+        server.config.data_dir, "SELECT COUNT(*) FROM artifacts WHERE state = 'PENDING'"
+    )
     api: wandb.Api = admin.api()
     assert acked, "no worker acknowledged anything"
     for ack in acked:
         artifact = api.artifact(f"{team}/crash/{ack['name']}:{ack['version']}")
         assert artifact.state == "COMMITTED"
         [entry] = artifact.manifest.entries.values()
-        path = Path(artifact.download(root=str(server.data_dir.parent / "dl" / ack["name"])))
+        path = Path(artifact.download(root=str(server.config.data_dir.parent / "dl" / ack["name"])))
         content = (path / entry.path).read_bytes()
         assert hashlib.md5(content).hexdigest() == ack["md5"], ack
         assert artifact.linked_artifacts, f"{ack['name']} lost its registry link"

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 import wandb
+from conftest import RunningEmulator
 from wandb.errors import CommError
 
 from wandb_emulator.domain import events as ev
-from wandb_emulator.testing import EmulatorUser, RunningEmulator
+from wandb_emulator.testing import EmulatorUser
 
 # The events of this part of the domain (registry and membership events are another's).
 ARTIFACT_AND_RUN_EVENTS = (

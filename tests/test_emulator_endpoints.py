@@ -8,9 +8,10 @@ from pathlib import Path
 import httpx
 import pytest
 import wandb
-from conftest import instance_admin_api, start_server
+from conftest import EmulatorProcess, RunningEmulator, instance_admin_api
 
-from wandb_emulator.testing import EmulatorUser, RunningEmulator
+from wandb_emulator.config import Config
+from wandb_emulator.testing import EmulatorUser
 
 
 @pytest.fixture
@@ -128,10 +129,8 @@ def test_unknown_emulator_endpoints_get_a_json_404(emulator: RunningEmulator) ->
 
 
 def test_the_endpoints_can_be_left_out(tmp_path: Path) -> None:
-    server = start_server(tmp_path / "data", "--no-emulator-endpoints")
-    try:
+    config = Config(log_level="warning", emulator_endpoints=False)  # --no-emulator-endpoints
+    with EmulatorProcess(tmp_path / "data", config) as server:
         assert httpx.post(server.base_url + "/_emulator/reset", timeout=10).status_code == 404
         assert httpx.get(server.base_url + "/_emulator/journal", timeout=10).status_code == 404
         assert httpx.get(server.base_url + "/ready", timeout=10).status_code == 200
-    finally:
-        server.stop()

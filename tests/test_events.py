@@ -38,13 +38,13 @@ def test_events_are_published_after_commit(tmp_path: Path) -> None:
         seen: list[tuple[Event, int]] = []
 
         async def subscriber(event: Event) -> None:
-            async with db.read() as conn, conn.execute("SELECT count(*) FROM probe") as cur:
-                seen.append((event, (await cur.fetchone())[0]))
+            async with db.read() as conn:
+                seen.append((event, (await conn.rows("SELECT count(*) FROM probe"))[0][0]))
 
         bus.subscribe(subscriber)
         async with uow.write() as tx:
-            await tx.conn.execute("CREATE TABLE probe (x INTEGER)")
-            await tx.conn.execute("INSERT INTO probe VALUES (1)")
+            await tx.conn.run("CREATE TABLE probe (x INTEGER)")
+            await tx.conn.run("INSERT INTO probe VALUES (1)")
             tx.emit(RunStateChanged(actor_id=None, run_id=1, project_id=1, state="finished"))
             assert seen == []  # not before the commit
         return seen

@@ -1,5 +1,5 @@
 """The executor that shares collected fields across requests and completes direct fields
-inline (graphql/execution.py) must answer exactly as graphql-core's own executor does:
+inline (graphql/fastpath/execution.py) must answer exactly as graphql-core's own executor does:
 the same data, the same errors with the same paths, the same null propagation. Each
 document here runs on a small schema built from the emulator's field helpers, once with
 each executor, and the answers are compared."""
@@ -8,18 +8,29 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
 import strawberry
-from asgi import AsgiEmulator
-from strawberry.extensions import ParserCache
+from answers import moment_free
+from strawberry.extensions import FieldExtension, ParserCache
 from ui_world import World, build_world
 
-from wandb_emulator.graphql.execution import ExecutionPlans, directive_variables, executor_class
-from wandb_emulator.graphql.fields import context_field, direct_resolvers, root_field
+from wandb_emulator.graphql.schema import fast_path_refusal
+
+if (refusal := fast_path_refusal()) is not None:  # an untested release: no fast path to test
+    pytest.skip(f"the fast path is off: {refusal}", allow_module_level=True)
+
+from wandb_emulator.graphql.fastpath.execution import (
+    ExecutionPlans,
+    directive_variables,
+    executor_class,
+)
+from wandb_emulator.graphql.fastpath.resolvers import install_direct_resolvers
+from wandb_emulator.graphql.fields import context_field, root_field
 from wandb_emulator.graphql.schema import build_schema
+from wandb_emulator.testing import InProcessEmulator
 
 pytestmark = pytest.mark.fast
 
@@ -139,8 +150,27 @@ class Other(Named):
         return Item(rec=self.rec)
 
 
+class Shout(FieldExtension):
+    """A field extension on plain attributes: Strawberry resolves such a field with its
+    `_resolver(source, info)`, which it marks `_is_default` as it marks a basic field's."""
+
+    def resolve(self, next_: Any, source: Any, info: strawberry.Info, **kwargs: Any) -> Any:
+        value = next_(source, info, **kwargs)
+        return value.upper() if isinstance(value, str) else value
+
+
+@strawberry.type
+class Holder:
+    shouted: str = strawberry.field(default="quiet", extensions=[Shout()])
+    held: Other | None = strawberry.field(default=None, extensions=[Shout()])
+
+
 @strawberry.type
 class Query:
+    @strawberry.field
+    def holder(self, info: strawberry.Info) -> Holder:
+        return Holder(held=Other(rec=info.context["items"][1]))
+
     @strawberry.field
     def items(self, info: strawberry.Info) -> list[Item]:
         return [Item(rec=rec) for rec in info.context["items"].values()]
@@ -157,15 +187,17 @@ class Query:
 
 
 def build(plans: ExecutionPlans | None) -> strawberry.Schema:
-    """The toy schema; with `plans`, on the inline executor. Documents are parsed once, as
-    the emulator's document cache does: sharing is keyed by the parsed nodes."""
+    """The toy schema; with `plans`, on the inline executor with direct resolvers (stock
+    Strawberry without). Documents are parsed once, as the emulator's document cache
+    does: sharing is keyed by the parsed nodes."""
     schema = strawberry.Schema(
         query=Query,
         types=[Other],
         execution_context_class=executor_class(plans) if plans else None,
         extensions=[lambda: ParserCache()],
     )
-    direct_resolvers(schema)
+    if plans:
+        install_direct_resolvers(schema)
     return schema
 
 
@@ -207,6 +239,8 @@ DOCUMENTS = [
     "{ items { namedList { __typename label ... on Other { otherId } } } }",
     "{ items { others { otherId label } } }",  # item 4's list holds a non-Other
     "{ items { castOther { otherId back { label } } } }",
+    # attributes with a field extension: Strawberry's resolver takes the info
+    "{ holder { shouted held { otherId label } } }",
     # a pending sibling, then an error that nulls the whole item: the sibling is settled
     "{ item(id: 5) { laterParent { maybeName } "
     "requiredParent { requiredParent { requiredParent { name } } } } }",
@@ -279,11 +313,9 @@ def test_directive_variables() -> None:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AsgiEmulator, World]]:
-    emulator = AsgiEmulator(tmp_path_factory.mktemp("execution") / "data")
-    world = emulator.loop.run_until_complete(build_world(emulator.emulator))
-    yield emulator, world
-    emulator.close()
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[InProcessEmulator, World]]:
+    with InProcessEmulator(tmp_path_factory.mktemp("execution") / "data") as emulator:
+        yield emulator, emulator.call(build_world(emulator.emulator))
 
 
 def sdk_documents(world: World) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -320,18 +352,19 @@ def sdk_documents(world: World) -> dict[str, tuple[str, dict[str, Any]]]:
     }
 
 
-def answers(emulator: AsgiEmulator, document: str, variables: dict[str, Any]) -> list[Any]:
+def answers(emulator: InProcessEmulator, document: str, variables: dict[str, Any]) -> list[Any]:
     # alice sees everything; bob (a registry viewer) and carol (another org) see less
     return [
-        emulator.graphql(key, document, variables).json()
+        moment_free(emulator.graphql(key, document, variables).json())
         for key in ("alice-key", "bob-key", "carol-key")
     ]
 
 
-def test_sdk_documents_answer_as_with_graphql_core(world: tuple[AsgiEmulator, World]) -> None:
+def test_sdk_documents_answer_as_with_graphql_core(world: tuple[InProcessEmulator, World]) -> None:
     emulator, facts = world
     inline = emulator.emulator.schema
-    plain = build_schema(emulator.emulator.config, inline=False)
+    plain = build_schema(replace(emulator.emulator.config, fast_execution=False))
+    assert inline.fast and not plain.fast
     for name, (document, variables) in sdk_documents(facts).items():
         emulator.emulator.schema = plain
         try:
@@ -344,9 +377,9 @@ def test_sdk_documents_answer_as_with_graphql_core(world: tuple[AsgiEmulator, Wo
 
 
 def test_resolvers_use_only_the_context_of_their_info() -> None:
-    """Direct resolvers (graphql/fields.py) get graphql-core's resolve info, or an object
-    holding only the context, instead of Strawberry's Info: nothing in graphql/ may read
-    more of it than `info.context`."""
+    """Direct resolvers (graphql/fastpath/resolvers.py) get graphql-core's resolve info,
+    or an object holding only the context, instead of Strawberry's Info: nothing in
+    graphql/ may read more of it than `info.context`."""
     import ast
     from pathlib import Path
 

@@ -7,9 +7,10 @@ import time
 import httpx
 import pytest
 import wandb
-from conftest import CONTROL_HEADERS, OrgSetup, ServerProcess, graphql
+from conftest import CONTROL_HEADERS, OrgSetup
 
 from wandb_emulator.faults import FaultRules, FaultSpecError
+from wandb_emulator.testing import RunningEmulator
 
 FETCH = "query FetchRegistry($entity: String) { entity(name: $entity) { id } }"
 
@@ -53,11 +54,11 @@ def test_path_rules_match_other_requests_by_glob_and_method() -> None:
     assert rules.remove(rule.id) and not rules.remove(rule.id)
 
 
-def faults_url(server: ServerProcess) -> str:
+def faults_url(server: RunningEmulator) -> str:
     return server.base_url + "/_emulator/faults"
 
 
-def test_faults_over_http(server: ServerProcess, org_setup: OrgSetup) -> None:
+def test_faults_over_http(server: RunningEmulator, org_setup: OrgSetup) -> None:
     key, entity = org_setup.admin.api_key, f"{org_setup.org}-only"
     added = httpx.post(
         faults_url(server),
@@ -71,11 +72,11 @@ def test_faults_over_http(server: ServerProcess, org_setup: OrgSetup) -> None:
         listed = httpx.get(faults_url(server), headers=CONTROL_HEADERS, timeout=10).json()["faults"]
         assert rule["id"] in [r["id"] for r in listed]
 
-        failed = graphql(server, key, FETCH, {"entity": entity})
+        failed = server.graphql(key, FETCH, {"entity": entity})
         assert failed.status_code == 200
         assert failed.json() == {"data": None, "errors": [{"message": "nope"}]}
         # Other variables are not affected.
-        assert graphql(server, key, FETCH, {"entity": "other"}).json() == {"data": {"entity": None}}
+        assert server.graphql(key, FETCH, {"entity": "other"}).json() == {"data": {"entity": None}}
         journal = httpx.get(
             server.base_url + "/_emulator/journal",
             headers=CONTROL_HEADERS,
@@ -107,7 +108,7 @@ def test_faults_over_http(server: ServerProcess, org_setup: OrgSetup) -> None:
     ],
 )
 def test_bad_fault_requests_get_a_4xx_json_error(
-    server: ServerProcess, body: bytes, status: int, message: str
+    server: RunningEmulator, body: bytes, status: int, message: str
 ) -> None:
     response = httpx.post(faults_url(server), headers=CONTROL_HEADERS, content=body, timeout=10)
     assert response.status_code == status

@@ -20,7 +20,7 @@ from pathlib import Path
 import graphql
 import httpx
 import pytest
-from conftest import ServerProcess, start_server
+from conftest import EmulatorProcess
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, mutations, nodes, queries
@@ -29,7 +29,6 @@ from wandb_emulator.graphql.schema import build_schema
 
 SUBSET_EXAMPLES = 120
 FULL_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4000"))
-FIXTURE_PASSWORDLESS = {"password": None, "admin": False}
 
 SCHEMA: graphql.GraphQLSchema = build_schema()._schema
 _ids = st.one_of(
@@ -78,12 +77,12 @@ class FuzzStats:
 
 @dataclass
 class Target:
-    server: ServerProcess
+    server: EmulatorProcess
     client: httpx.Client
     keys: list[str]
 
     def rss_kib(self) -> int:
-        status = Path(f"/proc/{self.server.process.pid}/status").read_text()
+        status = Path(f"/proc/{self.server.pid}/status").read_text()
         return int(
             next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1]
         )
@@ -91,28 +90,15 @@ class Target:
 
 @pytest.fixture(scope="module")
 def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
-    server = start_server(tmp_path_factory.mktemp("fuzz") / "data")
-    fixtures = httpx.Client(base_url=server.fixture_url, timeout=10)
-    keys = []
-    for index in range(2):
-        username = f"fuzzer{index}-" + "k" * 40
-        fixtures.post(
-            "/db/user", json={"command": "up", "username": username, **FIXTURE_PASSWORDLESS}
-        )
-        org = f"fuzz-org-{index}"
-        fixtures.post(
-            "/db/organization", json={"command": "up", "orgName": org, "username": username}
-        )
-        team = {"team": {"name": f"fuzz-team-{index}"}, "organization": {"name": org}}
-        fixtures.post("/db/team", json={"command": "up", "username": username, "fixtureData": team})
-        keys.append(username)
+    server = EmulatorProcess(tmp_path_factory.mktemp("fuzz") / "data").start()
+    keys = [server.new_user().api_key for _ in range(2)]
     client = httpx.Client(base_url=server.base_url, timeout=60)
     try:
         yield Target(server, client, keys)
     finally:
         client.close()
         server.stop()
-        log = server.log_path.read_text()
+        log = server.log()
         assert "Traceback" not in log and "unexpected error" not in log, log[-5000:]
 
 

@@ -1,15 +1,15 @@
 """The fast tier of the /graphql endpoint and its neighbours: bad input, limits and
-W&B-style errors, in process through the ASGI transport (no server process, no SDK)."""
+W&B-style errors, in process through the ASGI interface (no socket, no SDK)."""
 
 from __future__ import annotations
 
 import gzip
 import json
 
+import httpx
 import pytest
-from asgi import AsgiEmulator
 
-from wandb_emulator.testing import EmulatorUser
+from wandb_emulator.testing import EmulatorUser, InProcessEmulator
 
 pytestmark = pytest.mark.fast
 
@@ -21,13 +21,21 @@ query FetchRegistry($name: String, $entity: String) {
 
 
 @pytest.fixture(scope="module")
-def user(asgi_emulator: AsgiEmulator) -> EmulatorUser:
-    return asgi_emulator.new_user()
+def user(in_process: InProcessEmulator) -> EmulatorUser:
+    return in_process.new_user()
 
 
 @pytest.fixture
 def key(user: EmulatorUser) -> str:
     return user.api_key
+
+
+def post_body(
+    emulator: InProcessEmulator, key: str, content: bytes, **headers: str
+) -> httpx.Response:
+    """POST raw bytes to /graphql (malformed, compressed or oversized bodies)."""
+    headers = {"content-type": "application/json", **headers}
+    return emulator.client.post("/graphql", content=content, auth=("api", key), headers=headers)
 
 
 @pytest.mark.parametrize(
@@ -40,81 +48,83 @@ def key(user: EmulatorUser) -> str:
     ],
 )
 def test_malformed_requests_get_400(
-    asgi_emulator: AsgiEmulator, key: str, body: bytes, message: str
+    in_process: InProcessEmulator, key: str, body: bytes, message: str
 ) -> None:
-    response = asgi_emulator.post_body(key, body)
+    response = post_body(in_process, key, body)
     assert response.status_code == 400
     assert message in response.json()["errors"][0]["message"]
 
 
-def test_syntax_errors_get_400(asgi_emulator: AsgiEmulator, key: str) -> None:
-    response = asgi_emulator.graphql(key, "query { viewer { id ")
+def test_syntax_errors_get_400(in_process: InProcessEmulator, key: str) -> None:
+    response = in_process.graphql(key, "query { viewer { id ")
     assert response.status_code == 400
     assert response.json()["errors"][0]["message"].startswith("Syntax Error")
 
 
-def test_validation_messages_use_double_quotes(asgi_emulator: AsgiEmulator, key: str) -> None:
-    response = asgi_emulator.graphql(key, "query { serverInfo { nope } }")
+def test_validation_messages_use_double_quotes(in_process: InProcessEmulator, key: str) -> None:
+    response = in_process.graphql(key, "query { serverInfo { nope } }")
     assert response.status_code == 400
     assert response.json()["errors"][0]["message"] == (
         'Cannot query field "nope" on type "ServerInfo".'
     )
 
 
-def test_wrong_variable_types_are_rejected(asgi_emulator: AsgiEmulator, key: str) -> None:
+def test_wrong_variable_types_are_rejected(in_process: InProcessEmulator, key: str) -> None:
     variables = {"name": {"an": "object"}, "entity": "x"}
-    response = asgi_emulator.graphql(key, FETCH_REGISTRY, variables)
+    response = in_process.graphql(key, FETCH_REGISTRY, variables)
     assert response.status_code == 400
     assert "$name" in response.json()["errors"][0]["message"]
 
 
 def test_nullable_variables_are_accepted_where_the_sdk_sends_them(
-    asgi_emulator: AsgiEmulator, key: str
+    in_process: InProcessEmulator, key: str
 ) -> None:
-    response = asgi_emulator.graphql(key, FETCH_REGISTRY, {"name": None, "entity": None})
+    response = in_process.graphql(key, FETCH_REGISTRY, {"name": None, "entity": None})
     assert response.status_code == 200
     assert response.json() == {"data": {"entity": None}}
 
 
-def test_oversized_bodies_get_413(asgi_emulator: AsgiEmulator, key: str) -> None:
+def test_oversized_bodies_get_413(in_process: InProcessEmulator, key: str) -> None:
     query = json.dumps({"query": "{ viewer { id } }", "pad": "x" * (11 * 1024 * 1024)})
-    assert asgi_emulator.post_body(key, query.encode()).status_code == 413
+    assert post_body(in_process, key, query.encode()).status_code == 413
 
 
-def test_gzip_bodies_are_accepted(asgi_emulator: AsgiEmulator, key: str) -> None:
+def test_gzip_bodies_are_accepted(in_process: InProcessEmulator, key: str) -> None:
     body = gzip.compress(json.dumps({"query": "{ viewer { username } }"}).encode())
-    response = asgi_emulator.post_body(key, body, **{"content-encoding": "gzip"})
+    response = post_body(in_process, key, body, **{"content-encoding": "gzip"})
     assert response.status_code == 200
     assert response.json()["data"]["viewer"]["username"]
 
 
-def test_unknown_and_malformed_ids_are_clear_errors(asgi_emulator: AsgiEmulator, key: str) -> None:
+def test_unknown_and_malformed_ids_are_clear_errors(
+    in_process: InProcessEmulator, key: str
+) -> None:
     mutation = "mutation ($id: String!) { deleteModel(input: {id: $id}) { success } }"
-    malformed = asgi_emulator.graphql(key, mutation, {"id": "not-base64!"})
+    malformed = in_process.graphql(key, mutation, {"id": "not-base64!"})
     assert malformed.status_code == 200
     assert "invalid id" in malformed.json()["errors"][0]["message"]
-    unknown = asgi_emulator.graphql(key, mutation, {"id": "UHJvamVjdDo5OTk5OTk="})  # Project:999999
+    unknown = in_process.graphql(key, mutation, {"id": "UHJvamVjdDo5OTk5OTk="})  # Project:999999
     assert unknown.json()["errors"][0]["message"] == "project not found"
     assert unknown.json()["data"] == {"deleteModel": None}
 
 
-def test_introspection_answers_type_probes(asgi_emulator: AsgiEmulator, key: str) -> None:
-    response = asgi_emulator.graphql(key, '{ __type(name: "Project") { fields { name } } }')
+def test_introspection_answers_type_probes(in_process: InProcessEmulator, key: str) -> None:
+    response = in_process.graphql(key, '{ __type(name: "Project") { fields { name } } }')
     fields = {f["name"] for f in response.json()["data"]["__type"]["fields"]}
     assert {"allowAllArtifactTypesInRegistry", "internalId", "artifactTypes"} <= fields
 
 
-def test_query_depth_is_limited(asgi_emulator: AsgiEmulator, key: str) -> None:
+def test_query_depth_is_limited(in_process: InProcessEmulator, key: str) -> None:
     nested = "organization { orgEntity { " * 12 + "name" + " } }" * 12
     query = "{ viewer { organizations { orgEntity { " + nested + " } } } }"
-    response = asgi_emulator.graphql(key, query)
+    response = in_process.graphql(key, query)
     assert response.status_code == 400
     assert "exceeds maximum operation depth" in response.json()["errors"][0]["message"]
 
 
-def test_aliases_are_limited(asgi_emulator: AsgiEmulator, key: str) -> None:
+def test_aliases_are_limited(in_process: InProcessEmulator, key: str) -> None:
     query = "{ " + " ".join(f"a{i}: viewer {{ id }}" for i in range(150)) + " }"
-    response = asgi_emulator.graphql(key, query)
+    response = in_process.graphql(key, query)
     assert response.status_code == 400
     assert "aliases" in response.json()["errors"][0]["message"].lower()
 
@@ -123,11 +133,11 @@ ORG_PROJECTS = """query ($org: String!) { organization(name: $org) { orgEntity {
   projects(%s) { edges { node { name } } pageInfo { hasNextPage } } } } }"""
 
 
-def test_huge_first_is_clamped(asgi_emulator: AsgiEmulator) -> None:
-    user = asgi_emulator.new_user()
-    asgi_emulator.seed({"registries": [{"name": "one", "organization": user.organization}]})
+def test_huge_first_is_clamped(in_process: InProcessEmulator) -> None:
+    user = in_process.new_user()
+    in_process.seed({"registries": [{"name": "one", "organization": user.organization}]})
     query = ORG_PROJECTS % "first: 2147483647"
-    response = asgi_emulator.graphql(user.api_key, query, {"org": user.organization})
+    response = in_process.graphql(user.api_key, query, {"org": user.organization})
     projects = response.json()["data"]["organization"]["orgEntity"]["projects"]
     assert [e["node"]["name"] for e in projects["edges"]] == ["wandb-registry-one"]
     assert projects["pageInfo"]["hasNextPage"] is False
@@ -138,55 +148,55 @@ def test_huge_first_is_clamped(asgi_emulator: AsgiEmulator) -> None:
     [('after: "garbage"', "invalid cursor"), ('filters: "{oops"', "invalid filter JSON")],
 )
 def test_bad_paging_arguments_are_clear_errors(
-    asgi_emulator: AsgiEmulator, user: EmulatorUser, arguments: str, message: str
+    in_process: InProcessEmulator, user: EmulatorUser, arguments: str, message: str
 ) -> None:
     query = ORG_PROJECTS % arguments
-    response = asgi_emulator.graphql(user.api_key, query, {"org": user.organization})
+    response = in_process.graphql(user.api_key, query, {"org": user.organization})
     assert message in response.json()["errors"][0]["message"]
 
 
-def test_graphql_requires_post(asgi_emulator: AsgiEmulator) -> None:
-    assert asgi_emulator.request("GET", "/graphql").status_code == 405
+def test_graphql_requires_post(in_process: InProcessEmulator) -> None:
+    assert in_process.client.get("/graphql").status_code == 405
 
 
 def test_telemetry_probes_succeed_and_unknown_signals_are_not_found(
-    asgi_emulator: AsgiEmulator,
+    in_process: InProcessEmulator,
 ) -> None:
     # wandb-core's exporter first POSTs nothing; a 404 or 405 would turn it off.
-    assert asgi_emulator.request("POST", "/sdk/otel/v1/metrics").status_code == 200
-    assert asgi_emulator.request("POST", "/sdk/otel/v1/profiles").status_code == 404
+    assert in_process.client.post("/sdk/otel/v1/metrics").status_code == 200
+    assert in_process.client.post("/sdk/otel/v1/profiles").status_code == 404
 
 
 def test_absurd_version_numbers_are_just_not_found(
-    asgi_emulator: AsgiEmulator, user: EmulatorUser
+    in_process: InProcessEmulator, user: EmulatorUser
 ) -> None:
     create = """mutation ($e: String!) { upsertModel(input: {name: "p", entityName: $e}) {
       project { name } } }"""
-    created = asgi_emulator.graphql(user.api_key, create, {"e": user.team}).json()
+    created = in_process.graphql(user.api_key, create, {"e": user.team}).json()
     assert created == {"data": {"upsertModel": {"project": {"name": "p"}}}}
     query = """query ($e: String!) { project(name: "p", entityName: $e) {
       artifactCollectionMembership(name: "x:v99999999999999999999") { id } } }"""
-    response = asgi_emulator.graphql(user.api_key, query, {"e": user.team}).json()
+    response = in_process.graphql(user.api_key, query, {"e": user.team}).json()
     assert response == {"data": {"project": {"artifactCollectionMembership": None}}}
 
 
-def test_requests_without_a_known_key_are_refused(asgi_emulator: AsgiEmulator) -> None:
-    response = asgi_emulator.graphql("x" * 40, "{ viewer { id } }")
+def test_requests_without_a_known_key_are_refused(in_process: InProcessEmulator) -> None:
+    response = in_process.graphql("x" * 40, "{ viewer { id } }")
     assert response.status_code == 401
 
 
-def test_references_across_areas_resolve(asgi_emulator: AsgiEmulator, user: EmulatorUser) -> None:
+def test_references_across_areas_resolve(in_process: InProcessEmulator, user: EmulatorUser) -> None:
     """Fields whose type belongs to a later area (built through graphql/lazy.py)."""
     key, team = user.api_key, user.team
     upsert = """mutation ($e: String!) { upsertBucket(input: {name: "r1", modelName: "lazy",
       entityName: $e}) { bucket { name project { name entity { name } } } } }"""
-    bucket = asgi_emulator.graphql(key, upsert, {"e": team}).json()["data"]["upsertBucket"]
+    bucket = in_process.graphql(key, upsert, {"e": team}).json()["data"]["upsertBucket"]
     assert bucket["bucket"] == {"name": "r1", "project": {"name": "lazy", "entity": {"name": team}}}
     query = """query ($e: String!) {
       viewer { teams { edges { node { name } } } organizations { name } }
       project(name: "lazy", entityName: $e) { run(name: "r1") {
         inputArtifacts { totalCount } outputArtifacts { totalCount } } } }"""
-    data = asgi_emulator.graphql(key, query, {"e": team}).json()["data"]
+    data = in_process.graphql(key, query, {"e": team}).json()["data"]
     assert {"node": {"name": team}} in data["viewer"]["teams"]["edges"]
     assert {"name": user.organization} in data["viewer"]["organizations"]
     assert data["project"]["run"] == {

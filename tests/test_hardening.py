@@ -11,7 +11,9 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from conftest import CONTROL_HEADERS, Account, FixtureClient, ServerProcess, graphql, http_client
+from conftest import CONTROL_HEADERS
+
+from wandb_emulator.testing import Accounts, EmulatorUser, RunningEmulator
 
 DEEP = 5000
 
@@ -26,12 +28,12 @@ def no_server_error(response: httpx.Response) -> None:
 
 
 @pytest.fixture(scope="module")
-def user(fixtures: FixtureClient) -> Account:
-    return fixtures.user()
+def user(accounts: Accounts) -> EmulatorUser:
+    return accounts.user()
 
 
-def post_raw(server: ServerProcess, path: str, body: bytes, **headers: str) -> httpx.Response:
-    return http_client(server.base_url).post(path, content=body, headers=headers)
+def post_raw(server: RunningEmulator, path: str, body: bytes, **headers: str) -> httpx.Response:
+    return server.client.post(path, content=body, headers=headers)
 
 
 UPSERT = (
@@ -40,15 +42,15 @@ UPSERT = (
 )
 
 
-def upsert_project(server: ServerProcess, user: Account, name: str) -> None:
-    response = graphql(server, user.api_key, UPSERT, {"e": user.username, "n": name})
+def upsert_project(server: RunningEmulator, user: EmulatorUser, name: str) -> None:
+    response = server.graphql(user.api_key, UPSERT, {"e": user.username, "n": name})
     assert "errors" not in response.json(), response.text
 
 
 # ------------------------------------------------------------------ JSON bodies
 
 
-def test_deeply_nested_graphql_body_is_a_400(server: ServerProcess, user: Account) -> None:
+def test_deeply_nested_graphql_body_is_a_400(server: RunningEmulator, user: EmulatorUser) -> None:
     body = '{"query": "{ viewer { id } }", "variables": {"a": ' + deep_list(DEEP) + "}}"
     auth = "Basic " + base64.b64encode(f"api:{user.api_key}".encode()).decode()
     response = post_raw(server, "/graphql", body.encode(), authorization=auth)
@@ -57,17 +59,17 @@ def test_deeply_nested_graphql_body_is_a_400(server: ServerProcess, user: Accoun
 
 
 def test_moderately_nested_variables_leave_the_journal_readable(
-    server: ServerProcess, user: Account
+    server: RunningEmulator, user: EmulatorUser
 ) -> None:
     variables = json.loads('{"a": ' + deep_list(600) + "}")
-    no_server_error(graphql(server, user.api_key, "{ viewer { id } }", variables))
+    no_server_error(server.graphql(user.api_key, "{ viewer { id } }", variables))
     response = httpx.get(
         server.base_url + "/_emulator/journal", params={"limit": 5}, headers=CONTROL_HEADERS
     )
     assert response.status_code == 200
 
 
-def test_deeply_nested_control_body_is_a_400(server: ServerProcess) -> None:
+def test_deeply_nested_control_body_is_a_400(server: RunningEmulator) -> None:
     response = post_raw(
         server,
         "/_emulator/seed",
@@ -77,14 +79,14 @@ def test_deeply_nested_control_body_is_a_400(server: ServerProcess) -> None:
     assert response.status_code == 400
 
 
-def test_deeply_nested_fixture_body_is_a_400(server: ServerProcess) -> None:
+def test_deeply_nested_fixture_body_is_a_400(server: RunningEmulator) -> None:
     body = '{"command": "up", "username": ' + deep_list(DEEP) + "}"
     response = httpx.post(server.fixture_url + "/db/user", content=body.encode())
     assert response.status_code == 400
 
 
 def test_gzip_bomb_is_refused_on_the_decompressed_size(
-    server: ServerProcess, user: Account
+    server: RunningEmulator, user: EmulatorUser
 ) -> None:
     bomb = gzip.compress(b" " * (12 * 1024 * 1024))  # inflates past the 10 MiB body limit
     auth = "Basic " + base64.b64encode(f"api:{user.api_key}".encode()).decode()
@@ -97,7 +99,7 @@ def test_gzip_bomb_is_refused_on_the_decompressed_size(
 
 
 def test_unauthenticated_request_is_refused_before_its_body_is_read(
-    server: ServerProcess,
+    server: RunningEmulator,
 ) -> None:
     """The 401 arrives although the announced 50 MB body is never sent."""
     url = urlsplit(server.base_url)
@@ -110,8 +112,8 @@ def test_unauthenticated_request_is_refused_before_its_body_is_read(
     assert reply.startswith(b"HTTP/1.1 401")
 
 
-def test_unauthenticated_variables_are_not_journaled(server: ServerProcess) -> None:
-    response = http_client(server.base_url).post(
+def test_unauthenticated_variables_are_not_journaled(server: RunningEmulator) -> None:
+    response = server.client.post(
         "/graphql",
         json={"query": "query Probe { viewer { id } }", "variables": {"blob": "x" * 1000}},
     )
@@ -124,10 +126,10 @@ def test_unauthenticated_variables_are_not_journaled(server: ServerProcess) -> N
 
 
 def test_token_limit_applies_before_the_document_is_walked(
-    server: ServerProcess, user: Account
+    server: RunningEmulator, user: EmulatorUser
 ) -> None:
     document = "query Big { viewer { " + "id " * 30_000 + "} }"
-    response = graphql(server, user.api_key, document)
+    response = server.graphql(user.api_key, document)
     assert response.status_code == 400
     assert "token" in response.json()["errors"][0]["message"].lower()
 
@@ -135,8 +137,8 @@ def test_token_limit_applies_before_the_document_is_walked(
 # ------------------------------------------------------------------ GraphQL documents
 
 
-def test_unknown_operation_name_is_a_400(server: ServerProcess, user: Account) -> None:
-    response = http_client(server.base_url).post(
+def test_unknown_operation_name_is_a_400(server: RunningEmulator, user: EmulatorUser) -> None:
+    response = server.client.post(
         "/graphql",
         json={"query": "query A { viewer { id } }", "operationName": "B"},
         auth=("api", user.api_key),
@@ -145,26 +147,27 @@ def test_unknown_operation_name_is_a_400(server: ServerProcess, user: Account) -
     assert "B" in response.json()["errors"][0]["message"]
 
 
-def test_chain_of_fragment_spreads_is_refused(server: ServerProcess, user: Account) -> None:
+def test_chain_of_fragment_spreads_is_refused(server: RunningEmulator, user: EmulatorUser) -> None:
     fragments = "".join(f"fragment F{i} on Query {{ ...F{i + 1} }}\n" for i in range(500))
     document = "query Q { ...F0 }\n" + fragments + "fragment F500 on Query { viewer { id } }"
-    response = graphql(server, user.api_key, document)
+    response = server.graphql(user.api_key, document)
     no_server_error(response)
     assert response.json()["errors"]
 
 
-def test_global_id_beyond_64_bits_is_an_invalid_id(server: ServerProcess, user: Account) -> None:
+def test_global_id_beyond_64_bits_is_an_invalid_id(
+    server: RunningEmulator, user: EmulatorUser
+) -> None:
     huge = base64.b64encode(b"Artifact:" + b"9" * 30).decode()
-    response = graphql(
-        server, user.api_key, "query($id: ID!) { artifact(id: $id) { id } }", {"id": huge}
+    response = server.graphql(
+        user.api_key, "query($id: ID!) { artifact(id: $id) { id } }", {"id": huge}
     )
     no_server_error(response)
     assert "invalid id" in response.json()["errors"][0]["message"]
 
 
-def projects_matching(server: ServerProcess, user: Account, filters: dict) -> httpx.Response:
-    response = graphql(
-        server,
+def projects_matching(server: RunningEmulator, user: EmulatorUser, filters: dict) -> httpx.Response:
+    response = server.graphql(
         user.api_key,
         "query($e: String!, $f: JSONString) { entity(name: $e) { projects(filters: $f) "
         "{ edges { node { name } } } } }",
@@ -175,7 +178,7 @@ def projects_matching(server: ServerProcess, user: Account, filters: dict) -> ht
     return response
 
 
-def test_deeply_nested_filter_is_a_clear_error(server: ServerProcess, user: Account) -> None:
+def test_deeply_nested_filter_is_a_clear_error(server: RunningEmulator, user: EmulatorUser) -> None:
     nested: dict = {"name": "x"}
     for _ in range(400):
         nested = {"$and": [nested]}
@@ -183,7 +186,7 @@ def test_deeply_nested_filter_is_a_clear_error(server: ServerProcess, user: Acco
     assert "nested deeper" in response.json()["errors"][0]["message"]
 
 
-def test_regex_filters_run_in_linear_time(server: ServerProcess, user: Account) -> None:
+def test_regex_filters_run_in_linear_time(server: RunningEmulator, user: EmulatorUser) -> None:
     """`(a+)+$` against a long run of a's backtracks for ages in a backtracking engine
     (2^40 steps here); RE2 answers at once."""
     upsert_project(server, user, "a" * 40 + "!")
@@ -192,16 +195,17 @@ def test_regex_filters_run_in_linear_time(server: ServerProcess, user: Account) 
 
 
 def test_regex_filters_refuse_what_the_engine_cannot_bound(
-    server: ServerProcess, user: Account
+    server: RunningEmulator, user: EmulatorUser
 ) -> None:
     response = projects_matching(server, user, {"name": {"$regex": "(a)\\1"}})
     assert "$regex" in response.json()["errors"][0]["message"]
 
 
 @pytest.mark.parametrize("first", [-1, -1000])
-def test_negative_page_sizes_are_refused(server: ServerProcess, user: Account, first: int) -> None:
-    response = graphql(
-        server,
+def test_negative_page_sizes_are_refused(
+    server: RunningEmulator, user: EmulatorUser, first: int
+) -> None:
+    response = server.graphql(
         user.api_key,
         "query($e: String!, $n: Int) { models(entityName: $e, first: $n) "
         "{ edges { node { id } } } }",
@@ -211,10 +215,9 @@ def test_negative_page_sizes_are_refused(server: ServerProcess, user: Account, f
     assert "first" in response.json()["errors"][0]["message"]
 
 
-def test_negative_cursor_is_refused(server: ServerProcess, user: Account) -> None:
+def test_negative_cursor_is_refused(server: RunningEmulator, user: EmulatorUser) -> None:
     cursor = base64.b64encode(b"cursor:-7").decode()
-    response = graphql(
-        server,
+    response = server.graphql(
         user.api_key,
         "query($e: String!, $c: String) { models(entityName: $e, after: $c) "
         "{ edges { node { id } } } }",
@@ -225,10 +228,9 @@ def test_negative_cursor_is_refused(server: ServerProcess, user: Account) -> Non
 
 @pytest.mark.parametrize("name", ["with\x00nul", "tab\there", "bell\x07", "del\x7f"])
 def test_control_characters_in_names_are_refused(
-    server: ServerProcess, user: Account, name: str
+    server: RunningEmulator, user: EmulatorUser, name: str
 ) -> None:
-    response = graphql(
-        server,
+    response = server.graphql(
         user.api_key,
         "mutation($n: String!, $e: String!) { upsertModel(input: {name: $n, entityName: $e}) "
         "{ project { id } } }",
@@ -264,7 +266,7 @@ WRONG_TYPES = [
 
 @pytest.mark.parametrize(("resource", "body"), WRONG_TYPES)
 def test_wrong_json_types_on_the_fixture_port_are_400s(
-    server: ServerProcess, resource: str, body: dict
+    server: RunningEmulator, resource: str, body: dict
 ) -> None:
     response = httpx.post(f"{server.fixture_url}/db/{resource}", json=body, timeout=10)
     assert 400 <= response.status_code < 500, response.text
@@ -290,7 +292,7 @@ CONTROL_WRONG_TYPES = [
 
 @pytest.mark.parametrize(("path", "body"), CONTROL_WRONG_TYPES)
 def test_wrong_json_types_on_control_endpoints_are_400s(
-    server: ServerProcess, path: str, body: dict
+    server: RunningEmulator, path: str, body: dict
 ) -> None:
     response = httpx.post(
         server.base_url + "/_emulator" + path, json=body, headers=CONTROL_HEADERS, timeout=10
@@ -299,7 +301,7 @@ def test_wrong_json_types_on_control_endpoints_are_400s(
 
 
 @pytest.mark.parametrize("limit", ["\u00b2", "-1", "1e3", "99999999999999999999999"])
-def test_journal_limit_is_parsed_strictly(server: ServerProcess, limit: str) -> None:
+def test_journal_limit_is_parsed_strictly(server: RunningEmulator, limit: str) -> None:
     response = httpx.get(
         server.base_url + "/_emulator/journal", params={"limit": limit}, headers=CONTROL_HEADERS
     )

@@ -22,7 +22,11 @@ ADAPTERS = (GRAPHQL, UI, PACKAGE + ".http")
 GATE = PACKAGE + ".auth"
 
 # Function-local imports allowed inside graphql/, each with the reason it cannot move up.
-ALLOWED_LOCAL_IMPORTS: set[tuple[str, str]] = set()
+ALLOWED_LOCAL_IMPORTS: set[tuple[str, str]] = {
+    # The fast path is imported only when Config.fast_execution is on and the installed
+    # Strawberry and graphql-core are releases it was tested with.
+    (GRAPHQL + ".schema", GRAPHQL + ".fastpath"),
+}
 
 
 def _under(module: str, packages: tuple[str, ...]) -> bool:

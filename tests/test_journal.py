@@ -6,18 +6,10 @@ import time
 
 import httpx
 import pytest
-from conftest import (
-    CONTROL_HEADERS,
-    OrgSetup,
-    ServerProcess,
-    graphql,
-    launch_server,
-    wait_until_ready,
-)
+from conftest import CONTROL_HEADERS, EmulatorProcess, OrgSetup, RunningEmulator
 
 from wandb_emulator.config import Config
 from wandb_emulator.journal import Journal, RequestRecord
-from wandb_emulator.testing import RunningEmulator
 
 VIEWER = "query Viewer { viewer { username } }"
 
@@ -67,7 +59,7 @@ def test_a_journal_holds_at_least_one_entry() -> None:
         Journal(size=0)
 
 
-def journal_entries(server: ServerProcess, **params: str) -> list[dict]:
+def journal_entries(server: RunningEmulator, **params: str) -> list[dict]:
     response = httpx.get(
         server.base_url + "/_emulator/journal", params=params, headers=CONTROL_HEADERS, timeout=10
     )
@@ -76,11 +68,11 @@ def journal_entries(server: ServerProcess, **params: str) -> list[dict]:
 
 
 def test_graphql_requests_are_recorded_with_the_name_from_the_document(
-    server: ServerProcess, org_setup: OrgSetup
+    server: RunningEmulator, org_setup: OrgSetup
 ) -> None:
     key = org_setup.admin.api_key
     query = "query FetchRegistry($name: String) { entity(name: $name) { id } }"
-    assert graphql(server, key, query, {"name": f"marker-{key}"}).status_code == 200
+    assert server.graphql(key, query, {"name": f"marker-{key}"}).status_code == 200
     [entry] = [
         e
         for e in journal_entries(server, operation="FetchRegistry")
@@ -95,23 +87,23 @@ def test_graphql_requests_are_recorded_with_the_name_from_the_document(
     assert entry["duration_ms"] > 0
 
 
-def test_errors_and_statuses_are_recorded(server: ServerProcess, org_setup: OrgSetup) -> None:
+def test_errors_and_statuses_are_recorded(server: RunningEmulator, org_setup: OrgSetup) -> None:
     marker = f"Unknown{org_setup.org.replace('-', '')}"
-    response = graphql(server, org_setup.admin.api_key, f"query {marker} {{ nope }}")
+    response = server.graphql(org_setup.admin.api_key, f"query {marker} {{ nope }}")
     assert response.status_code == 400
     [entry] = journal_entries(server, operation=marker)
     assert entry["status"] == 400
     assert entry["errors"][0] == 'Cannot query field "nope" on type "Query".'
 
     # Unauthenticated requests are answered before their body is read: no operation.
-    unauthorized = graphql(server, "no-such-key", f"query {marker}Auth {{ viewer {{ id }} }}")
+    unauthorized = server.graphql("no-such-key", f"query {marker}Auth {{ viewer {{ id }} }}")
     assert unauthorized.status_code == 401
     assert journal_entries(server, operation=f"{marker}Auth") == []
     entry = [e for e in journal_entries(server) if e["status"] == 401][-1]
     assert entry["operation"] is None and "invalid API key" in entry["errors"][0]
 
 
-def test_other_requests_are_recorded_by_method_and_path(server: ServerProcess) -> None:
+def test_other_requests_are_recorded_by_method_and_path(server: RunningEmulator) -> None:
     httpx.get(server.base_url + "/ready", timeout=10)
     httpx.get(server.base_url + "/no/such/path", timeout=10)
     entries = journal_entries(server, limit="50")
@@ -122,7 +114,7 @@ def test_other_requests_are_recorded_by_method_and_path(server: ServerProcess) -
     assert not any(e["path"].startswith("/_emulator") for e in journal_entries(server))
 
 
-def test_journal_http_input_is_checked(server: ServerProcess) -> None:
+def test_journal_http_input_is_checked(server: RunningEmulator) -> None:
     response = httpx.get(
         server.base_url + "/_emulator/journal?limit=x", headers=CONTROL_HEADERS, timeout=10
     )
@@ -155,12 +147,8 @@ def test_the_journal_sees_what_the_sdk_sends(wandb_emulator_user, wandb_emulator
 
 
 def test_debug_logging_writes_one_line_per_request(tmp_path) -> None:
-    server = launch_server(tmp_path / "data", log_level="debug")
-    try:
-        wait_until_ready(server)
-        graphql(server, "local-wandb-emulator-default-api-key-0000000000", VIEWER)
-    finally:
-        server.stop()
-    lines = [line for line in server.log_path.read_text().splitlines() if "POST /graphql" in line]
+    with EmulatorProcess(tmp_path / "data", Config(log_level="debug")) as server:
+        server.graphql("local-wandb-emulator-default-api-key-0000000000", VIEWER)
+    lines = [line for line in server.log().splitlines() if "POST /graphql" in line]
     assert len(lines) == 1
     assert "POST /graphql Viewer -> 200 in " in lines[0] and lines[0].endswith("ms")

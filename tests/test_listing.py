@@ -4,19 +4,24 @@ cursor chain, however large the collection (rows counted through the store layer
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from pathlib import Path
 
 import httpx
 import pytest
+from conftest import RunningEmulator
 
 from wandb_emulator.domain.events import EventBus
+from wandb_emulator.domain.reads.collections import collection_document, version_document
+from wandb_emulator.domain.reads.projects import project_document
+from wandb_emulator.domain.reads.runs import run_document
 from wandb_emulator.domain.unit import UnitOfWork
 from wandb_emulator.filters import FilterError
+from wandb_emulator.records import ArtifactRec, CollectionRec, MembershipRec, ProjectRec, RunRec
 from wandb_emulator.seeding import apply_seed
 from wandb_emulator.store import accounts, artifacts, bulk, listing, projects, runs
 from wandb_emulator.store.database import Database
 from wandb_emulator.store.listing import Order, Where
-from wandb_emulator.testing import RunningEmulator
 
 SIZES = (30, 300)
 
@@ -119,8 +124,11 @@ def test_bad_cursors_and_orders_are_client_errors() -> None:
         listing.decode_cursor("bm90IGEgY3Vyc29y")
     with pytest.raises(FilterError, match="cannot order by"):
         Order.parse(artifacts.MEMBERSHIPS, "-colour")
-    with pytest.raises(FilterError, match="invalid \\$regex"):
-        listing.split_filter(artifacts.COLLECTIONS, {"name": {"$regex": "("}})
+    for sql_regexp in (True, False):
+        with pytest.raises(FilterError, match="invalid \\$regex"):
+            listing.split_filter(
+                artifacts.COLLECTIONS, {"name": {"$regex": "("}}, sql_regexp=sql_regexp
+            )
     cursor = listing.encode_cursor("2026-01-01T00:00:00", 7)
     assert listing.decode_cursor(cursor) == ("2026-01-01T00:00:00", 7)
     assert Where("a = ?", (1,)) & Where() == Where("(a = ?)", (1,))
@@ -249,3 +257,40 @@ def test_pages_across_collections_merge_one_index_range_each(tmp_path: Path) -> 
     *orders, total = asyncio.run(_pages_across_collections(tmp_path))
     assert orders == [(order, True, 31, 7) for order in ("membership", "-version", "created_at")]
     assert total == 31
+
+
+def _record(cls: type) -> object:
+    """A record of `cls` with placeholder values (JSON text for the text columns)."""
+    values = {
+        f.name: 1 if f.type in ("int", "int | None", "bool") else "{}"
+        for f in dataclasses.fields(cls)
+    }
+    return cls(**values)
+
+
+def _documents() -> list[tuple[listing.Listing, dict]]:
+    membership, artifact = _record(MembershipRec), _record(ArtifactRec)
+    return [
+        (projects.PROJECTS, project_document(_record(ProjectRec))),
+        (artifacts.COLLECTIONS, collection_document(_record(CollectionRec), ["t"], "model")),
+        (artifacts.MEMBERSHIPS, version_document(membership, artifact, ["a"], ["t"])),
+        (runs.RUNS, run_document(_record(RunRec))),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("of", "document"), _documents(), ids=["projects", "collections", "versions", "runs"]
+)
+def test_filter_documents_hold_every_field_sql_filters(of: listing.Listing, document: dict) -> None:
+    """Without REGEXP in SQL (PostgreSQL), `$regex` on any field is matched in Python on
+    these documents, so each must hold every field SQL could have tested."""
+    assert set(of.fields) <= set(document), set(of.fields) - set(document)
+
+
+def test_regex_goes_to_the_matcher_without_sql_regexp() -> None:
+    doc = {"name": {"$regex": "^mod"}, "type": "model"}
+    in_sql, rest = listing.split_filter(artifacts.COLLECTIONS, doc, sql_regexp=False)
+    assert "REGEXP" not in in_sql.sql and in_sql.params == ("model",)
+    assert rest == {"name": {"$regex": "^mod"}}
+    in_sql, rest = listing.split_filter(artifacts.COLLECTIONS, doc)
+    assert "REGEXP" in in_sql.sql and rest == {}

@@ -12,9 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 import wandb
+from conftest import RunningEmulator
 
 from wandb_emulator.config import Config
-from wandb_emulator.testing import EmulatorUser, RunningEmulator
+from wandb_emulator.testing import EmulatorUser
 
 CREATE = """
 mutation CreateArtifact($input: CreateArtifactInput!) {

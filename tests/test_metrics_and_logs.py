@@ -10,13 +10,13 @@ from pathlib import Path
 import httpx
 import pytest
 import wandb
-from conftest import CONTROL_HEADERS, CONTROL_TOKEN, FixtureClient, start_server
+from conftest import CONTROL_HEADERS, CONTROL_TOKEN, EmulatorProcess
 from prometheus_client.parser import text_string_to_metric_families
 from wandb.automations import DoNothing, OnRunState, RunEvent
 
 from wandb_emulator.config import Config
 from wandb_emulator.testing import RunningEmulator
-from wandb_emulator.webhooks import create_webhook_integration, insert_secret
+from wandb_emulator.testing.webhooks import create_webhook_integration, insert_secret
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -120,9 +120,9 @@ def test_metrics_can_be_public_and_take_an_instance_admin(tmp_path: Path) -> Non
 
 @pytest.fixture
 def json_server(tmp_path: Path):
-    server = start_server(tmp_path / "data", "--log-format", "json", "--log-level", "info")
-    yield server
-    server.stop()
+    config = Config(log_format="json", log_level="info")  # --log-format json --log-level info
+    with EmulatorProcess(tmp_path / "data", config) as server:
+        yield server
 
 
 def test_json_logs_have_a_line_per_request_and_no_secret(json_server, tmp_path: Path) -> None:
@@ -157,7 +157,7 @@ def test_json_logs_have_a_line_per_request_and_no_secret(json_server, tmp_path: 
         artifact.add_file(str(tmp_path / "f.txt"))
         run.log_artifact(artifact).wait()
     api.artifact("json-team/logs/logged:v0").download(str(tmp_path / "dl"))
-    fixture_user = FixtureClient(server).user()  # its username is its API key
+    fixture_user = server.accounts.user()  # its username is its API key
     fixture_user.api().viewer  # noqa: B018
     answered = httpx.post(
         server.base_url + "/graphql",
@@ -167,7 +167,7 @@ def test_json_logs_have_a_line_per_request_and_no_secret(json_server, tmp_path: 
     )
     server.stop()
 
-    lines = server.log_path.read_text().splitlines()
+    lines = server.log().splitlines()
     entries = [json.loads(line) for line in lines if line.startswith("{")]
     banner = [line for line in lines if not line.startswith("{")]
     assert all(line.startswith(("export ", "# web UI")) for line in banner), banner
@@ -179,7 +179,7 @@ def test_json_logs_have_a_line_per_request_and_no_secret(json_server, tmp_path: 
     assert answered.headers["x-request-id"] == "trace-me-123"
     assert [e["status"] for e in requests if e["request_id"] == "trace-me-123"] == [200]
     assert len({e["request_id"] for e in requests}) == len(requests)
-    everything = server.log_path.read_text()
+    everything = server.log()
     for secret in (key, fixture_user.api_key, "the-secret-value-42", CONTROL_TOKEN):
         log_lines = "\n".join(line for line in everything.splitlines() if line.startswith("{"))
         assert secret not in log_lines

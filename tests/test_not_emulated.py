@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 import wandb
-from conftest import OrgSetup, ServerProcess, graphql
+from conftest import OrgSetup
 from wandb.sdk.lib.service.service_connection import WandbApiFailedError
 
-from wandb_emulator.graphql.documents import operation_name
+from wandb_emulator.graphql.outline import operation_name
+from wandb_emulator.testing import RunningEmulator
 
 
 @pytest.mark.parametrize(
@@ -27,10 +28,10 @@ def test_the_operation_name_comes_from_the_document(document: str, name: str | N
 
 
 def test_unknown_fields_answer_not_emulated_and_keep_the_validation_message(
-    server: ServerProcess, org_setup: OrgSetup
+    server: RunningEmulator, org_setup: OrgSetup
 ) -> None:
-    response = graphql(
-        server, org_setup.admin.api_key, "query ServerInfo { serverInfo { frontendHost } }"
+    response = server.graphql(
+        org_setup.admin.api_key, "query ServerInfo { serverInfo { frontendHost } }"
     )
     assert response.status_code == 400
     messages = [error["message"] for error in response.json()["errors"]]
@@ -48,38 +49,36 @@ def test_unknown_fields_answer_not_emulated_and_keep_the_validation_message(
     ],
 )
 def test_unknown_types_arguments_and_input_fields_are_not_emulated(
-    server: ServerProcess, org_setup: OrgSetup, document: str
+    server: RunningEmulator, org_setup: OrgSetup, document: str
 ) -> None:
-    response = graphql(server, org_setup.admin.api_key, document)
+    response = server.graphql(org_setup.admin.api_key, document)
     expected = f"not emulated: {operation_name(document)}"
     assert expected in [error["message"] for error in response.json()["errors"]]
 
 
 def test_unknown_input_fields_in_variables_are_not_emulated(
-    server: ServerProcess, org_setup: OrgSetup
+    server: RunningEmulator, org_setup: OrgSetup
 ) -> None:
     document = (
         "mutation UpsertRegistry($input: UpsertModelInput!) "
         "{ upsertModel(input: $input) { inserted } }"
     )
     variables = {"input": {"name": "n", "entityName": "e", "colour": "red"}}
-    response = graphql(server, org_setup.admin.api_key, document, variables)
+    response = server.graphql(org_setup.admin.api_key, document, variables)
     messages = [error["message"] for error in response.json()["errors"]]
     assert 'unknown field "colour"' in messages[0]
     assert messages[-1] == "not emulated: UpsertRegistry"
 
 
 def test_other_validation_errors_are_not_called_not_emulated(
-    server: ServerProcess, org_setup: OrgSetup
+    server: RunningEmulator, org_setup: OrgSetup
 ) -> None:
-    response = graphql(
-        server, org_setup.admin.api_key, "query Unused($x: String) { viewer { id } }"
-    )
+    response = server.graphql(org_setup.admin.api_key, "query Unused($x: String) { viewer { id } }")
     assert response.status_code == 400
     assert not any("not emulated" in e["message"] for e in response.json()["errors"])
 
 
-def test_the_sdk_reports_not_emulated(server: ServerProcess, org_setup: OrgSetup) -> None:
+def test_the_sdk_reports_not_emulated(server: RunningEmulator, org_setup: OrgSetup) -> None:
     api = org_setup.admin.api()
     # The SDK's own transport: wandb-core forwards Python documents without operationName.
     with pytest.raises(WandbApiFailedError, match="not emulated: ProjectRunQueues"):
@@ -103,24 +102,24 @@ PROBES = [
 
 @pytest.mark.parametrize("probe", PROBES)
 def test_introspection_probes_are_answered(
-    server: ServerProcess, org_setup: OrgSetup, probe: str
+    server: RunningEmulator, org_setup: OrgSetup, probe: str
 ) -> None:
-    response = graphql(server, org_setup.admin.api_key, probe)
+    response = server.graphql(org_setup.admin.api_key, probe)
     assert response.status_code == 200, response.text
     assert "errors" not in response.json()
 
 
 def test_introspection_answers_what_the_schema_has(
-    server: ServerProcess, org_setup: OrgSetup
+    server: RunningEmulator, org_setup: OrgSetup
 ) -> None:
-    data = graphql(server, org_setup.admin.api_key, PROBES[0]).json()["data"]
+    data = server.graphql(org_setup.admin.api_key, PROBES[0]).json()["data"]
     assert "upsertModel" in {field["name"] for field in data["MutationType"]["fields"]}
-    input_fields = graphql(server, org_setup.admin.api_key, PROBES[3]).json()["data"]["__type"]
+    input_fields = server.graphql(org_setup.admin.api_key, PROBES[3]).json()["data"]["__type"]
     assert "allowAllArtifactTypesInRegistry" in {f["name"] for f in input_fields["inputFields"]}
-    use_input = graphql(server, org_setup.admin.api_key, PROBES[2]).json()["data"]
+    use_input = server.graphql(org_setup.admin.api_key, PROBES[2]).json()["data"]
     names = {f["name"] for f in use_input["UseArtifactInputInfoType"]["inputFields"]}
     assert {"artifactID", "usedAs", "artifactEntityName"} <= names
-    unknown = graphql(server, org_setup.admin.api_key, PROBES[1]).json()["data"]
+    unknown = server.graphql(org_setup.admin.api_key, PROBES[1]).json()["data"]
     assert unknown == {"ServerSettingsType": None}
 
 

@@ -14,22 +14,14 @@ from typing import Any
 import httpx
 import pytest
 import wandb
-from conftest import (
-    CONTROL_HEADERS,
-    DEFAULT_KEY,
-    Account,
-    FixtureClient,
-    OrgSetup,
-    ServerProcess,
-    graphql,
-    log_artifacts,
-)
+from conftest import CONTROL_HEADERS, DEFAULT_KEY, OrgSetup, log_artifacts
 
 from wandb_emulator import auth
 from wandb_emulator.domain.errors import NotFound, PermissionDenied
 from wandb_emulator.records import UserRec
 from wandb_emulator.store import accounts, artifacts, bulk, projects
 from wandb_emulator.store.database import Conn, Database
+from wandb_emulator.testing import Accounts, EmulatorUser, RunningEmulator
 
 ACTORS = [
     "instance admin",
@@ -69,7 +61,7 @@ ACTIONS = [
 
 class Scene:
     def __init__(
-        self, server: ServerProcess, org_setup: OrgSetup, fixtures: FixtureClient, tmp_path: Path
+        self, server: RunningEmulator, org_setup: OrgSetup, accounts: Accounts, tmp_path: Path
     ) -> None:
         self.server, self.org, self.team = server, org_setup.org, org_setup.team
         self.registry = "matrix-" + org_setup.org[-6:]
@@ -95,7 +87,7 @@ class Scene:
             "org member": org_setup.member("member").api_key,
             "org viewer": org_setup.member("viewer").api_key,
             "org viewer, registry member": viewer_member.api_key,
-            "outsider": fixtures.user().api_key,
+            "outsider": accounts.user().api_key,
             "anonymous": None,
         }
         self.lookup_target = org_setup.member("member").username
@@ -131,7 +123,7 @@ class Scene:
         if key is None:
             return False
         query = "query($e: String!) { entity(name: $e) { organization { name } } }"
-        data = graphql(self.server, key, query, {"e": self.team}).json().get("data") or {}
+        data = self.server.graphql(key, query, {"e": self.team}).json().get("data") or {}
         return ((data.get("entity") or {}).get("organization") or {}).get("name") == self.org
 
     def search(self, key: str | None) -> bool:
@@ -177,13 +169,13 @@ def render(table: dict[str, list[str]]) -> str:
 
 
 def test_permission_matrix(
-    server: ServerProcess,
+    server: RunningEmulator,
     org_setup: OrgSetup,
-    fixtures: FixtureClient,
+    accounts: Accounts,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    scene = Scene(server, org_setup, fixtures, tmp_path)
+    scene = Scene(server, org_setup, accounts, tmp_path)
     table = {
         actor: [Y if allowed(action, scene.keys[actor]) else N for action in scene.actions()]
         for actor in ACTORS
@@ -193,7 +185,7 @@ def test_permission_matrix(
     Path("/tmp/wandb-emulator-permission-matrix.md").write_text(render(table) + "\n")
     assert table == EXPECTED
     assert CONTROL_HEADERS  # the control token is a separate actor: see test_control_access
-    assert isinstance(scene.keys["outsider"], str) and Account
+    assert isinstance(scene.keys["outsider"], str) and EmulatorUser
 
 
 # ------------------------------------------------------------ the gate itself

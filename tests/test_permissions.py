@@ -45,7 +45,7 @@ def test_team_membership_grants_access(org_setup: OrgSetup) -> None:
 
 def test_users_outside_the_org_see_nothing(org_setup: OrgSetup) -> None:
     org_setup.admin.api().create_registry("internal", "organization", organization=org_setup.org)
-    outsider = org_setup.fixtures.user().api()
+    outsider = org_setup.accounts.user().api()
     with pytest.raises(CommError, match="not found"):
         outsider.organization(org_setup.org)
     with pytest.raises(ValueError, match="not found"):

@@ -41,6 +41,22 @@ def test_every_test_gets_its_own_user_and_organization(wandb_emulator_user):
     assert [r.name for r in wandb.Api().registries()] == []
 
 
+def test_a_run_goes_to_the_tests_team(wandb_emulator_user):
+    with wandb.init(project="p") as run:
+        assert (run.entity, run.settings.api_key) == (
+            wandb_emulator_user.team,
+            wandb_emulator_user.api_key,
+        )
+
+
+def test_and_the_next_tests_run_to_its_own(wandb_emulator_user):
+    with wandb.init(project="p") as run:
+        assert (run.entity, run.settings.api_key) == (
+            wandb_emulator_user.team,
+            wandb_emulator_user.api_key,
+        )
+
+
 def test_the_environment_is_restored_after_a_test():
     assert os.environ["WANDB_API_KEY"] == "outer-key"
     assert "WANDB_ENTITY" not in os.environ
@@ -75,7 +91,7 @@ def test_a_users_test_suite_passes(pytester: pytest.Pytester, monkeypatch) -> No
     monkeypatch.delenv("WANDB_ENTITY", raising=False)
     pytester.makepyfile(test_user_suite=USER_TESTS)
     result = pytester.runpytest_subprocess("-q")
-    result.assert_outcomes(passed=8)
+    result.assert_outcomes(passed=10)
 
 
 def test_a_failed_journal_assertion_fails_the_users_test(pytester: pytest.Pytester) -> None:
@@ -91,6 +107,31 @@ def test_a_failed_journal_assertion_fails_the_users_test(pytester: pytest.Pytest
     result = pytester.runpytest_subprocess("-q")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*expected UpsertRegistry at least once, got 0*Viewer*"])
+
+
+def test_a_conftest_configures_the_session_emulator(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        import pytest
+        from wandb_emulator.config import Config
+
+        @pytest.fixture(scope="session")
+        def wandb_emulator_config():
+            return Config(log_level="warning", journal_size=2)
+        """
+    )
+    pytester.makepyfile(
+        test_configured="""
+        import httpx
+
+        def test_the_journal_keeps_two_requests(wandb_emulator):
+            for path in ("/ready", "/nowhere", "/ready"):
+                httpx.get(wandb_emulator.base_url + path)
+            assert [e.path for e in wandb_emulator.journal.entries()] == ["/nowhere", "/ready"]
+        """
+    )
+    result = pytester.runpytest_subprocess("-q")
+    result.assert_outcomes(passed=1)
 
 
 def test_every_xdist_worker_runs_its_own_emulator(pytester: pytest.Pytester) -> None:
@@ -111,7 +152,7 @@ def test_running_emulator_listens_on_a_tcp_socket() -> None:
     """asyncio sets TCP_NODELAY on accepted sockets only when the listening socket's
     protocol is IPPROTO_TCP; with 0 (`socket.socket()`'s default), each keep-alive request
     to RunningEmulator waited about 40 ms for the client's delayed ACK."""
-    from wandb_emulator.testing import _loopback_socket
+    from wandb_emulator.testing import loopback_socket
 
-    with _loopback_socket() as sock:
+    with loopback_socket() as sock:
         assert sock.proto == socket.IPPROTO_TCP

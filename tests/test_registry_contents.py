@@ -8,13 +8,14 @@ from pathlib import Path
 import pytest
 from conftest import OrgSetup, log_artifacts
 
+from wandb_emulator.testing import Accounts
+
 
 @pytest.fixture(scope="module")
-def stocked(fixtures, tmp_path_factory) -> OrgSetup:
+def stocked(accounts: Accounts, tmp_path_factory) -> OrgSetup:
     """Registries `models` and `data`; collections with tags; several linked versions."""
-    admin = fixtures.user()
-    org = fixtures.org(admin)
-    setup = OrgSetup(admin=admin, org=org, team=fixtures.team(org, admin), fixtures=fixtures)
+    setup = OrgSetup(accounts.org_admin(default_entity="user"), accounts)
+    admin, org = setup.admin, setup.org
     api = admin.api()
     api.create_registry("models", "organization", organization=org)
     api.create_registry("data", "organization", organization=org)

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 import wandb
-from conftest import instance_admin_api
+from conftest import RunningEmulator, instance_admin_api
 from wandb.sdk.lib.service.service_connection import WandbApiFailedError
 
 from wandb_emulator.domain.errors import NotFound
 from wandb_emulator.domain.events import Event
 from wandb_emulator.store import accounts, projects
-from wandb_emulator.testing import EmulatorUser, RunningEmulator
+from wandb_emulator.testing import EmulatorUser
 
 
 @pytest.fixture

@@ -86,8 +86,8 @@ def test_updating_a_non_member_is_refused(org_setup: OrgSetup) -> None:
 def test_users_of_another_org_cannot_be_added(org_setup: OrgSetup) -> None:
     api = org_setup.admin.api()
     registry = api.create_registry("closed", "organization", organization=org_setup.org)
-    account = org_setup.fixtures.user()
-    org_setup.fixtures.org(account)  # users in no organization may be added (W&B does)
+    account = org_setup.accounts.user()
+    org_setup.accounts.org(account)  # users in no organization may be added (W&B does)
     outsider = instance_admin_api(org_setup.admin.base_url).user(account.username)  # others may not
     with pytest.raises(WandbApiFailedError, match="not a member of the registry's organization"):
         registry.add_members(outsider)

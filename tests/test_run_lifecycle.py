@@ -10,23 +10,17 @@ from pathlib import Path
 import httpx
 import pytest
 import wandb
-from conftest import (
-    OrgSetup,
-    ServerProcess,
-    graphql,
-    journal_mark,
-    journal_since,
-    log_artifacts,
-)
+from conftest import OrgSetup, journal_mark, journal_since, log_artifacts
 from test_runs import settings_for
 from wandb.sdk.lib.service.service_connection import WandbApiFailedError
 
+from wandb_emulator.testing import RunningEmulator
 from wandb_emulator.ui import links
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
-def signed_in(server: ServerProcess, api_key: str) -> httpx.Client:
+def signed_in(server: RunningEmulator, api_key: str) -> httpx.Client:
     """A browser-like client signed in to the web UI with an API key."""
     client = httpx.Client(base_url=server.base_url, timeout=10)
     client.post(links.LOGOUT, data={"csrf": _csrf(client)})  # no loopback auto sign-in
@@ -48,7 +42,7 @@ def init(setup: OrgSetup, project: str) -> wandb.Run:
 
 
 def test_alerts_are_recorded_and_shown_on_the_run_page_and_the_panel(
-    org_setup: OrgSetup, server: ServerProcess
+    org_setup: OrgSetup, server: RunningEmulator
 ) -> None:
     mark = journal_mark(server)
     with wandb.init(
@@ -119,7 +113,7 @@ def test_update_state_follows_the_sdks_transitions(org_setup: OrgSetup) -> None:
         public.update_state("failed")
     with pytest.raises(wandb.Error, match="can only be set to failed or pending"):
         public.update_state("finished")
-    outsider = org_setup.fixtures.user().api()
+    outsider = org_setup.accounts.user().api()
     with pytest.raises(wandb.Error, match="not found"):
         outsider.run(f"{org_setup.team}/states/{run.id}")
 
@@ -230,7 +224,7 @@ def test_custom_charts_are_saved_per_entity(org_setup: OrgSetup) -> None:
     assert chart_id == f"{org_setup.team}/bars"
     with pytest.raises(WandbApiFailedError, match="already exists"):
         api.create_custom_chart(org_setup.team, "bars", "Bars", "vega2", "private", spec)
-    outsider = org_setup.fixtures.user().api()
+    outsider = org_setup.accounts.user().api()
     with pytest.raises(WandbApiFailedError, match=r"permission denied|not found"):
         outsider.create_custom_chart(org_setup.team, "mine", "Mine", "vega2", "public", spec)
 
@@ -240,11 +234,11 @@ ORG_FEATURE_FLAGS = """query OrgFeatureFlags($org: String!) {
 
 
 def test_reports_are_listed_empty_and_no_feature_flag_is_ramped(
-    org_setup: OrgSetup, server: ServerProcess
+    org_setup: OrgSetup, server: RunningEmulator
 ) -> None:
     with init(org_setup, "reported") as run:
         run.log({"x": 1})
     api = org_setup.admin.api()
     assert list(api.reports(f"{org_setup.team}/reported")) == []
-    flags = graphql(server, org_setup.admin.api_key, ORG_FEATURE_FLAGS, {"org": org_setup.org})
+    flags = server.graphql(org_setup.admin.api_key, ORG_FEATURE_FLAGS, {"org": org_setup.org})
     assert flags.json() == {"data": {"organization": {"featureFlags": []}}}

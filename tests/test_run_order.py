@@ -6,7 +6,8 @@ pages (per_page smaller than the runs) neither repeat nor skip a run."""
 from __future__ import annotations
 
 import pytest
-from conftest import Account, FixtureClient
+
+from wandb_emulator.testing import Accounts, EmulatorUser
 
 PROJECT = "ordering"
 
@@ -23,8 +24,8 @@ RUNS = {
 
 
 @pytest.fixture(scope="module")
-def owner(fixtures: FixtureClient) -> Account:
-    user = fixtures.user()
+def owner(accounts: Accounts) -> EmulatorUser:
+    user = accounts.user()
     api = user.api()
     for name, (loss, lr) in RUNS.items():
         api.create_run(run_id=name, project=PROJECT, entity=user.username)
@@ -37,12 +38,12 @@ def owner(fixtures: FixtureClient) -> Account:
     return user
 
 
-def _names(user: Account, order: str, per_page: int = 2) -> list[str]:
+def _names(user: EmulatorUser, order: str, per_page: int = 2) -> list[str]:
     api = user.api()
     return [r.id for r in api.runs(f"{user.username}/{PROJECT}", order=order, per_page=per_page)]
 
 
-def test_ascending_summary_key_puts_numbers_first_and_missing_last(owner: Account) -> None:
+def test_ascending_summary_key_puts_numbers_first_and_missing_last(owner: EmulatorUser) -> None:
     assert _names(owner, "+summary_metrics.loss") == [
         "r-f",  # -3.25
         "r-a",  # 0.5, then its tie r-c by creation
@@ -54,7 +55,7 @@ def test_ascending_summary_key_puts_numbers_first_and_missing_last(owner: Accoun
     ]
 
 
-def test_descending_summary_key_as_best_run_sends_it(owner: Account) -> None:
+def test_descending_summary_key_as_best_run_sends_it(owner: EmulatorUser) -> None:
     assert _names(owner, "-summary_metrics.loss") == [
         "r-g",
         "r-d",
@@ -67,15 +68,15 @@ def test_descending_summary_key_as_best_run_sends_it(owner: Account) -> None:
 
 
 @pytest.mark.parametrize("per_page", [1, 3, 50])
-def test_pages_of_any_size_read_the_same_order(owner: Account, per_page: int) -> None:
+def test_pages_of_any_size_read_the_same_order(owner: EmulatorUser, per_page: int) -> None:
     assert _names(owner, "+config.lr", per_page) == _names(owner, "+config.lr", 50)
 
 
-def test_config_keys_order_by_the_value_set(owner: Account) -> None:
+def test_config_keys_order_by_the_value_set(owner: EmulatorUser) -> None:
     assert _names(owner, "+config.lr") == ["r-b", "r-a", "r-c", "r-d", "r-f", "r-g", "r-e"]
     assert _names(owner, "-config.lr")[:2] == ["r-g", "r-f"]
 
 
-def test_an_unknown_order_is_refused_with_the_key(owner: Account) -> None:
+def test_an_unknown_order_is_refused_with_the_key(owner: EmulatorUser) -> None:
     with pytest.raises(Exception, match="cannot order by 'nonsense'"):
         _names(owner, "-nonsense")

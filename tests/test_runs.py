@@ -8,7 +8,9 @@ import json
 import httpx
 import pytest
 import wandb
-from conftest import OrgSetup, ServerProcess, graphql
+from conftest import OrgSetup
+
+from wandb_emulator.testing import RunningEmulator
 
 
 def settings_for(setup: OrgSetup) -> wandb.Settings:
@@ -36,7 +38,7 @@ def test_init_log_finish_shows_config_summary_and_state(org_setup: OrgSetup) -> 
     assert public.lastHistoryStep == 4
 
 
-def test_console_output_reaches_the_run(org_setup: OrgSetup, server: ServerProcess) -> None:
+def test_console_output_reaches_the_run(org_setup: OrgSetup, server: RunningEmulator) -> None:
     settings = wandb.Settings(
         api_key=org_setup.admin.api_key,
         base_url=org_setup.admin.base_url,
@@ -49,7 +51,7 @@ def test_console_output_reaches_the_run(org_setup: OrgSetup, server: ServerProce
         run_id = run.id
     query = """query ($e: String!, $r: String!) { project(name: "console", entityName: $e) {
       run(name: $r) { logLineCount historyLineCount } } }"""
-    counts = graphql(server, org_setup.admin.api_key, query, {"e": org_setup.team, "r": run_id})
+    counts = server.graphql(org_setup.admin.api_key, query, {"e": org_setup.team, "r": run_id})
     assert counts.json()["data"]["project"]["run"]["logLineCount"] >= 3
 
 
@@ -120,7 +122,7 @@ def test_viewers_outside_the_team_cannot_log(org_setup: OrgSetup) -> None:
 
 
 def test_file_stream_accepts_gzip_and_rejects_bad_input(
-    org_setup: OrgSetup, server: ServerProcess
+    org_setup: OrgSetup, server: RunningEmulator
 ) -> None:
     with wandb.init(entity=org_setup.team, project="raw", settings=settings_for(org_setup)) as run:
         run_id = run.id
@@ -175,7 +177,7 @@ def test_projects_of_an_entity(org_setup: OrgSetup) -> None:
     api = org_setup.admin.api()
     assert sorted(p.name for p in api.projects(org_setup.team)) == ["alpha", "beta"]
     assert api.project("alpha", org_setup.team).name == "alpha"
-    outsider = org_setup.fixtures.user().api()
+    outsider = org_setup.accounts.user().api()
     assert list(outsider.projects(org_setup.team)) == []
 
 
@@ -216,20 +218,20 @@ LEGACY_UPLOAD_URLS = """query RunUploadUrls($name: String!, $files: [String]!, $
   } } }"""
 
 
-def test_legacy_run_documents_are_answered(org_setup: OrgSetup, server: ServerProcess) -> None:
+def test_legacy_run_documents_are_answered(org_setup: OrgSetup, server: RunningEmulator) -> None:
     with wandb.init(
         entity=org_setup.team, project="legacy", settings=settings_for(org_setup)
     ) as run:
         run_id = run.id
     key, team = org_setup.admin.api_key, org_setup.team
     variables = {"project": "legacy", "entity": team, "name": run_id}
-    info = graphql(server, key, LEGACY_RUN_INFO, variables).json()["data"]["project"]["run"]
+    info = server.graphql(key, LEGACY_RUN_INFO, variables).json()["data"]["project"]["run"]
     assert info["runInfo"]["python"] and info["runInfo"]["os"]
-    runs = graphql(server, key, LEGACY_PROJECT_RUNS, {"model": "legacy", "entity": team}).json()
+    runs = server.graphql(key, LEGACY_PROJECT_RUNS, {"model": "legacy", "entity": team}).json()
     assert [e["node"]["name"] for e in runs["data"]["model"]["buckets"]["edges"]] == [run_id]
 
     variables = {"name": "legacy", "entity": team, "run": run_id, "files": ["config.yaml"]}
-    bucket = graphql(server, key, LEGACY_UPLOAD_URLS, variables).json()["data"]["model"]["bucket"]
+    bucket = server.graphql(key, LEGACY_UPLOAD_URLS, variables).json()["data"]["model"]["bucket"]
     [edge] = bucket["files"]["edges"]
     assert bucket["files"]["uploadHeaders"] == []
     put = httpx.put(edge["node"]["url"], content=b"lr: 0.5\n")

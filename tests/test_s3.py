@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
@@ -22,16 +23,14 @@ import pytest
 import wandb
 from certs import self_signed_certificate
 from conftest import (
-    FixtureClient,
+    STORAGE,
+    EmulatorProcess,
     OrgSetup,
-    ServerProcess,
-    free_port,
-    graphql,
+    RunningEmulator,
     journal_mark,
     journal_since,
     log_artifacts,
-    s3_blob_store_args,
-    start_server,
+    s3_blob_store,
     write_files,
 )
 from s3_server import S3Server, start_s3_server
@@ -39,9 +38,10 @@ from test_artifact_fidelity import download_elsewhere
 from test_storage import _create
 from test_verify import assert_wandb_verify_passes
 
+from wandb_emulator import testing
 from wandb_emulator.config import Config, parse_s3_url
 from wandb_emulator.snapshots import SnapshotError
-from wandb_emulator.testing import RunningEmulator
+from wandb_emulator.testing import free_port
 
 BUCKET = "emulator-blobs"
 FILES = """mutation ($input: CreateArtifactFilesInput!) { createArtifactFiles(input: $input) {
@@ -81,33 +81,29 @@ def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
     server.stop()
 
 
+def on_bucket(s3: S3Server, bucket: str = BUCKET, **settings: Any) -> Config:
+    """A Config keeping blobs under a new prefix of `bucket`."""
+    return Config(log_level="warning", **s3_blob_store(s3, bucket), **settings)
+
+
 @pytest.fixture(scope="module")
-def emulator(s3: S3Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    server = start_server(
-        tmp_path_factory.mktemp("s3-emulator") / "data", *s3_blob_store_args(s3, BUCKET)
-    )
-    yield server
-    server.stop()
+def emulator(s3: S3Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
+    with EmulatorProcess(tmp_path_factory.mktemp("s3-emulator") / "data", on_bucket(s3)) as server:
+        yield server
 
 
-def blob_prefix(emulator: ServerProcess) -> str:
-    args = emulator.process.args
-    assert isinstance(args, list)
-    return parse_s3_url(str(args[args.index("--blob-store") + 1]))[1]
+def blob_prefix(emulator: EmulatorProcess) -> str:
+    assert emulator.config.blob_store is not None
+    return parse_s3_url(emulator.config.blob_store)[1]
 
 
 @pytest.fixture
-def setup(emulator: ServerProcess) -> Iterator[OrgSetup]:
-    fixtures = FixtureClient(emulator)
-    admin = fixtures.user()
-    org = fixtures.org(admin)
-    yield OrgSetup(admin=admin, org=org, team=fixtures.team(org, admin), fixtures=fixtures)
-    fixtures.http.close()
+def setup(emulator: EmulatorProcess) -> OrgSetup:
+    return OrgSetup(emulator.accounts.org_admin(default_entity="user"), emulator.accounts)
 
 
-def _announce(emulator: ServerProcess, setup: OrgSetup, artifact_id: str, spec: dict) -> dict:
-    response = graphql(
-        emulator,
+def _announce(emulator: EmulatorProcess, setup: OrgSetup, artifact_id: str, spec: dict) -> dict:
+    response = emulator.graphql(
         setup.admin.api_key,
         FILES,
         {"input": {"artifactFiles": [{"artifactID": artifact_id, **spec}]}},
@@ -115,7 +111,7 @@ def _announce(emulator: ServerProcess, setup: OrgSetup, artifact_id: str, spec: 
     return response["data"]["createArtifactFiles"]["files"]["edges"][0]["node"]
 
 
-def _uploaded_file(emulator: ServerProcess, setup: OrgSetup, name: str, content: bytes) -> str:
+def _uploaded_file(emulator: EmulatorProcess, setup: OrgSetup, name: str, content: bytes) -> str:
     """A new pending version with the file `f.bin` announced and PUT; its id."""
     artifact_id = _create(emulator, setup, name)["id"]
     url = _announce(emulator, setup, artifact_id, {"name": "f.bin", "md5": b64md5(content)})
@@ -124,11 +120,11 @@ def _uploaded_file(emulator: ServerProcess, setup: OrgSetup, name: str, content:
 
 
 def _commit_with(
-    emulator: ServerProcess, setup: OrgSetup, artifact_id: str, contents: dict
+    emulator: EmulatorProcess, setup: OrgSetup, artifact_id: str, contents: dict
 ) -> dict:
     key = setup.admin.api_key
     variables = {"artifactID": artifact_id, "entity": setup.team}
-    url = graphql(emulator, key, MANIFEST, variables).json()["data"]["createArtifactManifest"][
+    url = emulator.graphql(key, MANIFEST, variables).json()["data"]["createArtifactManifest"][
         "artifactManifest"
     ]["file"]["uploadUrl"]
     manifest = {
@@ -138,7 +134,7 @@ def _commit_with(
         "contents": contents,
     }
     httpx.put(url, json=manifest, timeout=10).raise_for_status()
-    return graphql(emulator, key, COMMIT, {"id": artifact_id}).json()
+    return emulator.graphql(key, COMMIT, {"id": artifact_id}).json()
 
 
 def _presigned_at(s3: S3Server, url: str, object_key: str) -> bool:
@@ -151,7 +147,7 @@ def _presigned_at(s3: S3Server, url: str, object_key: str) -> bool:
 
 
 def test_every_upload_goes_to_the_bucket_laid_out_as_on_wandb(
-    s3: S3Server, emulator: ServerProcess, setup: OrgSetup, tmp_path: Path
+    s3: S3Server, emulator: EmulatorProcess, setup: OrgSetup, tmp_path: Path
 ) -> None:
     """The SDK PUTs nothing to the emulator: artifact files, the manifest and run files
     go to presigned bucket URLs, at W&B's paths, and come back byte for byte."""
@@ -174,7 +170,7 @@ def test_every_upload_goes_to_the_bucket_laid_out_as_on_wandb(
     }
     prefix = blob_prefix(emulator)
     logged = setup.admin.api().artifact(f"{setup.team}/laid/w:v0")
-    found = graphql(emulator, setup.admin.api_key, MANIFEST_AND_FILES, {"id": logged.id}).json()
+    found = emulator.graphql(setup.admin.api_key, MANIFEST_AND_FILES, {"id": logged.id}).json()
     node = found["data"]["artifact"]["files"]["edges"][0]["node"]
     md5 = hashlib.md5(content).hexdigest()
     sequence, version = node["storagePath"].split("/")[1:3]
@@ -197,7 +193,7 @@ def test_every_upload_goes_to_the_bucket_laid_out_as_on_wandb(
 
 
 def test_identical_bytes_are_stored_once_and_point_at_the_first_object(
-    s3: S3Server, emulator: ServerProcess, setup: OrgSetup, tmp_path: Path
+    s3: S3Server, emulator: EmulatorProcess, setup: OrgSetup, tmp_path: Path
 ) -> None:
     shared, own = os.urandom(2000), os.urandom(2000)
     log_artifacts(setup.admin, setup.team, [("first", "data", {"a.bin": shared})], tmp_path)
@@ -210,7 +206,7 @@ def test_identical_bytes_are_stored_once_and_point_at_the_first_object(
     paths = {}
     for name in ("first", "second"):
         artifact = setup.admin.api().artifact(f"{setup.team}/training/{name}:v0")
-        found = graphql(emulator, setup.admin.api_key, MANIFEST_AND_FILES, {"id": artifact.id})
+        found = emulator.graphql(setup.admin.api_key, MANIFEST_AND_FILES, {"id": artifact.id})
         for edge in found.json()["data"]["artifact"]["files"]["edges"]:
             paths[(name, edge["node"]["name"])] = edge["node"]["storagePath"]
     assert paths[("second", "same.bin")] == paths[("first", "a.bin")]
@@ -227,7 +223,7 @@ def test_identical_bytes_are_stored_once_and_point_at_the_first_object(
 
 
 def test_run_files_uploaded_with_the_api_are_read_from_the_bucket(
-    s3: S3Server, emulator: ServerProcess, setup: OrgSetup, tmp_path: Path
+    s3: S3Server, emulator: EmulatorProcess, setup: OrgSetup, tmp_path: Path
 ) -> None:
     """Api `run.upload_file`: a presigned PUT, then markRunFilesUploaded, at which the
     emulator reads what arrived; a new upload of the same name replaces it."""
@@ -253,7 +249,7 @@ def test_run_files_uploaded_with_the_api_are_read_from_the_bucket(
 
 
 def test_distributed_patches_each_get_an_object_and_are_merged_at_commit(
-    s3: S3Server, emulator: ServerProcess, setup: OrgSetup, tmp_path: Path
+    s3: S3Server, emulator: EmulatorProcess, setup: OrgSetup, tmp_path: Path
 ) -> None:
     settings = wandb.Settings(
         api_key=setup.admin.api_key, base_url=setup.admin.base_url, silent=True
@@ -274,7 +270,7 @@ def test_distributed_patches_each_get_an_object_and_are_merged_at_commit(
         "shard1.txt": b"1",
     }
     version = setup.admin.api().artifact(f"{setup.team}/dist/sharded:v0")
-    found = graphql(emulator, setup.admin.api_key, MANIFEST_AND_FILES, {"id": version.id})
+    found = emulator.graphql(setup.admin.api_key, MANIFEST_AND_FILES, {"id": version.id})
     folder = "/".join(
         found.json()["data"]["artifact"]["files"]["edges"][0]["node"]["storagePath"].split("/")[:3]
     )
@@ -287,18 +283,18 @@ def test_distributed_patches_each_get_an_object_and_are_merged_at_commit(
 
 
 def test_a_manifest_that_is_not_json_fails_the_commit_and_changes_nothing(
-    emulator: ServerProcess, setup: OrgSetup
+    emulator: EmulatorProcess, setup: OrgSetup
 ) -> None:
     content = os.urandom(100)
     artifact_id = _uploaded_file(emulator, setup, "garbled", content)
     key, variables = setup.admin.api_key, {"artifactID": artifact_id, "entity": setup.team}
-    manifest_url = graphql(emulator, key, MANIFEST, variables).json()["data"][
+    manifest_url = emulator.graphql(key, MANIFEST, variables).json()["data"][
         "createArtifactManifest"
     ]["artifactManifest"]["file"]["uploadUrl"]
     httpx.put(manifest_url, content=b"{not json", timeout=10).raise_for_status()
-    refused = graphql(emulator, key, COMMIT, {"id": artifact_id}).json()
+    refused = emulator.graphql(key, COMMIT, {"id": artifact_id}).json()
     assert "the uploaded manifest is not valid JSON" in refused["errors"][0]["message"]
-    state = graphql(emulator, key, STATE, {"id": artifact_id}).json()["data"]["artifact"]
+    state = emulator.graphql(key, STATE, {"id": artifact_id}).json()["data"]["artifact"]
     assert state == {"state": "PENDING", "currentManifest": None}
     # The client uploads a good manifest to the same URL and commits again.
     contents = {"f.bin": {"digest": b64md5(content), "size": len(content)}}
@@ -314,7 +310,9 @@ def test_a_data_directory_moves_into_a_bucket_by_copying_its_blobs(
     before is not uploaded again."""
     data, prefix = tmp_path / "data", uuid.uuid4().hex
     weights, notes = os.urandom(3000), b"run notes"
-    with RunningEmulator(data, Config(log_level="warning")) as local:
+    # On local disk whatever the suite's blob store, on the suite's database.
+    local_disk = Config(log_level="warning", database_url=STORAGE.database_url(data))
+    with testing.RunningEmulator(data, local_disk) as local:
         user = local.new_user()
         log_artifacts(user, user.team, [("moved", "model", {"w.bin": weights})], tmp_path)
         (tmp_path / "notes.txt").write_bytes(notes)
@@ -328,9 +326,7 @@ def test_a_data_directory_moves_into_a_bucket_by_copying_its_blobs(
             relative = path.relative_to(data / "blobs").as_posix()
             client.put_object(Bucket=BUCKET, Key=f"{prefix}/{relative}", Body=path.read_bytes())
     copied = s3.object_keys(BUCKET, prefix + "/")
-    bucket = Config(
-        log_level="warning", blob_store=f"s3://{BUCKET}/{prefix}", s3_endpoint_url=s3.endpoint_url
-    )
+    bucket = Config(log_level="warning", **s3_blob_store(s3, BUCKET, prefix))
     with RunningEmulator(data, bucket) as moved:
         user = replace(user, base_url=moved.base_url)
         root = download_elsewhere(user, f"{user.team}/training/moved:v0", tmp_path / "d")
@@ -347,7 +343,7 @@ def test_a_data_directory_moves_into_a_bucket_by_copying_its_blobs(
 
 
 def test_upload_urls_are_presigned_for_the_announced_md5(
-    s3: S3Server, emulator: ServerProcess, setup: OrgSetup
+    s3: S3Server, emulator: EmulatorProcess, setup: OrgSetup
 ) -> None:
     content = os.urandom(1000)
     artifact_id = _create(emulator, setup, "signed")["id"]
@@ -360,7 +356,7 @@ def test_upload_urls_are_presigned_for_the_announced_md5(
 
 
 def test_commit_refuses_bytes_the_bucket_took_for_another_md5(
-    s3: S3Server, emulator: ServerProcess, setup: OrgSetup
+    s3: S3Server, emulator: EmulatorProcess, setup: OrgSetup
 ) -> None:
     content, impostor = os.urandom(1000), os.urandom(1000)
     artifact_id = _create(emulator, setup, "impostor")["id"]
@@ -375,7 +371,7 @@ def test_commit_refuses_bytes_the_bucket_took_for_another_md5(
     retry = _announce(emulator, setup, artifact_id, spec)["uploadUrl"]
     assert retry is not None
     httpx.put(retry, content=content, timeout=10).raise_for_status()
-    committed = graphql(emulator, setup.admin.api_key, COMMIT, {"id": artifact_id}).json()
+    committed = emulator.graphql(setup.admin.api_key, COMMIT, {"id": artifact_id}).json()
     assert committed["data"]["commitArtifact"]["artifact"] == {
         "state": "COMMITTED",
         "size": len(content),
@@ -383,7 +379,7 @@ def test_commit_refuses_bytes_the_bucket_took_for_another_md5(
 
 
 def test_commit_refuses_a_size_other_than_the_manifests(
-    emulator: ServerProcess, setup: OrgSetup
+    emulator: EmulatorProcess, setup: OrgSetup
 ) -> None:
     content = os.urandom(100)
     artifact_id = _uploaded_file(emulator, setup, "sized", content)
@@ -392,7 +388,7 @@ def test_commit_refuses_a_size_other_than_the_manifests(
     assert "has 100 bytes, the manifest says 99" in refused["errors"][0]["message"]
 
 
-def _multipart(emulator: ServerProcess, setup: OrgSetup, parts: list[bytes], md5: str) -> dict:
+def _multipart(emulator: EmulatorProcess, setup: OrgSetup, parts: list[bytes], md5: str) -> dict:
     """Announce a multipart file, PUT each part to its presigned URL (with its
     Content-MD5, as wandb-core sends it), then complete it."""
     name = "big-" + uuid.uuid4().hex[:6]
@@ -413,8 +409,7 @@ def _multipart(emulator: ServerProcess, setup: OrgSetup, parts: list[bytes], md5
         )
         assert response.status_code == 200, response.text
         etags.append(response.headers["etag"].strip('"'))
-    completed = graphql(
-        emulator,
+    completed = emulator.graphql(
         setup.admin.api_key,
         COMPLETE,
         {
@@ -434,7 +429,7 @@ def _multipart(emulator: ServerProcess, setup: OrgSetup, parts: list[bytes], md5
 
 
 def test_multipart_uploads_go_to_the_bucket_and_are_checked_whole(
-    s3: S3Server, emulator: ServerProcess, setup: OrgSetup, tmp_path: Path
+    s3: S3Server, emulator: EmulatorProcess, setup: OrgSetup, tmp_path: Path
 ) -> None:
     parts = [os.urandom(5 * 1024 * 1024), os.urandom(1000)]  # S3's smallest non-last part
     whole = b"".join(parts)
@@ -467,12 +462,7 @@ def test_collection_and_reset_delete_only_the_emulators_objects(
     s3: S3Server, tmp_path: Path
 ) -> None:
     prefix = uuid.uuid4().hex
-    config = Config(
-        log_level="warning",
-        blob_store=f"s3://{BUCKET}/{prefix}",
-        s3_endpoint_url=s3.endpoint_url,
-        blob_grace_seconds=0,
-    )
+    config = Config(log_level="warning", **s3_blob_store(s3, BUCKET, prefix), blob_grace_seconds=0)
     client = s3.client()
     client.put_object(Bucket=BUCKET, Key=f"{prefix}/notes/readme.txt", Body=b"not a blob")
     client.put_object(Bucket=BUCKET, Key=f"{prefix}-other/keep.bin", Body=b"elsewhere")
@@ -508,13 +498,8 @@ def test_collection_and_reset_delete_only_the_emulators_objects(
 def test_snapshots_refuse_a_server_whose_blobs_are_in_a_bucket(
     s3: S3Server, tmp_path: Path
 ) -> None:
-    config = Config(
-        log_level="warning",
-        blob_store=f"s3://{BUCKET}/{uuid.uuid4().hex}",
-        s3_endpoint_url=s3.endpoint_url,
-    )
     with (
-        RunningEmulator(tmp_path / "data", config) as running,
+        RunningEmulator(tmp_path / "data", on_bucket(s3)) as running,
         pytest.raises(SnapshotError, match="keeps them in a bucket"),
     ):
         running.snapshot(tmp_path / "state.tar")
@@ -578,13 +563,9 @@ def test_wandb_verify_passes_against_a_bucket_with_the_documented_cors(
     try:
         port = free_port()
         s3.create_bucket("verify-bucket", cors_origin=f"https://127.0.0.1:{port}")
-        os.environ["AWS_CA_BUNDLE"] = str(tls[0])
-        try:
-            emulator = start_server(
-                certs / "data", *s3_blob_store_args(s3, "verify-bucket"), port=port, tls=tls
-            )
-        finally:
-            del os.environ["AWS_CA_BUNDLE"]
+        config = on_bucket(s3, "verify-bucket", tls_cert=tls[0], tls_key=tls[1])
+        environ = {**os.environ, "AWS_CA_BUNDLE": str(tls[0])}
+        emulator = EmulatorProcess(certs / "data", config, port=port, env=environ).start()
         assert_wandb_verify_passes(emulator, tmp_path_factory.mktemp("verify-home"))
     finally:
         if emulator is not None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from graphql import build_schema as parse_sdl
 from graphql import find_breaking_changes
 
 from wandb_emulator.config import Config
-from wandb_emulator.graphql.schema import build_schema
+from wandb_emulator.graphql.schema import build_schema, fast_path_refusal
 
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema.graphql"
 
@@ -40,6 +41,7 @@ def test_field_names_the_sdk_spells_oddly() -> None:
         assert field in sdl
 
 
+@pytest.mark.skipif(fast_path_refusal() is not None, reason="the fast path is off here")
 def test_a_known_document_is_parsed_and_validated_once() -> None:
     """The limits are static rules, so the validation cache key stays the same."""
     schema = build_schema(Config(max_query_depth=3))

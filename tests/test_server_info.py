@@ -6,18 +6,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import FixtureClient, ServerProcess, graphql
+from wandb_emulator.testing import Accounts, RunningEmulator
 
 TABLES_SCRIPT = Path(__file__).parent / "compat" / "tables.py"
 
 
 def test_server_info_has_version_bounds_and_local_version(
-    server: ServerProcess, fixtures: FixtureClient
+    server: RunningEmulator, accounts: Accounts
 ) -> None:
-    user = fixtures.user()
+    user = accounts.user()
     query = """query Viewer { serverInfo { cliVersionInfo latestLocalVersionInfo {
         outOfDate latestVersionString versionOnThisInstanceString } } }"""
-    info = graphql(server, user.api_key, query).json()["data"]["serverInfo"]
+    info = server.graphql(user.api_key, query).json()["data"]["serverInfo"]
 
     bounds = info["cliVersionInfo"]
     assert bounds["min_cli_version"] == "0.11.0"
@@ -27,7 +27,7 @@ def test_server_info_has_version_bounds_and_local_version(
     assert local["latestVersionString"] == local["versionOnThisInstanceString"]
 
 
-def test_tables_and_dataframes_across_runs_and_a_resume(server: ServerProcess) -> None:
+def test_tables_and_dataframes_across_runs_and_a_resume(server: RunningEmulator) -> None:
     """The same script `make compat` runs with wandb 0.28.2, here with 0.31.0."""
     result = subprocess.run(
         [sys.executable, str(TABLES_SCRIPT), server.base_url, server.fixture_url],

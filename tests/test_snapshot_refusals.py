@@ -49,19 +49,22 @@ async def _store_blob(emulator: RunningEmulator) -> None:
         user = await conn.row("SELECT id, entity_id FROM users ORDER BY id DESC LIMIT 1")
         assert user is not None
         now = "2024-01-01T00:00:00"
-        _, project = await conn.run(
-            "INSERT INTO projects (entity_id, name, created_at, updated_at) VALUES (?, 'p', ?, ?)",
+        project = await conn.run_returning(
+            "INSERT INTO projects (entity_id, name, created_at, updated_at) VALUES (?, 'p', ?, ?)"
+            " RETURNING id",
             (user[1], now, now),
         )
-        _, run = await conn.run(
+        assert project is not None
+        run = await conn.run_returning(
             "INSERT INTO runs (project_id, name, state, user_id, created_at, updated_at,"
-            " heartbeat_at) VALUES (?, 'r', 'finished', ?, ?, ?, ?)",
-            (project, user[0], now, now, now),
+            " heartbeat_at) VALUES (?, 'r', 'finished', ?, ?, ?, ?) RETURNING id",
+            (project[0], user[0], now, now, now),
         )
+        assert run is not None
         await conn.run(
             "INSERT INTO run_files (run_id, name, blob_key, size, updated_at)"
             " VALUES (?, 'output.log', ?, ?, ?)",
-            (run, key, len(CONTENT), now),
+            (run[0], key, len(CONTENT), now),
         )
 
 

@@ -20,17 +20,17 @@ from typing import Any
 import httpx
 import pytest
 import wandb
-from conftest import DEFAULT_KEY, launch_server, start_server
+from conftest import DEFAULT_KEY, EmulatorProcess
 from test_crash import WORKER
 from wandb.apis.public.sweeps import _upsert_sweep
 from wandb.automations import ArtifactEvent, DoNothing, OnAddArtifactAlias
 
 from wandb_emulator.blobs import LocalBlobStore
-from wandb_emulator.pytest_plugin import _forget_sdk_session_credentials
+from wandb_emulator.pytest_plugin import _reset_sdk
 from wandb_emulator.snapshots import FORMAT_VERSION, MANIFEST
 from wandb_emulator.store.migrations import SCHEMA_VERSION
 from wandb_emulator.testing import EmulatorUser, RunningEmulator
-from wandb_emulator.webhooks import create_webhook_integration, insert_secret, secret_names
+from wandb_emulator.testing.webhooks import create_webhook_integration, insert_secret, secret_names
 
 PROJECT = "training"
 
@@ -43,7 +43,7 @@ def _sdk_process_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("WANDB_ENTITY", "")
     monkeypatch.setenv("WANDB_PROJECT", "")
     yield
-    _forget_sdk_session_credentials()
+    _reset_sdk()
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -297,7 +297,7 @@ def _log_big_artifact(base_url: str, tmp_path: Path, megabytes: int) -> None:
 
 def test_serve_export_on_exit_under_sigterm_then_import(tmp_path: Path) -> None:
     target = tmp_path / "exit.tar"
-    server = start_server(tmp_path / "data", "--export-on-exit", str(target))
+    server = EmulatorProcess(tmp_path / "data", options=["--export-on-exit", str(target)]).start()
     _log_big_artifact(server.base_url, tmp_path, 1)
     assert server.stop(signal.SIGTERM) == 0
     with tarfile.open(target) as tar:
@@ -305,25 +305,29 @@ def test_serve_export_on_exit_under_sigterm_then_import(tmp_path: Path) -> None:
     assert manifest["counts"]["tables"]["artifacts"] == 1 and manifest["counts"]["blobs"] >= 4
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".exit.tar")] == []
 
-    second = start_server(tmp_path / "again", "--import", str(target))
+    second = EmulatorProcess(tmp_path / "again", options=["--import", str(target)]).start()
     try:
         api = wandb.Api(api_key=DEFAULT_KEY, overrides={"base_url": second.base_url})
-        downloaded = Path(api.artifact("emulator-team/big/big:v0").download(str(tmp_path / "dl")))
+        # skip_cache: the SDK's file cache keeps the destination of an earlier download that
+        # skipped it (ArtifactFileCache._override_cache_path) and then answers every file of
+        # that size with that file; an earlier test in this process may have left one.
+        artifact = api.artifact("emulator-team/big/big:v0")
+        downloaded = Path(artifact.download(str(tmp_path / "dl"), skip_cache=True))
         for n in range(3):
             assert (downloaded / f"big-{n}.bin").read_bytes() == (
                 tmp_path / f"big-{n}.bin"
             ).read_bytes()
     finally:
         second.stop()
-    refused = launch_server(tmp_path / "again", "--import", str(target))
-    assert refused.process.wait(timeout=60) == 2
-    assert "--replace" in refused.log_path.read_text()
+    refused = EmulatorProcess(tmp_path / "again", options=["--import", str(target)]).launch()
+    assert refused.process is not None and refused.process.wait(timeout=60) == 2
+    assert "--replace" in refused.log()
 
 
 def test_a_second_signal_during_the_export_leaves_the_previous_snapshot(tmp_path: Path) -> None:
     target = tmp_path / "exit.tar"
     target.write_bytes(b"the previous snapshot")
-    server = start_server(tmp_path / "data", "--export-on-exit", str(target))
+    server = EmulatorProcess(tmp_path / "data", options=["--export-on-exit", str(target)]).start()
     _log_big_artifact(server.base_url, tmp_path, 150)
     server.process.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + 60
@@ -333,7 +337,7 @@ def test_a_second_signal_during_the_export_leaves_the_previous_snapshot(tmp_path
     assert server.stop(signal.SIGINT) == 130
     assert target.read_bytes() == b"the previous snapshot"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".exit.tar")] == []
-    assert "snapshot abandoned" in server.log_path.read_text()
+    assert "snapshot abandoned" in server.log()
 
 
 # ---------------------------------------------------------------- in a running server

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import OrgSetup, ServerProcess, graphql, log_artifacts
+from conftest import OrgSetup, log_artifacts
+
+from wandb_emulator.testing import RunningEmulator
 
 CONTENT = os.urandom(4096)
 FILE_URLS = """
@@ -37,8 +39,8 @@ def logged(org_setup: OrgSetup, tmp_path: Path) -> tuple[OrgSetup, str]:
     return org_setup, run.artifacts[0].id
 
 
-def direct_url(server: ServerProcess, setup: OrgSetup, artifact_id: str) -> str:
-    data = graphql(server, setup.admin.api_key, FILE_URLS, {"id": artifact_id}).json()["data"]
+def direct_url(server: RunningEmulator, setup: OrgSetup, artifact_id: str) -> str:
+    data = server.graphql(setup.admin.api_key, FILE_URLS, {"id": artifact_id}).json()["data"]
     return data["artifact"]["files"]["edges"][0]["node"]["directUrl"]
 
 
@@ -62,9 +64,8 @@ def test_range_requests(server, logged) -> None:
 CLIENT_ID_MAPPING = "query ($c: ID!) { clientIDMapping(clientID: $c) { serverID } }"
 
 
-def _create(server: ServerProcess, setup: OrgSetup, name: str, **extra: str) -> dict:
-    return graphql(
-        server,
+def _create(server: RunningEmulator, setup: OrgSetup, name: str, **extra: str) -> dict:
+    return server.graphql(
         setup.admin.api_key,
         CREATE,
         {
@@ -82,10 +83,9 @@ def _create(server: ServerProcess, setup: OrgSetup, name: str, **extra: str) -> 
 
 
 def _upload_manifest(
-    server: ServerProcess, setup: OrgSetup, artifact_id: str, manifest: dict
+    server: RunningEmulator, setup: OrgSetup, artifact_id: str, manifest: dict
 ) -> None:
-    url = graphql(
-        server,
+    url = server.graphql(
         setup.admin.api_key,
         MANIFEST,
         {"artifactID": artifact_id, "entity": setup.team, "digest": "manifest-digest"},
@@ -93,12 +93,11 @@ def _upload_manifest(
     assert httpx.put(url, json=manifest).status_code == 200
 
 
-def _pending_upload_url(server: ServerProcess, setup: OrgSetup, content: bytes) -> str:
+def _pending_upload_url(server: RunningEmulator, setup: OrgSetup, content: bytes) -> str:
     key = setup.admin.api_key
     created = _create(server, setup, "raw", digest=b64md5(content) + "-digest")
     assert created["state"] == "PENDING"
-    files = graphql(
-        server,
+    files = server.graphql(
         key,
         FILES,
         {
@@ -121,7 +120,7 @@ def test_uploads_are_checked_against_the_announced_md5(server, org_setup: OrgSet
     rejected = httpx.put(url, content=b"something else")
     assert rejected.status_code == 400
     assert "MD5 mismatch" in rejected.json()["error"]["message"]
-    blob_dir = Path(server.data_dir, "blobs")
+    blob_dir = Path(server.config.data_dir, "blobs")
     assert not any(
         p.name == hashlib.md5(b"something else").hexdigest() for p in blob_dir.rglob("*")
     )
@@ -178,7 +177,7 @@ def test_multipart_upload_then_sdk_download(server, org_setup: OrgSetup, tmp_pat
             {"partNumber": n + 1, "hexMD5": hashlib.md5(p).hexdigest()} for n, p in enumerate(parts)
         ],
     }
-    node = graphql(server, key, MULTIPART_FILES, {"input": {"artifactFiles": [spec]}}).json()[
+    node = server.graphql(key, MULTIPART_FILES, {"input": {"artifactFiles": [spec]}}).json()[
         "data"
     ]["createArtifactFiles"]["files"]["edges"][0]["node"]
     assert node["uploadUrl"] is None
@@ -188,8 +187,7 @@ def test_multipart_upload_then_sdk_download(server, org_setup: OrgSetup, tmp_pat
         response = httpx.put(target["uploadUrl"], content=part)
         assert response.status_code == 200
         etags.append(response.headers["etag"].strip('"'))
-    completed = graphql(
-        server,
+    completed = server.graphql(
         key,
         COMPLETE,
         {
@@ -208,7 +206,7 @@ def test_multipart_upload_then_sdk_download(server, org_setup: OrgSetup, tmp_pat
         "contents": {"big.bin": {"digest": b64md5(whole), "size": len(whole)}},
     }
     _upload_manifest(server, org_setup, created["id"], manifest)
-    committed = graphql(server, key, COMMIT, {"id": created["id"]}).json()
+    committed = server.graphql(key, COMMIT, {"id": created["id"]}).json()
     assert committed["data"]["commitArtifact"]["artifact"] == {
         "state": "COMMITTED",
         "size": len(whole),
@@ -224,7 +222,7 @@ def test_commit_refuses_missing_files(server, org_setup: OrgSetup) -> None:
     created = _create(server, org_setup, "holey")
     manifest = {"version": 1, "contents": {"gone.bin": {"digest": b64md5(b"never"), "size": 5}}}
     _upload_manifest(server, org_setup, created["id"], manifest)
-    response = graphql(server, key, COMMIT, {"id": created["id"]}).json()
+    response = server.graphql(key, COMMIT, {"id": created["id"]}).json()
     assert "'gone.bin' of the manifest was not uploaded" in response["errors"][0]["message"]
     assert not org_setup.admin.api().artifact_exists(f"{org_setup.team}/uploads/holey:v0")
 
@@ -246,10 +244,10 @@ def test_digest_download_fallbacks_need_auth(server, logged) -> None:
 
 def test_client_id_mapping(server, org_setup: OrgSetup) -> None:
     key = org_setup.admin.api_key
-    unknown = graphql(server, key, CLIENT_ID_MAPPING, {"c": "nothing"}).json()["data"]
+    unknown = server.graphql(key, CLIENT_ID_MAPPING, {"c": "nothing"}).json()["data"]
     assert unknown["clientIDMapping"] is None
     created = _create(server, org_setup, "mapped", clientID="client-side-id")
-    mapped = graphql(server, key, CLIENT_ID_MAPPING, {"c": "client-side-id"}).json()["data"]
+    mapped = server.graphql(key, CLIENT_ID_MAPPING, {"c": "client-side-id"}).json()["data"]
     assert mapped["clientIDMapping"]["serverID"] == created["id"]
 
 
@@ -260,5 +258,5 @@ def test_commit_checks_sizes_against_the_manifest(server, org_setup: OrgSetup) -
     created = _create(server, org_setup, "sized")
     manifest = {"version": 1, "contents": {"f.bin": {"digest": b64md5(content), "size": 99}}}
     _upload_manifest(server, org_setup, created["id"], manifest)
-    response = graphql(server, key, COMMIT, {"id": created["id"]}).json()
+    response = server.graphql(key, COMMIT, {"id": created["id"]}).json()
     assert "has 100 bytes, the manifest says 99" in response["errors"][0]["message"]

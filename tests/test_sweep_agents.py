@@ -14,8 +14,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import Account, FixtureClient
 from wandb.apis.public.sweeps import _agent_heartbeat, _register_agent, _upsert_sweep
+
+from wandb_emulator.testing import Accounts, EmulatorUser
 
 PROJECT = "cli-tuning"
 WANDB_CLI = Path(sys.executable).parent / "wandb"
@@ -47,13 +48,13 @@ SWEEP_YAML = textwrap.dedent(
 
 
 @pytest.fixture
-def user(fixtures: FixtureClient, monkeypatch: pytest.MonkeyPatch) -> Account:
+def user(accounts: Accounts, monkeypatch: pytest.MonkeyPatch) -> EmulatorUser:
     monkeypatch.setenv("WANDB_ENTITY", "")
     monkeypatch.setenv("WANDB_PROJECT", "")
-    return fixtures.user()
+    return accounts.user()
 
 
-def _cli(user: Account, cwd: Path, *args: str, timeout: float = 300) -> str:
+def _cli(user: EmulatorUser, cwd: Path, *args: str, timeout: float = 300) -> str:
     environ = {k: v for k, v in os.environ.items() if k not in ("WANDB_ENTITY", "WANDB_PROJECT")}
     environ.update(
         WANDB_BASE_URL=user.base_url,
@@ -76,7 +77,7 @@ def _cli(user: Account, cwd: Path, *args: str, timeout: float = 300) -> str:
     return output
 
 
-def _grid_sweep(user: Account, **extra: object) -> str:
+def _grid_sweep(user: EmulatorUser, **extra: object) -> str:
     config = {
         "method": "grid",
         "program": "train.py",
@@ -89,7 +90,7 @@ def _grid_sweep(user: Account, **extra: object) -> str:
 
 
 def test_wandb_agent_runs_every_point_and_the_api_reads_the_sweep_back(
-    user: Account, tmp_path: Path
+    user: EmulatorUser, tmp_path: Path
 ) -> None:
     (tmp_path / "train.py").write_text(TRAIN)
     (tmp_path / "sweep.yaml").write_text(SWEEP_YAML)
@@ -121,7 +122,7 @@ def test_wandb_agent_runs_every_point_and_the_api_reads_the_sweep_back(
 
 
 def test_sweep_states_from_the_command_line_and_what_agents_get(
-    user: Account, tmp_path: Path
+    user: EmulatorUser, tmp_path: Path
 ) -> None:
     sweep_id = _grid_sweep(user, parameters={"x": {"values": [1, 2, 3, 4]}})
     path = f"{user.username}/{PROJECT}/{sweep_id}"

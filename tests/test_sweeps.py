@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 import wandb
 import yaml
-from conftest import Account, FixtureClient, ServerProcess, graphql
 from wandb.apis.public.sweeps import (
     _agent_heartbeat,
     _register_agent,
@@ -29,20 +28,21 @@ from wandb.apis.public.sweeps import (
 from wandb_emulator.contract.extract import documents_in_binary, installed_package_dir
 from wandb_emulator.domain import sweep_bayes, sweep_search, sweeps
 from wandb_emulator.domain.errors import InvalidInput
+from wandb_emulator.testing import Accounts, EmulatorUser, RunningEmulator
 
 PROJECT = "tuning"  # not "sweeps": the SDK strips "/sweeps/" from paths
 
 
 @pytest.fixture
-def sweeper(fixtures: FixtureClient, monkeypatch: pytest.MonkeyPatch) -> Account:
+def sweeper(accounts: Accounts, monkeypatch: pytest.MonkeyPatch) -> EmulatorUser:
     """A fresh user; creating a sweep sets WANDB_ENTITY and WANDB_PROJECT, restored
     after the test."""
     monkeypatch.setenv("WANDB_ENTITY", "")
     monkeypatch.setenv("WANDB_PROJECT", "")
-    return fixtures.user()
+    return accounts.user()
 
 
-def _sweep(user: Account, config: dict) -> str:
+def _sweep(user: EmulatorUser, config: dict) -> str:
     sweep, warnings = _upsert_sweep(user.api(), config, entity=user.username, project=PROJECT)
     assert warnings == []
     return sweep["name"]
@@ -52,7 +52,7 @@ def _commands(api: wandb.Api, agent_id: str, times: int, running: dict | None = 
     return [_agent_heartbeat(api, agent_id, {}, running or {}) for _ in range(times)]
 
 
-def test_grid_sweep_is_read_back_and_hands_out_every_point_once(sweeper: Account) -> None:
+def test_grid_sweep_is_read_back_and_hands_out_every_point_once(sweeper: EmulatorUser) -> None:
     config = {
         "method": "grid",
         "metric": {"goal": "minimize", "name": "score"},
@@ -80,7 +80,7 @@ def test_grid_sweep_is_read_back_and_hands_out_every_point_once(sweeper: Account
     assert sweeper.api().sweep(f"{sweeper.username}/{PROJECT}/{sweep_id}").state == "FINISHED"
 
 
-def test_random_sweep_samples_within_bounds_up_to_its_run_cap(sweeper: Account) -> None:
+def test_random_sweep_samples_within_bounds_up_to_its_run_cap(sweeper: EmulatorUser) -> None:
     config = {
         "method": "random",
         "run_cap": 3,
@@ -101,7 +101,7 @@ def test_random_sweep_samples_within_bounds_up_to_its_run_cap(sweeper: Account) 
     assert api.sweep(f"{sweeper.username}/{PROJECT}/{sweep_id}").expected_run_count == 3
 
 
-def test_a_config_the_emulator_cannot_run_is_refused_by_name(sweeper: Account) -> None:
+def test_a_config_the_emulator_cannot_run_is_refused_by_name(sweeper: EmulatorUser) -> None:
     config = {"method": "grid", "parameters": {"lr": {"min": 0.1, "max": 0.5}}}
     with pytest.raises(Exception, match="grid search needs discrete values: parameter 'lr'"):
         _sweep(sweeper, config)
@@ -208,7 +208,7 @@ def sweep_runs() -> Iterator[None]:
     wandb.teardown()
 
 
-def _log_run(user: Account, sweep_id: str, run_id: str, losses: list[float]):
+def _log_run(user: EmulatorUser, sweep_id: str, run_id: str, losses: list[float]):
     """A real run of the sweep (as an agent's program would start it), left open; tests
     that start one use the `sweep_runs` fixture."""
     settings = wandb.Settings(
@@ -224,7 +224,7 @@ def _log_run(user: Account, sweep_id: str, run_id: str, losses: list[float]):
     return run
 
 
-def _wait_for_history(user: Account, run_id: str, rows: int) -> None:
+def _wait_for_history(user: EmulatorUser, run_id: str, rows: int) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         run = user.api().run(f"{user.username}/{PROJECT}/{run_id}")
@@ -235,7 +235,7 @@ def _wait_for_history(user: Account, run_id: str, rows: int) -> None:
 
 
 @pytest.mark.usefixtures("sweep_runs")
-def test_hyperband_tells_the_agent_to_stop_a_run_below_the_band(sweeper: Account) -> None:
+def test_hyperband_tells_the_agent_to_stop_a_run_below_the_band(sweeper: EmulatorUser) -> None:
     config = {
         "method": "grid",
         "metric": {"name": "loss", "goal": "minimize"},
@@ -265,7 +265,7 @@ def test_hyperband_tells_the_agent_to_stop_a_run_below_the_band(sweeper: Account
         run.finish()
 
 
-def test_nested_parameters_reach_the_agent_as_one_mapping(sweeper: Account) -> None:
+def test_nested_parameters_reach_the_agent_as_one_mapping(sweeper: EmulatorUser) -> None:
     config = {
         "method": "grid",
         "parameters": {
@@ -284,7 +284,7 @@ def test_nested_parameters_reach_the_agent_as_one_mapping(sweeper: Account) -> N
     assert api.sweep(f"{sweeper.username}/{PROJECT}/{sweep_id}").expected_run_count == 4
 
 
-def test_prior_runs_join_the_sweep_and_a_grid_skips_their_points(sweeper: Account) -> None:
+def test_prior_runs_join_the_sweep_and_a_grid_skips_their_points(sweeper: EmulatorUser) -> None:
     api = sweeper.api()
     for name, x in (("prior-a", 1), ("prior-b", 3)):
         api.create_run(run_id=name, project=PROJECT, entity=sweeper.username)
@@ -303,7 +303,7 @@ def test_prior_runs_join_the_sweep_and_a_grid_skips_their_points(sweeper: Accoun
     assert _agent_heartbeat(api, agent, {}, {}) == [{"type": "exit"}]
 
 
-def test_bayes_without_a_metric_is_refused(sweeper: Account) -> None:
+def test_bayes_without_a_metric_is_refused(sweeper: EmulatorUser) -> None:
     config = {"method": "bayes", "parameters": {"x": {"min": 0.0, "max": 1.0}}}
     with pytest.raises(Exception, match="this sweep needs a metric"):
         _sweep(sweeper, config)
@@ -342,7 +342,7 @@ def test_bayes_finds_a_better_optimum_than_random_in_as_many_trials(sweep_name: 
     assert bayes_best < random_best / 4, (bayes_best, random_best)
 
 
-def test_a_bayes_sweep_proposes_through_the_engine_on_heartbeats(sweeper: Account) -> None:
+def test_a_bayes_sweep_proposes_through_the_engine_on_heartbeats(sweeper: EmulatorUser) -> None:
     sweep_id = _sweep(sweeper, BOWL)
     api = sweeper.api()
     agent = _register_agent(api, "host", sweep_id=sweep_id)["id"]
@@ -422,7 +422,7 @@ def test_nested_grids_follow_w_and_b_s_engine_order() -> None:
     assert ours == [r.config for r in engine_runs]
 
 
-def test_project_sweeps_are_paged_and_filtered(sweeper: Account) -> None:
+def test_project_sweeps_are_paged_and_filtered(sweeper: EmulatorUser) -> None:
     api = sweeper.api()
     config = {"method": "random", "run_cap": 2, "parameters": {"x": {"values": [1, 2]}}}
     names = [_sweep(sweeper, config) for _ in range(3)]
@@ -437,7 +437,7 @@ def test_project_sweeps_are_paged_and_filtered(sweeper: Account) -> None:
     assert [s.id for s in running] == [names[2]]
 
 
-def test_agents_asking_at_once_get_distinct_bayes_points(sweeper: Account) -> None:
+def test_agents_asking_at_once_get_distinct_bayes_points(sweeper: EmulatorUser) -> None:
     """Each proposal is computed outside the write transaction; one computed while
     another agent's was recorded is computed again, so no two agents share a point."""
     sweep_id = _sweep(sweeper, BOWL)
@@ -462,7 +462,7 @@ def _core_document(name: str) -> str:
 
 @pytest.mark.usefixtures("sweep_runs")
 def test_the_sweep_scheduler_reads_the_config_and_pages_runs_with_history(
-    sweeper: Account, server: ServerProcess
+    sweeper: EmulatorUser, server: RunningEmulator
 ) -> None:
     config = {
         "method": "grid",
@@ -477,7 +477,7 @@ def test_the_sweep_scheduler_reads_the_config_and_pages_runs_with_history(
         _log_run(sweeper, sweep_id, run_id, losses).finish()
     where = {"entity": sweeper.username, "project": PROJECT, "sweep": sweep_id}
 
-    answer = graphql(server, sweeper.api_key, _core_document("SweepConfig"), where).json()
+    answer = server.graphql(sweeper.api_key, _core_document("SweepConfig"), where).json()
     swept = answer["data"]["project"]["sweep"]
     assert swept["controllerRunName"] == f"{sweep_id}-controller"
     assert yaml.safe_load(swept["config"])["parameters"] == config["parameters"]
@@ -486,7 +486,7 @@ def test_the_sweep_scheduler_reads_the_config_and_pages_runs_with_history(
     specs = [json.dumps({"keys": ["loss"], "samples": 10})]
     while True:
         variables = {**where, "first": 2, "cursor": cursor, "historySpecs": specs}
-        answer = graphql(server, sweeper.api_key, _core_document("SweepRunsWithHistory"), variables)
+        answer = server.graphql(sweeper.api_key, _core_document("SweepRunsWithHistory"), variables)
         runs = answer.json()["data"]["project"]["sweep"]["runs"]
         seen += [edge["node"] for edge in runs["edges"]]
         if not runs["pageInfo"]["hasNextPage"]:

@@ -11,13 +11,15 @@ import sys
 
 import httpx
 import pytest
-from conftest import CONTROL_HEADERS, OrgSetup, ServerProcess, journal_mark, journal_since
+from conftest import CONTROL_HEADERS, OrgSetup, journal_mark, journal_since
 from opentelemetry.proto.collector.metrics.v1 import metrics_service_pb2
+
+from wandb_emulator.testing import RunningEmulator
 
 METRICS = "/sdk/otel/v1/metrics"
 
 
-def exports(server: ServerProcess, signal: str = "metrics") -> list[dict]:
+def exports(server: RunningEmulator, signal: str = "metrics") -> list[dict]:
     response = httpx.get(
         f"{server.base_url}/_emulator/telemetry",
         params={"signal": signal},
@@ -57,7 +59,7 @@ with wandb.init(entity=sys.argv[3], project="otel", settings=settings) as run:
 
 
 def test_the_sdks_metrics_of_a_run_are_accepted_and_kept(
-    org_setup: OrgSetup, server: ServerProcess
+    org_setup: OrgSetup, server: RunningEmulator
 ) -> None:
     mark = journal_mark(server)
     before = {e["seq"] for e in exports(server)}
@@ -79,7 +81,7 @@ def test_the_sdks_metrics_of_a_run_are_accepted_and_kept(
 
 
 def test_protobuf_and_json_exports_are_answered_as_a_collector_answers(
-    org_setup: OrgSetup, server: ServerProcess
+    org_setup: OrgSetup, server: RunningEmulator
 ) -> None:
     auth = ("api", org_setup.admin.api_key)
     url = server.base_url + METRICS
@@ -132,7 +134,7 @@ def test_protobuf_and_json_exports_are_answered_as_a_collector_answers(
     ],
 )
 def test_malformed_exports_are_refused_and_not_kept(
-    org_setup: OrgSetup, server: ServerProcess, headers: dict, content: bytes, status: int
+    org_setup: OrgSetup, server: RunningEmulator, headers: dict, content: bytes, status: int
 ) -> None:
     before = len(exports(server))
     response = httpx.post(

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import Account, FixtureClient, ServerProcess, unique, write_files
+from conftest import write_files
 
+from wandb_emulator.testing import Accounts, EmulatorUser, RunningEmulator
+from wandb_emulator.testing.accounts import random_name
 from wandb_emulator.ui import links
 
 REPO = Path(__file__).resolve().parent.parent
@@ -55,9 +57,9 @@ def _require_chromium() -> None:
 class Logged:
     """What the SDK logged, and the URLs it printed for it."""
 
-    admin: Account
-    member: Account
-    outsider: Account
+    admin: EmulatorUser
+    member: EmulatorUser
+    outsider: EmulatorUser
     org: str
     team: str
     run_name: str
@@ -70,16 +72,16 @@ class Logged:
 
 @pytest.fixture(scope="module")
 def logged(
-    server: ServerProcess, fixtures: FixtureClient, tmp_path_factory: pytest.TempPathFactory
+    server: RunningEmulator, accounts: Accounts, tmp_path_factory: pytest.TempPathFactory
 ) -> Logged:
     _require_chromium()
     import wandb
 
-    admin = fixtures.user()
-    org = fixtures.org(admin)
-    team = fixtures.team(org, admin)
-    member = fixtures.user()
-    fixtures.add_org_member(org, member, "member")
+    admin = accounts.user()
+    org = accounts.org(admin)
+    team = accounts.team(org, admin)
+    member = accounts.user()
+    accounts.add_org_member(org, member, "member")
     api = admin.api()
     api.create_registry(
         "models",
@@ -91,7 +93,7 @@ def logged(
     api.create_registry("vault", "restricted", organization=org, description="Keep out")
     settings = wandb.Settings(api_key=admin.api_key, base_url=admin.base_url, silent=True)
     files = write_files(tmp_path_factory.mktemp("model"), {"model.bin": MODEL_BYTES})
-    run_name = unique("train")
+    run_name = random_name("train")
     with wandb.init(
         entity=team, project="ui-demo", name=run_name, config={"lr": 0.01}, settings=settings
     ) as run:
@@ -118,7 +120,7 @@ def logged(
     return Logged(
         admin=admin,
         member=member,
-        outsider=fixtures.user(),
+        outsider=accounts.user(),
         org=org,
         team=team,
         run_name=run_name,
@@ -156,7 +158,7 @@ def browsers() -> Iterator[Callable[[], object]]:
         driver.quit()
 
 
-def sign_in(driver, base_url: str, account: Account) -> None:  # type: ignore[no-untyped-def]
+def sign_in(driver, base_url: str, account: EmulatorUser) -> None:  # type: ignore[no-untyped-def]
     from selenium.webdriver.common.by import By
 
     driver.get(base_url + links.LOGIN)
@@ -212,7 +214,7 @@ def screenshot(driver, name: str, *, docs: bool = False) -> Path:  # type: ignor
 
 
 def test_every_url_the_sdk_printed_opens_the_right_page(
-    logged: Logged, browsers: Callable[[], object], server: ServerProcess
+    logged: Logged, browsers: Callable[[], object], server: RunningEmulator
 ) -> None:
     driver = browsers()
     sign_in(driver, server.base_url, logged.admin)
@@ -248,7 +250,7 @@ def test_every_url_the_sdk_printed_opens_the_right_page(
 
 
 def test_click_through_home_org_registry_collection_version_run(
-    logged: Logged, browsers: Callable[[], object], server: ServerProcess
+    logged: Logged, browsers: Callable[[], object], server: RunningEmulator
 ) -> None:
     driver = browsers()
     sign_in(driver, server.base_url, logged.admin)
@@ -273,7 +275,7 @@ def test_click_through_home_org_registry_collection_version_run(
 
 
 def test_a_restricted_registry_is_invisible_to_outsiders_and_non_members(
-    logged: Logged, browsers: Callable[[], object], server: ServerProcess
+    logged: Logged, browsers: Callable[[], object], server: RunningEmulator
 ) -> None:
     admin = browsers()
     sign_in(admin, server.base_url, logged.admin)
@@ -293,7 +295,7 @@ def test_a_restricted_registry_is_invisible_to_outsiders_and_non_members(
 
 
 def test_a_download_link_yields_the_logged_bytes(
-    logged: Logged, browsers: Callable[[], object], server: ServerProcess
+    logged: Logged, browsers: Callable[[], object], server: RunningEmulator
 ) -> None:
     from selenium.webdriver.common.by import By
 
@@ -313,7 +315,7 @@ def test_a_download_link_yields_the_logged_bytes(
 
 
 def test_pages_fit_a_phone_screen(
-    logged: Logged, browsers: Callable[[], object], server: ServerProcess
+    logged: Logged, browsers: Callable[[], object], server: RunningEmulator
 ) -> None:
     driver = browsers()
     sign_in(driver, server.base_url, logged.admin)
@@ -340,7 +342,7 @@ def test_pages_fit_a_phone_screen(
 
 
 def test_the_panel_shows_the_sdk_requests(
-    logged: Logged, browsers: Callable[[], object], server: ServerProcess
+    logged: Logged, browsers: Callable[[], object], server: RunningEmulator
 ) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait

@@ -1,6 +1,6 @@
 """The web UI in-process: every route's HTML, sign-in, CSRF, permissions and escaping.
 
-The app runs inside the test through Starlette's TestClient; the world it shows is
+The app runs inside the test (`InProcessEmulator`: no socket); the world it shows is
 written through `store/` (see ui_world.py). The real SDK drives the browser tests.
 """
 
@@ -12,12 +12,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import quote
 
+import httpx
 import pytest
-from starlette.testclient import TestClient
 from ui_world import HOSTILE, WEIGHTS, World, build_world
 
-from wandb_emulator.app import Emulator, create_app
+from wandb_emulator.app import Emulator
 from wandb_emulator.config import Config
+from wandb_emulator.testing import InProcessEmulator
 from wandb_emulator.ui import links
 from wandb_emulator.ui.charts import Series, line_chart
 from wandb_emulator.ui.contents import config_items, metric_charts
@@ -29,9 +30,16 @@ CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 @dataclass
 class Ui:
-    client: TestClient
-    emulator: Emulator
+    in_process: InProcessEmulator
     world: World
+
+    @property
+    def client(self) -> httpx.Client:
+        return self.in_process.client
+
+    @property
+    def emulator(self) -> Emulator:
+        return self.in_process.emulator
 
     def csrf(self) -> str:
         match = CSRF.search(self.client.get(links.LOGIN).text)
@@ -60,11 +68,9 @@ class Ui:
 
 
 def _ui(tmp_path: Path, **config: object) -> Iterator[Ui]:
-    base = Config(data_dir=tmp_path / "data", host="0.0.0.0", public_url="http://emulator.test")
-    emulator = Emulator(replace(base, **config))  # type: ignore[arg-type]
-    with TestClient(create_app(emulator, manage_lifecycle=True), follow_redirects=False) as client:
-        world = client.portal.call(build_world, emulator)  # type: ignore[union-attr]
-        yield Ui(client, emulator, world)
+    base = Config(host="0.0.0.0", public_url="http://emulator.test")
+    with InProcessEmulator(tmp_path / "data", replace(base, **config)) as in_process:  # type: ignore[arg-type]
+        yield Ui(in_process, in_process.call(build_world(in_process.emulator)))
 
 
 @pytest.fixture
@@ -252,7 +258,7 @@ def test_restricted_viewers_see_files_but_get_no_download_links(ui: Ui) -> None:
             )  # type: ignore[union-attr]
             await projects.set_user_member(conn, registry.id, bob.id, "restricted_viewer")  # type: ignore[union-attr]
 
-    ui.client.portal.call(demote_bob)  # type: ignore[union-attr]
+    ui.in_process.call(demote_bob())
     ui.sign_in("bob-key")
     html = ui.page(ui.registry_url("models", "prod-net", "v0"))
     assert "weights.bin" in html and "/storage/blob/" not in html
@@ -280,7 +286,7 @@ def test_keyset_pages_walk_a_long_version_list(alice: Ui) -> None:
                     conn, sequence, user, run_id=None, key="0" * 32, aliases=[], digest=f"d{index}"
                 )  # type: ignore[arg-type]
 
-    alice.client.portal.call(add_versions)  # type: ignore[union-attr]
+    alice.in_process.call(add_versions())
     collection = links.collection("acme-team", "vision", "model", "net")
     first = alice.page(collection)
     shown = re.findall(r">v(\d+)</a>", first)
@@ -356,7 +362,7 @@ def test_legacy_model_registry_urls_open_the_model_registry_project(alice: Ui) -
             found = await artifacts.membership_by_version(conn, net.id, 0)  # type: ignore[union-attr]
             await artifacts.add_membership(conn, portfolio, found.artifact_id)  # type: ignore[union-attr]
 
-    alice.client.portal.call(model_registry)  # type: ignore[union-attr]
+    alice.in_process.call(model_registry())
     selection = ("acme-team", "model-registry", "classifier")
     assert "classifier" in alice.page(links.model_registry("acme-team"))
     html = alice.page(links.model_registry("acme-team", selection, "v0"))

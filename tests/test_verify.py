@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from certs import self_signed_certificate
-from conftest import FixtureClient, ServerProcess, start_server
+from conftest import EmulatorProcess
 
 from wandb_emulator.config import Config
 
@@ -32,18 +32,19 @@ CHECKS = [
 
 
 @pytest.fixture(scope="module")
-def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
     certs = tmp_path_factory.mktemp("tls")
-    server = start_server(certs / "data", tls=self_signed_certificate(certs))
-    yield server
-    server.stop()
+    cert, key = self_signed_certificate(certs)
+    config = Config(log_level="warning", tls_cert=cert, tls_key=key)
+    with EmulatorProcess(certs / "data", config) as server:
+        yield server
 
 
-def _verify_environ(server: ServerProcess, api_key: str, home: Path) -> dict[str, str]:
+def _verify_environ(server: EmulatorProcess, api_key: str, home: Path) -> dict[str, str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_")}
     environ.update(
-        SSL_CERT_FILE=str(server.ca_file),
-        REQUESTS_CA_BUNDLE=str(server.ca_file),
+        SSL_CERT_FILE=str(server.config.tls_cert),
+        REQUESTS_CA_BUNDLE=str(server.config.tls_cert),
         WANDB_BASE_URL=server.base_url,
         WANDB_API_KEY=api_key,
         WANDB_CONFIG_DIR=str(home / "config"),
@@ -58,14 +59,14 @@ def _verify_environ(server: ServerProcess, api_key: str, home: Path) -> dict[str
 
 @pytest.mark.local_blobs  # its URLs or files are the local store's
 def test_wandb_verify_passes_every_check_over_https(
-    tls_server: ServerProcess, tmp_path: Path
+    tls_server: EmulatorProcess, tmp_path: Path
 ) -> None:
     assert_wandb_verify_passes(tls_server, tmp_path)
 
 
-def assert_wandb_verify_passes(server: ServerProcess, home: Path) -> None:
+def assert_wandb_verify_passes(server: EmulatorProcess, home: Path) -> None:
     """Run `wandb verify` against the server as a new user; every check must pass."""
-    user = FixtureClient(server).user()
+    user = server.accounts.user()
     wandb_cli = Path(sys.executable).parent / "wandb"
     result = subprocess.run(
         [str(wandb_cli), "verify", "--host", server.base_url],
@@ -85,7 +86,7 @@ def assert_wandb_verify_passes(server: ServerProcess, home: Path) -> None:
 
 
 def test_file_endpoints_answer_preflights_from_the_servers_origin(
-    tls_server: ServerProcess,
+    tls_server: EmulatorProcess,
 ) -> None:
     origin = tls_server.base_url
     with httpx.Client(base_url=tls_server.base_url, verify=tls_server.verify) as http:
@@ -116,22 +117,15 @@ def test_file_endpoints_answer_preflights_from_the_servers_origin(
 
 
 @pytest.mark.local_blobs  # a bucket's upload URLs are its own
-def test_printed_and_signed_urls_use_https(tls_server: ServerProcess) -> None:
-    user = FixtureClient(tls_server).user()
-    assert f"export WANDB_BASE_URL={tls_server.base_url}" in tls_server.log_path.read_text()
+def test_printed_and_signed_urls_use_https(tls_server: EmulatorProcess) -> None:
+    user = tls_server.accounts.user()
+    assert f"export WANDB_BASE_URL={tls_server.base_url}" in tls_server.log()
     mutation = """mutation ($entity: String!, $run: String!, $files: [String!]!) {
         upsertBucket(input: {entityName: $entity, modelName: "p", name: $run}) { inserted }
         createRunFiles(input: {entityName: $entity, projectName: "p", runName: $run,
                                files: $files}) { files { name uploadUrl } } }"""
-    response = httpx.post(
-        tls_server.base_url + "/graphql",
-        json={
-            "query": mutation,
-            "variables": {"entity": user.username, "run": "r1", "files": ["a.txt"]},
-        },
-        auth=("api", user.api_key),
-        verify=tls_server.verify,
-    )
+    variables = {"entity": user.username, "run": "r1", "files": ["a.txt"]}
+    response = tls_server.graphql(user.api_key, mutation, variables)
     [file] = response.json()["data"]["createRunFiles"]["files"]
     assert file["uploadUrl"].startswith(tls_server.base_url + "/storage/upload/")
 

@@ -112,11 +112,8 @@ class Emulator:
 
     async def start(self) -> None:
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
-        first_start = not self.config.database_path.exists()
         await self.blobs.start()
-        await self.db.open()
-        if first_start:
-            await self.seed_defaults()
+        await self.db.open(initialize=self.seed_defaults)  # seeds an empty database once
         self._maintenance = asyncio.create_task(self._maintain_periodically())
 
     async def stop(self) -> None:

@@ -52,7 +52,7 @@ from .records import (
 )
 from .store import accounts, artifacts, projects
 from .store.database import Conn
-from .store.listing import Where
+from .store.listing import NOTHING, Where
 
 __all__ = ["ORG_ROLES", "REGISTRY_ROLES"]
 
@@ -155,9 +155,6 @@ async def project_role(conn: Conn, user: UserRec, project: ProjectRec) -> Regist
         org = await accounts.org_by_id(conn, entity.organization_id)
         return None if org is None else await registry_role(conn, user, project, org)
     return await entity_role(conn, user, entity)
-
-
-NOTHING = Where("0")
 
 
 async def visible_projects(conn: Conn, user: UserRec, entity: EntityRec) -> Where:

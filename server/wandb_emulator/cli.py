@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import gc
 import os
 import ssl
@@ -17,8 +18,11 @@ from .blobs import BlobStoreUnavailable
 from .config import DEFAULT_SEED_FILE, Config, parse_s3_url
 from .control_cli import (
     CONTROL_TOKEN_ENV,
+    LOG_LEVELS,
     add_control_commands,
+    add_quiet_log_level,
     add_storage_options,
+    database_url,
     run_control_command,
 )
 from .logs import configure_logging
@@ -27,6 +31,7 @@ from .logs import configure_logging
 def _config_from_args(args: argparse.Namespace) -> Config:
     return Config(
         data_dir=Path(args.data_dir),
+        database_url=database_url(args),
         host=args.host,
         port=args.port,
         fixture_port=args.fixture_port,
@@ -46,6 +51,7 @@ def _config_from_args(args: argparse.Namespace) -> Config:
         journal_entry_bytes=args.journal_entry_bytes,
         journal_total_bytes=args.journal_total_bytes,
         pending_max_age_seconds=args.pending_max_age,
+        fast_execution=args.fast_execution,
         metrics_public=args.metrics_public,
         log_format=args.log_format,
         blob_store=args.blob_store or None,
@@ -53,9 +59,52 @@ def _config_from_args(args: argparse.Namespace) -> Config:
     )
 
 
-LOG_LEVELS = ["critical", "error", "warning", "info", "debug"]
 BLOB_STORE_ENV = "WANDB_EMULATOR_BLOB_STORE"
 S3_ENDPOINT_ENV = "WANDB_EMULATOR_S3_ENDPOINT_URL"
+
+# Config fields `serve` has no option for, and the options not named after their field.
+NOT_SERVE_OPTIONS = frozenset(
+    {
+        "max_body_bytes",
+        "max_page_size",
+        "max_query_depth",
+        "max_query_tokens",
+        "max_query_aliases",
+        "max_query_fragments",
+        "delivery_log_size",
+        "blob_grace_seconds",
+        "maintenance_interval_seconds",
+    }
+)
+_FLAG_OF_FIELD = {
+    "storage_regions": "--storage-region",
+    "automations_synchronous": "--synchronous-deliveries",
+    "pending_max_age_seconds": "--pending-max-age",
+}
+
+
+def serve_arguments(config: Config) -> list[str]:
+    """The `serve` options that build `config` (`_config_from_args` reads them back), for
+    its settings other than the defaults: an option is `--` and its field's name, a
+    boolean a bare flag (`--no-` for one on by default), a tuple a repeated option.
+    ValueError for a setting `serve` has no option for."""
+    default = Config()
+    argv: list[str] = []
+    for field in dataclasses.fields(Config):
+        value, default_value = getattr(config, field.name), getattr(default, field.name)
+        if value == default_value:
+            continue
+        if field.name in NOT_SERVE_OPTIONS or value is None:
+            raise ValueError(f"`serve` has no option that sets {field.name}={value!r}")
+        flag = _FLAG_OF_FIELD.get(field.name, "--" + field.name.replace("_", "-"))
+        if isinstance(value, bool):
+            argv.append(flag if value else "--no-" + flag.removeprefix("--"))
+        elif isinstance(value, tuple):
+            for item in value:
+                argv += [flag, str(item)]
+        else:
+            argv += [flag, str(value)]
+    return argv
 
 
 def _positive_int(text: str) -> int:
@@ -168,6 +217,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="leave out /_emulator/* (reset, journal, faults, seed), e.g. on a network",
     )
     serve_cmd.add_argument(
+        "--no-fast-execution",
+        dest="fast_execution",
+        action="store_false",
+        help="serve GraphQL with stock Strawberry only (no internals of dependencies; slower)",
+    )
+    serve_cmd.add_argument(
         "--synchronous-deliveries",
         action="store_true",
         help="deliver automation webhooks before the request that caused the event answers",
@@ -182,10 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--webhook-timeout-s", type=float, default=10.0, help="timeout of each delivery attempt"
     )
 
-    export_cmd = commands.add_parser(
-        "export-schema", parents=[common], help="print the GraphQL schema (SDL)"
-    )
-    export_cmd.set_defaults(log_level="warning")
+    export_cmd = commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
+    add_quiet_log_level(export_cmd)
     add_control_commands(commands, common)
     return parser
 
@@ -215,12 +268,25 @@ def _check_tls_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -
             parser.error(f"--tls-cert/--tls-key: not a usable PEM certificate and key: {exc}")
 
 
+def _check_database_url(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    from .store.database import check_database_url
+
+    url = database_url(args)
+    if url:
+        try:
+            check_database_url(url)
+        except ValueError as exc:
+            parser.error(f"--database-url: {exc}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "serve":
         _check_tls_args(parser, args)
         _check_blob_store_args(parser, args)
+    if args.command in ("serve", "export", "import"):
+        _check_database_url(parser, args)
     configure_logging(args.log_level, getattr(args, "log_format", "text"))
     if args.command == "serve":
         # The start allocates the schema's many long-lived objects and next to no garbage:

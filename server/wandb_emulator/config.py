@@ -12,6 +12,9 @@ DEFAULT_SEED_FILE = Path(__file__).resolve().parent / "seeds" / "default.json"
 @dataclass(frozen=True)
 class Config:
     data_dir: Path = Path("data")
+    # sqlite:///PATH or postgresql://user:password@host:port/database; None: the SQLite
+    # file of data_dir (database_path).
+    database_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8080
     fixture_port: int = 9015
@@ -45,6 +48,11 @@ class Config:
     # Blobs younger than this are never collected (an upload may not be recorded yet).
     blob_grace_seconds: float = 3600
     maintenance_interval_seconds: float = 600
+    # The fast path: GraphQL execution, and SQLite statements on the event loop's thread,
+    # through internals of the dependencies, within the releases they were tested with.
+    # Off: stock Strawberry on graphql-core and aiosqlite's public API alone
+    # (`--no-fast-execution`).
+    fast_execution: bool = True
     # GET /metrics without credentials (else the control token or an instance admin's key)
     metrics_public: bool = False
     log_format: str = "text"  # or "json": one JSON object per line, one line per request
@@ -55,7 +63,13 @@ class Config:
 
     @property
     def database_path(self) -> Path:
+        """The SQLite file used when no database_url is given."""
         return self.data_dir / "emulator.sqlite3"
+
+    @property
+    def database(self) -> Path | str:
+        """What the store opens: database_url, else database_path."""
+        return self.database_url or self.database_path
 
     @property
     def base_url(self) -> str:

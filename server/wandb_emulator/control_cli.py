@@ -4,8 +4,9 @@ deliveries, snapshot, restore, export, import, contract.
 reset/seed/journal/fault/deliveries/snapshot/restore talk to a running server through
 its /_emulator endpoints (`--url`, default $WANDB_EMULATOR_URL or http://127.0.0.1:8080)
 with the control token `serve` printed ($WANDB_EMULATOR_CONTROL_TOKEN,
-`--control-token`), else an instance admin's $WANDB_API_KEY; `seed --data-dir` writes to
-a data directory instead. export/import read and write a data directory's stores.
+`--control-token`), else an instance admin's $WANDB_API_KEY; `seed --data-dir` (or
+`--database-url`) writes to the database itself instead. export/import read and write
+the stores of a data directory (or `--database-url`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import contextlib
 import json
 import os
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -26,7 +28,9 @@ from typing import Any
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 CONTROL_TOKEN_ENV = "WANDB_EMULATOR_CONTROL_TOKEN"
+DATABASE_URL_ENV = "WANDB_EMULATOR_DATABASE_URL"
 HTTP_TIMEOUT = 30
+LOG_LEVELS = ["critical", "error", "warning", "info", "debug"]
 SNAPSHOT_TIMEOUT = 3600
 COPY_CHUNK = 1024 * 1024
 
@@ -98,20 +102,37 @@ def seed(args: argparse.Namespace) -> int:
         document = load_seed_file(Path(args.file))
     except (OSError, ValueError, SeedError) as exc:
         raise ControlError(f"cannot read seed file {args.file}: {exc}") from exc
-    if args.data_dir:
-        asyncio.run(_seed_data_dir(Path(args.data_dir), document))
+    if args.data_dir or args.database_url:
+        asyncio.run(_seed_database(args.data_dir, args.database_url, document))
     else:
         _request(args, "POST", "/seed", document)
     print(f"seeded from {args.file}")
     return 0
 
 
-async def _seed_data_dir(data_dir: Path, document: dict[str, Any]) -> None:
+async def _seed_database(
+    data_dir: str | None, database_url: str | None, document: dict[str, Any]
+) -> None:
+    from .store.database import check_database_url
+
+    if database_url:
+        try:
+            check_database_url(database_url)
+        except ValueError as exc:
+            raise ControlError(str(exc)) from exc
+    if data_dir:
+        await _seed_with(Path(data_dir), database_url, document)
+        return
+    with tempfile.TemporaryDirectory(prefix="wandb-emulator-") as scratch:
+        await _seed_with(Path(scratch), database_url, document)  # the seed writes no blob
+
+
+async def _seed_with(data_dir: Path, database_url: str | None, document: dict[str, Any]) -> None:
     from .app import Emulator
     from .config import Config
     from .seeding import SEED_ERRORS
 
-    emulator = Emulator(Config(data_dir=data_dir))
+    emulator = Emulator(Config(data_dir=data_dir, database_url=database_url))
     await emulator.start()
     try:
         await emulator.apply_seed(document)
@@ -251,12 +272,23 @@ def _snapshot_command(done: str, path: Path, work: Any) -> int:
 def _storage_config(args: argparse.Namespace) -> Any:
     from .config import Config
 
-    return Config(data_dir=Path(args.data_dir))
+    return Config(data_dir=Path(args.data_dir), database_url=database_url(args))
+
+
+def database_url(args: argparse.Namespace) -> str | None:
+    """--database-url, else $WANDB_EMULATOR_DATABASE_URL (None: the data directory's)."""
+    return args.database_url or os.environ.get(DATABASE_URL_ENV) or None
 
 
 def add_storage_options(parser: argparse.ArgumentParser) -> None:
     """Where the state lives: the options `serve`, `export` and `import` share."""
     parser.add_argument("--data-dir", default="data", help="the data directory (default: data)")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="sqlite:///PATH or postgresql://user:password@host:port/database"
+        f" (default: ${DATABASE_URL_ENV}, else the SQLite file in --data-dir)",
+    )
 
 
 def _json_object_arg(text: str | None) -> dict[str, Any] | None:
@@ -317,6 +349,10 @@ def add_control_commands(commands: Any, common: argparse.ArgumentParser) -> None
     seed_cmd.add_argument("file", help="seed document, JSON or YAML")
     _url_option(seed_cmd)
     seed_cmd.add_argument("--data-dir", help="write to this data directory instead of a server")
+    seed_cmd.add_argument(
+        "--database-url",
+        help="write to this database (sqlite:///PATH, postgresql://...) instead of a server",
+    )
     seed_cmd.set_defaults(handler=seed)
 
     journal_cmd = commands.add_parser("journal", parents=[common], help="print recorded requests")
@@ -376,32 +412,42 @@ def add_control_commands(commands: Any, common: argparse.ArgumentParser) -> None
     restore_cmd.set_defaults(handler=restore)
 
     export_cmd = commands.add_parser(
-        "export", parents=[common], help="write a snapshot of a data directory (even if served)"
+        "export", help="write a snapshot of a data directory (even if served)"
     )
+    add_quiet_log_level(export_cmd)
     export_cmd.add_argument("path", help="the snapshot file to write (replaced atomically)")
     add_storage_options(export_cmd)
-    export_cmd.set_defaults(handler=export, log_level="warning")
+    export_cmd.set_defaults(handler=export)
 
     import_cmd = commands.add_parser(
-        "import", parents=[common], help="import a snapshot into an empty data directory"
+        "import", help="import a snapshot into an empty data directory"
     )
+    add_quiet_log_level(import_cmd)
     import_cmd.add_argument("path", help="a snapshot file")
     add_storage_options(import_cmd)
     import_cmd.add_argument(
         "--replace", action="store_true", help="overwrite a data directory that holds data"
     )
-    import_cmd.set_defaults(handler=import_, log_level="warning")
+    import_cmd.set_defaults(handler=import_)
 
     contract_cmd = commands.add_parser(
-        "contract", parents=[common], help="check the SDK's GraphQL documents against the schema"
+        "contract", help="check the SDK's GraphQL documents against the schema"
     )
+    add_quiet_log_level(contract_cmd)
     contract_cmd.add_argument("--json", action="store_true", help="machine-readable output")
     contract_cmd.add_argument(
         "--package-dir",
         action="append",
         help="a wandb package, or a dir holding one (pip --target); repeatable",
     )
-    contract_cmd.set_defaults(handler=contract, log_level="warning")
+    contract_cmd.set_defaults(handler=contract)
+
+
+def add_quiet_log_level(command: argparse.ArgumentParser) -> None:
+    """--log-level defaulting to warning, for a command that prints a report. Its own
+    option: `set_defaults(log_level=...)` on a parser built from the shared `common`
+    parent would change the shared action's default, every command's."""
+    command.add_argument("--log-level", default="warning", choices=LOG_LEVELS)
 
 
 def run_control_command(args: argparse.Namespace) -> int:

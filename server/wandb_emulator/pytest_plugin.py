@@ -5,8 +5,11 @@
         api.create_registry("models", visibility="organization")
 
 Fixtures (all prefixed `wandb_emulator`):
+- `wandb_emulator_config` (session): the `Config` the session's emulator is built from
+  (`Config(log_level="warning")`); override it in a conftest.py to configure it.
 - `wandb_emulator` (session): a running emulator for this session, or for this
-  xdist worker; `.base_url`, `.journal`, `.faults`, `.reset()`, `.seed(doc)`, `.new_user()`.
+  xdist worker (`wandb_emulator.testing.RunningEmulator`); `.base_url`, `.journal`,
+  `.faults`, `.reset()`, `.seed(doc)`, `.new_user()`, `.accounts`.
 - `wandb_emulator_user`: a fresh user, organization and team; sets WANDB_BASE_URL,
   WANDB_API_KEY, WANDB_ENTITY and WANDB_USERNAME for the test, and WANDB_EMULATOR_URL
   and WANDB_EMULATOR_CONTROL_TOKEN (for `wandb-emulator reset|journal|fault|seed`),
@@ -29,6 +32,7 @@ Nothing is imported or started until a test asks for one of these fixtures.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -37,10 +41,11 @@ import pytest
 SNAPSHOT_MARKER = "wandb_emulator_snapshot"
 
 if TYPE_CHECKING:
+    from .config import Config
     from .faults import FaultRules
     from .journal import Journal
     from .testing import EmulatorUser, RunningEmulator
-    from .webhooks import WebhookReceiver
+    from .testing.webhooks import WebhookReceiver
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -64,11 +69,23 @@ def _wandb_emulator_snapshot(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(scope="session")
-def wandb_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
-    """An emulator for this test session (one per xdist worker), on a free loopback port."""
+def wandb_emulator_config() -> Config:
+    """What the session's emulator is built from (its data directory and ports are filled
+    in); override this fixture to change it."""
+    from .config import Config
+
+    return Config(log_level="warning")
+
+
+@pytest.fixture(scope="session")
+def wandb_emulator(
+    tmp_path_factory: pytest.TempPathFactory, wandb_emulator_config: Config
+) -> Iterator[RunningEmulator]:
+    """An emulator for this test session (one per xdist worker), on free loopback ports."""
     from .testing import RunningEmulator
 
-    with RunningEmulator(tmp_path_factory.mktemp("wandb-emulator") / "data") as emulator:
+    data_dir = tmp_path_factory.mktemp("wandb-emulator") / "data"
+    with RunningEmulator(data_dir, wandb_emulator_config) as emulator:
         yield emulator
 
 
@@ -83,15 +100,23 @@ def wandb_emulator_user(wandb_emulator: RunningEmulator) -> Iterator[EmulatorUse
     with pytest.MonkeyPatch.context() as patch:
         for name, value in {**user.environ, **control}.items():
             patch.setenv(name, value)
-        _forget_sdk_session_credentials()
+        _reset_sdk()
         yield user
-        _forget_sdk_session_credentials()
+    _reset_sdk()
 
 
-def _forget_sdk_session_credentials() -> None:
-    """`wandb.init()` keeps the API key it logged in with for the process (per server
-    URL), and later `wandb.Api()`s prefer it to WANDB_API_KEY: forget it, so that the
-    next test's user is the one its environment names."""
+def _reset_sdk() -> None:
+    """The wandb SDK reads the environment once per process: its `wandb.setup()`
+    singleton keeps the settings it read first (`wandb.init()` ignores later WANDB_*
+    changes), and `wandb.init()` keeps the API key it logged in with per server URL,
+    which later `wandb.Api()`s prefer to WANDB_API_KEY. Drop both once the environment is
+    in place (forgetting the key sets the SDK up again, from the environment of then):
+    the SDK reads the one this fixture sets, and after the test the one it restores."""
+    if "wandb" not in sys.modules:
+        return  # not used yet in this process: it will read the environment then
+    import wandb
+
+    wandb.teardown()
     try:
         from wandb.sdk.lib.wbauth import unauthenticate_session
     except ImportError:  # SDKs without session credentials
@@ -116,7 +141,7 @@ def wandb_emulator_faults(wandb_emulator: RunningEmulator) -> Iterator[FaultRule
 @pytest.fixture
 def wandb_emulator_webhooks(wandb_emulator: RunningEmulator) -> Iterator[WebhookReceiver]:
     """A loopback webhook receiver; automation deliveries are synchronous meanwhile."""
-    from .webhooks import WebhookReceiver
+    from .testing.webhooks import WebhookReceiver
 
     wandb_emulator.emulator.automations.deliveries.clear()
     previous = wandb_emulator.configure_deliveries(synchronous=True)

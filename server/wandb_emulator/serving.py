@@ -69,7 +69,9 @@ def exposure_warnings(config: Config) -> list[str]:
     return warnings
 
 
-def _uvicorn_server(app: Starlette, port: int, config: Config, *, tls: bool = False) -> _Server:
+def uvicorn_server(app: Starlette, port: int, config: Config, *, tls: bool = False) -> _Server:
+    """A uvicorn server of `app` on `port` (RunningEmulator passes sockets of its own
+    instead); `tls`: with the configured certificate, if any."""
     return _Server(
         uvicorn.Config(
             app,
@@ -109,8 +111,8 @@ async def serve(
         log.warning("%s", warning)
     servers = [
         # TLS on the base port only: the fixture service is a local test helper.
-        _uvicorn_server(create_app(emulator), config.port, config, tls=True),
-        _uvicorn_server(create_fixture_app(emulator), config.fixture_port, config),
+        uvicorn_server(create_app(emulator), config.port, config, tls=True),
+        uvicorn_server(create_fixture_app(emulator), config.fixture_port, config),
     ]
     abandon = threading.Event()  # set by any signal after the first
     signals = 0

@@ -96,8 +96,6 @@ async def export_snapshot(
 ) -> dict[str, Any]:
     """Write a snapshot of the store to `target` (replaced atomically); its manifest."""
     local = local_store(blobs)
-    if not db.path.is_file():
-        raise SnapshotError(f"there is no emulator database at {db.path}")
     target.parent.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
@@ -123,7 +121,8 @@ async def _export_once(
 ) -> dict[str, Any]:
     database = workdir / DATABASE
     database.unlink(missing_ok=True)
-    await asyncio.to_thread(store.copy_database, db.path, database)
+    if not await store.copy_database(db, database):
+        raise SnapshotError(f"there is no emulator database at {db.target}")
     async with store.opened(database) as conn:
         version = await store.schema_version(conn)
         counts = await store.count_rows(conn)
@@ -305,8 +304,7 @@ async def stage(archive: Path, directory: Path) -> Staged:
     manifest, blobs = await asyncio.to_thread(_read_archive, archive, directory)
     database = directory / DATABASE
     if manifest["database"]["schema_version"] < store.SCHEMA_VERSION:
-        async with store.opened(database) as conn:
-            await store.migrate(conn)
+        await store.migrate(database)
     return Staged(directory, manifest, database, blobs)
 
 
@@ -466,41 +464,49 @@ async def restore_into(db: Database, blobs: BlobStore, staged: Staged) -> None:
     await local.collect(Referenced(frozenset(staged.blobs)), 0.0)
 
 
-async def holds_data(database_path: Path) -> bool:
-    """Whether a data directory's database exists and has a row anywhere."""
-    if not database_path.is_file():
-        return False
-    async with store.opened(database_path) as conn:
-        return not await store.is_empty(conn)
-
-
 async def import_snapshot(config: Config, archive: Path, *, replace: bool) -> dict[str, Any]:
     """Import `archive` into the stores `config` names, which no server in this process
     serves (the `import` command, `serve --import`): into empty ones, or over full ones
     with `replace`. Nothing is written when the snapshot is refused. Its manifest."""
-    database_path = config.database_path
-    if not replace and await holds_data(database_path):
+    db = storage.database(config)
+    sqlite_file = db.sqlite_file
+    if sqlite_file is not None and not sqlite_file.exists():
+        return await _import_into_new_file(config, archive, sqlite_file)
+    if not replace and await db.holds_data():
+        where = config.data_dir if sqlite_file is not None else "the database"
         raise SnapshotError(
-            f"{config.data_dir} already holds emulator data: import into an empty data"
-            " directory, or pass --replace to overwrite it"
+            f"{where} already holds emulator data: import into an empty data directory or"
+            " database, or pass --replace to overwrite it"
         )
-    database_path.parent.mkdir(parents=True, exist_ok=True)
-    directory = Path(tempfile.mkdtemp(prefix=".import-", dir=database_path.parent))
-    blobs = storage.blob_store(config)
-    try:
+    with _staging_directory(config.data_dir) as directory:
         staged = await stage(archive, directory)
-        if database_path.exists():
-            db = storage.database(config)
-            await db.open()
-            try:
-                await restore_into(db, blobs, staged)
-            finally:
-                await db.close()
-        else:  # a fresh store: the blobs, then the database file (the commit point)
-            local_store(blobs).adopt_store(staged.blob_root, staged.blobs)
-            os.replace(staged.database, database_path)
-            _sync_directory(database_path.parent)
+        await db.open()
+        try:
+            await restore_into(db, storage.blob_store(config), staged)
+        finally:
+            await db.close()
         return staged.manifest
+
+
+async def _import_into_new_file(config: Config, archive: Path, database: Path) -> dict[str, Any]:
+    """A fresh SQLite store: the blobs, then the database file (the commit point)."""
+    database.parent.mkdir(parents=True, exist_ok=True)
+    with _staging_directory(database.parent) as directory:
+        staged = await stage(archive, directory)
+        local_store(storage.blob_store(config)).adopt_store(staged.blob_root, staged.blobs)
+        os.replace(staged.database, database)
+        _sync_directory(database.parent)
+        return staged.manifest
+
+
+@contextlib.contextmanager
+def _staging_directory(parent: Path) -> Iterator[Path]:
+    """A directory on the stores' file system (so staged files move by rename), removed
+    with whatever is left in it."""
+    parent.mkdir(parents=True, exist_ok=True)
+    directory = Path(tempfile.mkdtemp(prefix=".import-", dir=parent))
+    try:
+        yield directory
     finally:
         shutil.rmtree(directory, ignore_errors=True)
 

@@ -10,7 +10,7 @@ from .urls import URL_TTL_SECONDS
 
 
 def database(config: Config) -> Database:
-    return Database(config.database_path)
+    return Database(config.database, fast_execution=config.fast_execution)
 
 
 def blob_store(config: Config) -> BlobStore:

@@ -11,9 +11,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from wandb_emulator.testing import EmulatorProcess
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from conftest import start_server  # noqa: E402
+import conftest  # noqa: E402, F401  (the suite's SDK environment: temporary wandb dirs)
 
 VERSIONS = ("0.28.2", "0.22.3")
 # Each script and the releases it runs with.
@@ -39,7 +41,8 @@ def sdk_python(version: str) -> Path:
 
 
 def main(versions: list[str]) -> int:
-    server = start_server(Path(tempfile.mkdtemp(prefix="wandb-emulator-compat-")) / "data")
+    server = EmulatorProcess(Path(tempfile.mkdtemp(prefix="wandb-emulator-compat-")) / "data")
+    server.start()
     failed = []
     urls = [server.base_url, server.fixture_url]
     try:

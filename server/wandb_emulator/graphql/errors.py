@@ -12,7 +12,25 @@ from graphql import GraphQLError
 
 from ..domain.errors import DomainError as ApiError
 
-__all__ = ["ApiError", "NotEmulated", "format_error", "w_and_b_message"]
+__all__ = [
+    "NOT_EMULATED_CODE",
+    "ApiError",
+    "NotEmulated",
+    "asks_for_unknown_schema",
+    "format_error",
+    "not_emulated_error",
+    "w_and_b_message",
+]
+
+# graphql-core validation messages that mean "the schema has no such thing": the
+# client asked for something the emulator does not implement (yet).
+_UNKNOWN_SCHEMA_ELEMENT = (
+    "Cannot query field",
+    "Unknown type",
+    "Unknown argument",
+    "not to include unknown field",
+)
+NOT_EMULATED_CODE = "NOT_EMULATED"
 
 
 class NotEmulated(ApiError):
@@ -33,3 +51,16 @@ def format_error(error: GraphQLError, *, validation: bool) -> dict[str, Any]:
     if validation:
         formatted["message"] = w_and_b_message(error.message)
     return formatted
+
+
+def asks_for_unknown_schema(errors: list[GraphQLError]) -> bool:
+    return any(
+        any(marker in error.message for marker in _UNKNOWN_SCHEMA_ELEMENT) for error in errors
+    )
+
+
+def not_emulated_error(operation: str | None) -> dict[str, object]:
+    return {
+        "message": f"not emulated: {operation or '(anonymous)'}",
+        "extensions": {"code": NOT_EMULATED_CODE},
+    }

@@ -1,29 +1,35 @@
-"""Assembles the domain query/mutation types into one Strawberry schema."""
+"""Assembles the domain query/mutation types into one Strawberry schema: on the fast
+path (`fastpath/`) when `Config.fast_execution` is on and the installed Strawberry and
+graphql-core are releases it was tested with, else stock Strawberry on graphql-core."""
 
-from collections.abc import Callable, Iterator
-from functools import lru_cache
+import logging
+import re
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
 
 import strawberry
-from graphql import DocumentNode, GraphQLError, parse, specified_rules
-from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxTokensLimiter,
+    ParserCache,
+    SchemaExtension,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
-from strawberry.schema.name_converter import NameConverter
-from strawberry.schema.schema import validate_document
 from strawberry.tools import merge_types
 
 from ..config import Config
-from . import documents
 from .artifacts import types as artifact_types
 from .artifacts.mutations.edit import ArtifactEditMutations
 from .artifacts.mutations.link import ArtifactLinkMutations
 from .artifacts.mutations.save import ArtifactSaveMutations
 from .artifacts.queries import ArtifactQueries
 from .automations.mutations import AutomationMutations
-from .execution import ExecutionPlans, executor_class
-from .fields import direct_resolvers
+from .limits import limit_rules
 from .orgs.charts import CustomChartMutations
 from .orgs.mutations import TeamMutations
 from .orgs.queries import OrgQueries
+from .outline import DocumentOutline, outline_cache
 from .registries.mutations import ProjectMutations
 from .registries.queries import ProjectQueries
 from .runs.changes import RunChangeMutations
@@ -33,6 +39,8 @@ from .server_info.queries import ServerInfoQueries
 from .sweeps.mutations import SweepMutations
 from .users.mutations import UserMutations
 from .users.queries import UserQueries
+
+log = logging.getLogger("wandb_emulator")
 
 Query = merge_types(
     "Query", (UserQueries, OrgQueries, ProjectQueries, ArtifactQueries, ServerInfoQueries)
@@ -53,99 +61,106 @@ Mutation = merge_types(
         CustomChartMutations,
     ),
 )
-
+TYPES = [artifact_types.ArtifactPortfolio, artifact_types.ArtifactSequence]
 
 DOCUMENT_CACHE_SIZE = 512
 
-
-class DocumentCache:
-    """Parsed and validated documents of one schema, keyed by query text.
-
-    The depth and alias limits are validation rules built once here, so every request
-    validates with the same rules and a known document is parsed and validated once.
-    Both caches are keyed by the query text: a string keeps its hash, while a parsed
-    document (frozen dataclasses) hashes its whole tree on every lookup.
-    """
-
-    def __init__(self, config: Config) -> None:
-        limits = [
-            QueryDepthLimiter(max_depth=config.max_query_depth),
-            MaxAliasesLimiter(max_alias_count=config.max_query_aliases),
-        ]
-        self.rules = (*specified_rules, *(rule for ext in limits for rule in ext.validation_rules))
-        self.max_tokens = config.max_query_tokens
-        self.max_fragments = config.max_query_fragments
-        self.schema: _Schema | None = None
-        self.outline: Callable[[str], documents.DocumentOutline] = lru_cache(DOCUMENT_CACHE_SIZE)(
-            self._outline
-        )
-        self.parse: Callable[[str], DocumentNode] = lru_cache(DOCUMENT_CACHE_SIZE)(self._parse)
-        self.validate: Callable[[str], list[GraphQLError]] = lru_cache(DOCUMENT_CACHE_SIZE)(
-            self._validate
-        )
-
-    def _outline(self, query: str) -> documents.DocumentOutline:
-        """Operation names, with the token and fragment limits (DocumentRefused)."""
-        return documents.outline(query, self.max_tokens, self.max_fragments)
-
-    def _parse(self, query: str) -> DocumentNode:
-        return parse(query, max_tokens=self.max_tokens)
-
-    def _validate(self, query: str) -> list[GraphQLError]:
-        assert self.schema is not None
-        return validate_document(self.schema._schema, self.parse(query), self.rules)
+# The releases the fast path was tested with (from, up to but excluding): it uses their
+# internals, which any minor release may move. Outside these ranges the server serves
+# with stock Strawberry (slower, never wrong). Raise them with the lock (`make lock`)
+# once the test suite passes on the new releases.
+FAST_PATH_TESTED = {
+    "strawberry-graphql": ("0.341.3", "0.342"),
+    "graphql-core": ("3.3.2", "3.4"),
+}
 
 
-class _CachedDocuments(SchemaExtension):
-    def __init__(self, cache: DocumentCache) -> None:
-        self.cache = cache
+class EmulatorSchema(strawberry.Schema):
+    """The schema, with `outline`: the outlines of query texts (operation names, the
+    token and fragment limits), remembered; `fast`: whether it runs on the fast path."""
 
-    def on_parse(self) -> Iterator[None]:
-        context = self.execution_context
-        context.graphql_document = self.cache.parse(context.query or "")
-        yield
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        context.pre_execution_errors = list(self.cache.validate(context.query or ""))
-        yield
-
-
-class _MemoizedNames(NameConverter):
-    """Strawberry's names (snake_case to camelCase), each converted once: it converts
-    every argument's name on every request that passes it."""
-
-    def __init__(self) -> None:
-        super().__init__(auto_camel_case=True)
-        self._names: dict[str, str] = {}
-
-    def apply_naming_config(self, name: str) -> str:
-        converted = self._names.get(name)
-        if converted is None:
-            converted = self._names[name] = super().apply_naming_config(name)
-        return converted
-
-
-class _Schema(strawberry.Schema):
-    documents: DocumentCache
+    outline: Callable[[str], DocumentOutline]
+    fast: bool
 
     def process_errors(self, errors, execution_context=None) -> None:
         """Errors are logged by the HTTP layer, which knows client errors from bugs."""
 
 
-def build_schema(config: Config | None = None, *, inline: bool = True) -> _Schema:
-    """The schema; `schema.documents` is its parse/validation cache. `inline=False` runs
-    graphql-core's own executor (what the inline executor is compared with)."""
-    documents = DocumentCache(config or Config())
-    schema = _Schema(
-        query=Query,
-        mutation=Mutation,
-        types=[artifact_types.ArtifactPortfolio, artifact_types.ArtifactSequence],
-        config=StrawberryConfig(name_converter=_MemoizedNames(), scalar_map=SCALAR_MAP),
-        extensions=[lambda: _CachedDocuments(documents)],
-        execution_context_class=executor_class(ExecutionPlans()) if inline else None,
+def build_schema(
+    config: Config | None = None, *, installed: Callable[[str], str] = version
+) -> EmulatorSchema:
+    """The schema of `config`; `installed` tells the version of an installed package."""
+    config = config or Config()
+    schema = _fast_schema(config, installed) if config.fast_execution else None
+    if schema is None:
+        schema = EmulatorSchema(
+            query=Query,
+            mutation=Mutation,
+            types=TYPES,
+            config=StrawberryConfig(scalar_map=SCALAR_MAP),
+            extensions=_stock_extensions(config),
+        )
+        schema.fast = False
+    schema.outline = outline_cache(
+        config.max_query_tokens, config.max_query_fragments, DOCUMENT_CACHE_SIZE
     )
-    direct_resolvers(schema)
-    documents.schema = schema
-    schema.documents = documents
     return schema
+
+
+def _fast_schema(config: Config, installed: Callable[[str], str]) -> EmulatorSchema | None:
+    """The fast path's schema, or None (with a warning) where it may not run."""
+    refusal = fast_path_refusal(installed)
+    if refusal is None:
+        try:
+            from .fastpath import fast_schema
+
+            schema = fast_schema(
+                EmulatorSchema, config, SCALAR_MAP, query=Query, mutation=Mutation, types=TYPES
+            )
+            schema.fast = True
+            return schema
+        except (ImportError, AttributeError) as exc:
+            refusal = f"it could not be set up ({exc!r})"
+    log.warning("fast execution is off: %s; serving with stock Strawberry", refusal)
+    return None
+
+
+def _stock_extensions(config: Config) -> list[Callable[..., SchemaExtension]]:
+    """Strawberry's own caches and token limit, and the depth and alias rules."""
+    rules = list(limit_rules(config))
+    return [
+        _per_request(lambda: MaxTokensLimiter(max_token_count=config.max_query_tokens)),
+        _per_request(lambda: AddValidationRules(rules)),
+        _per_request(lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE)),
+        _per_request(lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE)),
+    ]
+
+
+def _per_request(make: Callable[[], SchemaExtension]) -> Callable[..., SchemaExtension]:
+    """An extension factory (a new extension per request). Strawberry releases before
+    about 0.320 call factories with `execution_context=None`; later ones with nothing."""
+
+    def build(execution_context: object = None) -> SchemaExtension:
+        return make()
+
+    return build
+
+
+def fast_path_refusal(installed: Callable[[str], str] = version) -> str | None:
+    """Why the fast path may not run with the installed releases; None if it may."""
+    for package, (low, high) in FAST_PATH_TESTED.items():
+        try:
+            found = installed(package)
+        except PackageNotFoundError:
+            return f"{package} is not installed as a distribution"
+        if not _release(low) <= _release(found) < _release(high):
+            return f"{package} {found} is outside the range it was tested with (>={low},<{high})"
+    return None
+
+
+def _release(text: str) -> tuple[int, ...]:
+    """A final release's number as a tuple; a pre-release or anything else sorts last,
+    so it is outside every range."""
+    if not re.fullmatch(r"\d+(\.\d+)*", text):
+        return (1 << 30,)
+    return tuple(int(part) for part in text.split("."))

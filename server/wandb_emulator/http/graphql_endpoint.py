@@ -13,10 +13,10 @@ from ..blobs import ChecksumMismatch
 from ..domain.errors import DomainError
 from ..domain.reads.session import ReadSession
 from ..filters import FilterError
-from ..graphql import documents
 from ..graphql.context import Context
-from ..graphql.errors import format_error
-from ..graphql.schema import DocumentCache
+from ..graphql.errors import asks_for_unknown_schema, format_error, not_emulated_error
+from ..graphql.outline import DocumentRefused
+from ..graphql.schema import EmulatorSchema
 from ..ids import InvalidId
 from ..journal import RequestRecord
 from ..store.errors import StoreError
@@ -75,7 +75,7 @@ async def graphql_endpoint(request: Request) -> Response:
     try:
         payload = await read_json(request, config.max_body_bytes)
         query, variables, operation_name = _parse_request(payload)
-        operation = _operation(emulator.schema.documents, query, operation_name)
+        operation = _operation(emulator.schema, query, operation_name)
     except BadRequest as exc:
         return _answer(record, error_body(exc.message), exc.status)
 
@@ -104,8 +104,8 @@ async def graphql_endpoint(request: Request) -> Response:
         body["errors"], request_error = _format_errors(result.errors)
         if request_error and result.data is None:
             status = 400
-            if documents.asks_for_unknown_schema(result.errors):
-                body["errors"].append(documents.not_emulated_error(operation))
+            if asks_for_unknown_schema(result.errors):
+                body["errors"].append(not_emulated_error(operation))
         else:
             status = _refusal_status(result.errors, result.data) or status
     return _answer(record, body, status)
@@ -118,16 +118,16 @@ def _refusal_status(errors: list[GraphQLError], data: dict[str, Any] | None) -> 
     return getattr(errors[0].original_error, "http_status", None)
 
 
-def _operation(cache: DocumentCache, query: str, operation_name: str | None) -> str | None:
+def _operation(schema: EmulatorSchema, query: str, operation_name: str | None) -> str | None:
     """The operation to run (named, or the document's first); BadRequest when the
     document is too large or has no operation of that name."""
     try:
-        outline = cache.outline(query)
-    except documents.DocumentRefused as exc:
+        found = schema.outline(query)
+    except DocumentRefused as exc:
         raise BadRequest(400, str(exc)) from exc
     if operation_name is None:
-        return outline.first_operation
-    if operation_name not in outline.operations:
+        return found.first_operation
+    if operation_name not in found.operations:
         raise BadRequest(400, f"Unknown operation named '{operation_name}'.")
     return operation_name
 

@@ -1,10 +1,13 @@
 """The data-access layer: the only place with SQL.
 
-Portability: queries stay in the SQL that SQLite and PostgreSQL share where that costs
-nothing (`INSERT ... ON CONFLICT DO NOTHING`, keyset pages on indexed columns,
-parameterized statements only), so a PostgreSQL store can later sit behind the same
-functions. What is still SQLite-only, and where: `ORDER BY rowid` for insertion order in
-membership/tag/usage listings (tables without an id column), `json_set` on multipart
-upload parts, `lastrowid` in `_sql.insert`, `BEGIN IMMEDIATE`/PRAGMAs and the `regexp`
-function in `database.py`.
+Its SQL is written once for SQLite and PostgreSQL (`INSERT ... ON CONFLICT`, `RETURNING`,
+keyset pages on indexed columns, parameterized statements with `?`); the two backends,
+`sqlite.py` and `postgres.py`, hold what differs (connections, placeholders, the schema's
+DDL, locks, how other processes' commits are noticed). SQLite-only still: `REGEXP` in a
+listing's WHERE clause (on PostgreSQL `$regex` is matched in Python, `Database.sql_regexp`)
+and `ORDER BY x.rowid` for insertion order, which on PostgreSQL reads a `rowid` identity
+column the translated schema adds to those tables (`postgres.INSERTION_ORDERED`).
+
+Write transactions run one at a time across every process of a database (see
+`database.py`), so each read-then-write sequence below holds with several writers.
 """

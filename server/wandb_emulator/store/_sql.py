@@ -30,9 +30,10 @@ async def fetch_column(conn: Conn, sql: str, params: Sequence[Any] = ()) -> list
 
 
 async def insert(conn: Conn, sql: str, params: Sequence[Any] = ()) -> int:
-    _, rowid = await conn.run(sql, params)
-    assert rowid is not None
-    return rowid
+    """Run an INSERT into a table with an `id` column: the id of the row it wrote."""
+    row = await conn.run_returning(sql + " RETURNING id", params)
+    assert row is not None, "the statement wrote no row"
+    return int(row[0])
 
 
 async def write_one(conn: Conn, cls: type[T], sql: str, params: Sequence[Any] = ()) -> T:
@@ -44,8 +45,7 @@ async def write_one(conn: Conn, cls: type[T], sql: str, params: Sequence[Any] = 
 
 async def execute(conn: Conn, sql: str, params: Sequence[Any] = ()) -> int:
     """Run a statement; return the number of rows it changed."""
-    changed, _ = await conn.run(sql, params)
-    return changed
+    return await conn.run(sql, params)
 
 
 def placeholders(values: Iterable[Any]) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from ..records import (
     ApiKeyRec,
     EntityKind,
@@ -18,7 +16,7 @@ from ..records import (
 )
 from ._sql import execute, fetch_all, fetch_one, fetch_value, insert, placeholders
 from .database import Conn
-from .errors import Conflict, NotFound
+from .errors import Conflict, IntegrityError, NotFound
 
 _USER_COLUMNS = (
     "id",
@@ -68,7 +66,7 @@ async def _create_entity(
             "INSERT INTO entities (name, kind, organization_id, created_at) VALUES (?, ?, ?, ?)",
             (name, kind, organization_id, utc_now()),
         )
-    except sqlite3.IntegrityError as exc:
+    except IntegrityError as exc:
         raise Conflict(f"entity name {name!r} is already taken") from exc
     entity = await entity_by_id(conn, entity_id)
     assert entity is not None
@@ -129,7 +127,8 @@ async def search_users(conn: Conn, query: str, limit: int) -> list[UserRec]:
     return await fetch_all(
         conn,
         UserRec,
-        f"{_USER_SELECT} WHERE username LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\' "
+        f"{_USER_SELECT} WHERE lower(username) LIKE lower(?) ESCAPE '\\'"
+        " OR lower(email) LIKE lower(?) ESCAPE '\\' "
         "ORDER BY id LIMIT ?",
         (pattern, pattern, limit),
     )
@@ -201,7 +200,7 @@ async def add_api_key(
             "INSERT INTO api_keys (user_id, key, description, created_at) VALUES (?, ?, ?, ?)",
             (user_id, key, description, utc_now()),
         )
-    except sqlite3.IntegrityError as exc:
+    except IntegrityError as exc:
         raise Conflict("API key already exists") from exc
     rec = await fetch_one(conn, ApiKeyRec, "SELECT * FROM api_keys WHERE id = ?", (key_id,))
     assert rec is not None

@@ -9,7 +9,6 @@ alias row, moved whenever the newest membership of a collection changes.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable
 
 from ..records import (
@@ -35,7 +34,7 @@ from ._sql import (
     write_one,
 )
 from .database import Conn
-from .errors import Conflict
+from .errors import Conflict, IntegrityError
 from .listing import Listing, Where, columns
 
 LATEST = "latest"
@@ -75,7 +74,7 @@ async def ensure_artifact_type(
         conn,
         "INSERT INTO artifact_types (project_id, name, description, created_at)"
         " VALUES (?, ?, ?, ?) ON CONFLICT (project_id, name)"
-        " DO UPDATE SET description = COALESCE(excluded.description, description)",
+        " DO UPDATE SET description = COALESCE(excluded.description, artifact_types.description)",
         (project_id, name, description, utc_now()),
     )
     found = await artifact_type_by_name(conn, project_id, name)
@@ -154,7 +153,7 @@ async def create_collection(
             " client_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (project_id, type_id, name, kind, description, client_id, now, now),
         )
-    except sqlite3.IntegrityError as exc:
+    except IntegrityError as exc:
         raise Conflict(f"an artifact collection named {name!r} already exists") from exc
     created = await collection_by_id(conn, collection_id)
     assert created is not None
@@ -735,7 +734,7 @@ async def announce_file(
         conn,
         "INSERT INTO artifact_files (artifact_id, name, md5, mimetype, updated_at)"
         " VALUES (?, ?, ?, ?, ?) ON CONFLICT (artifact_id, name) DO UPDATE SET"
-        " md5 = excluded.md5, mimetype = COALESCE(excluded.mimetype, mimetype)",
+        " md5 = excluded.md5, mimetype = COALESCE(excluded.mimetype, artifact_files.mimetype)",
         (artifact_id, name, md5, mimetype, utc_now()),
     )
 
@@ -862,10 +861,18 @@ async def multipart_upload(conn: Conn, upload_id: str) -> MultipartRec | None:
 
 
 async def record_part(conn: Conn, upload_id: str, part_number: int, blob_key: str) -> None:
+    """Parts are JSON text ({part number: blob key}), read and written back: the write
+    transaction is alone (see store/database.py), so no part recorded meanwhile is lost."""
+    parts = await fetch_value(
+        conn, "SELECT parts FROM multipart_uploads WHERE id = ?", (upload_id,)
+    )
+    if parts is None:
+        return
+    recorded = {**json.loads(parts), str(part_number): blob_key}
     await execute(
         conn,
-        "UPDATE multipart_uploads SET parts = json_set(parts, '$.' || ?, ?) WHERE id = ?",
-        (str(part_number), blob_key, upload_id),
+        "UPDATE multipart_uploads SET parts = ? WHERE id = ?",
+        (json.dumps(recorded), upload_id),
     )
 
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from ..records import CustomChartRec, utc_now
 from ._sql import fetch_all, write_one
 from .database import Conn
-from .errors import Conflict
+from .errors import Conflict, IntegrityError
 
 
 async def create_chart(
@@ -29,7 +27,7 @@ async def create_chart(
             " created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
             (entity_id, name, display_name, chart_type, access, spec, user_id, now, now),
         )
-    except sqlite3.IntegrityError as exc:
+    except IntegrityError as exc:
         raise Conflict(f"a custom chart named {name!r} already exists") from exc
 
 

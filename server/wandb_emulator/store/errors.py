@@ -11,3 +11,8 @@ class Conflict(StoreError):
 
 class NotFound(StoreError):
     pass
+
+
+class IntegrityError(StoreError):
+    """A statement broke a constraint (a unique name taken meanwhile, a missing row a
+    foreign key names), whichever database raised it."""

@@ -50,8 +50,9 @@ class Listing(Generic[T]):
     sorts: Mapping[str, str]  # order name -> SQL expression (never NULL)
     default_sort: str
     fields: Mapping[str, str] = field(default_factory=dict)  # filter key -> SQL expression
-    # Orders not in `sorts` (`summary_metrics.loss`): (name, descending) -> Order or None.
-    dynamic_sorts: Callable[[str, bool], Order | None] | None = None
+    # Orders not in `sorts` (`summary_metrics.loss`): (name, descending, SQL dialect) ->
+    # Order or None.
+    dynamic_sorts: Callable[[str, bool, str], Order | None] | None = None
 
 
 def camel(snake: str) -> str:
@@ -106,7 +107,7 @@ class Where:
         if isinstance(values, Where):
             return Where(f"{expression} IN ({values.sql})", values.params)
         if not values:
-            return Where("0")
+            return NOTHING
         return Where(f"{expression} IN ({', '.join('?' for _ in values)})", tuple(values))
 
     @staticmethod
@@ -117,6 +118,9 @@ class Where:
         if 1 < len(values) <= MAX_PARTITIONS:
             return Where(partitions=tuple(Where(f"{expression} = ?", (v,)) for v in values))
         return Where.member(expression, values)
+
+
+NOTHING = Where("1 = 0")  # a condition no row meets (PostgreSQL wants a boolean)
 
 
 @dataclass(frozen=True)
@@ -133,13 +137,14 @@ class Order:
         return Order((expression,), descending)
 
     @staticmethod
-    def parse(listing: Listing[Any], order: str | None) -> Order:
-        """`+name`/`-name`/`name` (ascending by default) into sort expressions."""
+    def parse(listing: Listing[Any], order: str | None, dialect: str = "sqlite") -> Order:
+        """`+name`/`-name`/`name` (ascending by default) into sort expressions (in the SQL
+        of `dialect`, where they differ)."""
         name = (order or "").lstrip("+-") or listing.default_sort
         descending = order is not None and order.startswith("-")
         if name in listing.sorts:
             return Order.on(listing.sorts[name], descending)
-        dynamic = listing.dynamic_sorts(name, descending) if listing.dynamic_sorts else None
+        dynamic = listing.dynamic_sorts and listing.dynamic_sorts(name, descending, dialect)
         if dynamic is None:
             raise FilterError(f"cannot order by {name!r}")
         return dynamic
@@ -162,32 +167,54 @@ class Order:
 
 # The kinds of JSON value, in the order they sort (ascending): numbers by value, then
 # strings, then booleans, arrays and objects by their text; a missing key (or a JSON
-# null, or a document that is not valid JSON) sorts last in either direction.
-_JSON_KIND = (
-    "CASE WHEN NOT json_valid({column}) THEN 3 ELSE CASE json_type({column}, ?)"
-    " WHEN 'integer' THEN 0 WHEN 'real' THEN 0 WHEN 'text' THEN 1"
-    " WHEN 'true' THEN 2 WHEN 'false' THEN 2 WHEN 'array' THEN 2 WHEN 'object' THEN 2"
-    " ELSE 3 END END"
-)
+# null, or a document that is not valid JSON) sorts last in either direction. Every `?`
+# of these expressions is the path of the value.
+_SQLITE_JSON = {
+    "kind": (
+        "CASE WHEN NOT json_valid({column}) THEN 3 ELSE CASE json_type({column}, ?)"
+        " WHEN 'integer' THEN 0 WHEN 'real' THEN 0 WHEN 'text' THEN 1"
+        " WHEN 'true' THEN 2 WHEN 'false' THEN 2 WHEN 'array' THEN 2 WHEN 'object' THEN 2"
+        " ELSE 3 END END"
+    ),
+    "number": "json_extract({column}, ?)",
+    "text": "CAST(json_extract({column}, ?) AS TEXT)",
+}
+# PostgreSQL: the value is `column::jsonb #> path` (the path a text[] of the keys); a
+# boolean's text is '1' or '0', as SQLite's json_extract gives it.
+_PG_VALUE = "(({column})::jsonb #> string_to_array(?, '.'))"
+_POSTGRES_JSON = {
+    "kind": (
+        f"CASE jsonb_typeof({_PG_VALUE}) WHEN 'number' THEN 0 WHEN 'string' THEN 1"
+        " WHEN 'boolean' THEN 2 WHEN 'array' THEN 2 WHEN 'object' THEN 2 ELSE 3 END"
+    ),
+    "number": f"({_PG_VALUE} #>> '{{{{}}}}')::float8",
+    "text": (
+        f"(CASE WHEN jsonb_typeof({_PG_VALUE}) = 'boolean'"
+        f" THEN CASE WHEN {_PG_VALUE} = 'true'::jsonb THEN '1' ELSE '0' END"
+        f" ELSE {_PG_VALUE} #>> '{{{{}}}}' END) COLLATE \"C\""
+    ),
+}
 
 
-def json_value_order(column: str, path: Sequence[str], descending: bool) -> Order:
+def json_value_order(
+    column: str, path: Sequence[str], descending: bool, dialect: str = "sqlite"
+) -> Order:
     """Rows sorted by the JSON value at `path` (keys, outermost first) of a JSON text
-    column: by its kind, then its number, then its text (a keyset over all three).
-
-    SQLite's JSON functions here; on PostgreSQL the same three keys are
-    `jsonb_typeof(column::jsonb #> ?)` (a text[] path) mapped to the same kinds,
-    `(column::jsonb #>> ?)::float8` for numbers and `column::jsonb #>> ?` for text."""
-    if not path or any('"' in key or not key for key in path):
+    column: by its kind, then its number, then its text (a keyset over all three), in
+    the SQL of `dialect` ("sqlite" or "postgresql")."""
+    if not path or any('"' in key or "." in key or not key for key in path):
         raise FilterError(f"cannot order by the JSON key {'.'.join(path)!r}")
-    json_path = "$" + "".join(f'."{key}"' for key in path)
-    kind = _JSON_KIND.format(column=column)
+    if dialect == "postgresql":
+        sql, path_param = _POSTGRES_JSON, ".".join(path)
+    else:
+        sql, path_param = _SQLITE_JSON, "$" + "".join(f'."{key}"' for key in path)
+    kind, value, text = (sql[part].format(column=column) for part in ("kind", "number", "text"))
     # Descending, a missing value ranks below every kind, so that it still comes last.
     rank = f"(CASE WHEN {kind} = 3 THEN -1 ELSE {kind} END)" if descending else kind
-    number = f"CASE WHEN {kind} = 0 THEN json_extract({column}, ?) ELSE 0 END"
-    text = f"CASE WHEN {kind} IN (1, 2) THEN CAST(json_extract({column}, ?) AS TEXT) ELSE '' END"
-    params = (json_path,) * (2 if descending else 1) + (json_path,) * 4
-    return Order((rank, number, text), descending, params)
+    number = f"CASE WHEN {kind} = 0 THEN {value} ELSE 0 END"
+    text = f"CASE WHEN {kind} IN (1, 2) THEN {text} ELSE '' END"
+    keys = (rank, number, text)
+    return Order(keys, descending, (path_param,) * sum(key.count("?") for key in keys))
 
 
 @dataclass
@@ -230,7 +257,7 @@ def _scalar(value: Any) -> bool:
     return isinstance(value, _SCALARS)
 
 
-def _condition(expression: str, cond: Any) -> Where | None:
+def _condition(expression: str, cond: Any, sql_regexp: bool) -> Where | None:
     """SQL for one field's condition, or None when only the Python matcher can answer."""
     if _scalar(cond):
         return Where(f"{expression} = ?", (cond,))
@@ -243,16 +270,20 @@ def _condition(expression: str, cond: Any) -> Where | None:
         return Where.member(expression, operand)
     if op == "$regex" and isinstance(operand, str):
         compiled_pattern(operand)  # invalid patterns are the client's error, as in matches()
-        return Where(f"{expression} REGEXP ?", (operand,))
+        return Where(f"{expression} REGEXP ?", (operand,)) if sql_regexp else None
     return None
 
 
-def split_filter(listing: Listing[Any], filter_doc: Mapping[str, Any]) -> tuple[Where, dict]:
-    """The top-level conditions SQL answers, and the rest (a filter document)."""
+def split_filter(
+    listing: Listing[Any], filter_doc: Mapping[str, Any], *, sql_regexp: bool = True
+) -> tuple[Where, dict]:
+    """The top-level conditions SQL answers, and the rest (a filter document). Without
+    `sql_regexp` (PostgreSQL, whose `~` is not RE2), `$regex` is left to the rest: the
+    Python matcher, on the filter documents of the rows SQL selects."""
     where, rest = Where(), {}
     for key, cond in filter_doc.items():
         expression = listing.fields.get(key)
-        sql = _condition(expression, cond) if expression else None
+        sql = _condition(expression, cond, sql_regexp) if expression else None
         if sql is None:
             rest[key] = cond
         else:
@@ -276,25 +307,28 @@ def _after(order: Order, id_column: str, cursor: tuple[Any, int]) -> Where:
 
 
 async def _read(
-    conn: Conn, listing: Listing[T], where: Where, order: Order, limit: int
+    conn: Conn, listing: Listing[T], where: Where, order: Order, limit: int | None
 ) -> list[tuple[Any, T]]:
+    """Rows in `order`, at most `limit` (None: all)."""
     direction = "DESC" if order.descending else "ASC"
     keys = ", ".join(
         f"{key} AS {alias}" for key, alias in zip(order.keys, order.aliases, strict=True)
     )
     select = f"SELECT {keys}, {listing.columns} FROM {listing.source}"
     by_keys = ", ".join(f"{alias} {direction}" for alias in order.aliases)
-    ordered = f" ORDER BY {by_keys}, {listing.id_column} {direction} LIMIT ?"
+    ordered = f" ORDER BY {by_keys}, {listing.id_column} {direction}"
+    bound, bounds = ("", ()) if limit is None else (" LIMIT ?", (limit,))
     if not where.partitions:
-        sql, params = select + where.clause + ordered, (*order.params, *where.params, limit)
+        sql = select + where.clause + ordered + bound
+        params = (*order.params, *where.params, *bounds)
     else:
         parts, values = [], []
-        for partition in where.partitions:
+        for number, partition in enumerate(where.partitions):
             part = Where(where.sql, where.params) & partition
-            parts.append(f"SELECT * FROM ({select}{part.clause}{ordered})")
-            values += [*order.params, *part.params, limit]
-        sql = " UNION ALL ".join(parts) + f" ORDER BY {by_keys}, id {direction} LIMIT ?"
-        params = (*values, limit)
+            parts.append(f"SELECT * FROM ({select}{part.clause}{ordered}{bound}) AS part{number}")
+            values += [*order.params, *part.params, *bounds]
+        sql = " UNION ALL ".join(parts) + f" ORDER BY {by_keys}, id {direction}{bound}"
+        params = (*values, *bounds)
     keyed = []
     for row in await fetch_all(conn, dict, sql, params):
         sort_values = tuple(row.pop(alias) for alias in order.aliases)
@@ -348,7 +382,7 @@ async def ids(conn: Conn, listing: Listing[Any], where: Where) -> list[int]:
 async def select(conn: Conn, listing: Listing[T], where: Where) -> list[T]:
     """Every row `where` selects, in id order (for selections smaller than a page's scope)."""
     order = Order.on(listing.id_column, False)
-    return [record for _, record in await _read(conn, listing, where.flat(), order, -1)]
+    return [record for _, record in await _read(conn, listing, where.flat(), order, None)]
 
 
 async def count(conn: Conn, listing: Listing[Any], scope: Where) -> int:

@@ -69,7 +69,7 @@ def registries_visible_to(user_id: int) -> Where:
     """Registries an organization member (not an admin) sees: every unrestricted one, and
     those where they hold a role, their own or a team's (see auth.registry_role)."""
     return Where(
-        "p.access IS NOT 'RESTRICTED'"
+        "p.access IS NULL OR p.access != 'RESTRICTED'"
         " OR EXISTS (SELECT 1 FROM project_user_members u"
         " WHERE u.project_id = p.id AND u.user_id = ?)"
         " OR EXISTS (SELECT 1 FROM project_team_members pt JOIN team_members t"
@@ -80,7 +80,7 @@ def registries_visible_to(user_id: int) -> Where:
 
 def ids_of(where: Where) -> Where:
     """A subquery of the ids of the projects `where` selects."""
-    return Where(f"SELECT p.id FROM projects p WHERE {where.sql or '1'}", where.params)
+    return Where(f"SELECT p.id FROM projects p WHERE {where.sql or '1 = 1'}", where.params)
 
 
 async def create_project(
@@ -153,7 +153,7 @@ async def artifact_types_of(
     return await fetch_all(
         conn,
         ArtifactTypeRec,
-        "SELECT * FROM artifact_types WHERE project_id = ? AND (allowed = 1 OR NOT ?) ORDER BY id",
+        "SELECT * FROM artifact_types WHERE project_id = ? AND (allowed = 1 OR ? = 0) ORDER BY id",
         (project_id, int(allowed_only)),
     )
 

@@ -44,15 +44,15 @@ LINE_STREAMS = {
 _TIMES = columns("r", "created_at", "heartbeat_at")
 
 
-def _by_json_key(name: str, descending: bool) -> Order | None:
+def _by_json_key(name: str, descending: bool, dialect: str) -> Order | None:
     """`summary_metrics.KEY[.SUB...]` and `config.KEY[.SUB...]` (a config entry's value
     is stored under "value")."""
     head, _, rest = name.partition(".")
     keys = rest.split(".")
     if head in ("summary_metrics", "summaryMetrics") and rest:
-        return json_value_order("r.summary_metrics", keys, descending)
+        return json_value_order("r.summary_metrics", keys, descending, dialect)
     if head == "config" and rest:
-        return json_value_order("r.config", [keys[0], "value", *keys[1:]], descending)
+        return json_value_order("r.config", [keys[0], "value", *keys[1:]], descending, dialect)
     return None
 
 
@@ -139,17 +139,22 @@ async def write_lines(
 ) -> None:
     """Store lines of a line stream at their offsets (resent lines replace earlier ones)."""
     stream, count_column = LINE_STREAMS[file_name]
+    if not lines:
+        return
     await conn.run_many(
         "INSERT INTO run_lines (run_id, stream, line_no, content) VALUES (?, ?, ?, ?)"
         " ON CONFLICT (run_id, stream, line_no) DO UPDATE SET content = excluded.content",
         [(run_id, stream, offset + i, line) for i, line in enumerate(lines)],
     )
-    count = await fetch_value(
+    # Line numbers are offsets, never deleted: the count is the furthest line written,
+    # raised in one statement, whatever writes the run's other lines meanwhile.
+    end = offset + len(lines)
+    await execute(
         conn,
-        "SELECT COALESCE(MAX(line_no) + 1, 0) FROM run_lines WHERE run_id = ? AND stream = ?",
-        (run_id, stream),
+        f"UPDATE runs SET {count_column} = CASE WHEN {count_column} < ? THEN ? ELSE"
+        f" {count_column} END WHERE id = ?",
+        (end, end, run_id),
     )
-    await execute(conn, f"UPDATE runs SET {count_column} = ? WHERE id = ?", (count, run_id))
 
 
 async def lines(conn: Conn, run_id: int, stream: str) -> list[str]:

@@ -172,7 +172,7 @@ async def agent_run_count(conn: Conn, agent_id: int) -> int:
 async def record_proposal(
     conn: Conn, sweep_id: int, position: int, run_name: str, agent_id: int, args: str
 ) -> None:
-    await insert(
+    await execute(
         conn,
         "INSERT INTO sweep_runs (sweep_id, position, run_name, agent_id, args, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?)",

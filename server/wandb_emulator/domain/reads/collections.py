@@ -44,7 +44,9 @@ def collection_document(rec: CollectionRec, tags: list[str], type_name: str) -> 
         "tags": tags,
         "type": type_name,
         "created_at": rec.created_at,
+        "createdAt": rec.created_at,
         "updated_at": rec.updated_at,
+        "updatedAt": rec.updated_at,
     }
 
 

@@ -160,10 +160,10 @@ async def list_page(
 ) -> ListedPage[L]:
     """One page of `of` within `scope`: filtered, sorted, keyset-paged."""
     filter_doc = filters if isinstance(filters, Mapping) else parse_filter(filters)
-    in_sql, rest = listing.split_filter(of, filter_doc)
-    where = scope & in_sql
-    sort = Order.parse(of, order)
     db = reads.db
+    in_sql, rest = listing.split_filter(of, filter_doc, sql_regexp=db.sql_regexp)
+    where = scope & in_sql
+    sort = Order.parse(of, order, db.dialect)
     async with db.read() as conn:
         rows = await listing.page(
             conn,
@@ -205,7 +205,8 @@ async def selection(
 ) -> list[int] | Where:
     """The ids of the rows of `scope` a filter document selects: a subquery, or a list
     (`as_list`, or when part of the filter is answered in Python)."""
-    in_sql, rest = listing.split_filter(of, parse_filter(filters))
+    sql_regexp = reads.db.sql_regexp
+    in_sql, rest = listing.split_filter(of, parse_filter(filters), sql_regexp=sql_regexp)
     if not rest and not as_list:
         return listing.ids_of(of, scope & in_sql)
     async with reads.db.read() as conn:

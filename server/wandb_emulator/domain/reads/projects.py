@@ -39,7 +39,9 @@ def project_document(rec: ProjectRec) -> dict[str, Any]:
         "entity_id": rec.entity_id,
         "description": rec.description,
         "created_at": rec.created_at,
+        "createdAt": rec.created_at,
         "updated_at": rec.updated_at,
+        "updatedAt": rec.updated_at,
     }
 
 

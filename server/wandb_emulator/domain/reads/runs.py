@@ -42,6 +42,7 @@ def run_document(rec: RunRec) -> dict[str, Any]:
         "created_at": rec.created_at,
         "createdAt": rec.created_at,
         "heartbeat_at": rec.heartbeat_at,
+        "heartbeatAt": rec.heartbeat_at,
         "config": {k: v.get("value", v) if isinstance(v, dict) else v for k, v in config.items()},
         "summary_metrics": json.loads(rec.summary_metrics),
     }

@@ -1,21 +1,15 @@
-"""What the HTTP layer needs to know about a GraphQL document before executing it."""
+"""A GraphQL document's outline: what the HTTP layer reads from the query text with the
+lexer alone, before anything parses it (its operations' names, the token and fragment
+limits). Parsed and validated documents are the schema's business (`schema.py`)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache, partial
 
 from graphql import GraphQLError
 from graphql.language import Lexer, Source, TokenKind
 
 _OPERATION_KEYWORDS = frozenset({"query", "mutation", "subscription"})
-
-# graphql-core validation messages that mean "the schema has no such thing": the
-# client asked for something the emulator does not implement (yet).
-_UNKNOWN_SCHEMA_ELEMENT = (
-    "Cannot query field",
-    "Unknown type",
-    "Unknown argument",
-    "not to include unknown field",
-)
-NOT_EMULATED_CODE = "NOT_EMULATED"
 
 
 class DocumentRefused(ValueError):
@@ -83,14 +77,8 @@ def operation_name(document: str) -> str | None:
     return outline(document, len(document), len(document)).first_operation
 
 
-def asks_for_unknown_schema(errors: list[GraphQLError]) -> bool:
-    return any(
-        any(marker in error.message for marker in _UNKNOWN_SCHEMA_ELEMENT) for error in errors
-    )
-
-
-def not_emulated_error(operation: str | None) -> dict[str, object]:
-    return {
-        "message": f"not emulated: {operation or '(anonymous)'}",
-        "extensions": {"code": NOT_EMULATED_CODE},
-    }
+def outline_cache(
+    max_tokens: int, max_fragments: int, size: int
+) -> Callable[[str], DocumentOutline]:
+    """`outline` within these limits, remembered for the last `size` query texts."""
+    return lru_cache(size)(partial(outline, max_tokens=max_tokens, max_fragments=max_fragments))

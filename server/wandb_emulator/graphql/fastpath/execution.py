@@ -60,7 +60,7 @@ from graphql.pyutils import Path, gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
-from .fields import ContextField, RootField, declared_function
+from .resolvers import DirectResolver
 
 # What an inline leaf returns when graphql-core's path must complete it.
 _GENERAL = object()
@@ -488,14 +488,12 @@ class InlineExecutor(StrawberryGraphQLCoreExecutionContext):
         """How a field can be done here: a leaf of a function of the object alone by that
         function, a field of another direct resolver by `_execute_resolved_field`; None
         for graphql-core's path."""
-        found = _direct_function(field_def)
-        if found is None:
+        resolve = _direct_resolver(field_def)
+        if resolve is None:
             return None
-        function, takes_info = found
         named = get_nullable_type(field_def.type)
-        if is_leaf_type(named) and not takes_info:
-            return _inline_leaf(function, named, is_non_null_type(field_def.type))
-        resolve = function if takes_info else _ignoring_info(function)
+        if is_leaf_type(named) and not resolve.takes_info:
+            return _inline_leaf(resolve.function, named, is_non_null_type(field_def.type))
         if is_leaf_type(named):
             return _ResolvedField(field_def, resolve, LEAF, coerce=named.coerce_output_value)
         if self._sharing_key is None:  # sub-selections may be deferred
@@ -586,24 +584,15 @@ def _interface_runtime(schema: GraphQLSchema, interface: GraphQLInterfaceType) -
     return runtime
 
 
-def _direct_function(field_def: GraphQLField) -> tuple[Callable[..., Any], bool] | None:
-    """The function graphql-core calls for a field without arguments, and whether it
-    takes the resolve info: a RootField's or ContextField's (see `direct_resolvers`), or
-    Strawberry's read of a plain attribute. None for any other resolver."""
-    if field_def.args:
-        return None
+def _direct_resolver(field_def: GraphQLField) -> DirectResolver | None:
+    """The direct resolver of a field without arguments (see `install_direct_resolvers`),
+    unless its function is a coroutine function; None for any other resolver."""
     resolve = field_def.resolve
-    owner = getattr(resolve, "__self__", None)
-    if isinstance(owner, (RootField, ContextField)):
-        function = declared_function(owner)
-        if inspect.iscoroutinefunction(function):
-            return None
-        return function, isinstance(owner, ContextField)
-    if resolve is not None and getattr(
-        resolve, "_is_default", False
-    ):  # Strawberry's resolver of a plain attribute
-        return resolve, False
-    return None
+    if field_def.args or not isinstance(resolve, DirectResolver):
+        return None
+    if inspect.iscoroutinefunction(resolve.function):
+        return None
+    return resolve
 
 
 class _ContextOnly:
@@ -617,10 +606,6 @@ class _ContextOnly:
 
 def _constant(value: Any) -> Inline:
     return lambda source: value
-
-
-def _ignoring_info(function: Inline) -> Callable[[Any, Any], Any]:
-    return lambda source, info: function(source)
 
 
 def _inline_leaf(function: Inline, leaf_type: GraphQLLeafType, non_null: bool) -> Inline:
