@@ -295,6 +295,7 @@ def _log_big_artifact(base_url: str, tmp_path: Path, megabytes: int) -> None:
         run.log_artifact(artifact).wait()
 
 
+@pytest.mark.local_blobs  # snapshots hold the local store's blobs
 def test_serve_export_on_exit_under_sigterm_then_import(tmp_path: Path) -> None:
     target = tmp_path / "exit.tar"
     server = EmulatorProcess(tmp_path / "data", options=["--export-on-exit", str(target)]).start()
@@ -324,6 +325,7 @@ def test_serve_export_on_exit_under_sigterm_then_import(tmp_path: Path) -> None:
     assert "--replace" in refused.log()
 
 
+@pytest.mark.local_blobs  # snapshots hold the local store's blobs
 def test_a_second_signal_during_the_export_leaves_the_previous_snapshot(tmp_path: Path) -> None:
     target = tmp_path / "exit.tar"
     target.write_bytes(b"the previous snapshot")
