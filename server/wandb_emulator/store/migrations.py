@@ -479,6 +479,36 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE sweep_runs ADD COLUMN stop_requested_at TEXT;
         """,
     ),
+    (
+        12,
+        """
+        -- A blob store that lays its objects out as W&B does (a bucket) keeps each
+        -- content's bytes in one object, chosen when they are first announced; later
+        -- announcements of the same bytes point there. Content without a row is at its
+        -- content-addressed name (the local store, and blobs copied from a data dir).
+        CREATE TABLE blob_objects (
+            blob_key TEXT PRIMARY KEY,
+            path TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+
+        -- The object each reference reads (NULL: the content-addressed name).
+        ALTER TABLE artifact_files ADD COLUMN storage_path TEXT;
+        ALTER TABLE artifacts ADD COLUMN manifest_path TEXT;
+        ALTER TABLE run_files ADD COLUMN storage_path TEXT;
+        CREATE INDEX artifact_files_by_blob ON artifact_files(blob_key);
+
+        -- Manifest upload URLs of such a store handed to clients: the objects are read,
+        -- in this order, when the version is committed.
+        CREATE TABLE manifest_uploads (
+            id INTEGER PRIMARY KEY,
+            artifact_id INTEGER NOT NULL REFERENCES artifacts(id) ON DELETE CASCADE,
+            path TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (artifact_id, path)
+        );
+        """,
+    ),
 ]
 
 # The schema version a database has once every migration is applied.

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from ...domain.artifacts import storage_path
+from ...blobs import Upload
+from ...domain.artifacts import file_storage_path
 from ...domain.reads import artifacts as artifact_reads
 from ...domain.reads import collections as collection_reads
 from ...domain.reads.loaders import then
@@ -26,7 +27,6 @@ from ...records import (
     RunRec,
     TagRec,
 )
-from ...urls import ManifestUpload
 from ..context import Info
 from ..fields import context_field, global_id_field, record_field, source_field
 from ..files.types import File, FileConnection
@@ -352,27 +352,26 @@ class ArtifactManifest:
         return strawberry.ID(encode_id("ArtifactManifest", self.artifact.id))
 
 
-def manifest_node(info: Info, artifact: ArtifactRec, *, include_upload: bool) -> ArtifactManifest:
-    url = (
-        info.context.urls.blob(artifact.manifest_blob_key, "wandb_manifest.json")
-        if artifact.manifest_blob_key
-        else ""
-    )
-    upload = info.context.urls.upload(ManifestUpload(artifact.id)) if include_upload else None
+def manifest_node(
+    info: Info, artifact: ArtifactRec, upload: Upload | None = None
+) -> ArtifactManifest:
+    """The manifest's file: its download URL once stored, and where to upload it."""
+    url = info.context.urls.manifest(artifact) or ""
     file = File(
         id=strawberry.ID(encode_id("ArtifactManifestFile", artifact.id)),
         name="wandb_manifest.json",
         display_name="wandb_manifest.json",
         download_url=url,
         direct_url=url,
-        upload_url=upload,
+        upload_url=upload.url if upload else None,
+        upload_headers=list(upload.headers) if upload else [],
     )
     return ArtifactManifest(artifact=artifact, file=file)
 
 
 def artifact_file_node(info: Info, artifact: ArtifactRec, rec: ArtifactFileRec) -> File:
-    path = storage_path(artifact, rec.blob_key) if rec.blob_key else None
-    url = info.context.urls.blob(rec.blob_key, path) if rec.blob_key and path else (rec.ref or "")
+    path = file_storage_path(artifact, rec)
+    url = (info.context.urls.file(rec, path) if path else None) or rec.ref or ""
     return File(
         id=strawberry.ID(encode_id("ArtifactFile", rec.artifact_id) + ":" + rec.name),
         name=rec.name,
@@ -482,7 +481,7 @@ class Artifact:
     @strawberry.field
     async def current_manifest(self, info: Info) -> ArtifactManifest | None:
         found = await artifact_reads.manifest_of(info.context.reads, self.rec)
-        return manifest_node(info, found, include_upload=False) if found else None
+        return manifest_node(info, found) if found else None
 
     @strawberry.field
     async def files(

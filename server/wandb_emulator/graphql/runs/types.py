@@ -379,7 +379,7 @@ def _like(pattern: str, name: str) -> bool:
 
 
 def _run_file(info: Info, rec: RunFileRec) -> File:
-    url = info.context.urls.blob(rec.blob_key, rec.name) if rec.blob_key else None
+    url = info.context.urls.file(rec, rec.name)
     return File(
         id=strawberry.ID(encode_id("RunFile", rec.run_id) + ":" + rec.name),
         name=rec.name,
