@@ -6,7 +6,6 @@ Only `serve` imports the server (`serving.py`); the control commands stay light.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import dataclasses
 import gc
 import os
@@ -53,7 +52,13 @@ def _config_from_args(args: argparse.Namespace) -> Config:
         fast_execution=args.fast_execution,
         metrics_public=args.metrics_public,
         log_format=args.log_format,
+        workers=args.workers,
     )
+
+
+def config_from_arguments(argv: list[str]) -> Config:
+    """The Config of `serve`'s options `argv` (what `serve_arguments` wrote)."""
+    return _config_from_args(build_parser().parse_args(["serve", *argv]))
 
 
 # Config fields `serve` has no option for, and the options not named after their field.
@@ -124,6 +129,12 @@ _POSITIVE_OPTIONS = (
         "--pending-max-age",
         Config.pending_max_age_seconds,
         "seconds after which an uncommitted (PENDING) artifact version is removed",
+    ),
+    (
+        "--workers",
+        Config.workers,
+        "worker processes serving the base port, on one database and blob store"
+        " (SQLite included: writes wait for its lock); the fixture port is served once",
     ),
 )
 
@@ -264,16 +275,13 @@ def main(argv: list[str] | None = None) -> int:
         # the cyclic collector stays off until the server is built (`serve` freezes what
         # the start made and turns it back on), instead of scanning them over and over.
         gc.disable()
-        from .serving import serve
+        from .serving import run
 
-        export_on_exit = Path(args.export_on_exit) if args.export_on_exit else None
-        return asyncio.run(
-            serve(
-                _config_from_args(args),
-                import_from=Path(args.import_path) if args.import_path else None,
-                replace=args.replace,
-                export_on_exit=export_on_exit,
-            )
+        return run(
+            _config_from_args(args),
+            import_from=Path(args.import_path) if args.import_path else None,
+            replace=args.replace,
+            export_on_exit=Path(args.export_on_exit) if args.export_on_exit else None,
         )
     elif args.command == "export-schema":
         from .graphql.schema import build_schema

@@ -55,6 +55,9 @@ class Config:
     # GET /metrics without credentials (else the control token or an instance admin's key)
     metrics_public: bool = False
     log_format: str = "text"  # or "json": one JSON object per line, one line per request
+    # Worker processes serving the base port (uvicorn's supervisor); the fixture port is
+    # served once, by the supervising process.
+    workers: int = 1
 
     @property
     def database_path(self) -> Path:
