@@ -12,7 +12,14 @@ from pathlib import Path
 
 import pytest
 import wandb
-from conftest import ON_POSTGRES, EmulatorProcess, OrgSetup, instance_admin_api, run_in_parallel
+from conftest import (
+    ON_POSTGRES,
+    SESSION_WORKERS,
+    EmulatorProcess,
+    OrgSetup,
+    instance_admin_api,
+    run_in_parallel,
+)
 
 from wandb_emulator.config import Config
 
@@ -20,7 +27,16 @@ from wandb_emulator.config import Config
 PROCESSES, LINKS = (16, 20) if ON_POSTGRES else (4, 5)
 
 
-@pytest.fixture(scope="module", params=["processes", "workers"])
+# The full fleet once per tier: two processes in make test-postgres, two workers in make
+# test-scaled; make test runs both with the small fleet.
+TOPOLOGIES = ["processes", "workers"]
+if SESSION_WORKERS > 1:
+    TOPOLOGIES = ["workers"]
+elif ON_POSTGRES:
+    TOPOLOGIES = ["processes"]
+
+
+@pytest.fixture(scope="module", params=TOPOLOGIES)
 def pair(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[EmulatorProcess, EmulatorProcess]]:
