@@ -12,12 +12,7 @@ import pytest
 import wandb
 from conftest import ON_POSTGRES, EmulatorProcess, instance_admin_api
 
-from wandb_emulator.cli import (
-    NOT_SERVE_OPTIONS,
-    build_parser,
-    config_from_arguments,
-    serve_arguments,
-)
+from wandb_emulator.cli import NOT_SERVE_OPTIONS, _config_from_args, build_parser, serve_arguments
 from wandb_emulator.config import DEFAULT_SEED_FILE, Config
 from wandb_emulator.testing import free_port
 
@@ -160,7 +155,8 @@ EVERY_SERVE_OPTION = Config(
 )
 
 
-parsed = config_from_arguments
+def parsed(argv: list[str]) -> Config:
+    return _config_from_args(build_parser().parse_args(["serve", *argv]))
 
 
 def test_serve_arguments_build_the_same_config(monkeypatch: pytest.MonkeyPatch) -> None:

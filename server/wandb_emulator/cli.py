@@ -56,11 +56,6 @@ def _config_from_args(args: argparse.Namespace) -> Config:
     )
 
 
-def config_from_arguments(argv: list[str]) -> Config:
-    """The Config of `serve`'s options `argv` (what `serve_arguments` wrote)."""
-    return _config_from_args(build_parser().parse_args(["serve", *argv]))
-
-
 # Config fields `serve` has no option for, and the options not named after their field.
 NOT_SERVE_OPTIONS = frozenset(
     {

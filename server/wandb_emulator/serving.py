@@ -12,12 +12,13 @@ here (given, or generated once) so every worker accepts the same one.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import dataclasses
 import gc
-import json
 import logging
 import os
+import pickle
 import secrets
 import signal
 import threading
@@ -31,7 +32,6 @@ from starlette.applications import Starlette
 
 from . import snapshots
 from .app import Emulator, create_app, create_fixture_app
-from .cli import config_from_arguments, serve_arguments
 from .config import Config
 from .control_cli import CONTROL_TOKEN_ENV
 from .logs import configure_logging
@@ -39,7 +39,7 @@ from .seeding import first_user_key, load_seed_file
 
 log = logging.getLogger("wandb_emulator")
 LOOPBACK_HOSTS = frozenset({"localhost", "::1"})
-# The Config of `serve --workers N`'s workers: its `serve` options, as a JSON list.
+# The Config of `serve --workers N`'s workers, pickled (by their own parent) and base64'd.
 WORKER_CONFIG_ENV = "WANDB_EMULATOR_WORKER_CONFIG"
 WORKER_APP = f"{__name__}:worker_app"
 
@@ -196,7 +196,7 @@ async def serve(
 def worker_app() -> Starlette:
     """The app of one worker process of `serve --workers N` (uvicorn's factory): an
     Emulator of its own, built from the Config the supervisor passed down."""
-    config = config_from_arguments(json.loads(os.environ[WORKER_CONFIG_ENV]))
+    config = pickle.loads(base64.b64decode(os.environ[WORKER_CONFIG_ENV]))
     configure_logging(config.log_level, config.log_format)
     return create_app(Emulator(config), manage_lifecycle=True)
 
@@ -219,7 +219,7 @@ def serve_workers(
     fixture = FixtureService(config).start()  # migrates and seeds, once
     for warning in exposure_warnings(config):
         log.warning("%s", warning)
-    os.environ[WORKER_CONFIG_ENV] = json.dumps(serve_arguments(config))
+    os.environ[WORKER_CONFIG_ENV] = base64.b64encode(pickle.dumps(config)).decode("ascii")
     _collect_from_now_on()
     print(default_user_exports(config, config.control_token), flush=True)
     try:
