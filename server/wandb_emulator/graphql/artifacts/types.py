@@ -28,7 +28,7 @@ from ...records import (
 )
 from ...urls import ManifestUpload
 from ..context import Info
-from ..fields import context_field, global_id_field, record_field, root_field
+from ..fields import context_field, global_id_field, record_field, source_field
 from ..files.types import File, FileConnection
 from ..lazy import lazy_type
 from ..pagination import Edge, PagedConnection, PageInfo, edges, page_info, total_count_field
@@ -88,11 +88,11 @@ class Tag:
 
     name = record_field("name", str)
 
-    @root_field
+    @source_field
     def tag_category_name(self) -> str | None:
         return self.rec.category or None
 
-    @root_field
+    @source_field
     def attributes(self) -> JSONString | None:
         return None
 
@@ -214,7 +214,7 @@ class ArtifactCollection:
 
     updated_at = record_field("updated_at", DateTime | None)
 
-    @root_field
+    @source_field
     def state(self) -> ArtifactCollectionState:
         return ArtifactCollectionState.DELETED if self.deleted else ArtifactCollectionState.READY
 
@@ -283,7 +283,7 @@ class ArtifactCollection:
 
 @strawberry.type
 class ArtifactSequence(ArtifactCollection):
-    @root_field
+    @source_field
     def digest_algorithm(self) -> ArtifactDigestAlgorithm:
         return ArtifactDigestAlgorithm.MANIFEST_MD5
 
@@ -347,7 +347,7 @@ class ArtifactManifest:
     artifact: strawberry.Private[ArtifactRec]
     file: File
 
-    @root_field
+    @source_field
     def id(self) -> strawberry.ID:
         return strawberry.ID(encode_id("ArtifactManifest", self.artifact.id))
 
@@ -417,13 +417,13 @@ class Artifact:
 
     description = record_field("description", str | None)
 
-    @root_field
+    @source_field
     def metadata(self) -> JSONString | None:
         return JSONString(self.rec.metadata or "{}")
 
     ttl_duration_seconds = record_field("ttl_duration_seconds", Int64)
 
-    @root_field
+    @source_field
     def ttl_is_inherited(self) -> bool:
         return self.rec.ttl_duration_seconds == -1
 
@@ -434,11 +434,11 @@ class Artifact:
             lambda tags: [Tag(rec=t) for t in tags],
         )
 
-    @root_field
+    @source_field
     def history_step(self) -> Int64 | None:
         return None if self.rec.history_step is None else Int64(self.rec.history_step)
 
-    @root_field
+    @source_field
     def state(self) -> ArtifactState:
         return ArtifactState(self.rec.state)
 
@@ -446,11 +446,11 @@ class Artifact:
 
     digest = record_field("digest", str)
 
-    @root_field
+    @source_field
     def digest_algorithm(self) -> ArtifactDigestAlgorithm:
         return ArtifactDigestAlgorithm.MANIFEST_MD5
 
-    @root_field(description="Stable per committed version; null while pending.")
+    @source_field(description="Stable per committed version; null while pending.")
     def commit_hash(self) -> str | None:
         if self.rec.state != "COMMITTED":
             return None
