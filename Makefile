@@ -10,7 +10,7 @@ WORKERS ?= 2
 # `make` alone sets up and serves, like `make run`.
 .DEFAULT_GOAL := run
 
-.PHONY: run test test-fast test-lowest test-postgres test-s3 test-s3-smoke lint typecheck schema bench bench-quick contract compat wheel-check fuzz clean lock
+.PHONY: run test test-fast test-lowest test-postgres test-s3 test-s3-smoke test-scaled lint typecheck schema bench bench-quick contract compat wheel-check fuzz clean lock
 
 # What CI installs: every package pinned (`make lock` regenerates it from pyproject.toml).
 LOCK := requirements/test.lock
@@ -86,6 +86,24 @@ S3_SMOKE_TESTS := tests/test_s3.py tests/test_storage.py tests/test_registry.py 
 
 test-s3-smoke: $(VENV)/.installed-test
 	WANDB_EMULATOR_TEST_BLOB_STORE=s3 $(BIN)/python -m pytest -n $(WORKERS) -q $(S3_SMOKE_TESTS)
+# The scaled configuration: every test process's session emulator is `serve --workers 2`
+# on PostgreSQL (and on the S3 blob store, once the suite has that switch), for the tests
+# of workers and several processes, and the SDK tests of the Registry, runs, sweeps and
+# access that reach the server over HTTP alone (the others read the journal, fault rules
+# or delivery log of an emulator in the test process, which a child process does not
+# offer; they run in `make test` and `make test-postgres`). About 6 minutes on 2 cores.
+SCALED_TESTS := tests/test_workers.py tests/test_server_processes.py tests/test_registry.py \
+	tests/test_linking.py tests/test_registry_contents.py tests/test_registry_members.py \
+	tests/test_registry_search.py tests/test_artifact_editing.py tests/test_runs.py \
+	tests/test_run_order.py tests/test_run_branches.py tests/test_sweeps.py \
+	tests/test_access.py tests/test_accounts.py tests/test_permissions.py \
+	tests/test_not_emulated.py tests/test_hardening.py tests/test_server_info.py
+SCALED_BLOB_STORE := $(if $(shell grep -l WANDB_EMULATOR_TEST_BLOB_STORE tests/conftest.py),s3)
+
+test-scaled: $(VENV)/.installed-test
+	WANDB_EMULATOR_TEST_DATABASE=postgresql WANDB_EMULATOR_TEST_WORKERS=2 \
+		$(if $(SCALED_BLOB_STORE),WANDB_EMULATOR_TEST_BLOB_STORE=$(SCALED_BLOB_STORE)) \
+		$(BIN)/python -m pytest -n $(WORKERS) -q -m "not fast" $(SCALED_TESTS)
 
 # The fast tier alone: rules, filters and GraphQL/HTTP edge cases, no server process or SDK.
 test-fast: $(VENV)/.installed-test
@@ -107,6 +125,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/registry_search.py
 	$(BIN)/python bench/automations.py
 	$(BIN)/python bench/ui.py
+	$(BIN)/python bench/scaleout.py
 
 # The short CI mode: the same benchmarks, smaller and shorter; prints figures, asserts none.
 bench-quick: $(VENV)/.installed-test

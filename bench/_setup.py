@@ -61,8 +61,8 @@ def start_floor(*options: str) -> tuple[subprocess.Popen, str]:
 
 @contextmanager
 def registry_setup(registry: str, config: Config | None = None) -> Iterator[BenchSetup]:
-    """A fresh emulator (with `config`'s settings) whose new admin owns an org, a team and
-    the registry `registry`."""
+    """A fresh emulator (of `config`) whose new admin owns an org, a team and the registry
+    `registry`."""
     work = sdk_environment()
     server = EmulatorProcess(work / "data", config).start()
     try:
@@ -122,7 +122,11 @@ def bench_seed(registries: list[str]) -> dict:
 
 
 async def _build(
-    data_dir: Path, registries: list[str], portfolios: list[Portfolio], collections_each: int
+    data_dir: Path,
+    registries: list[str],
+    portfolios: list[Portfolio],
+    collections_each: int,
+    database_url: str | None = None,
 ) -> None:
     from wandb_emulator.domain.events import EventBus
     from wandb_emulator.domain.unit import UnitOfWork
@@ -130,7 +134,7 @@ async def _build(
     from wandb_emulator.store import accounts, bulk, projects
     from wandb_emulator.store.database import Database
 
-    db = Database(data_dir / "emulator.sqlite3")
+    db = Database(database_url or data_dir / "emulator.sqlite3")
     await db.open()
     try:
         await apply_seed(UnitOfWork(db, EventBus()), bench_seed(registries))
@@ -169,12 +173,14 @@ def build_data(
     registries: list[str],
     portfolios: list[Portfolio],
     collections_each: int = 0,
+    database_url: str | None = None,
 ) -> None:
-    """A data directory with the bench user/org/team, registries, and bulk-linked versions."""
+    """A data directory with the bench user/org/team, registries, and bulk-linked versions
+    (in `database_url`'s database, if given)."""
     import asyncio
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    asyncio.run(_build(data_dir, registries, portfolios, collections_each))
+    asyncio.run(_build(data_dir, registries, portfolios, collections_each, database_url))
 
 
 def serve_data(data_dir: Path, config: Config | None = None) -> EmulatorProcess:

@@ -1,7 +1,7 @@
 """The floor: a trivial Strawberry query on the emulator's stack (Starlette + uvicorn,
 one worker, parser and validation caches on), served like the emulator serves.
 
-    python bench/floor_app.py PORT [--durations]
+    python bench/floor_app.py PORT [--durations | --workers N]
 
 `--durations` times each request as the emulator's journal does (from the app being
 called to the response starting) and answers `GET /durations` with their count and sum
@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from pathlib import Path
 
 import strawberry
 import uvicorn
@@ -91,7 +92,12 @@ class Durations:
 
 
 if __name__ == "__main__":
-    served = Durations(app) if "--durations" in sys.argv[2:] else app
-    uvicorn.run(
-        served, host="127.0.0.1", port=int(sys.argv[1]), log_level="error", access_log=False
-    )
+    options = sys.argv[2:]
+    settings: dict = {"host": "127.0.0.1", "port": int(sys.argv[1]), "log_level": "error"}
+    if "--workers" in options:  # uvicorn's supervisor, as `serve --workers N` runs it
+        workers = int(options[options.index("--workers") + 1])
+        app_dir = str(Path(__file__).parent)
+        uvicorn.run("floor_app:app", app_dir=app_dir, workers=workers, access_log=False, **settings)
+    else:
+        served = Durations(app) if "--durations" in options else app
+        uvicorn.run(served, access_log=False, **settings)

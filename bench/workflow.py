@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import httpx
 from _setup import BenchSetup, quick, registry_setup, rss_mib, start_floor
@@ -96,18 +96,29 @@ def one_round(setup: BenchSetup, index: int) -> tuple[float, float, float, Kinds
     ).raise_for_status()
     cpu_before = cpu_seconds(setup.server.pid)
     started = time.perf_counter()
-    with wandb.init(entity=setup.team, project="bench", settings=settings) as run:
+    workflow(settings, setup.team, setup.org, payload, setup.work / f"out-{index}")
+    elapsed = time.perf_counter() - started
+    cpu = cpu_seconds(setup.server.pid) - cpu_before
+    entries = journal_entries(setup)
+    return elapsed, sum(e["duration_ms"] for e in entries) / 1e3, cpu, by_kind(entries)
+
+
+def workflow(
+    settings: Any, team: str, org: str, payload: Path, out: Path, collection: str = "models"
+) -> None:
+    """init -> log_artifact -> link (into `collection` of the bench registry) -> fetch ->
+    download of `payload` (checked)."""
+    import wandb
+
+    with wandb.init(entity=team, project="bench", settings=settings) as run:
         artifact = wandb.Artifact("bench-model", type="model")
         artifact.add_file(str(payload))
         run.log_artifact(artifact)
-        run.link_artifact(artifact, "wandb-registry-bench/models")
-    fetched = setup.admin.api().artifact(f"{setup.org}/wandb-registry-bench/models:latest")
-    out = Path(fetched.download(root=str(setup.work / f"out-{index}")))
-    elapsed = time.perf_counter() - started
-    cpu = cpu_seconds(setup.server.pid) - cpu_before
-    assert (out / "model.bin").read_bytes() == payload.read_bytes()
-    entries = journal_entries(setup)
-    return elapsed, sum(e["duration_ms"] for e in entries) / 1e3, cpu, by_kind(entries)
+        run.link_artifact(artifact, f"wandb-registry-bench/{collection}")
+    api = wandb.Api(api_key=settings.api_key, overrides={"base_url": settings.base_url})
+    fetched = api.artifact(f"{org}/wandb-registry-bench/{collection}:latest")
+    downloaded = Path(fetched.download(root=str(out)))
+    assert (downloaded / payload.name).read_bytes() == payload.read_bytes()
 
 
 class FloorCost(NamedTuple):

@@ -69,6 +69,9 @@ ON_POSTGRES = os.environ.get(TEST_DATABASE_ENV, "sqlite") == "postgresql"
 BLOB_STORE_SWITCH = "WANDB_EMULATOR_TEST_BLOB_STORE"
 ON_S3 = os.environ.get(BLOB_STORE_SWITCH) == "s3"
 TEST_BUCKET = "emulator-tests"
+# `WANDB_EMULATOR_TEST_WORKERS=N` (`make test-scaled`): the session's emulator is
+# `serve --workers N` in a child process (testing.EmulatorProcess) instead of a thread.
+SESSION_WORKERS = int(os.environ.get("WANDB_EMULATOR_TEST_WORKERS", "1"))
 
 
 class TestStorage:
@@ -182,9 +185,11 @@ def database_value(data_dir: Path, sql: str) -> Any:
 def wandb_emulator(
     tmp_path_factory: pytest.TempPathFactory, wandb_emulator_config: Config
 ) -> Iterator[RunningEmulator]:
-    """The pytest plugin's session emulator, on the test storage."""
+    """The pytest plugin's session emulator, on the test storage (as the plugin does,
+    `serve --workers N` in a child process when the Config asks for workers)."""
     data_dir = tmp_path_factory.mktemp("wandb-emulator") / "data"
-    with RunningEmulator(data_dir, wandb_emulator_config) as emulator:
+    kind = EmulatorProcess if wandb_emulator_config.workers > 1 else RunningEmulator
+    with kind(data_dir, wandb_emulator_config) as emulator:
         yield emulator
 
 
@@ -255,7 +260,12 @@ def instance_admin_api(base_url: str):
 def wandb_emulator_config() -> Config:
     """The plugin's session emulator, with the suite's control token (and stock Strawberry
     when the suite runs for tests/test_stock_path.py)."""
-    return Config(log_level="warning", control_token=CONTROL_TOKEN, fast_execution=not STOCK_PATH)
+    return Config(
+        log_level="warning",
+        control_token=CONTROL_TOKEN,
+        fast_execution=not STOCK_PATH,
+        workers=SESSION_WORKERS,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -154,6 +154,7 @@ EVERY_SERVE_OPTION = Config(
     database_url="postgresql://user:secret@127.0.0.1:5432/emulator",
     blob_store="s3://a-bucket/emulator",
     s3_endpoint_url="http://127.0.0.1:9000",
+    workers=3,
 )
 
 

@@ -1,7 +1,8 @@
-"""Two `serve` processes on one database and one data directory, as a shared service runs
-them: SDK processes spread over both write at once without duplicate versions or lost
-aliases, and what one process commits is what the other answers with at its next
-request, its caches notwithstanding. `make test-postgres` runs these on PostgreSQL."""
+"""Two `serve` processes on one database and one data directory, or one `serve --workers
+2`, as a shared service runs them: SDK processes spread over both write at once without
+duplicate versions or lost aliases, and what one process commits is what the other
+answers with at its next request, its caches notwithstanding. `make test-postgres` and
+`make test-scaled` run these on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,17 +12,43 @@ from pathlib import Path
 
 import pytest
 import wandb
-from conftest import ON_POSTGRES, EmulatorProcess, OrgSetup, instance_admin_api, run_in_parallel
+from conftest import (
+    ON_POSTGRES,
+    SESSION_WORKERS,
+    EmulatorProcess,
+    OrgSetup,
+    instance_admin_api,
+    run_in_parallel,
+)
+
+from wandb_emulator.config import Config
 
 # The full fleet on PostgreSQL (make test-postgres); a small one on SQLite keeps make test short.
 PROCESSES, LINKS = (16, 20) if ON_POSTGRES else (4, 5)
 
 
-@pytest.fixture(scope="module")
+# The full fleet once per tier: two processes in make test-postgres, two workers in make
+# test-scaled; make test runs both with the small fleet.
+TOPOLOGIES = ["processes", "workers"]
+if SESSION_WORKERS > 1:
+    TOPOLOGIES = ["workers"]
+elif ON_POSTGRES:
+    TOPOLOGIES = ["processes"]
+
+
+@pytest.fixture(scope="module", params=TOPOLOGIES)
 def pair(
-    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[EmulatorProcess, EmulatorProcess]]:
+    """Two servers of one data directory: two `serve` processes, or the two workers of
+    one `serve --workers 2` (each request goes to whichever worker accepts it; both
+    answered before it counts as started)."""
     data_dir = tmp_path_factory.mktemp("shared") / "data"
+    if request.param == "workers":
+        with EmulatorProcess(data_dir, Config(log_level="warning", workers=2)) as server:
+            assert len(server.worker_pids) == 2
+            yield server, server
+        return
     # The first creates the schema, the seed and the signing key; the second finds them.
     with EmulatorProcess(data_dir) as first, EmulatorProcess(data_dir) as second:
         yield first, second

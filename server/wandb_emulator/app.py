@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import secrets
 import shutil
 import tempfile
@@ -44,7 +43,7 @@ from .http.request_metrics import RequestMetrics, RequestStats, metrics
 from .journal import Journal
 from .seed_check import check_seed
 from .seeding import apply_seed, first_user_key, load_seed_file
-from .signing import Signer
+from .signing import Signer, data_dir_secret
 from .telemetry import Telemetry
 from .ui import page_routes, panel_routes, serves_page, ui_state
 from .urls import URL_TTL_SECONDS, Urls
@@ -52,17 +51,9 @@ from .urls import URL_TTL_SECONDS, Urls
 log = logging.getLogger("wandb_emulator")
 
 
+BLOB_WORK = "blob-work"  # the database lock of collections, snapshots and restores
 # Events after which unreferenced blobs may be collected.
 DELETION_EVENTS = (ArtifactDeleted, RegistryDeleted, RunDeleted)
-
-
-def _signing_secret(data_dir: Path) -> bytes:
-    """A per-data-dir secret, so signed URLs stay valid across restarts."""
-    path = data_dir / "signing.key"
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(os.urandom(32))
-    return path.read_bytes()
 
 
 class Emulator:
@@ -74,7 +65,7 @@ class Emulator:
         self.events = EventBus()
         self.uow = UnitOfWork(self.db, self.events)
         self.blobs = storage.blob_store(config)
-        self.signer = Signer(_signing_secret(config.data_dir), URL_TTL_SECONDS)
+        self.signer = Signer(data_dir_secret(config.data_dir), URL_TTL_SECONDS)
         self.urls = Urls(config.base_url, self.signer, self.blobs)
         self.schema = build_schema(config)
         self.journal = Journal(
@@ -103,9 +94,10 @@ class Emulator:
         self._default_seed: dict[str, Any] | None = None
         self._maintenance: asyncio.Task[None] | None = None
         self._wake_maintenance = asyncio.Event()
-        # Held by blob collection, snapshots and restores: a snapshot must find every blob
-        # its copy of the database references, a restore must not race a collection.
-        self._blob_work = asyncio.Lock()
+        # With the database's BLOB_WORK lock (across processes), held by blob collection,
+        # snapshots and restores: a snapshot must find every blob its copy of the
+        # database references, a restore must not race a collection.
+        self._blob_lock = asyncio.Lock()
         self._staged: tuple[tuple[int, ...], snapshots.Staged] | None = None
         for deletion in DELETION_EVENTS:
             self.events.subscribe(self._after_deletion, deletion)
@@ -126,15 +118,32 @@ class Emulator:
         self._drop_staged()
         await self.db.close()
 
+    @asynccontextmanager
+    async def _blob_work(self, *, wait: bool = True) -> AsyncIterator[bool]:
+        """Blob work alone across every process of the database; whether it may go on
+        (with `wait=False`, not while another process does some)."""
+        async with self._blob_lock, self.db.exclusive(BLOB_WORK, wait=wait) as held:
+            yield held
+
     async def maintain(self) -> maintenance.Swept:
         """Remove abandoned uploads and unreferenced blobs now."""
-        async with self._blob_work:
-            return await maintenance.sweep(
-                self.uow,
-                self.blobs,
-                max_age_seconds=self.config.pending_max_age_seconds,
-                grace_seconds=self.config.blob_grace_seconds,
-            )
+        async with self._blob_work():
+            return await self._sweep()
+
+    async def _maintain_as_leader(self) -> None:
+        """`maintain`, unless another process of the database is at it (its sweep does
+        the same): one maintenance leader at a time."""
+        async with self._blob_work(wait=False) as leader:
+            if leader:
+                await self._sweep()
+
+    async def _sweep(self) -> maintenance.Swept:
+        return await maintenance.sweep(
+            self.uow,
+            self.blobs,
+            max_age_seconds=self.config.pending_max_age_seconds,
+            grace_seconds=self.config.blob_grace_seconds,
+        )
 
     async def _after_deletion(self, event: object) -> None:
         self._wake_maintenance.set()
@@ -148,7 +157,7 @@ class Emulator:
                 )
             self._wake_maintenance.clear()
             try:
-                await self.maintain()
+                await self._maintain_as_leader()
             except Exception:
                 log.exception("maintenance failed; retrying at the next interval")
 
@@ -179,7 +188,7 @@ class Emulator:
         self, target: Path, *, cancel: threading.Event | None = None
     ) -> dict[str, Any]:
         """Write a snapshot of the state to `target` while serving; its manifest."""
-        async with self._blob_work:
+        async with self._blob_work():
             return await snapshots.export_snapshot(self.db, self.blobs, target, cancel=cancel)
 
     async def restore(self, archive: Path) -> dict[str, Any]:
@@ -189,7 +198,7 @@ class Emulator:
         The last snapshot restored stays staged (checked, migrated), so restoring the
         same file again, as a test fixture does before every test, skips reading it."""
         staged = await self._staged_snapshot(archive)
-        async with self._blob_work:
+        async with self._blob_work():
             self.faults.clear()
             await self.automations.reset()
             await snapshots.restore_into(self.db, self.blobs, staged)
@@ -221,8 +230,9 @@ class Emulator:
         re-seed."""
         self.faults.clear()
         await self.automations.reset()
-        await self.db.wipe()
-        await self.blobs.clear()
+        async with self._blob_work():
+            await self.db.wipe()
+            await self.blobs.clear()
         await self.seed_defaults()
         self.journal.clear()
         self.telemetry.clear()
@@ -321,7 +331,7 @@ def create_app(emulator: Emulator, *, manage_lifecycle: bool = False) -> Starlet
         lifespan=_lifespan(emulator, manage_lifecycle),
     )
     app.state.emulator = emulator
-    app.state.ui = ui_state(emulator.config, _signing_secret(emulator.config.data_dir))
+    app.state.ui = ui_state(emulator.config, data_dir_secret(emulator.config.data_dir))
     return app
 
 

@@ -6,7 +6,6 @@ Only `serve` imports the server (`serving.py`); the control commands stay light.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import dataclasses
 import gc
 import os
@@ -56,6 +55,7 @@ def _config_from_args(args: argparse.Namespace) -> Config:
         log_format=args.log_format,
         blob_store=args.blob_store or None,
         s3_endpoint_url=args.s3_endpoint_url or None,
+        workers=args.workers,
     )
 
 
@@ -130,6 +130,12 @@ _POSITIVE_OPTIONS = (
         "--pending-max-age",
         Config.pending_max_age_seconds,
         "seconds after which an uncommitted (PENDING) artifact version is removed",
+    ),
+    (
+        "--workers",
+        Config.workers,
+        "worker processes serving the base port, on one database and blob store"
+        " (SQLite included: writes wait for its lock); the fixture port is served once",
     ),
 )
 
@@ -293,17 +299,14 @@ def main(argv: list[str] | None = None) -> int:
         # the cyclic collector stays off until the server is built (`serve` freezes what
         # the start made and turns it back on), instead of scanning them over and over.
         gc.disable()
-        from .serving import serve
+        from .serving import run
 
-        export_on_exit = Path(args.export_on_exit) if args.export_on_exit else None
         try:
-            return asyncio.run(
-                serve(
-                    _config_from_args(args),
-                    import_from=Path(args.import_path) if args.import_path else None,
-                    replace=args.replace,
-                    export_on_exit=export_on_exit,
-                )
+            return run(
+                _config_from_args(args),
+                import_from=Path(args.import_path) if args.import_path else None,
+                replace=args.replace,
+                export_on_exit=Path(args.export_on_exit) if args.export_on_exit else None,
             )
         except BlobStoreUnavailable as exc:
             parser.exit(1, f"wandb-emulator: cannot use the blob store: {exc}\n")

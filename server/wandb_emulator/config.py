@@ -60,6 +60,9 @@ class Config:
     # reached at s3_endpoint_url (any S3-compatible server; None: AWS's own endpoints).
     blob_store: str | None = None
     s3_endpoint_url: str | None = None
+    # Worker processes serving the base port (uvicorn's supervisor); the fixture port is
+    # served once, by the supervising process.
+    workers: int = 1
 
     @property
     def database_path(self) -> Path:

@@ -22,6 +22,13 @@ Fixtures (all prefixed `wandb_emulator`):
   event answers after the webhook has been delivered), and the delivery log is emptied
   before it (`wandb_emulator.deliveries()`).
 
+The scaled configuration: a `wandb_emulator_config` with `workers=2` (and a
+`database_url` of PostgreSQL, say) starts `wandb-emulator serve --workers 2` as a child
+process (`wandb_emulator.testing.EmulatorProcess`) instead: the same `.base_url`,
+`.new_user()`, `.seed()`, `.reset()`, `.control_headers`, but the journal, fault rules,
+webhooks and snapshot fixtures, which reach into an Emulator in this process, refuse to
+run (the journal and faults are at `/_emulator/journal` and `/_emulator/faults`).
+
 Marker `@pytest.mark.wandb_emulator_snapshot("registry.tar")`: the session's emulator
 restores that snapshot (a path relative to the test's file, or absolute) before the
 test, on a module or class too. Make one with `wandb_emulator.snapshot(path)` or
@@ -44,7 +51,7 @@ if TYPE_CHECKING:
     from .config import Config
     from .faults import FaultRules
     from .journal import Journal
-    from .testing import EmulatorUser, RunningEmulator
+    from .testing import EmulatorProcess, EmulatorUser, RunningEmulator
     from .testing.webhooks import WebhookReceiver
 
 
@@ -65,7 +72,19 @@ def _wandb_emulator_snapshot(request: pytest.FixtureRequest) -> None:
     if len(marker.args) != 1:
         raise pytest.UsageError(f"@pytest.mark.{SNAPSHOT_MARKER} takes one path")
     path = request.node.path.parent / marker.args[0]
-    request.getfixturevalue("wandb_emulator").restore(path)
+    in_process(request.getfixturevalue("wandb_emulator"), "a snapshot marker").restore(path)
+
+
+def in_process(emulator: RunningEmulator | EmulatorProcess, needs: str) -> RunningEmulator:
+    """The session's emulator, if it runs in this process (not as `serve --workers N`)."""
+    from .testing import RunningEmulator
+
+    if not isinstance(emulator, RunningEmulator):
+        raise pytest.UsageError(
+            f"{needs} needs the emulator in the test process; this session's runs"
+            f" {emulator.config.workers} worker processes (wandb_emulator_config.workers)"
+        )
+    return emulator
 
 
 @pytest.fixture(scope="session")
@@ -80,17 +99,21 @@ def wandb_emulator_config() -> Config:
 @pytest.fixture(scope="session")
 def wandb_emulator(
     tmp_path_factory: pytest.TempPathFactory, wandb_emulator_config: Config
-) -> Iterator[RunningEmulator]:
-    """An emulator for this test session (one per xdist worker), on free loopback ports."""
-    from .testing import RunningEmulator
+) -> Iterator[RunningEmulator | EmulatorProcess]:
+    """An emulator for this test session (one per xdist worker), on free loopback ports:
+    in this process, or `serve --workers N` when the Config asks for workers."""
+    from .testing import EmulatorProcess, RunningEmulator
 
     data_dir = tmp_path_factory.mktemp("wandb-emulator") / "data"
-    with RunningEmulator(data_dir, wandb_emulator_config) as emulator:
+    kind = EmulatorProcess if wandb_emulator_config.workers > 1 else RunningEmulator
+    with kind(data_dir, wandb_emulator_config) as emulator:
         yield emulator
 
 
 @pytest.fixture
-def wandb_emulator_user(wandb_emulator: RunningEmulator) -> Iterator[EmulatorUser]:
+def wandb_emulator_user(
+    wandb_emulator: RunningEmulator | EmulatorProcess,
+) -> Iterator[EmulatorUser]:
     """A fresh user, organization and team; the WANDB_* variables point at them."""
     user = wandb_emulator.new_user()
     control = {
@@ -125,26 +148,33 @@ def _reset_sdk() -> None:
 
 
 @pytest.fixture
-def wandb_emulator_journal(wandb_emulator: RunningEmulator) -> Journal:
+def wandb_emulator_journal(wandb_emulator: RunningEmulator | EmulatorProcess) -> Journal:
     """The request journal of the session's emulator, emptied before the test."""
-    wandb_emulator.journal.clear()
-    return wandb_emulator.journal
+    journal = in_process(wandb_emulator, "wandb_emulator_journal").journal
+    journal.clear()
+    return journal
 
 
 @pytest.fixture
-def wandb_emulator_faults(wandb_emulator: RunningEmulator) -> Iterator[FaultRules]:
+def wandb_emulator_faults(
+    wandb_emulator: RunningEmulator | EmulatorProcess,
+) -> Iterator[FaultRules]:
     """The fault rules of the session's emulator, cleared after the test."""
-    yield wandb_emulator.faults
-    wandb_emulator.faults.clear()
+    faults = in_process(wandb_emulator, "wandb_emulator_faults").faults
+    yield faults
+    faults.clear()
 
 
 @pytest.fixture
-def wandb_emulator_webhooks(wandb_emulator: RunningEmulator) -> Iterator[WebhookReceiver]:
+def wandb_emulator_webhooks(
+    wandb_emulator: RunningEmulator | EmulatorProcess,
+) -> Iterator[WebhookReceiver]:
     """A loopback webhook receiver; automation deliveries are synchronous meanwhile."""
     from .testing.webhooks import WebhookReceiver
 
-    wandb_emulator.emulator.automations.deliveries.clear()
-    previous = wandb_emulator.configure_deliveries(synchronous=True)
+    emulator = in_process(wandb_emulator, "wandb_emulator_webhooks")
+    emulator.emulator.automations.deliveries.clear()
+    previous = emulator.configure_deliveries(synchronous=True)
     with WebhookReceiver() as receiver:
         yield receiver
-    wandb_emulator.configure_deliveries(**previous)
+    emulator.configure_deliveries(**previous)

@@ -10,8 +10,13 @@ import base64
 import hashlib
 import hmac
 import json
+import os
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
+
+SECRET_BYTES = 32
 
 
 class InvalidToken(ValueError):
@@ -24,6 +29,26 @@ def _b64(data: bytes) -> str:
 
 def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def data_dir_secret(data_dir: Path) -> bytes:
+    """The data directory's secret (`signing.key`), so signed URLs stay valid across
+    restarts and verify in every process serving the directory. Created atomically: a
+    complete file is linked into place, so processes starting together (`--workers`)
+    all read the one that got there first."""
+    path = data_dir / "signing.key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd, draft = tempfile.mkstemp(prefix=".signing-", dir=data_dir)
+        try:
+            os.write(fd, os.urandom(SECRET_BYTES))
+            os.close(fd)
+            os.link(draft, path)  # fails if another process linked its key first
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(draft)
+    return path.read_bytes()
 
 
 class Signer:

@@ -190,6 +190,11 @@ class Backend(Protocol):
     def startup_lock(self) -> AbstractAsyncContextManager[None]:
         """Held while migrating and seeding: one process at a time."""
 
+    def exclusive(self, name: str, *, wait: bool) -> AbstractAsyncContextManager[bool]:
+        """A lock named `name` across every process of the database, held inside the
+        block, released when it ends or the process dies; whether it is held (with
+        `wait=False` it is not taken when another process holds it)."""
+
     async def migrate(self) -> bool:
         """Apply the migrations not yet applied: whether the database was empty."""
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 from .connection import Backend, Conn, ResultCache, Row
@@ -122,6 +122,13 @@ class Database:
                 await self.close()
                 raise
         return created
+
+    def exclusive(self, name: str, *, wait: bool = True) -> AbstractAsyncContextManager[bool]:
+        """A lock named `name` across every process serving the database (one
+        maintenance leader, blob work that must not interleave), held inside the block;
+        whether it is held (with `wait=False`, not when another process holds it).
+        A process that dies releases it."""
+        return self._backend.exclusive(name, wait=wait)
 
     async def close(self) -> None:
         self._reader = self._writer = None

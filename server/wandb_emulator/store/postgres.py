@@ -61,6 +61,7 @@ READERS = 4  # connections the reader spreads its statements over
 STATEMENT_CACHE_SIZE = 1024  # prepared statements per connection
 MIGRATION_LOCK = 0x57414E4442  # advisory lock keys ("WANDB" and "WANDC")
 WRITE_LOCK = 0x57414E4443
+LOCK_SPACE = 0x57414E44  # the first key of the two-key advisory locks of `exclusive`
 
 BOOTSTRAP = f"""
 CREATE TABLE IF NOT EXISTS emulator_schema (
@@ -367,6 +368,23 @@ class PostgresBackend:
         finally:
             self._admin = None
             await admin.close()  # releases the lock
+
+    @contextlib.asynccontextmanager
+    async def exclusive(self, name: str, *, wait: bool) -> AsyncIterator[bool]:
+        """A session advisory lock on a connection of its own (keyed by `name`'s hash
+        in the emulator's lock space), released when the block ends or the connection
+        does."""
+        conn = await _connect(self.url)
+        try:
+            key = await conn.fetchval("SELECT hashtext($1)", name)
+            if wait:
+                await conn.execute("SELECT pg_advisory_lock($1, $2)", LOCK_SPACE, key)
+                held = True
+            else:
+                held = await conn.fetchval("SELECT pg_try_advisory_lock($1, $2)", LOCK_SPACE, key)
+            yield bool(held)
+        finally:
+            await conn.close()  # releases the lock
 
     async def migrate(self) -> bool:
         admin = self._admin

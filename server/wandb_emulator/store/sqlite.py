@@ -258,6 +258,28 @@ async def table_names(conn: Conn) -> list[str]:
     return [row[0] for row in rows]
 
 
+@contextlib.asynccontextmanager
+async def _file_lock(path: Path, *, wait: bool) -> AsyncIterator[bool]:
+    """An exclusive flock of `path` (created) while inside; whether it is held."""
+    import fcntl
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if wait:
+            await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+            held = True
+        else:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                held = True
+            except BlockingIOError:
+                held = False
+        yield held
+    finally:
+        os.close(fd)  # releases the lock
+
+
 class SqliteBackend:
     dialect = "sqlite"
     sql_regexp = True
@@ -276,15 +298,14 @@ class SqliteBackend:
 
     @contextlib.asynccontextmanager
     async def startup_lock(self) -> AsyncIterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        import fcntl
-
-        fd = os.open(f"{self.path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+        async with _file_lock(Path(f"{self.path}.lock"), wait=True):
             yield
-        finally:
-            os.close(fd)  # releases the lock
+
+    def exclusive(self, name: str, *, wait: bool) -> contextlib.AbstractAsyncContextManager[bool]:
+        """A file lock beside the database (`DATABASE.NAME.lock`): SQLite's processes
+        share one host, and the kernel releases the lock of a process that dies (a lock
+        row would need a lease for that; `BEGIN IMMEDIATE` would hold up every writer)."""
+        return _file_lock(Path(f"{self.path}.{name}.lock"), wait=wait)
 
     async def migrate(self) -> bool:
         return await asyncio.to_thread(migrate_file, self.path)

@@ -11,6 +11,7 @@ benchmarks. Seeds and resets go through /_emulator.
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import subprocess
@@ -60,6 +61,7 @@ class EmulatorProcess(EmulatorHandle):
         self.log_path = log_path or data_dir.parent / f"{data_dir.name}-server.log"
         self.env = env
         self.process: subprocess.Popen[bytes] | None = None
+        self.worker_pids: set[int] = set()  # the processes seen answering /ready
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -78,7 +80,12 @@ class EmulatorProcess(EmulatorHandle):
         self.config.data_dir.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                self.command, stdout=log, stderr=subprocess.STDOUT, env=self.env
+                self.command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+                # Its workers in a process group of their own: `stop` signals them all.
+                start_new_session=self.config.workers > 1,
             )
         return self
 
@@ -93,12 +100,17 @@ class EmulatorProcess(EmulatorHandle):
         raise RuntimeError(f"the emulator was not ready after {timeout}s:\n{self.log()}")
 
     def _answers(self) -> bool:
+        """Whether both ports answer, and every worker has answered /ready (each request
+        on a connection of its own, so any worker may accept it)."""
         try:
             ready = httpx.get(self.base_url + "/ready", timeout=1, verify=self.verify)
             health = httpx.get(self.fixture_url + "/health", timeout=1)
         except httpx.TransportError:
             return False
-        return ready.status_code == health.status_code == 200
+        if ready.status_code == 200:
+            self.worker_pids.add(ready.json()["process"])
+        answered = ready.status_code == health.status_code == 200
+        return answered and len(self.worker_pids) >= self.config.workers
 
     def start(self) -> EmulatorProcess:
         return self.launch().wait_until_ready()
@@ -109,7 +121,10 @@ class EmulatorProcess(EmulatorHandle):
         if self.process is None:
             return 0
         if self.process.poll() is None:
-            self.process.send_signal(sig)
+            if self.config.workers > 1:
+                os.killpg(self.process.pid, sig)  # SIGKILL leaves no worker behind
+            else:
+                self.process.send_signal(sig)
         return self.process.wait(timeout=START_TIMEOUT)
 
     def restarted(self) -> EmulatorProcess:
