@@ -42,7 +42,7 @@ SNAPSHOT_MARKER = "wandb_emulator_snapshot"
 
 if TYPE_CHECKING:
     from .config import Config
-    from .faults import FaultRules
+    from .faults import Faults
     from .journal import Journal
     from .testing import EmulatorUser, RunningEmulator
     from .testing.webhooks import WebhookReceiver
@@ -132,7 +132,7 @@ def wandb_emulator_journal(wandb_emulator: RunningEmulator) -> Journal:
 
 
 @pytest.fixture
-def wandb_emulator_faults(wandb_emulator: RunningEmulator) -> Iterator[FaultRules]:
+def wandb_emulator_faults(wandb_emulator: RunningEmulator) -> Iterator[Faults]:
     """The fault rules of the session's emulator, cleared after the test."""
     yield wandb_emulator.faults
     wandb_emulator.faults.clear()
@@ -143,7 +143,7 @@ def wandb_emulator_webhooks(wandb_emulator: RunningEmulator) -> Iterator[Webhook
     """A loopback webhook receiver; automation deliveries are synchronous meanwhile."""
     from .testing.webhooks import WebhookReceiver
 
-    wandb_emulator.emulator.automations.deliveries.clear()
+    wandb_emulator.clear_deliveries()
     previous = wandb_emulator.configure_deliveries(synchronous=True)
     with WebhookReceiver() as receiver:
         yield receiver
