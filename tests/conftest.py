@@ -22,6 +22,7 @@ import pytest
 from wandb_emulator import testing
 from wandb_emulator.config import Config
 from wandb_emulator.local_postgres import LocalPostgres
+from wandb_emulator.pytest_plugin import _reset_sdk
 from wandb_emulator.testing import (
     Accounts,
     EmulatorHandle,
@@ -46,7 +47,9 @@ DEFAULT_KEY = "local-wandb-emulator-default-api-key-0000000000"
 CONTROL_TOKEN = "test-control-token-" + uuid.uuid4().hex
 CONTROL_HEADERS = {"authorization": f"Bearer {CONTROL_TOKEN}"}
 os.environ["WANDB_EMULATOR_CONTROL_TOKEN"] = CONTROL_TOKEN
-for var in ("WANDB_API_KEY", "WANDB_ENTITY", "WANDB_ORGANIZATION", "WANDB_PROJECT"):
+# The SDK's per-process defaults: none in this suite (each test names its own).
+SDK_DEFAULTS = ("WANDB_API_KEY", "WANDB_ENTITY", "WANDB_ORGANIZATION", "WANDB_PROJECT")
+for var in SDK_DEFAULTS:
     os.environ.pop(var, None)
 # Set to 1, every server the tests start serves with stock Strawberry (tests/test_stock_path.py).
 STOCK_PATH = os.environ.get("WANDB_EMULATOR_TEST_STOCK_PATH") == "1"
@@ -186,6 +189,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "fuzz" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    """After every test and its fixtures: the SDK keeps a default entity per process (its
+    `wandb.setup()` singleton's settings, and WANDB_ENTITY, which creating a sweep or
+    running an agent sets), and a later test's `wandb.Api()` without an entity would
+    resolve paths in it, on another test's server. The suite sets no default entity, so
+    whichever a test left is dropped, with the SDK's state."""
+    yield
+    leaked = any(os.environ.pop(var, None) is not None for var in SDK_DEFAULTS)
+    setup = sys.modules.get("wandb.sdk.wandb_setup")
+    singleton = getattr(setup, "_singleton", None)  # set up once per process, or None
+    if leaked or (singleton is not None and singleton.settings.entity):
+        _reset_sdk()
 
 
 def instance_admin_api(base_url: str):

@@ -30,7 +30,7 @@ def _usernames(ui: Ui) -> set[str]:
         async with ui.emulator.db.read() as conn:
             return {row[0] for row in await conn.rows("SELECT username FROM users")}
 
-    return ui.client.portal.call(read)  # type: ignore[union-attr]
+    return ui.in_process.call(read())
 
 
 def test_an_admin_downloads_a_snapshot_and_restores_it(ui: Ui) -> None:
@@ -45,7 +45,7 @@ def test_an_admin_downloads_a_snapshot_and_restores_it(ui: Ui) -> None:
     assert taken.headers["content-disposition"].startswith("attachment; filename=")
     before = _usernames(ui)
 
-    ui.client.portal.call(ui.emulator.apply_seed, {"users": [{"username": "later"}]})  # type: ignore[union-attr]
+    ui.in_process.call(ui.emulator.apply_seed({"users": [{"username": "later"}]}))
     file = {"snapshot": ("state.tar", taken.content, "application/x-tar")}
     forged = ui.client.post(RESTORE, data={"csrf": "forged"}, files=file)
     assert forged.status_code == 403
