@@ -10,7 +10,7 @@ WORKERS ?= 2
 # `make` alone sets up and serves, like `make run`.
 .DEFAULT_GOAL := run
 
-.PHONY: run test test-fast test-lowest test-postgres lint typecheck schema bench bench-quick contract compat wheel-check fuzz clean lock
+.PHONY: run test test-fast test-lowest test-postgres test-s3 test-s3-smoke lint typecheck schema bench bench-quick contract compat wheel-check fuzz clean lock
 
 # What CI installs: every package pinned (`make lock` regenerates it from pyproject.toml).
 LOCK := requirements/test.lock
@@ -73,6 +73,19 @@ test-lowest: $(LOWEST_VENV)/.installed
 # postgresql) and gives every server a database of its own.
 test-postgres: $(VENV)/.installed-test
 	WANDB_EMULATOR_TEST_DATABASE=postgresql $(BIN)/python -m pytest -n $(WORKERS) -q -m "not fast"
+
+# The SDK tier with every server the tests start keeping its blobs in a bucket of a moto
+# server (one per test process); the fast tier starts no server, so it is left out.
+test-s3: $(VENV)/.installed-test
+	WANDB_EMULATOR_TEST_BLOB_STORE=s3 $(BIN)/python -m pytest -n $(WORKERS) -q -m "not fast"
+
+# CI's share of test-s3 (the whole of it takes too long for CI): the blob-store tests and
+# the SDK smoke files (registry, linking, artifact fidelity) under the same switch.
+S3_SMOKE_TESTS := tests/test_s3.py tests/test_storage.py tests/test_registry.py \
+	tests/test_linking.py tests/test_artifact_fidelity.py
+
+test-s3-smoke: $(VENV)/.installed-test
+	WANDB_EMULATOR_TEST_BLOB_STORE=s3 $(BIN)/python -m pytest -n $(WORKERS) -q $(S3_SMOKE_TESTS)
 
 # The fast tier alone: rules, filters and GraphQL/HTTP edge cases, no server process or SDK.
 test-fast: $(VENV)/.installed-test

@@ -60,10 +60,11 @@ def start_floor(*options: str) -> tuple[subprocess.Popen, str]:
 
 
 @contextmanager
-def registry_setup(registry: str) -> Iterator[BenchSetup]:
-    """A fresh emulator whose new admin owns an org, a team and the registry `registry`."""
+def registry_setup(registry: str, config: Config | None = None) -> Iterator[BenchSetup]:
+    """A fresh emulator (with `config`'s settings) whose new admin owns an org, a team and
+    the registry `registry`."""
     work = sdk_environment()
-    server = EmulatorProcess(work / "data").start()
+    server = EmulatorProcess(work / "data", config).start()
     try:
         admin = server.accounts.org_admin(default_entity="user")
         org, team = admin.organization, admin.team

@@ -35,7 +35,7 @@ REGISTRY = "wandb-registry-bench"
 async def fill(emulator: Emulator, versions: int) -> None:
     """A team project with one sequence of `versions` versions, all linked into a registry."""
     await emulator.apply_seed({"registries": [{"name": "bench", "organization": ORG}]})
-    key = emulator.blobs.put(b"bench weights")
+    key = (await emulator.blobs.put(b"bench weights")).key
     async with emulator.db.write() as conn:
         user = await accounts.user_by_username(conn, "emulator")
         team = await accounts.require_entity(conn, TEAM)

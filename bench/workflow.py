@@ -9,18 +9,33 @@ The floor, measured in the same run: `bench/floor_app.py` answering as many triv
 wall / requests, on one keep-alive connection, nothing else running): the sum of their
 durations (timed where the journal times the emulator's) and its CPU time, each as a
 share of the workflow's wall time.
+
+`--blob-store s3` compares the workflow on an S3-compatible bucket (moto's server on
+loopback, every upload and download through presigned bucket URLs) with local disk:
+two fresh emulators, one round on each in turn (which goes first alternates), the
+median wall time of each and their ratio, with the load average around the rounds.
+moto runs on the same machine: its CPU is counted in the S3 figure, where a real bucket
+would add network round trips instead.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
+import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import NamedTuple
 
 import httpx
 from _setup import BenchSetup, quick, registry_setup, rss_mib, start_floor
+
+from wandb_emulator.config import Config
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from s3_server import TEST_AWS_ENV, start_s3_server
 
 
 def journal_entries(setup: BenchSetup) -> list[dict]:
@@ -123,7 +138,55 @@ def floor_per_workflow(requests: int, pace: float, repeats: int) -> FloorCost:
         process.wait()
 
 
+def compare_blob_stores() -> None:
+    """The workflow on a moto bucket against local disk, alternating rounds."""
+    rounds = 3 if quick() else 10
+    os.environ.update(TEST_AWS_ENV)  # boto3 in the emulator process talks to moto only
+    s3 = start_s3_server(Path(tempfile.mkdtemp(prefix="wandb-emulator-bench-moto-")))
+    try:
+        s3.create_bucket("bench-blobs")
+        bucket_config = Config(log_level="warning", **s3.blob_store("bench-blobs", "workflow"))
+        with (
+            registry_setup("bench") as disk,
+            registry_setup("bench", bucket_config) as bucket,
+        ):
+            stores = {"disk": disk, "s3": bucket}
+            for setup in stores.values():
+                one_round(setup, -1)  # warm up
+            load = os.getloadavg()[0]
+            results: dict[str, list[tuple[float, float, float, Kinds]]] = {"disk": [], "s3": []}
+            for index in range(rounds):
+                for name in sorted(stores, reverse=index % 2 == 1):
+                    results[name].append(one_round(stores[name], index))
+            load_after = os.getloadavg()[0]
+    finally:
+        s3.stop()
+    walls = {name: [r[0] for r in rounds_of] for name, rounds_of in results.items()}
+    disk_wall, s3_wall = statistics.median(walls["disk"]), statistics.median(walls["s3"])
+    pairs = statistics.median(b / d for d, b in zip(walls["disk"], walls["s3"], strict=True))
+    print(
+        f"workflow wall, median of {rounds} alternating rounds: local disk {disk_wall:.2f} s,"
+        f" S3 (moto) {s3_wall:.2f} s: S3/disk {s3_wall / disk_wall:.2f}x"
+        f" (median of the round pairs' ratios {pairs:.2f}x);"
+        f" load average {load:.1f} before, {load_after:.1f} after"
+    )
+    for name, rounds_of in results.items():
+        kinds = rounds_of[-1][3]
+        puts = sum(n for kind, (_, n) in kinds.items() if kind.startswith("PUT"))
+        print(
+            f"  {name}: {sum(n for _, n in kinds.values())} requests to the emulator per round"
+            f" ({puts} uploads); server time by kind (median):"
+            f" {breakdown([r[3] for r in rounds_of])}"
+        )
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds (CI)")
+    parser.add_argument("--blob-store", choices=["disk", "s3"], default="disk")
+    if parser.parse_args().blob_store == "s3":
+        compare_blob_stores()
+        return
     runs = 2 if quick() else 5
     with registry_setup("bench") as setup:
         rounds = [one_round(setup, i) for i in range(runs)]

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from s3_server import TEST_AWS_ENV, UNSET_AWS_ENV, S3Server, start_s3_server
 
 from wandb_emulator import testing
 from wandb_emulator.config import Config
@@ -51,6 +52,10 @@ os.environ["WANDB_EMULATOR_CONTROL_TOKEN"] = CONTROL_TOKEN
 SDK_DEFAULTS = ("WANDB_API_KEY", "WANDB_ENTITY", "WANDB_ORGANIZATION", "WANDB_PROJECT")
 for var in SDK_DEFAULTS:
     os.environ.pop(var, None)
+# boto3, in the tests and in the servers they start, talks to moto only.
+os.environ.update(TEST_AWS_ENV)
+for var in UNSET_AWS_ENV:
+    os.environ.pop(var, None)
 # Set to 1, every server the tests start serves with stock Strawberry (tests/test_stock_path.py).
 STOCK_PATH = os.environ.get("WANDB_EMULATOR_TEST_STOCK_PATH") == "1"
 
@@ -59,17 +64,24 @@ STOCK_PATH = os.environ.get("WANDB_EMULATOR_TEST_STOCK_PATH") == "1"
 # start keep their state in PostgreSQL instead of the SQLite file of their data directory.
 TEST_DATABASE_ENV = "WANDB_EMULATOR_TEST_DATABASE"
 ON_POSTGRES = os.environ.get(TEST_DATABASE_ENV, "sqlite") == "postgresql"
+# `WANDB_EMULATOR_TEST_BLOB_STORE=s3` (`make test-s3`): their blobs go to a bucket of a moto
+# server instead of DATA_DIR/blobs. Tests of the local disk store are marked `local_blobs`.
+BLOB_STORE_SWITCH = "WANDB_EMULATOR_TEST_BLOB_STORE"
+ON_S3 = os.environ.get(BLOB_STORE_SWITCH) == "s3"
+TEST_BUCKET = "emulator-tests"
 
 
 class TestStorage:
-    """Where the servers the tests start keep their state: by default the SQLite file of
-    their data directory; on PostgreSQL a database of each data directory (the same one
-    when a test restarts a server on it), in a throwaway cluster this test process starts
-    on first use."""
+    """Where the servers the tests start keep their state: by default the SQLite file and
+    the blob directory of their data directory. On PostgreSQL, a database of each data
+    directory (the same one when a test restarts a server on it), in a throwaway cluster
+    this test process starts on first use. Under the S3 switch, a prefix of each data
+    directory in a bucket of one moto server per test process, started on first use."""
 
     def __init__(self) -> None:
         self.cluster: LocalPostgres | None = None
         self._urls: dict[Path, str] = {}
+        self._s3: S3Server | None = None
 
     def database_url(self, data_dir: Path) -> str | None:
         if not ON_POSTGRES:
@@ -81,18 +93,39 @@ class TestStorage:
             self._urls[key] = self.cluster.create_database()
         return self._urls[key]
 
+    def s3_server(self) -> S3Server:
+        if self._s3 is None:
+            self._s3 = start_s3_server(Path(tempfile.mkdtemp(prefix="wandb-emulator-moto-")))
+            self._s3.create_bucket(TEST_BUCKET)
+        return self._s3
+
     def serving(self, data_dir: Path, config: Config | None) -> Config:
         """`config` (the suite's default when None) on the test storage of `data_dir`,
-        unless it names a database itself."""
+        unless it names a database or a blob store itself."""
         config = config or Config(log_level="warning")
         if config.database_url is None:
             config = replace(config, database_url=self.database_url(data_dir))
+        if ON_S3 and config.blob_store is None:
+            # The data dir names the prefix: a server restarted on it finds its blobs.
+            prefix = hashlib.md5(str(data_dir.resolve()).encode()).hexdigest()
+            config = replace(config, **s3_blob_store(self.s3_server(), prefix=prefix))
         return config
 
     def stop(self) -> None:
         if self.cluster is not None:
             self.cluster.stop()
             self.cluster = None
+        if self._s3 is not None:
+            self._s3.stop()
+            self._s3 = None
+
+
+def s3_blob_store(
+    s3: S3Server, bucket: str = TEST_BUCKET, prefix: str | None = None
+) -> dict[str, str]:
+    """The Config settings that keep blobs under a prefix of their own in `bucket` of
+    `s3` (a new prefix unless given)."""
+    return s3.blob_store(bucket, prefix or uuid.uuid4().hex)
 
 
 STORAGE = TestStorage()
@@ -183,6 +216,11 @@ def pytest_assertrepr_compare(op: str, left: object, right: object) -> list[str]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if ON_S3:
+        on_disk = pytest.mark.skip(reason="checks the local disk store; the S3 switch is on")
+        for item in items:
+            if "local_blobs" in item.keywords:
+                item.add_marker(on_disk)
     if config.getoption("--run-fuzz"):
         return
     skip = pytest.mark.skip(reason="the full fuzz run is opt-in: pytest --run-fuzz -m fuzz")

@@ -65,6 +65,7 @@ def test_versions_order_by_version_index(org_setup: OrgSetup, tmp_path: Path) ->
         assert [a.version for a in versions] == expected, order
 
 
+@pytest.mark.local_blobs  # its URLs or files are the local store's
 def test_file_storage_paths_and_urls_follow_the_wandb_layout(
     server: RunningEmulator, org_setup: OrgSetup, tmp_path: Path
 ) -> None:
@@ -82,6 +83,7 @@ def test_file_storage_paths_and_urls_follow_the_wandb_layout(
     assert httpx.get(node["directUrl"], timeout=10).content == b"xyz"
 
 
+@pytest.mark.local_blobs  # its URLs or files are the local store's
 def test_a_403_on_a_file_url_is_followed_by_a_fresh_url_that_works(
     server: RunningEmulator, org_setup: OrgSetup, tmp_path: Path
 ) -> None:

@@ -32,6 +32,7 @@ def read_tree(root: Path) -> dict[str, bytes]:
     }
 
 
+@pytest.mark.local_blobs  # counts the artifact files PUT to the emulator
 def test_logging_uses_the_whole_upload_protocol(
     org_setup: OrgSetup, server, tmp_path: Path
 ) -> None:

@@ -54,6 +54,7 @@ def test_restart_keeps_state(tmp_path: Path, sig: signal.Signals) -> None:
         restarted.stop()
 
 
+@pytest.mark.local_blobs  # a bucket's file URLs are its own
 def test_public_url_is_announced_and_used_in_file_urls(tmp_path: Path) -> None:
     port = free_port()
     public = f"http://localhost:{port}"
@@ -151,6 +152,8 @@ EVERY_SERVE_OPTION = Config(
     log_format="json",
     fast_execution=False,
     database_url="postgresql://user:secret@127.0.0.1:5432/emulator",
+    blob_store="s3://a-bucket/emulator",
+    s3_endpoint_url="http://127.0.0.1:9000",
 )
 
 

@@ -28,7 +28,7 @@ from wandb_emulator.graphql.fastpath.execution import (
     executor_class,
 )
 from wandb_emulator.graphql.fastpath.resolvers import install_direct_resolvers
-from wandb_emulator.graphql.fields import context_field, root_field
+from wandb_emulator.graphql.fields import context_field, source_field
 from wandb_emulator.graphql.schema import build_schema
 from wandb_emulator.testing import InProcessEmulator
 
@@ -60,21 +60,21 @@ class Named:
 
 @strawberry.type
 class Item(Named):
-    @root_field
+    @source_field
     def name(self) -> str:
         return self.rec.name  # type: ignore[return-value]  # None on purpose: a non-null error
 
-    @root_field
+    @source_field
     def maybe_name(self) -> str | None:
         return self.rec.name
 
-    @root_field
+    @source_field
     def size(self) -> int:
         if self.rec.broken:
             raise Boom(f"item {self.rec.id} is broken")
         return self.rec.size  # type: ignore[no-any-return]  # a str on purpose: refused
 
-    @root_field
+    @source_field
     def maybe_size(self) -> int | None:
         return self.rec.size  # type: ignore[no-any-return]
 
@@ -141,7 +141,7 @@ class Item(Named):
 
 @strawberry.type
 class Other(Named):
-    @root_field
+    @source_field
     def other_id(self) -> int:
         return self.rec.id
 

@@ -116,6 +116,7 @@ def test_a_background_task_removes_abandoned_uploads(tmp_path: Path) -> None:
             time.sleep(0.05)
 
 
+@pytest.mark.local_blobs  # the blob files on disk
 def test_deleted_versions_release_their_blobs(emulator: RunningEmulator, tmp_path: Path) -> None:
     user = emulator.new_user()
     shared, own = b"shared bytes " + uuid.uuid4().bytes, b"own bytes " + uuid.uuid4().bytes
@@ -136,6 +137,7 @@ def test_deleted_versions_release_their_blobs(emulator: RunningEmulator, tmp_pat
     assert (downloaded / "kept.bin").read_bytes() == shared
 
 
+@pytest.mark.local_blobs  # the blob files on disk
 def test_reset_deletes_every_blob(emulator: RunningEmulator, tmp_path: Path) -> None:
     user = emulator.new_user()
     log_artifact(user, tmp_path, "gone", b"gone " + uuid.uuid4().bytes)

@@ -116,7 +116,8 @@ class Scene:
 
     def by_digest(self, key: str | None) -> bool:
         url = f"{self.server.base_url}/artifacts/{self.team}/{self.md5}"
-        return httpx.get(url, auth=self.auth(key), timeout=10).status_code == 200
+        found = httpx.get(url, auth=self.auth(key), timeout=10, follow_redirects=True)
+        return found.status_code == 200
 
     def org_name(self, key: str | None) -> bool:
         if key is None:

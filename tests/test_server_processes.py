@@ -56,6 +56,7 @@ LINKER = textwrap.dedent(
 )
 
 
+@pytest.mark.timeout(900)  # the full fleet: 320 SDK links
 def test_sdk_processes_on_two_servers_get_every_version_once(
     pair: tuple[EmulatorProcess, EmulatorProcess], org: OrgSetup
 ) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import wandb
 
-from wandb_emulator.blobs import BlobStore
+from wandb_emulator.blobs import LocalBlobStore
 from wandb_emulator.snapshots import DATABASE, MANIFEST, _write_archive
 from wandb_emulator.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from wandb_emulator.testing import RunningEmulator
@@ -44,7 +44,7 @@ def good(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 async def _store_blob(emulator: RunningEmulator) -> None:
     """A run file's bytes, so that the snapshot holds a blob."""
-    key = emulator.emulator.blobs.put(CONTENT)
+    key = (await emulator.emulator.blobs.put(CONTENT)).key
     async with emulator.emulator.db.write() as conn:
         user = await conn.row("SELECT id, entity_id FROM users ORDER BY id DESC LIMIT 1")
         assert user is not None
@@ -209,7 +209,7 @@ def test_an_older_schema_is_migrated_on_import(tmp_path: Path) -> None:
     conn.close()
     archive = tmp_path / "old.tar"
     counts = {"users": 1}
-    _write_archive(archive, old, 5, counts, BlobStore(tmp_path / "no-blobs"), [], None)
+    _write_archive(archive, old, 5, counts, LocalBlobStore(tmp_path / "no-blobs"), [], None)
     imported = cli("import", str(archive), "--data-dir", str(tmp_path / "data"))
     assert imported.returncode == 0, imported.stderr
     with sqlite3.connect(tmp_path / "data" / "emulator.sqlite3") as conn:

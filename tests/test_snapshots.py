@@ -25,7 +25,7 @@ from test_crash import WORKER
 from wandb.apis.public.sweeps import _upsert_sweep
 from wandb.automations import ArtifactEvent, DoNothing, OnAddArtifactAlias
 
-from wandb_emulator.blobs import BlobStore
+from wandb_emulator.blobs import LocalBlobStore
 from wandb_emulator.pytest_plugin import _reset_sdk
 from wandb_emulator.snapshots import FORMAT_VERSION, MANIFEST
 from wandb_emulator.store.migrations import SCHEMA_VERSION
@@ -233,7 +233,7 @@ def check_consistent(data_dir: Path) -> int:
         committed = conn.execute("SELECT count(*) FROM artifacts WHERE state = 'COMMITTED'")
         count = committed.fetchone()[0]
     conn.close()
-    blobs = BlobStore(data_dir / "blobs")
+    blobs = LocalBlobStore(data_dir / "blobs")
     for (key,) in files:
         assert hashlib.md5(blobs.path(key).read_bytes()).hexdigest() == key
     for _, listed in indexes:
@@ -295,6 +295,7 @@ def _log_big_artifact(base_url: str, tmp_path: Path, megabytes: int) -> None:
         run.log_artifact(artifact).wait()
 
 
+@pytest.mark.local_blobs  # snapshots hold the local store's blobs
 def test_serve_export_on_exit_under_sigterm_then_import(tmp_path: Path) -> None:
     target = tmp_path / "exit.tar"
     server = EmulatorProcess(tmp_path / "data", options=["--export-on-exit", str(target)]).start()
@@ -324,6 +325,7 @@ def test_serve_export_on_exit_under_sigterm_then_import(tmp_path: Path) -> None:
     assert "--replace" in refused.log()
 
 
+@pytest.mark.local_blobs  # snapshots hold the local store's blobs
 def test_a_second_signal_during_the_export_leaves_the_previous_snapshot(tmp_path: Path) -> None:
     target = tmp_path / "exit.tar"
     target.write_bytes(b"the previous snapshot")

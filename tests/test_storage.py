@@ -44,6 +44,7 @@ def direct_url(server: RunningEmulator, setup: OrgSetup, artifact_id: str) -> st
     return data["artifact"]["files"]["edges"][0]["node"]["directUrl"]
 
 
+@pytest.mark.local_blobs  # its URLs or files are the local store's
 def test_download_urls_are_absolute_signed_and_need_no_auth(server, logged) -> None:
     setup, artifact_id = logged
     url = direct_url(server, setup, artifact_id)
@@ -111,6 +112,7 @@ def _pending_upload_url(server: RunningEmulator, setup: OrgSetup, content: bytes
     return files.json()["data"]["createArtifactFiles"]["files"]["edges"][0]["node"]["uploadUrl"]
 
 
+@pytest.mark.local_blobs  # its URLs or files are the local store's
 def test_uploads_are_checked_against_the_announced_md5(server, org_setup: OrgSetup) -> None:
     content = os.urandom(1000)
     url = _pending_upload_url(server, org_setup, content)
@@ -161,6 +163,7 @@ mutation ($id: ID!) { commitArtifact(input: {artifactID: $id}) { artifact { stat
 """
 
 
+@pytest.mark.local_blobs  # its URLs or files are the local store's
 def test_multipart_upload_then_sdk_download(server, org_setup: OrgSetup, tmp_path: Path) -> None:
     key = org_setup.admin.api_key
     parts = [os.urandom(64 * 1024) for _ in range(3)]
@@ -229,10 +232,14 @@ def test_digest_download_fallbacks_need_auth(server, logged) -> None:
     md5 = hashlib.md5(CONTENT).hexdigest()
     url = f"{server.base_url}/artifacts/{setup.team}/{md5}"
     assert httpx.get(url).status_code == 401
-    assert httpx.get(url, auth=("api", setup.admin.api_key)).content == CONTENT
+    # The bytes, or (from a bucket) a redirect to its presigned URL.
+    fetched = httpx.get(url, auth=("api", setup.admin.api_key), follow_redirects=True)
+    assert fetched.content == CONTENT
     path = f"default/{setup.team}/training/blob/QXJ0aWZhY3Q6MQ==/{md5}/x.bin"
     v2 = f"{server.base_url}/artifactsV2/{path}"
-    assert httpx.get(v2, auth=("api", setup.admin.api_key)).content == CONTENT
+    assert (
+        httpx.get(v2, auth=("api", setup.admin.api_key), follow_redirects=True).content == CONTENT
+    )
 
 
 def test_client_id_mapping(server, org_setup: OrgSetup) -> None:

@@ -294,6 +294,7 @@ def test_a_restricted_registry_is_invisible_to_outsiders_and_non_members(
     assert "models" in main_text(member) and "vault" not in main_text(member)
 
 
+@pytest.mark.local_blobs  # a bucket's download links are presigned bucket URLs
 def test_a_download_link_yields_the_logged_bytes(
     logged: Logged, browsers: Callable[[], object], server: RunningEmulator
 ) -> None:

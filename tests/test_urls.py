@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from wandb_emulator.blobs import BlobRef, LocalBlobStore
 from wandb_emulator.signing import InvalidToken, Signer
 from wandb_emulator.urls import (
     BLOB_PATH,
@@ -18,7 +21,8 @@ from wandb_emulator.urls import (
 
 pytestmark = pytest.mark.fast
 
-URLS = Urls("http://emulator.test/", Signer(b"secret", ttl_seconds=60))
+DISK = LocalBlobStore(Path("/nonexistent/blobs"))
+URLS = Urls("http://emulator.test/", Signer(b"secret", ttl_seconds=60), DISK)
 
 
 def _token(url: str, path: str) -> str:
@@ -35,23 +39,23 @@ def _token(url: str, path: str) -> str:
     ],
 )
 def test_an_upload_url_carries_its_target(target: UploadTarget) -> None:
-    assert URLS.upload_target(_token(URLS.upload(target), UPLOAD_PATH)) == target
+    assert URLS.upload_target(_token(URLS.upload(target).url, UPLOAD_PATH)) == target
 
 
 def test_a_blob_url_carries_its_key_and_names_the_file() -> None:
-    url = URLS.blob("ab" * 16, "model weights.bin")
+    url = URLS.blob(BlobRef("ab" * 16), "model weights.bin")
     assert url.endswith("/model%20weights.bin")
     assert URLS.blob_key(_token(url, BLOB_PATH)) == "ab" * 16
 
 
 def test_tokens_of_the_other_kind_or_another_secret_are_refused() -> None:
-    upload = _token(URLS.upload(ManifestUpload(artifact_id=1)), UPLOAD_PATH)
-    blob = _token(URLS.blob("ab" * 16, "f"), BLOB_PATH)
+    upload = _token(URLS.upload(ManifestUpload(artifact_id=1)).url, UPLOAD_PATH)
+    blob = _token(URLS.blob(BlobRef("ab" * 16), "f"), BLOB_PATH)
     with pytest.raises(InvalidToken):
         URLS.blob_key(upload)
     with pytest.raises(InvalidToken):
         URLS.upload_target(blob)
-    other = Urls("http://emulator.test", Signer(b"other", ttl_seconds=60))
+    other = Urls("http://emulator.test", Signer(b"other", ttl_seconds=60), DISK)
     with pytest.raises(InvalidToken):
         other.upload_target(upload)
 

@@ -57,15 +57,21 @@ def _verify_environ(server: EmulatorProcess, api_key: str, home: Path) -> dict[s
     return environ
 
 
+@pytest.mark.local_blobs  # its URLs or files are the local store's
 def test_wandb_verify_passes_every_check_over_https(
     tls_server: EmulatorProcess, tmp_path: Path
 ) -> None:
-    user = tls_server.accounts.user()
+    assert_wandb_verify_passes(tls_server, tmp_path)
+
+
+def assert_wandb_verify_passes(server: EmulatorProcess, home: Path) -> None:
+    """Run `wandb verify` against the server as a new user; every check must pass."""
+    user = server.accounts.user()
     wandb_cli = Path(sys.executable).parent / "wandb"
     result = subprocess.run(
-        [str(wandb_cli), "verify", "--host", tls_server.base_url],
-        env=_verify_environ(tls_server, user.api_key, tmp_path),
-        cwd=tmp_path,
+        [str(wandb_cli), "verify", "--host", server.base_url],
+        env=_verify_environ(server, user.api_key, home),
+        cwd=home,
         capture_output=True,
         text=True,
         timeout=600,
@@ -110,6 +116,7 @@ def test_file_endpoints_answer_preflights_from_the_servers_origin(
         assert "access-control-allow-origin" not in graphql.headers
 
 
+@pytest.mark.local_blobs  # a bucket's upload URLs are its own
 def test_printed_and_signed_urls_use_https(tls_server: EmulatorProcess) -> None:
     user = tls_server.accounts.user()
     assert f"export WANDB_BASE_URL={tls_server.base_url}" in tls_server.log()

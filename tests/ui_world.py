@@ -79,7 +79,7 @@ async def _user(conn: Conn, name: str) -> UserRec:
 
 async def build_world(emulator: Emulator) -> World:
     await emulator.apply_seed(SEED)
-    key = emulator.blobs.put(WEIGHTS)
+    key = (await emulator.blobs.put(WEIGHTS)).key
     async with emulator.db.write() as conn:
         alice = await _user(conn, "alice")
         team = await accounts.require_entity(conn, "acme-team")
@@ -99,7 +99,7 @@ async def build_world(emulator: Emulator) -> World:
         history = [json.dumps({"_step": i, "loss": 1 / (i + 1), "acc": i / 10}) for i in range(10)]
         await runs.write_lines(conn, run.id, "wandb-history.jsonl", 0, history)
         await runs.write_lines(conn, run.id, "output.log", 0, ["epoch 1", f"said {HOSTILE}"])
-        await runs.store_run_file(conn, run.id, "model.bin", key, len(WEIGHTS), _md5_b64(WEIGHTS))
+        await runs.store_run_file(conn, run.id, "model.bin", key, len(WEIGHTS))
         await runs.finish_run(conn, run.id, 0, "finished")
         model = await artifacts.ensure_artifact_type(conn, project.id, "model")
         sequence = await artifacts.create_collection(conn, project.id, model.id, "net", "SEQUENCE")

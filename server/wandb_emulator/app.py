@@ -47,12 +47,11 @@ from .seeding import apply_seed, first_user_key, load_seed_file
 from .signing import Signer
 from .telemetry import Telemetry
 from .ui import page_routes, panel_routes, serves_page, ui_state
-from .urls import Urls
+from .urls import URL_TTL_SECONDS, Urls
 
 log = logging.getLogger("wandb_emulator")
 
 
-URL_TTL_SECONDS = 24 * 3600
 # Events after which unreferenced blobs may be collected.
 DELETION_EVENTS = (ArtifactDeleted, RegistryDeleted, RunDeleted)
 
@@ -76,7 +75,7 @@ class Emulator:
         self.uow = UnitOfWork(self.db, self.events)
         self.blobs = storage.blob_store(config)
         self.signer = Signer(_signing_secret(config.data_dir), URL_TTL_SECONDS)
-        self.urls = Urls(config.base_url, self.signer)
+        self.urls = Urls(config.base_url, self.signer, self.blobs)
         self.schema = build_schema(config)
         self.journal = SharedJournal(
             self.db,
@@ -114,6 +113,7 @@ class Emulator:
 
     async def start(self) -> None:
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        await self.blobs.start()
         await self.db.open(initialize=self.seed_defaults)  # seeds an empty database once
         self._maintenance = asyncio.create_task(self._maintain_periodically())
 
@@ -224,7 +224,7 @@ class Emulator:
         re-seed: for every process of the database, but for this process's telemetry."""
         await self.automations.reset()
         await self.db.wipe()  # the journal, fault rules and delivery log too
-        self.blobs.clear()
+        await self.blobs.clear()
         await self.seed_defaults()
         await self.journal.clear()
         self.telemetry.clear()

@@ -14,7 +14,8 @@ import ssl
 import sys
 from pathlib import Path
 
-from .config import DEFAULT_SEED_FILE, Config
+from .blobs import BlobStoreUnavailable
+from .config import DEFAULT_SEED_FILE, Config, parse_s3_url
 from .control_cli import (
     CONTROL_TOKEN_ENV,
     LOG_LEVELS,
@@ -53,8 +54,13 @@ def _config_from_args(args: argparse.Namespace) -> Config:
         fast_execution=args.fast_execution,
         metrics_public=args.metrics_public,
         log_format=args.log_format,
+        blob_store=args.blob_store or None,
+        s3_endpoint_url=args.s3_endpoint_url or None,
     )
 
+
+BLOB_STORE_ENV = "WANDB_EMULATOR_BLOB_STORE"
+S3_ENDPOINT_ENV = "WANDB_EMULATOR_S3_ENDPOINT_URL"
 
 # Config fields `serve` has no option for, and the options not named after their field.
 NOT_SERVE_OPTIONS = frozenset(
@@ -174,6 +180,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve_cmd.add_argument("--tls-key", default=None, help="PEM private key of --tls-cert")
     serve_cmd.add_argument(
+        "--blob-store",
+        default=os.environ.get(BLOB_STORE_ENV),
+        metavar="s3://BUCKET/PREFIX",
+        help="keep file bytes in an S3-compatible bucket instead of DATA_DIR/blobs"
+        f" (default: ${BLOB_STORE_ENV}); credentials from the AWS environment or config",
+    )
+    serve_cmd.add_argument(
+        "--s3-endpoint-url",
+        default=os.environ.get(S3_ENDPOINT_ENV),
+        help=f"the S3-compatible server of --blob-store (default: ${S3_ENDPOINT_ENV}, else AWS)",
+    )
+    serve_cmd.add_argument(
         "--storage-region",
         dest="storage_regions",
         action="append",
@@ -225,6 +243,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_blob_store_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.blob_store:
+        try:
+            parse_s3_url(args.blob_store)
+        except ValueError as exc:
+            parser.error(f"--blob-store: {exc}")
+    elif args.s3_endpoint_url:
+        parser.error("--s3-endpoint-url needs --blob-store s3://BUCKET/PREFIX")
+
+
 def _check_tls_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if bool(args.tls_cert) != bool(args.tls_key):
         parser.error("--tls-cert and --tls-key go together")
@@ -256,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "serve":
         _check_tls_args(parser, args)
+        _check_blob_store_args(parser, args)
     if args.command in ("serve", "export", "import"):
         _check_database_url(parser, args)
     configure_logging(args.log_level, getattr(args, "log_format", "text"))
@@ -267,14 +296,17 @@ def main(argv: list[str] | None = None) -> int:
         from .serving import serve
 
         export_on_exit = Path(args.export_on_exit) if args.export_on_exit else None
-        return asyncio.run(
-            serve(
-                _config_from_args(args),
-                import_from=Path(args.import_path) if args.import_path else None,
-                replace=args.replace,
-                export_on_exit=export_on_exit,
+        try:
+            return asyncio.run(
+                serve(
+                    _config_from_args(args),
+                    import_from=Path(args.import_path) if args.import_path else None,
+                    replace=args.replace,
+                    export_on_exit=export_on_exit,
+                )
             )
-        )
+        except BlobStoreUnavailable as exc:
+            parser.exit(1, f"wandb-emulator: cannot use the blob store: {exc}\n")
     elif args.command == "export-schema":
         from .graphql.schema import build_schema
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +56,10 @@ class Config:
     # GET /metrics without credentials (else the control token or an instance admin's key)
     metrics_public: bool = False
     log_format: str = "text"  # or "json": one JSON object per line, one line per request
+    # Where blobs live: None for DATA_DIR/blobs, or "s3://bucket/prefix" (see s3_blobs.py),
+    # reached at s3_endpoint_url (any S3-compatible server; None: AWS's own endpoints).
+    blob_store: str | None = None
+    s3_endpoint_url: str | None = None
 
     @property
     def database_path(self) -> Path:
@@ -76,3 +81,22 @@ class Config:
     @property
     def scheme(self) -> str:
         return "https" if self.tls_cert else "http"
+
+
+# S3's rules for bucket names: 3-63 lowercase letters, digits, dots and hyphens.
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+
+
+def parse_s3_url(url: str) -> tuple[str, str]:
+    """`s3://bucket/prefix` as (bucket, prefix); the prefix has no outer slashes and may
+    be empty. ValueError, with what is wrong, for anything else."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme != "s3":
+        raise ValueError(f"expected s3://bucket/prefix, got {url!r}")
+    bucket, _, prefix = rest.partition("/")
+    if not _BUCKET.fullmatch(bucket):
+        raise ValueError(f"{bucket!r} is not an S3 bucket name (in {url!r})")
+    prefix = prefix.strip("/")
+    if "//" in prefix or any(part in (".", "..") for part in prefix.split("/")):
+        raise ValueError(f"the prefix {prefix!r} has an empty, '.' or '..' segment")
+    return bucket, prefix

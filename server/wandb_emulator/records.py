@@ -198,6 +198,7 @@ class RunFileRec:
     size: int | None
     md5: str | None
     updated_at: str
+    storage_path: str | None = None  # its object in a store that takes uploads (layout.py)
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,7 @@ class ArtifactRec:
     created_at: str
     updated_at: str
     distributed_id: str | None
+    manifest_path: str | None = None  # the manifest's object, if not content-addressed
 
 
 @dataclass(frozen=True)
@@ -275,6 +277,7 @@ class ArtifactFileRec:
     blob_key: str | None
     ref: str | None
     updated_at: str
+    storage_path: str | None = None  # the object holding its bytes, if not content-addressed
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from . import __version__, storage
-from .blobs import BlobStore
+from .blobs import BlobStore, LocalBlobStore, Referenced
 from .config import Config
 from .store import snapshots as store
 from .store.database import Database
@@ -73,6 +73,17 @@ class _MissingBlob(Exception):
     pass
 
 
+def local_store(blobs: BlobStore) -> LocalBlobStore:
+    """Snapshots carry the blobs of a data directory's own store: a bucket's objects
+    (`--blob-store s3://`) are not exported or imported (yet)."""
+    if not isinstance(blobs, LocalBlobStore):
+        raise SnapshotError(
+            "snapshots hold the blobs of the local store; this server keeps them in a"
+            " bucket (--blob-store), which snapshots do not export or import"
+        )
+    return blobs
+
+
 def blob_member(key: str) -> str:
     return f"blobs/{key[:2]}/{key}"
 
@@ -84,12 +95,13 @@ async def export_snapshot(
     db: Database, blobs: BlobStore, target: Path, *, cancel: threading.Event | None = None
 ) -> dict[str, Any]:
     """Write a snapshot of the store to `target` (replaced atomically); its manifest."""
+    local = local_store(blobs)
     target.parent.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         for attempt in range(1, EXPORT_ATTEMPTS + 1):
             try:
-                return await _export_once(db, blobs, target, workdir, cancel)
+                return await _export_once(db, local, target, workdir, cancel)
             except _MissingBlob as exc:
                 if attempt == EXPORT_ATTEMPTS:
                     raise SnapshotError(
@@ -101,7 +113,11 @@ async def export_snapshot(
 
 
 async def _export_once(
-    db: Database, blobs: BlobStore, target: Path, workdir: Path, cancel: threading.Event | None
+    db: Database,
+    blobs: LocalBlobStore,
+    target: Path,
+    workdir: Path,
+    cancel: threading.Event | None,
 ) -> dict[str, Any]:
     database = workdir / DATABASE
     database.unlink(missing_ok=True)
@@ -125,7 +141,7 @@ def _write_archive(
     database: Path,
     version: int,
     counts: dict[str, int],
-    blobs: BlobStore,
+    blobs: LocalBlobStore,
     keys: list[str],
     cancel: threading.Event | None,
 ) -> dict[str, Any]:
@@ -155,7 +171,9 @@ def _write_archive(
     return manifest
 
 
-def _add_blob(tar: _TarWriter, blobs: BlobStore, key: str, cancel: threading.Event | None) -> None:
+def _add_blob(
+    tar: _TarWriter, blobs: LocalBlobStore, key: str, cancel: threading.Event | None
+) -> None:
     """Add a blob, checking on the way that its bytes still hash to its key."""
     try:
         source = blobs.open(key)
@@ -439,10 +457,11 @@ async def restore_into(db: Database, blobs: BlobStore, staged: Staged) -> None:
     """Make the store's state the staged snapshot's: its blobs first (extra blobs are
     harmless), then every row in one transaction (the point where the state changes),
     then the blobs the snapshot does not hold are deleted."""
+    local = local_store(blobs)
     for key, path in staged.blobs.items():
-        blobs.adopt(key, path)
+        local.adopt(key, path)
     await store.replace_contents(db, staged.database)
-    await asyncio.to_thread(blobs.collect, set(staged.blobs), 0.0)
+    await local.collect(Referenced(frozenset(staged.blobs)), 0.0)
 
 
 async def import_snapshot(config: Config, archive: Path, *, replace: bool) -> dict[str, Any]:
@@ -474,7 +493,7 @@ async def _import_into_new_file(config: Config, archive: Path, database: Path) -
     database.parent.mkdir(parents=True, exist_ok=True)
     with _staging_directory(database.parent) as directory:
         staged = await stage(archive, directory)
-        storage.blob_store(config).adopt_store(staged.blob_root, staged.blobs)
+        local_store(storage.blob_store(config)).adopt_store(staged.blob_root, staged.blobs)
         os.replace(staged.database, database)
         _sync_directory(database.parent)
         return staged.manifest

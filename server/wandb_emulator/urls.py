@@ -1,5 +1,10 @@
 """Absolute, signed URLs handed to clients for uploads and downloads, and the typed
-targets their tokens carry (what an upload is for, which blob a download serves)."""
+targets their tokens carry (what an upload is for, which blob a download serves).
+
+A blob store that takes uploads itself (a bucket's presigned URLs) gets every upload
+and serves every download; the domain decides where each upload goes and reads it when
+the client says it is done. Otherwise clients PUT to the emulator's signed URLs, whose
+handler records what the bytes become, and fetch from its signed download URLs."""
 
 from __future__ import annotations
 
@@ -7,8 +12,12 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 from urllib.parse import quote
 
+from . import layout
+from .blobs import BlobRef, BlobStore, Upload
+from .records import ArtifactFileRec, ArtifactRec, RunFileRec
 from .signing import InvalidToken, Signer
 
+URL_TTL_SECONDS = 24 * 3600  # signed (and presigned) URLs
 UPLOAD_PATH = "/storage/upload/"
 BLOB_PATH = "/storage/blob/"
 
@@ -61,19 +70,50 @@ _KIND_OF = {cls: kind for kind, cls in _UPLOAD_KINDS.items()}
 
 
 class Urls:
-    def __init__(self, base_url: str, signer: Signer) -> None:
+    def __init__(self, base_url: str, signer: Signer, blobs: BlobStore) -> None:
         self.base_url = base_url.rstrip("/")
         self.signer = signer
+        self.blobs = blobs
 
-    def upload(self, target: UploadTarget) -> str:
-        """Where to PUT the bytes of `target`."""
+    def upload(self, target: UploadTarget, path: str | None = None) -> Upload:
+        """Where to PUT the bytes of `target`, and the headers to send. A store that takes
+        uploads itself receives them at `path` (decided by the domain; a run file's
+        object and the parts of a multipart upload are named by the target itself)."""
+        if not self.blobs.takes_uploads:
+            return Upload(self._signed_upload(target))
+        if isinstance(target, PartUpload):
+            return self.blobs.part_upload(target.upload_id, target.part_number, target.md5)
+        if isinstance(target, RunFileUpload):
+            path = layout.run_file(target.run_id, target.name)
+        if path is None:
+            raise ValueError(f"no object for the upload of {target}")
+        return self.blobs.upload(path, target.md5)
+
+    def _signed_upload(self, target: UploadTarget) -> str:
         payload = {"kind": _KIND_OF[type(target)], **asdict(target)}
         return f"{self.base_url}{UPLOAD_PATH}{self.signer.sign(payload)}"
 
-    def blob(self, key: str, filename: str) -> str:
+    def blob(self, ref: BlobRef, filename: str) -> str:
         """A download URL that needs no W&B credentials, valid until the token expires."""
-        token = self.signer.sign({"blob": key})
+        direct = self.blobs.download_url(ref, filename)
+        if direct is not None:
+            return direct
+        token = self.signer.sign({"blob": ref.key})
         return f"{self.base_url}{BLOB_PATH}{token}/{quote(filename)}"
+
+    def file(self, rec: ArtifactFileRec | RunFileRec, filename: str) -> str | None:
+        """The download URL of an artifact or run file; None while it has no bytes (and
+        for a reference)."""
+        if rec.blob_key is None:
+            return None
+        return self.blob(BlobRef(rec.blob_key, rec.storage_path), filename)
+
+    def manifest(self, artifact: ArtifactRec) -> str | None:
+        """The download URL of a version's manifest; None until it is stored."""
+        if artifact.manifest_blob_key is None:
+            return None
+        ref = BlobRef(artifact.manifest_blob_key, artifact.manifest_path)
+        return self.blob(ref, "wandb_manifest.json")
 
     def upload_target(self, token: str) -> UploadTarget:
         """The target of an upload token; InvalidToken when forged, expired or malformed."""

@@ -58,11 +58,7 @@ async def _artifact_variables(
         "state": artifact.state,
         "createdAt": artifact.created_at,
     }
-    download = (
-        urls.blob(artifact.manifest_blob_key, "wandb_manifest.json")
-        if artifact.manifest_blob_key
-        else None
-    )
+    download = urls.manifest(artifact)
     return {
         "artifact_version": version,
         "artifact_version_string": f"{path}/{collection.name}:v{index}",

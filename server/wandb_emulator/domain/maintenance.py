@@ -13,9 +13,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from ..blobs import BlobStore, md5_b64_to_hex
+from ..blobs import BlobStore, Referenced, md5_b64_to_hex
 from ..store import maintenance
-from ..store.database import Database
+from ..store.database import Conn
 from .unit import UnitOfWork
 
 log = logging.getLogger("wandb_emulator.maintenance")
@@ -39,12 +39,30 @@ async def remove_abandoned_uploads(uow: UnitOfWork, max_age_seconds: float) -> i
     return len(ids)
 
 
-async def collect_blobs(db: Database, blobs: BlobStore, grace_seconds: float) -> int:
-    """Delete blobs nothing references any more; how many."""
-    async with db.read() as conn:
-        keep = await maintenance.referenced_blob_keys(conn)
-        keep.update(_hex(md5) for md5 in await maintenance.pending_file_md5s(conn))
-    return blobs.collect(keep, grace_seconds)
+async def collect_blobs(uow: UnitOfWork, blobs: BlobStore, grace_seconds: float) -> int:
+    """Delete blobs nothing references any more; how many. The records of where such
+    content was stored are forgotten once it is older than the grace period."""
+    async with uow.db.read() as conn:
+        keys = await _referenced_keys(conn)
+        paths = await maintenance.referenced_paths(conn)
+        objects = await maintenance.blob_objects(conn)
+        multipart = await maintenance.multipart_upload_ids(conn)
+    paths.update(path for key, path, _ in objects if key in keys)
+    keep = Referenced(frozenset(keys), frozenset(paths), frozenset(multipart))
+    removed = await blobs.collect(keep, grace_seconds)
+    horizon = maintenance.cutoff(grace_seconds)
+    doomed = {key for key, _, created in objects if key not in keys and created <= horizon}
+    if doomed:
+        async with uow.write() as tx:  # content announced again meanwhile keeps its record
+            forgotten = doomed - await _referenced_keys(tx.conn)
+            await maintenance.forget_blob_objects(tx.conn, sorted(forgotten))
+    return removed
+
+
+async def _referenced_keys(conn: Conn) -> set[str]:
+    keys = await maintenance.referenced_blob_keys(conn)
+    keys.update(_hex(md5) for md5 in await maintenance.pending_file_md5s(conn))
+    return keys
 
 
 async def sweep(
@@ -52,7 +70,7 @@ async def sweep(
 ) -> Swept:
     swept = Swept(
         abandoned_versions=await remove_abandoned_uploads(uow, max_age_seconds),
-        blobs_deleted=await collect_blobs(uow.db, blobs, grace_seconds),
+        blobs_deleted=await collect_blobs(uow, blobs, grace_seconds),
     )
     if swept.abandoned_versions or swept.blobs_deleted:
         log.info(

@@ -9,13 +9,15 @@ resent at an offset already stored replace the stored ones and are not announced
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 import string
 from dataclasses import dataclass
 from typing import Any
 
-from .. import auth
+from .. import auth, layout
+from ..blobs import BlobRef, BlobStore
 from ..history import parse_rows
 from ..ids import decode_id
 from ..naming import check_name
@@ -26,7 +28,7 @@ from . import run_history
 from .errors import InvalidInput, NotFound
 from .events import RunHistoryLogged, RunStateChanged
 from .projects import writable_project
-from .unit import Tx
+from .unit import Tx, UnitOfWork
 
 RUN_ID_ALPHABET = string.ascii_lowercase + string.digits
 SUMMARY_FILE = "wandb-summary.json"
@@ -101,19 +103,67 @@ async def writable_run(
     return run
 
 
-async def touch_run_files(
-    tx: Tx, actor: UserRec, entity: str, project_name: str, run_name: str, files: list[str]
-) -> RunRec:
-    """Announce files of a run (CreateRunFiles, MarkRunFilesUploaded)."""
-    run = await writable_run(tx.conn, actor, entity, project_name, run_name)
-    for name in files:
+@dataclass(frozen=True)
+class RunFiles:
+    """Files of the run entity/project/run, by name (CreateRunFiles, MarkRunFilesUploaded)."""
+
+    entity: str
+    project: str
+    run: str
+    names: list[str]
+
+
+async def touch_run_files(tx: Tx, actor: UserRec, files: RunFiles) -> RunRec:
+    """Announce files of a run about to be uploaded (CreateRunFiles)."""
+    run = await writable_run(tx.conn, actor, files.entity, files.project, files.run)
+    for name in files.names:
         await runs.touch_run_file(tx.conn, run.id, name)
     return run
 
 
+async def mark_run_files_uploaded(
+    uow: UnitOfWork, blobs: BlobStore, actor: UserRec, files: RunFiles
+) -> None:
+    """A client's uploads of run files are over (MarkRunFilesUploaded)."""
+    async with uow.db.read() as conn:
+        run = await writable_run(conn, actor, files.entity, files.project, files.run)
+    arrived = await _arrived(blobs, run, files.names)
+    async with uow.write() as tx:
+        run = await writable_run(tx.conn, actor, files.entity, files.project, files.run)
+        await _record_uploaded(tx, run, files.names, arrived)
+
+
+Arrived = dict[str, tuple[BlobRef, int]]
+"""Run files a client uploaded to the store itself, by name: where they are, their size."""
+
+
+async def _arrived(blobs: BlobStore, run: RunRec, names: list[str]) -> Arrived:
+    """What arrived in a store that takes uploads itself at the objects of these run
+    files (read before the write transaction that records it)."""
+    if not blobs.takes_uploads:
+        return {}
+    paths = {name: layout.run_file(run.id, name) for name in dict.fromkeys(names)}
+    found = await asyncio.gather(*(blobs.uploaded(path) for path in paths.values()))
+    return {
+        name: (BlobRef(got[0], paths[name]), got[1])
+        for name, got in zip(paths, found, strict=True)
+        if got is not None
+    }
+
+
+async def _record_uploaded(tx: Tx, run: RunRec, names: list[str], arrived: Arrived) -> None:
+    for name in names:
+        if name in arrived:
+            ref, size = arrived[name]
+            await runs.store_run_file(tx.conn, run.id, name, ref.key, size, ref.path)
+        else:
+            await runs.touch_run_file(tx.conn, run.id, name)
+
+
 async def store_uploaded_run_file(tx: Tx, run_id: int, name: str, blob_key: str, size: int) -> None:
-    """A run file's bytes arrived (through a signed upload URL)."""
-    await runs.store_run_file(tx.conn, run_id, name, blob_key, size, blob_key)
+    """A run file's bytes arrived at the emulator's upload URL (a store that takes no
+    uploads itself)."""
+    await runs.store_run_file(tx.conn, run_id, name, blob_key, size)
 
 
 # ------------------------------------------------------------- file_stream
@@ -157,8 +207,31 @@ def _end_state(run: RunRec, exit_code: int) -> str:
     return "killed" if run.stop_requested else "failed"
 
 
-async def stream(tx: Tx, actor: UserRec, run: RunRec, update: StreamUpdate) -> RunRec:
-    """Apply one file_stream request to a run (from `streamed_run`)."""
+async def stream_update(
+    uow: UnitOfWork,
+    blobs: BlobStore,
+    actor: UserRec,
+    path: tuple[str, str, str],
+    update: StreamUpdate,
+) -> RunRec:
+    """Apply one file_stream request to the run entity/project/run (`path`); the run
+    as it is then. Files it says were uploaded to a store that takes uploads itself are
+    read there first."""
+    arrived: Arrived = {}
+    if update.uploaded and blobs.takes_uploads:
+        async with uow.db.read() as conn:
+            run = await streamed_run(conn, actor, *path)
+        arrived = await _arrived(blobs, run, update.uploaded)
+    async with uow.write() as tx:
+        run = await streamed_run(tx.conn, actor, *path)
+        return await stream(tx, actor, run, update, arrived)
+
+
+async def stream(
+    tx: Tx, actor: UserRec, run: RunRec, update: StreamUpdate, arrived: Arrived
+) -> RunRec:
+    """Apply one file_stream request to a run (from `streamed_run`), with the uploaded
+    files read from a store that takes uploads itself (`arrived`)."""
     for name, (offset, content) in update.files.items():
         if name == SUMMARY_FILE:
             if content:
@@ -175,8 +248,7 @@ async def stream(tx: Tx, actor: UserRec, run: RunRec, update: StreamUpdate) -> R
                         actor_id=actor.id, run_id=run.id, project_id=run.project_id, rows=rows
                     )
                 )
-    for name in update.uploaded:
-        await runs.touch_run_file(tx.conn, run.id, name)
+    await _record_uploaded(tx, run, update.uploaded, arrived)
     if update.complete:
         exit_code = update.exit_code if isinstance(update.exit_code, int) else 0
         await runs.finish_run(tx.conn, run.id, exit_code, _end_state(run, exit_code))

@@ -1,6 +1,6 @@
 """Declarative fields for types that wrap a store record in `self.rec`.
 
-`RootField` and `ContextField` are Strawberry fields that say how they are computed: from
+`SourceField` and `ContextField` are Strawberry fields that say how they are computed: from
 their object alone, or from their object and the request context. Strawberry resolves
 them as any other field; the fast path (`fastpath/resolvers.py`) lets graphql-core call
 their functions directly.
@@ -27,26 +27,26 @@ class RecordNode(Protocol):
     def rec(self) -> _Identified: ...
 
 
-class RootField(StrawberryField):
+class SourceField(StrawberryField):
     """A field whose value is a function of its object alone (no arguments, no `info`).
     The GraphQL type comes from the function."""
 
 
-def root_field(
+def source_field(
     resolve: Callable[[Any], Any] | None = None,
     *,
     graphql_type: Any = None,
     description: str | None = None,
 ) -> Any:
-    """`@root_field` on a method `def f(self) -> T`, or `root_field(fn, graphql_type=T)`."""
+    """`@source_field` on a method `def f(self) -> T`, or `source_field(fn, graphql_type=T)`."""
 
-    def build(fn: Callable[[Any], Any]) -> RootField:
+    def build(fn: Callable[[Any], Any]) -> SourceField:
         annotation = None
         if graphql_type is not None:
             from strawberry.annotation import StrawberryAnnotation
 
             annotation = StrawberryAnnotation.from_annotation(graphql_type)
-        return RootField(type_annotation=annotation, description=description)(fn)
+        return SourceField(type_annotation=annotation, description=description)(fn)
 
     return build(resolve) if resolve is not None else build
 
@@ -74,7 +74,7 @@ def record_field(attr: str, graphql_type: Any, *, description: str | None = None
     def resolve(root: strawberry.Parent[RecordNode]) -> Any:
         return getattr(root.rec, attr)
 
-    return root_field(resolve, graphql_type=graphql_type, description=description)
+    return source_field(resolve, graphql_type=graphql_type, description=description)
 
 
 def global_id_field(type_name: str) -> Any:
@@ -83,4 +83,4 @@ def global_id_field(type_name: str) -> Any:
     def resolve(root: strawberry.Parent[RecordNode]) -> strawberry.ID:
         return strawberry.ID(encode_id(type_name, root.rec.id))
 
-    return root_field(resolve, graphql_type=strawberry.ID)
+    return source_field(resolve, graphql_type=strawberry.ID)

@@ -56,11 +56,10 @@ async def file_stream(request: Request) -> JSONResponse:
     try:
         body = await read_json(request, MAX_FILE_STREAM_BODY)
         params = request.path_params
-        async with emulator.uow.write() as tx:
-            run = await runs.streamed_run(
-                tx.conn, viewer, params["entity"], params["project"], params["run"]
-            )
-            run = await runs.stream(tx, viewer, run, _stream_update(body))
+        path = (params["entity"], params["project"], params["run"])
+        run = await runs.stream_update(
+            emulator.uow, emulator.blobs, viewer, path, _stream_update(body)
+        )
     except BadRequest as exc:
         return error_response(exc.status, exc.message)
     except DomainError as exc:

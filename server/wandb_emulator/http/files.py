@@ -7,10 +7,17 @@ import stat
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
 from .. import auth
-from ..blobs import BlobStore, ChecksumMismatch, TooLarge, md5_b64_to_hex
+from ..blobs import (
+    BlobRef,
+    BlobStore,
+    ChecksumMismatch,
+    LocalBlobStore,
+    TooLarge,
+    md5_b64_to_hex,
+)
 from ..domain import artifacts, runs
 from ..domain.errors import DomainError
 from ..domain.unit import Tx
@@ -29,14 +36,18 @@ def _storage_error(status: int, code: str, message: str) -> Response:
 
 
 async def upload(request: Request) -> Response:
+    """PUT to an upload URL of the emulator's own (a store that takes no uploads itself)."""
     emulator = request.app.state.emulator
+    blobs = emulator.blobs
     try:
         target = emulator.urls.upload_target(request.path_params["token"])
     except InvalidToken as exc:
         return _storage_error(403, "SignatureDoesNotMatch", str(exc))
+    if not isinstance(blobs, LocalBlobStore):
+        return _storage_error(403, "AccessDenied", "uploads go to the blob store's own URLs")
     try:
         expected = md5_b64_to_hex(target.md5) if target.md5 else None
-        key, size = await emulator.blobs.write(
+        key, size = await blobs.write(
             request.stream(), expected_md5_hex=expected, max_bytes=MAX_UPLOAD_BYTES
         )
     except ChecksumMismatch as exc:
@@ -67,11 +78,21 @@ async def _record_upload(
 async def download(request: Request) -> Response:
     emulator = request.app.state.emulator
     try:
-        path = emulator.blobs.path(emulator.urls.blob_key(request.path_params["token"]))
+        ref = BlobRef(emulator.urls.blob_key(request.path_params["token"]))
+        found = _blob_response(emulator.blobs, ref, request.path_params["filename"])
     except (InvalidToken, KeyError) as exc:
         return _storage_error(403, "AccessDenied", str(exc))
-    found = _file_response(path)
     return found or _storage_error(404, "NoSuchKey", "the object does not exist")
+
+
+def _blob_response(blobs: BlobStore, ref: BlobRef, filename: str) -> Response | None:
+    """The blob's bytes from disk, or a redirect to the store's own URL for it; None
+    when there is no such file. KeyError for a malformed key."""
+    url = blobs.download_url(ref, filename)
+    if url is not None:
+        return RedirectResponse(url, status_code=302)
+    path = blobs.local_path(ref)
+    return _file_response(path) if path is not None else None
 
 
 def _file_response(path: Path) -> FileResponse | None:
@@ -97,11 +118,11 @@ async def download_by_digest(request: Request) -> Response:
     if viewer is None:
         return error_response(401, INVALID_CREDENTIALS)
     key = request.path_params["md5"]
-    try:
-        path = emulator.blobs.path(key)
-    except KeyError:
-        return error_response(404, "not found")
     async with emulator.db.read() as conn:
         allowed = await auth.allows(conn, viewer, auth.Action.READ_BLOB, key)
-    found = _file_response(path) if allowed else None
+        ref = await artifacts.stored_blob(conn, key) if allowed else None
+    try:
+        found = _blob_response(emulator.blobs, ref, key) if ref else None
+    except KeyError:
+        found = None
     return found or error_response(404, "not found")

@@ -744,7 +744,7 @@ async def replace_files(conn: Conn, artifact_id: int, files: list[ArtifactFileRe
     await execute(conn, "DELETE FROM artifact_files WHERE artifact_id = ?", (artifact_id,))
     await conn.run_many(
         "INSERT INTO artifact_files (artifact_id, name, md5, digest, size, mimetype, blob_key,"
-        " ref, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " ref, updated_at, storage_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 artifact_id,
@@ -756,6 +756,7 @@ async def replace_files(conn: Conn, artifact_id: int, files: list[ArtifactFileRe
                 f.blob_key,
                 f.ref,
                 f.updated_at,
+                f.storage_path,
             )
             for f in files
         ],
@@ -784,10 +785,6 @@ async def files_of_artifact(
         sql += f" AND name IN ({placeholders(names)})"
         params.extend(names)
     return await fetch_all(conn, ArtifactFileRec, sql + " ORDER BY name", params)
-
-
-async def announced_mimetypes(conn: Conn, artifact_id: int) -> dict[str, str | None]:
-    return {f.name: f.mimetype for f in await files_of_artifact(conn, artifact_id)}
 
 
 # ------------------------------------------------------------------- usage
@@ -891,3 +888,74 @@ async def artifacts_created_by_run(conn: Conn, run_id: int) -> list[ArtifactRec]
         "SELECT * FROM artifacts WHERE created_by_run_id = ? AND state != 'DELETED' ORDER BY id",
         (run_id,),
     )
+
+
+# ------------------------------------------------ objects of a laid-out blob store
+
+
+async def blob_paths(conn: Conn, keys: Iterable[str]) -> dict[str, str]:
+    """The objects holding the given content, for the keys that have one recorded."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    rows = await conn.rows(
+        f"SELECT blob_key, path FROM blob_objects WHERE blob_key IN ({placeholders(wanted)})",
+        wanted,
+    )
+    return {key: path for key, path in rows}
+
+
+async def keys_stored_unplaced(conn: Conn, keys: list[str]) -> set[str]:
+    """The content among `keys` that committed files name by key alone (no recorded
+    object: the content-addressed name)."""
+    if not keys:
+        return set()
+    return set(
+        await fetch_column(
+            conn,
+            "SELECT DISTINCT blob_key FROM artifact_files WHERE storage_path IS NULL"
+            f" AND blob_key IN ({placeholders(keys)})",
+            keys,
+        )
+    )
+
+
+async def claim_blob_paths(conn: Conn, wanted: dict[str, str]) -> dict[str, str]:
+    """Record `wanted` (content key -> object path) for content that has no object yet;
+    the object each key's bytes go to, whoever claimed it first."""
+    if wanted:
+        now = utc_now()
+        await conn.run_many(
+            "INSERT INTO blob_objects (blob_key, path, created_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (blob_key) DO NOTHING",
+            [(key, path, now) for key, path in wanted.items()],
+        )
+    return await blob_paths(conn, wanted)
+
+
+async def set_manifest_blob(conn: Conn, artifact_id: int, blob_key: str, path: str | None) -> None:
+    await execute(
+        conn,
+        "UPDATE artifacts SET manifest_blob_key = ?, manifest_path = ? WHERE id = ?",
+        (blob_key, path, artifact_id),
+    )
+
+
+async def add_manifest_upload(conn: Conn, artifact_id: int, path: str) -> None:
+    await execute(
+        conn,
+        "INSERT INTO manifest_uploads (artifact_id, path, created_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (artifact_id, path) DO NOTHING",
+        (artifact_id, path, utc_now()),
+    )
+
+
+async def manifest_uploads(conn: Conn, artifact_id: int) -> list[str]:
+    """The paths of the manifest uploads handed out for a version, oldest first."""
+    return await fetch_column(
+        conn, "SELECT path FROM manifest_uploads WHERE artifact_id = ? ORDER BY id", (artifact_id,)
+    )
+
+
+async def drop_manifest_uploads(conn: Conn, artifact_id: int) -> None:
+    await execute(conn, "DELETE FROM manifest_uploads WHERE artifact_id = ?", (artifact_id,))

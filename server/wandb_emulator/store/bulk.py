@@ -115,7 +115,7 @@ async def add_a_file_to_each_version(conn: Conn, blobs: BlobStore, size: int) ->
     for artifact_id in ids:
         pattern = f"version {artifact_id} ".encode()
         data = (pattern * (size // len(pattern) + 1))[:size]
-        key = blobs.put(data)
+        key = (await blobs.put(data)).key
         rows.append((artifact_id, md5_hex_to_b64(key), len(data), key, now))
     await conn.run_many(
         "INSERT INTO artifact_files (artifact_id, name, md5, size, blob_key, updated_at)"

@@ -16,3 +16,7 @@ class NotFound(StoreError):
 class IntegrityError(StoreError):
     """A statement broke a constraint (a unique name taken meanwhile, a missing row a
     foreign key names), whichever database raised it."""
+
+
+class UnstorableText(StoreError):
+    """Text the database cannot hold (PostgreSQL's text refuses U+0000)."""

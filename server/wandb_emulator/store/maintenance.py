@@ -53,7 +53,8 @@ async def sequences_of(conn: Conn, ids: list[int]) -> list[int]:
 
 async def referenced_blob_keys(conn: Conn) -> set[str]:
     """Blob keys something still points at: files and manifests of versions that are
-    not deleted, run files, and the parts of unfinished multipart uploads."""
+    not deleted, run files, and the parts the emulator received for unfinished
+    multipart uploads."""
     keys = set(
         await fetch_column(
             conn,
@@ -67,6 +68,39 @@ async def referenced_blob_keys(conn: Conn) -> set[str]:
     for parts in await fetch_column(conn, "SELECT parts FROM multipart_uploads"):
         keys.update(str(key) for key in json.loads(parts).values())
     return keys
+
+
+async def referenced_paths(conn: Conn) -> set[str]:
+    """Objects something points at by path: files and manifests of versions that are
+    not deleted, run files, and manifest uploads not read yet."""
+    return set(
+        await fetch_column(
+            conn,
+            "SELECT f.storage_path FROM artifact_files f JOIN artifacts a"
+            " ON a.id = f.artifact_id WHERE a.state != 'DELETED' AND f.storage_path IS NOT NULL"
+            " UNION SELECT manifest_path FROM artifacts"
+            " WHERE state != 'DELETED' AND manifest_path IS NOT NULL"
+            " UNION SELECT storage_path FROM run_files WHERE storage_path IS NOT NULL"
+            " UNION SELECT path FROM manifest_uploads",
+        )
+    )
+
+
+async def multipart_upload_ids(conn: Conn) -> set[str]:
+    return set(await fetch_column(conn, "SELECT id FROM multipart_uploads"))
+
+
+async def blob_objects(conn: Conn) -> list[tuple[str, str, str]]:
+    """Every recorded content object: (blob key, path, created at)."""
+    rows = await conn.rows("SELECT blob_key, path, created_at FROM blob_objects")
+    return [(str(key), str(path), str(created)) for key, path, created in rows]
+
+
+async def forget_blob_objects(conn: Conn, keys: list[str]) -> None:
+    if keys:
+        await execute(
+            conn, f"DELETE FROM blob_objects WHERE blob_key IN ({placeholders(keys)})", keys
+        )
 
 
 async def pending_file_md5s(conn: Conn) -> list[str]:

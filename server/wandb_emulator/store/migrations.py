@@ -482,6 +482,36 @@ MIGRATIONS: list[tuple[int, str]] = [
     (
         12,
         """
+        -- A blob store that lays its objects out as W&B does (a bucket) keeps each
+        -- content's bytes in one object, chosen when they are first announced; later
+        -- announcements of the same bytes point there. Content without a row is at its
+        -- content-addressed name (the local store, and blobs copied from a data dir).
+        CREATE TABLE blob_objects (
+            blob_key TEXT PRIMARY KEY,
+            path TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+
+        -- The object each reference reads (NULL: the content-addressed name).
+        ALTER TABLE artifact_files ADD COLUMN storage_path TEXT;
+        ALTER TABLE artifacts ADD COLUMN manifest_path TEXT;
+        ALTER TABLE run_files ADD COLUMN storage_path TEXT;
+        CREATE INDEX artifact_files_by_blob ON artifact_files(blob_key);
+
+        -- Manifest upload URLs of such a store handed to clients: the objects are read,
+        -- in this order, when the version is committed.
+        CREATE TABLE manifest_uploads (
+            id INTEGER PRIMARY KEY,
+            artifact_id INTEGER NOT NULL REFERENCES artifacts(id) ON DELETE CASCADE,
+            path TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (artifact_id, path)
+        );
+        """,
+    ),
+    (
+        13,
+        """
         -- Server state that every process of one database shares (store/server_state.py):
         -- the request journal, fault rules, the automations' delivery log and settings.
         -- Not data: snapshots leave these rows out, and a reset keeps server_settings.
@@ -511,7 +541,7 @@ MIGRATIONS: list[tuple[int, str]] = [
     ),
 ]
 
-# Server state rather than data (migration 12): snapshots leave their rows out, and a
+# Server state rather than data (migration 13): snapshots leave their rows out, and a
 # database holding only these holds no data.
 SERVER_STATE_TABLES = ("journal_entries", "fault_rules", "automation_deliveries", "server_settings")
 # What a reset (a wipe) keeps: the delivery settings, as a reset always did.

@@ -51,7 +51,7 @@ from typing import Any
 import asyncpg
 
 from .connection import Conn, LogStatement, Row
-from .errors import IntegrityError
+from .errors import IntegrityError, UnstorableText
 from .migrations import KEPT_BY_WIPE, MIGRATIONS, SERVER_STATE_TABLES
 from .sqlite import migrate_file
 
@@ -167,6 +167,14 @@ _INTEGERS = frozenset({"int2", "int4", "int8"})
 _ARGUMENT_ERROR = "invalid input for query argument"
 
 
+def _refuse_nul(params: Iterable[Any]) -> None:
+    """PostgreSQL's text cannot hold U+0000 (SQLite's can): a statement given one is
+    refused before it runs, as a client error (a failed statement would also abort the
+    transaction it is in)."""
+    if any(isinstance(value, str) and "\x00" in value for value in params):
+        raise UnstorableText("text must not contain the character U+0000")
+
+
 def _affinity(value: Any, type_name: str) -> Any:
     """`value` as a parameter of `type_name`, converted as SQLite's column affinity
     converts it when nothing is lost; otherwise unchanged (and refused)."""
@@ -216,6 +224,7 @@ class PgConn(Conn):
         self.connections = connections
 
     async def _call(self, method: str, sql: str, params: Sequence[Any]) -> Any:
+        _refuse_nul(params)
         query = numbered(sql)
         conn = await self.connections.acquire()
         try:
@@ -233,6 +242,8 @@ class PgConn(Conn):
             self.connections.release(conn)
 
     async def _call_many(self, sql: str, rows: list[Sequence[Any]]) -> None:
+        for row in rows:
+            _refuse_nul(row)
         conn = await self.connections.acquire()
         try:
             await conn.executemany(numbered(sql), rows)

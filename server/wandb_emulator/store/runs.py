@@ -184,15 +184,17 @@ async def touch_run_file(conn: Conn, run_id: int, name: str) -> None:
 
 
 async def store_run_file(
-    conn: Conn, run_id: int, name: str, blob_key: str, size: int, md5: str
+    conn: Conn, run_id: int, name: str, blob_key: str, size: int, storage_path: str | None = None
 ) -> None:
+    """A run file's bytes: their key (and MD5), size, and the object holding them in a
+    store that takes uploads itself (None: the content-addressed name)."""
     await execute(
         conn,
-        "INSERT INTO run_files (run_id, name, blob_key, size, md5, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, name) DO UPDATE SET"
+        "INSERT INTO run_files (run_id, name, blob_key, size, md5, updated_at, storage_path)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, name) DO UPDATE SET"
         " blob_key = excluded.blob_key, size = excluded.size, md5 = excluded.md5,"
-        " updated_at = excluded.updated_at",
-        (run_id, name, blob_key, size, md5, utc_now()),
+        " updated_at = excluded.updated_at, storage_path = excluded.storage_path",
+        (run_id, name, blob_key, size, blob_key, utc_now(), storage_path),
     )
 
 

@@ -1,5 +1,5 @@
 """Server state every process of one database shares: the request journal, fault rules,
-the automations' delivery log (their outbox) and settings (migration 12).
+the automations' delivery log (their outbox) and settings (migration 13).
 
 The journal is written on every request, so it keeps out of the write transactions:
 `Database.log_write` appends its rows without the write lock of the data and without a

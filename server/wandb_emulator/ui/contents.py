@@ -405,7 +405,7 @@ def artifact_files(urls: Urls, found: list[ArtifactFileRec], downloadable: bool)
             name=f.name,
             size=f.size,
             digest=f.digest or f.md5,
-            url=(urls.blob(f.blob_key, f.name) if f.blob_key else f.ref) if downloadable else None,
+            url=(urls.file(f, f.name) or f.ref) if downloadable else None,
         )
         for f in found
     ]
@@ -572,7 +572,4 @@ def _json_list(text: str) -> list[Any]:
 
 
 def _run_files(urls: Urls, found: list[RunFileRec]) -> list[FileRow]:
-    return [
-        FileRow(f.name, f.size, f.md5 or "", urls.blob(f.blob_key, f.name) if f.blob_key else None)
-        for f in found
-    ]
+    return [FileRow(f.name, f.size, f.md5 or "", urls.file(f, f.name)) for f in found]

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from ... import auth
-from ...blobs import BlobStore
+from ...blobs import BlobRef, BlobStore
 from ...records import ProjectRec, RunAlertRec, RunFileRec, RunRec, UserRec
 from ...store import accounts, projects, runs, sweeps
 from ...store.database import Conn
@@ -167,8 +167,8 @@ async def run_metadata(reads: ReadSession, blobs: BlobStore, run: RunRec) -> dic
     if metadata is None or metadata.blob_key is None:
         return None
     try:
-        values = json.loads(blobs.path(metadata.blob_key).read_bytes())
-    except (OSError, ValueError):
+        values = json.loads(await blobs.read(BlobRef(metadata.blob_key, metadata.storage_path)))
+    except (KeyError, OSError, ValueError):
         return None
     return values if isinstance(values, dict) else None
 

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from ...domain.artifacts import storage_path
+from ...blobs import Upload
+from ...domain.artifacts import file_storage_path
 from ...domain.reads import artifacts as artifact_reads
 from ...domain.reads import collections as collection_reads
 from ...domain.reads.loaders import then
@@ -26,9 +27,8 @@ from ...records import (
     RunRec,
     TagRec,
 )
-from ...urls import ManifestUpload
 from ..context import Info
-from ..fields import context_field, global_id_field, record_field, root_field
+from ..fields import context_field, global_id_field, record_field, source_field
 from ..files.types import File, FileConnection
 from ..lazy import lazy_type
 from ..pagination import Edge, PagedConnection, PageInfo, edges, page_info, total_count_field
@@ -88,11 +88,11 @@ class Tag:
 
     name = record_field("name", str)
 
-    @root_field
+    @source_field
     def tag_category_name(self) -> str | None:
         return self.rec.category or None
 
-    @root_field
+    @source_field
     def attributes(self) -> JSONString | None:
         return None
 
@@ -214,7 +214,7 @@ class ArtifactCollection:
 
     updated_at = record_field("updated_at", DateTime | None)
 
-    @root_field
+    @source_field
     def state(self) -> ArtifactCollectionState:
         return ArtifactCollectionState.DELETED if self.deleted else ArtifactCollectionState.READY
 
@@ -283,7 +283,7 @@ class ArtifactCollection:
 
 @strawberry.type
 class ArtifactSequence(ArtifactCollection):
-    @root_field
+    @source_field
     def digest_algorithm(self) -> ArtifactDigestAlgorithm:
         return ArtifactDigestAlgorithm.MANIFEST_MD5
 
@@ -347,32 +347,31 @@ class ArtifactManifest:
     artifact: strawberry.Private[ArtifactRec]
     file: File
 
-    @root_field
+    @source_field
     def id(self) -> strawberry.ID:
         return strawberry.ID(encode_id("ArtifactManifest", self.artifact.id))
 
 
-def manifest_node(info: Info, artifact: ArtifactRec, *, include_upload: bool) -> ArtifactManifest:
-    url = (
-        info.context.urls.blob(artifact.manifest_blob_key, "wandb_manifest.json")
-        if artifact.manifest_blob_key
-        else ""
-    )
-    upload = info.context.urls.upload(ManifestUpload(artifact.id)) if include_upload else None
+def manifest_node(
+    info: Info, artifact: ArtifactRec, upload: Upload | None = None
+) -> ArtifactManifest:
+    """The manifest's file: its download URL once stored, and where to upload it."""
+    url = info.context.urls.manifest(artifact) or ""
     file = File(
         id=strawberry.ID(encode_id("ArtifactManifestFile", artifact.id)),
         name="wandb_manifest.json",
         display_name="wandb_manifest.json",
         download_url=url,
         direct_url=url,
-        upload_url=upload,
+        upload_url=upload.url if upload else None,
+        upload_headers=list(upload.headers) if upload else [],
     )
     return ArtifactManifest(artifact=artifact, file=file)
 
 
 def artifact_file_node(info: Info, artifact: ArtifactRec, rec: ArtifactFileRec) -> File:
-    path = storage_path(artifact, rec.blob_key) if rec.blob_key else None
-    url = info.context.urls.blob(rec.blob_key, path) if rec.blob_key and path else (rec.ref or "")
+    path = file_storage_path(artifact, rec)
+    url = (info.context.urls.file(rec, path) if path else None) or rec.ref or ""
     return File(
         id=strawberry.ID(encode_id("ArtifactFile", rec.artifact_id) + ":" + rec.name),
         name=rec.name,
@@ -417,13 +416,13 @@ class Artifact:
 
     description = record_field("description", str | None)
 
-    @root_field
+    @source_field
     def metadata(self) -> JSONString | None:
         return JSONString(self.rec.metadata or "{}")
 
     ttl_duration_seconds = record_field("ttl_duration_seconds", Int64)
 
-    @root_field
+    @source_field
     def ttl_is_inherited(self) -> bool:
         return self.rec.ttl_duration_seconds == -1
 
@@ -434,11 +433,11 @@ class Artifact:
             lambda tags: [Tag(rec=t) for t in tags],
         )
 
-    @root_field
+    @source_field
     def history_step(self) -> Int64 | None:
         return None if self.rec.history_step is None else Int64(self.rec.history_step)
 
-    @root_field
+    @source_field
     def state(self) -> ArtifactState:
         return ArtifactState(self.rec.state)
 
@@ -446,11 +445,11 @@ class Artifact:
 
     digest = record_field("digest", str)
 
-    @root_field
+    @source_field
     def digest_algorithm(self) -> ArtifactDigestAlgorithm:
         return ArtifactDigestAlgorithm.MANIFEST_MD5
 
-    @root_field(description="Stable per committed version; null while pending.")
+    @source_field(description="Stable per committed version; null while pending.")
     def commit_hash(self) -> str | None:
         if self.rec.state != "COMMITTED":
             return None
@@ -482,7 +481,7 @@ class Artifact:
     @strawberry.field
     async def current_manifest(self, info: Info) -> ArtifactManifest | None:
         found = await artifact_reads.manifest_of(info.context.reads, self.rec)
-        return manifest_node(info, found, include_upload=False) if found else None
+        return manifest_node(info, found) if found else None
 
     @strawberry.field
     async def files(

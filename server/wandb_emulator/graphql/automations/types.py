@@ -11,7 +11,7 @@ from ...domain.reads.paging import Page
 from ...records import IntegrationRec, ProjectRec, SecretRec, TriggerRec
 from ..artifacts.types import ArtifactPortfolio, ArtifactSequence, collection_node
 from ..context import Info
-from ..fields import global_id_field, record_field, root_field
+from ..fields import global_id_field, record_field, source_field
 from ..orgs.types import Entity
 from ..pagination import CountedConnection
 from ..registries.types import Project
@@ -66,15 +66,15 @@ class GenericWebhookIntegration:
     name = record_field("name", str)
     created_at = record_field("created_at", DateTime)
 
-    @root_field
+    @source_field
     def url_endpoint(self) -> str:
         return self.rec.url or ""
 
-    @root_field(description="The name of the team secret sent as the Bearer token.")
+    @source_field(description="The name of the team secret sent as the Bearer token.")
     def access_token_ref(self) -> str | None:
         return self.rec.access_token_ref
 
-    @root_field(description="The name of a team secret the payload may use.")
+    @source_field(description="The name of a team secret the payload may use.")
     def secret_ref(self) -> str | None:
         return self.rec.secret_ref
 
@@ -86,11 +86,11 @@ class SlackIntegration:
     id = global_id_field("Integration")
     created_at = record_field("created_at", DateTime)
 
-    @root_field
+    @source_field
     def team_name(self) -> str:
         return self.rec.slack_team or ""
 
-    @root_field
+    @source_field
     def channel_name(self) -> str:
         return self.rec.slack_channel or ""
 
@@ -211,7 +211,7 @@ class Trigger:
             return Project(rec=found)
         return collection_node(found)  # type: ignore[return-value]
 
-    @root_field
+    @source_field
     def triggering_condition(self) -> FilterEventTriggeringCondition:
         return FilterEventTriggeringCondition(
             event_type=EventTriggeringConditionType(self.rec.event_type),

@@ -7,7 +7,7 @@ graphql-core does two things per request that only depend on the document:
 - it completes every field through the same general path (a path entry, a resolve-info
   object, the resolver, then `complete_value` with its type dispatch), a few
   microseconds each, although most fields of an answer are leaves read straight off a
-  record (`RootField`s: a function of the object alone), `__typename`, or objects and
+  record (`SourceField`s: a function of the object alone), `__typename`, or objects and
   lists a loader already knows.
 
 A known document is parsed once (the document cache), so its field nodes are the same

@@ -4,7 +4,7 @@ Strawberry wraps every resolver: per value it builds an `Info`, converts the arg
 (inspecting their types again) and runs the field's extension chain. For the fields whose
 value needs none of that, `install_direct_resolvers` gives graphql-core a resolver that
 calls the declared function itself:
-- a `RootField` (a function of its object) and a plain attribute: `function(source)`;
+- a `SourceField` (a function of its object) and a plain attribute: `function(source)`;
 - a `ContextField` (its object and the request context): `function(source, info)`.
 The executor (`execution.py`) recognizes them and computes them inline.
 """
@@ -17,7 +17,7 @@ from graphql import GraphQLField, GraphQLObjectType
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
-from ..fields import ContextField, RootField
+from ..fields import ContextField, SourceField
 
 
 class DirectResolver:
@@ -66,13 +66,13 @@ def declared_fields(
 
 
 def install_direct_resolvers(schema: strawberry.Schema) -> None:
-    """Let graphql-core call the functions of the schema's RootFields, ContextFields and
+    """Let graphql-core call the functions of the schema's SourceFields, ContextFields and
     plain attributes directly. Nothing when the schema has exception handlers: they may
     apply to any field."""
     if getattr(schema, "exception_handlers", ()):
         return
     for _, graphql_field, field in declared_fields(schema):
-        if isinstance(field, (RootField, ContextField)):
+        if isinstance(field, (SourceField, ContextField)):
             resolver = ContextResolver if isinstance(field, ContextField) else DirectResolver
             graphql_field.resolve = resolver(declared_function(field))
         elif _is_plain_attribute(field):

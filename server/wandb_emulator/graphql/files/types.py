@@ -52,7 +52,7 @@ class File:
     def url(self, info: Info, upload: bool | None = None) -> str | None:
         if upload and self.run_file is not None:
             run_id, name = self.run_file
-            return info.context.urls.upload(RunFileUpload(run_id=run_id, name=name))
+            return info.context.urls.upload(RunFileUpload(run_id=run_id, name=name)).url
         return self.download_url
 
 

@@ -8,7 +8,7 @@ from ...ids import decode_any
 from ...records import InviteRec, UserRec
 from ..context import Info
 from ..errors import ApiError
-from ..fields import global_id_field, root_field
+from ..fields import global_id_field, source_field
 from ..scalars import DateTime
 from ..users.types import User
 from .types import Entity
@@ -46,19 +46,19 @@ class Invite:
 
     id = global_id_field("Invite")
 
-    @root_field
+    @source_field
     def name(self) -> str:
         return self.rec.username or self.rec.email or ""
 
-    @root_field
+    @source_field
     def email(self) -> str | None:
         return self.rec.email
 
-    @root_field
+    @source_field
     def created_at(self) -> DateTime:
         return DateTime(self.rec.created_at)
 
-    @root_field
+    @source_field
     def to_user(self) -> User | None:
         return User(rec=self.to_user_rec) if self.to_user_rec else None
 

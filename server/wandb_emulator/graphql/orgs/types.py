@@ -19,7 +19,7 @@ from ..artifacts.types import (
     membership_connection,
 )
 from ..context import Info
-from ..fields import context_field, global_id_field, record_field, root_field
+from ..fields import context_field, global_id_field, record_field, source_field
 from ..lazy import lazy_type
 from ..registries.types import Project, ProjectConnection
 from ..scalars import DateTime, Int64, JSONString
@@ -49,7 +49,7 @@ class Member:
     account_type: str | None = "USER"
     api_key: str | None = None
 
-    @root_field
+    @source_field
     def admin(self) -> bool | None:
         return self.role == "admin"
 
@@ -115,7 +115,7 @@ class Organization:
             lambda entity: Entity(rec=entity) if entity else None,
         )
 
-    @root_field(description="Set only for CoreWeave organizations; never here.")
+    @source_field(description="Set only for CoreWeave organizations; never here.")
     def core_weave_organization_id(self) -> str | None:
         return None
 
@@ -128,7 +128,7 @@ class Organization:
     ) -> list[FeatureFlag]:
         return []
 
-    @root_field(description="Registry versions support the advanced filter/order fields.")
+    @source_field(description="Registry versions support the advanced filter/order fields.")
     def advanced_registry_features(self) -> AdvancedRegistryFeatures | None:
         return AdvancedRegistryFeatures(advanced_search=True)
 
@@ -155,49 +155,49 @@ class Entity:
 
     name = record_field("name", str)
 
-    @root_field
+    @source_field
     def available(self) -> bool | None:
         return True
 
-    @root_field
+    @source_field
     def photo_url(self) -> str | None:
         return None
 
-    @root_field
+    @source_field
     def read_only(self) -> bool | None:
         return False
 
-    @root_field
+    @source_field
     def read_only_admin(self) -> bool:
         return False
 
     is_team = record_field("is_team", bool)
 
-    @root_field
+    @source_field
     def entity_type(self) -> str | None:
         return self.rec.kind.lower()
 
-    @root_field
+    @source_field
     def private_only(self) -> bool:
         return False
 
-    @root_field
+    @source_field
     def storage_bytes(self) -> Int64:
         return Int64(0)
 
-    @root_field
+    @source_field
     def code_saving_enabled(self) -> bool:
         return False
 
-    @root_field
+    @source_field
     def default_access(self) -> str:
         return "USER_READ"
 
-    @root_field
+    @source_field
     def is_paid(self) -> bool | None:
         return False
 
-    @root_field
+    @source_field
     def limits(self) -> JSONString | None:
         return JSONString("{}")
 
@@ -285,7 +285,7 @@ class Entity:
         )
         return membership_connection(page)
 
-    @root_field
+    @source_field
     def xxhash_digests_enabled(self) -> bool:
         """Artifacts are digested with MD5 here; wandb-core asks before hashing."""
         return False

@@ -27,7 +27,7 @@ from ..artifacts.types import (
     collection_node,
 )
 from ..context import Info
-from ..fields import context_field, global_id_field, record_field, root_field
+from ..fields import context_field, global_id_field, record_field, source_field
 from ..lazy import lazy_type
 from ..pagination import CountedConnection, PageInfo
 from ..runs.types import Run, RunConnection, run_connection
@@ -48,7 +48,7 @@ _Trigger = Annotated["Trigger", strawberry.lazy("wandb_emulator.graphql.automati
 class Role:
     name: str
 
-    @root_field
+    @source_field
     def id(self) -> strawberry.ID:
         return strawberry.ID(encode_id("Role", REGISTRY_ROLES.index(self.name) + 1))
 
@@ -58,27 +58,27 @@ class ProjectMember:
     user: strawberry.Private[UserRec]
     role: Role
 
-    @root_field
+    @source_field
     def id(self) -> strawberry.ID:
         return strawberry.ID(encode_id("User", self.user.id))
 
-    @root_field
+    @source_field
     def name(self) -> str | None:
         return self.user.name
 
-    @root_field
+    @source_field
     def username(self) -> str | None:
         return self.user.username
 
-    @root_field
+    @source_field
     def email(self) -> str | None:
         return self.user.email
 
-    @root_field
+    @source_field
     def photo_url(self) -> str | None:
         return None
 
-    @root_field
+    @source_field
     def account_type(self) -> str | None:
         return self.user.account_type
 
@@ -88,7 +88,7 @@ class ProjectTeamMember:
     team_rec: strawberry.Private[EntityRec]
     role: Role
 
-    @root_field
+    @source_field
     def team(self) -> _Entity:
         return lazy_type(_Entity)(rec=self.team_rec)
 
@@ -130,7 +130,7 @@ class Project:
 
     id = global_id_field("Project")
 
-    @root_field
+    @source_field
     def internal_id(self) -> strawberry.ID:
         return strawberry.ID(encode_id("ProjectInternalId", self.rec.id))
 
@@ -146,7 +146,7 @@ class Project:
 
     allow_all_artifact_types_in_registry = record_field("allow_all_artifact_types", bool)
 
-    @root_field
+    @source_field
     def read_only(self) -> bool | None:
         return False
 
@@ -169,11 +169,11 @@ class Project:
         owner = await project_reads.project_owner(info.context.reads, self.rec)
         return User(rec=owner) if owner else None
 
-    @root_field
+    @source_field
     def is_benchmark(self) -> bool:
         return False
 
-    @root_field
+    @source_field
     def views(self) -> JSONString | None:
         return JSONString("{}")
 
@@ -202,11 +202,11 @@ class Project:
         found = await run_reads.project_run(info.context.reads, self.rec, name)
         return Run(rec=found) if found else None
 
-    @root_field(description="The project's git repository; projects here record none.")
+    @source_field(description="The project's git repository; projects here record none.")
     def repo(self) -> str | None:
         return None
 
-    @root_field(description="The project's docker image; projects here record none.")
+    @source_field(description="The project's docker image; projects here record none.")
     def docker_image(self) -> str | None:
         return None
 

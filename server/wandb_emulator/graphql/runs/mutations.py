@@ -5,7 +5,6 @@ import json
 import strawberry
 
 from ...domain import runs as domain_runs
-from ...records import RunRec
 from ...urls import RunFileUpload, Urls
 from ..context import Info
 from ..files.types import File
@@ -90,16 +89,10 @@ def _run_values(input: UpsertBucketInput) -> dict[str, object]:
     }
 
 
-async def _touch_files(info: Info, input: CreateRunFilesInput) -> RunRec:
-    async with info.context.uow.write() as tx:
-        return await domain_runs.touch_run_files(
-            tx,
-            info.context.viewer,
-            input.entity_name,
-            input.project_name,
-            input.run_name,
-            input.files,
-        )
+def _run_files(input: CreateRunFilesInput) -> domain_runs.RunFiles:
+    return domain_runs.RunFiles(
+        input.entity_name, input.project_name, input.run_name, list(input.files)
+    )
 
 
 @strawberry.type
@@ -125,13 +118,14 @@ class RunMutations:
         self, info: Info, input: CreateRunFilesInput
     ) -> CreateRunFilesPayload | None:
         urls: Urls = info.context.urls
-        run = await _touch_files(info, input)
+        async with info.context.uow.write() as tx:
+            run = await domain_runs.touch_run_files(tx, info.context.viewer, _run_files(input))
         files = [
             File(
                 id=strawberry.ID(f"{run.id}:{name}"),
                 name=name,
                 display_name=name,
-                upload_url=urls.upload(RunFileUpload(run_id=run.id, name=name)),
+                upload_url=urls.upload(RunFileUpload(run_id=run.id, name=name)).url,
             )
             for name in input.files
         ]
@@ -143,5 +137,7 @@ class RunMutations:
     async def mark_run_files_uploaded(
         self, info: Info, input: MarkRunFilesUploadedInput
     ) -> MarkRunFilesUploadedPayload | None:
-        await _touch_files(info, input)
+        await domain_runs.mark_run_files_uploaded(
+            info.context.uow, info.context.blobs, info.context.viewer, _run_files(input)
+        )
         return MarkRunFilesUploadedPayload(success=True)

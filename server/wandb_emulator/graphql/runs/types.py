@@ -18,7 +18,7 @@ from ...ids import encode_id
 from ...records import RunFileRec, RunRec
 from ..context import Info
 from ..errors import ApiError
-from ..fields import context_field, global_id_field, record_field, root_field
+from ..fields import context_field, global_id_field, record_field, source_field
 from ..files.types import File, FileConnection
 from ..lazy import lazy_type
 from ..pagination import CountedConnection, PageInfo, page_info
@@ -57,7 +57,7 @@ class Run:
 
     project_id = record_field("project_id", int)
 
-    @root_field
+    @source_field
     def display_name(self) -> str | None:
         return self.rec.display_name or self.rec.name
 
@@ -79,11 +79,11 @@ class Run:
 
     exitcode = record_field("exit_code", int | None)
 
-    @root_field(description="The run is still running (its state is running).")
+    @source_field(description="The run is still running (its state is running).")
     def running(self) -> bool:
         return self.rec.state == "running"
 
-    @root_field(description="The run ended with an error (failed or crashed).")
+    @source_field(description="The run ended with an error (failed or crashed).")
     def failed(self) -> bool:
         return self.rec.state in ("failed", "crashed")
 
@@ -91,15 +91,15 @@ class Run:
     async def should_stop(self, info: Info) -> bool:
         return await run_reads.stop_requested_by_sweep(info.context.reads, self.rec)
 
-    @root_field
+    @source_field
     def read_only(self) -> bool:
         return False
 
-    @root_field
+    @source_field
     def config(self) -> JSONString:
         return JSONString(self.rec.config)
 
-    @root_field
+    @source_field
     def summary_metrics(self) -> JSONString:
         return JSONString(self.rec.summary_metrics)
 
@@ -108,7 +108,7 @@ class Run:
         last = await run_reads.last_line(info.context.reads, self.rec, "events")
         return JSONString(last or "{}")
 
-    @root_field
+    @source_field
     def tags(self) -> list[str]:
         return json.loads(self.rec.tags)
 
@@ -139,7 +139,7 @@ class Run:
     async def _rows(self, info: Info, stream: str) -> list[dict]:
         return history.parse_rows(await run_reads.lines(info.context.reads, self.rec, stream))
 
-    @root_field(description="Whether StopRun asked the run's process to stop.")
+    @source_field(description="Whether StopRun asked the run's process to stop.")
     def stopped(self) -> bool:
         return self.rec.stop_requested
 
@@ -379,7 +379,7 @@ def _like(pattern: str, name: str) -> bool:
 
 
 def _run_file(info: Info, rec: RunFileRec) -> File:
-    url = info.context.urls.blob(rec.blob_key, rec.name) if rec.blob_key else None
+    url = info.context.urls.file(rec, rec.name)
     return File(
         id=strawberry.ID(encode_id("RunFile", rec.run_id) + ":" + rec.name),
         name=rec.name,

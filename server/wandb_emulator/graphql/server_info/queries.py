@@ -1,11 +1,11 @@
 import strawberry
 
-from ..fields import root_field
+from ..fields import source_field
 from .types import ServerInfo
 
 
 @strawberry.type
 class ServerInfoQueries:
-    @root_field
+    @source_field
     def server_info(self) -> ServerInfo:
         return ServerInfo()

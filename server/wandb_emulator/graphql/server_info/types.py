@@ -2,7 +2,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from ... import __version__
-from ..fields import root_field
+from ..fields import source_field
 
 # Advertise a feature only when the emulator implements what it promises; the SDK
 # takes different code paths depending on this list.
@@ -54,15 +54,15 @@ class LocalVersionInfo:
 
 @strawberry.type
 class ServerInfo:
-    @root_field
+    @source_field
     def features(self) -> list[ServerFeature]:
         return [ServerFeature(name=name, is_enabled=True) for name in ENABLED_FEATURES]
 
-    @root_field(description="`min_cli_version` and `max_cli_version` the server accepts.")
+    @source_field(description="`min_cli_version` and `max_cli_version` the server accepts.")
     def cli_version_info(self) -> JSON:
         return JSON(dict(CLI_VERSION_INFO))
 
-    @root_field(description="The emulator is always its own latest version.")
+    @source_field(description="The emulator is always its own latest version.")
     def latest_local_version_info(self) -> LocalVersionInfo:
         return LocalVersionInfo(
             out_of_date=False,

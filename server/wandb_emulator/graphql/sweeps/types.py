@@ -10,7 +10,7 @@ from ...domain.reads.paging import Paged
 from ...domain.sweeps import controller_run_name, load_config
 from ...records import SweepAgentRec, SweepRec
 from ..context import Info
-from ..fields import global_id_field, record_field, root_field
+from ..fields import global_id_field, record_field, source_field
 from ..lazy import lazy_type
 from ..pagination import CountedConnection
 from ..runs.types import RunConnection, run_connection
@@ -93,7 +93,7 @@ class Sweep:
     def early_stop_job_running(self) -> bool:
         return False
 
-    @root_field(description="The run a local sweep scheduler logs to.")
+    @source_field(description="The run a local sweep scheduler logs to.")
     def controller_run_name(self) -> str:
         return controller_run_name(self.rec)
 

@@ -7,7 +7,7 @@ from ...domain.reads import automations as automation_reads
 from ...domain.reads.loaders import then
 from ...records import ApiKeyRec, UserRec
 from ..context import Info
-from ..fields import context_field, global_id_field, record_field, root_field
+from ..fields import context_field, global_id_field, record_field, source_field
 from ..lazy import lazy_type
 from ..scalars import DateTime, JSONString
 
@@ -32,7 +32,7 @@ class ApiKey:
 
     id = global_id_field("ApiKey")
 
-    @root_field
+    @source_field
     def name(self) -> str:
         """Keys are only ever shown by a short prefix, as on the real server."""
         return self.rec.key[:6]
@@ -66,17 +66,17 @@ class User:
 
     created_at = record_field("created_at", DateTime)
 
-    @root_field
+    @source_field
     def deleted_at(self) -> DateTime | None:
         return None
 
-    @root_field
+    @source_field
     def photo_url(self) -> str | None:
         return None
 
     account_type = record_field("account_type", str | None)
 
-    @root_field
+    @source_field
     def flags(self) -> JSONString | None:
         return JSONString("{}")
 

@@ -13,7 +13,7 @@ from ....domain.aliases import TagSpec
 from ....domain.artifacts import NewArtifact
 from ....ids import decode_id, encode_id
 from ....records import ArtifactRec
-from ....urls import ArtifactFileUpload, PartUpload
+from ....urls import ArtifactFileUpload, ManifestUpload, PartUpload
 from ...context import Info
 from ...files.types import (
     File,
@@ -261,15 +261,17 @@ def _file_node(info: Info, spec: CreateArtifactFileSpecInput, upload: artifacts.
                             part_number=part.part_number,
                             md5=md5_hex_to_b64(part.hex_md5),
                         )
-                    ),
+                    ).url,
                 )
                 for part in spec.upload_parts_input or []
             ],
         )
     else:
-        node.upload_url = urls.upload(
-            ArtifactFileUpload(artifact_id=upload.artifact_id, name=spec.name, md5=spec.md5)
+        target = urls.upload(
+            ArtifactFileUpload(artifact_id=upload.artifact_id, name=spec.name, md5=spec.md5),
+            upload.path,
         )
+        node.upload_url, node.upload_headers = target.url, list(target.headers)
     return node
 
 
@@ -278,10 +280,9 @@ async def _create_files(info: Info, input: CreateArtifactFilesInput) -> FileConn
         (str(spec.artifact_id), spec.name, spec.md5, spec.mimetype, bool(spec.upload_parts_input))
         for spec in input.artifact_files
     ]
-    async with info.context.uow.write() as tx:
-        uploads = await artifacts.announce_files(
-            tx, info.context.blobs, info.context.viewer, announced
-        )
+    uploads = await artifacts.announce_files(
+        info.context.uow, info.context.blobs, info.context.viewer, announced
+    )
     edges = [
         _file_edge(upload.artifact_id, spec, _file_node(info, spec, upload))
         for spec, upload in zip(input.artifact_files, uploads, strict=True)
@@ -294,15 +295,14 @@ async def _complete_multipart(
     info: Info, input: CompleteMultipartUploadArtifactInput
 ) -> str | None:
     abort = input.complete_multipart_action is CompleteMultipartAction.Abort
-    async with info.context.uow.write() as tx:
-        return await artifacts.complete_multipart(
-            tx,
-            info.context.blobs,
-            info.context.viewer,
-            input.artifact_id,
-            input.upload_id,
-            None if abort else [p.part_number for p in input.completed_parts],
-        )
+    return await artifacts.complete_multipart(
+        info.context.uow,
+        info.context.blobs,
+        info.context.viewer,
+        input.artifact_id,
+        input.upload_id,
+        None if abort else [p.part_number for p in input.completed_parts],
+    )
 
 
 async def _set_manifest(
@@ -314,17 +314,17 @@ async def _set_manifest(
     base_artifact_id: str | None = None,
 ) -> ArtifactManifestPayload:
     async with info.context.uow.write() as tx:
-        artifact = await artifacts.set_manifest(
+        artifact, path = await artifacts.set_manifest(
             tx,
+            info.context.blobs,
             info.context.viewer,
             artifact_id,
             manifest_type=manifest_type,
             digest=digest,
             base_artifact_id=base_artifact_id,
         )
-    return ArtifactManifestPayload(
-        artifact_manifest=manifest_node(info, artifact, include_upload=True)
-    )
+    upload = info.context.urls.upload(ManifestUpload(artifact.id), path)
+    return ArtifactManifestPayload(artifact_manifest=manifest_node(info, artifact, upload))
 
 
 @strawberry.input
@@ -399,10 +399,9 @@ class ArtifactSaveMutations:
     async def commit_artifact(
         self, info: Info, input: CommitArtifactInput
     ) -> CommitArtifactPayload | None:
-        async with info.context.uow.write() as tx:
-            committed = await artifacts.commit(
-                tx, info.context.blobs, info.context.viewer, input.artifact_id
-            )
+        committed = await artifacts.commit(
+            info.context.uow, info.context.blobs, info.context.viewer, input.artifact_id
+        )
         return CommitArtifactPayload(artifact=Artifact(rec=committed))
 
     @strawberry.mutation
