@@ -314,4 +314,4 @@ def test_a_latency_fault_delays_the_attempt_and_is_logged(
     [logged] = _deliveries(setup, "delayed")
     [attempt] = logged["attempts"]
     assert (attempt["status"], attempt["fault"]) == (200, rule.id)
-    assert rule.hits == 1
+    assert [r.hits for r in wandb_emulator_faults.rules()] == [1]  # the rule as stored

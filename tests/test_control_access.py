@@ -11,9 +11,15 @@ import pytest
 from conftest import CONTROL_HEADERS, DEFAULT_KEY, EmulatorProcess, log_artifacts
 
 from wandb_emulator.config import Config
-from wandb_emulator.journal import REDACTED, Journal, RequestRecord
+from wandb_emulator.journal import REDACTED, JournalEntry, RequestRecord
 from wandb_emulator.serving import exposure_warnings
-from wandb_emulator.testing import Accounts, EmulatorHandle, EmulatorUser, RunningEmulator
+from wandb_emulator.testing import (
+    Accounts,
+    EmulatorHandle,
+    EmulatorUser,
+    InProcessEmulator,
+    RunningEmulator,
+)
 
 ENDPOINTS = [
     ("POST", "/reset"),
@@ -119,18 +125,31 @@ def record(variables: dict) -> RequestRecord:
     return RequestRecord("POST", "/graphql", 0.0, operation="Op", variables=variables)
 
 
-def test_journal_entries_are_cut_to_the_entry_cap() -> None:
-    journal = Journal(10, entry_bytes=1000, total_bytes=10**6)
-    entry = journal.record(record({"small": "kept", "big": "x" * 50_000}), 200, 1.0)
-    assert entry.variables is not None and entry.variables["small"] == "kept"
-    assert len(entry.variables["big"]) < 1100 and "truncated" in entry.variables["big"]
-    many = journal.record(record({"items": list(range(100_000))}), 200, 1.0)
-    assert many.variables is not None and len(many.variables["items"]) < 200
+def recorded(emulator: InProcessEmulator, variables: dict) -> JournalEntry:
+    """An entry recorded (on the emulator's loop, where the journal writes) as by a request."""
+
+    async def record_now() -> JournalEntry:
+        return emulator.emulator.journal.record(record(variables), 200, 1.0)
+
+    return emulator.call(record_now())
 
 
-def test_the_journal_stays_within_its_total_cap() -> None:
-    journal = Journal(1000, entry_bytes=10_000, total_bytes=50_000)
-    for _ in range(100):
-        journal.record(record({"blob": "y" * 20_000}), 200, 1.0)
-    assert journal.bytes <= 50_000
-    assert 1 <= len(journal) < 10
+def test_journal_entries_are_cut_to_the_entry_cap(tmp_path: Path) -> None:
+    config = Config(journal_size=10, journal_entry_bytes=1000, journal_total_bytes=10**6)
+    with InProcessEmulator(tmp_path / "data", config) as emulator:
+        entry = recorded(emulator, {"small": "kept", "big": "x" * 50_000})
+        assert entry.variables is not None and entry.variables["small"] == "kept"
+        assert len(entry.variables["big"]) < 1100 and "truncated" in entry.variables["big"]
+        many = recorded(emulator, {"items": list(range(100_000))})
+        assert many.variables is not None and len(many.variables["items"]) < 200
+        assert emulator.journal.entries()[-1].variables == many.variables  # as stored
+
+
+def test_the_journal_stays_within_its_total_cap(tmp_path: Path) -> None:
+    config = Config(journal_size=1000, journal_entry_bytes=10_000, journal_total_bytes=50_000)
+    with InProcessEmulator(tmp_path / "data", config) as emulator:
+        for _ in range(100):
+            recorded(emulator, {"blob": "y" * 20_000})
+        entries, held = emulator.call(emulator.emulator.journal.totals())
+        assert held <= 50_000
+        assert 1 <= entries < 10 and len(emulator.journal) == entries

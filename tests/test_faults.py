@@ -9,7 +9,7 @@ import pytest
 import wandb
 from conftest import CONTROL_HEADERS, OrgSetup
 
-from wandb_emulator.faults import FaultRules, FaultSpecError
+from wandb_emulator.faults import FaultRule, FaultSpecError, parse_spec
 from wandb_emulator.testing import RunningEmulator
 
 FETCH = "query FetchRegistry($entity: String) { entity(name: $entity) { id } }"
@@ -31,27 +31,34 @@ FETCH = "query FetchRegistry($entity: String) { entity(name: $entity) { id } }"
 )
 def test_bad_rules_are_refused_with_a_reason(spec: dict, message: str) -> None:
     with pytest.raises(FaultSpecError, match=message):
-        FaultRules().add(**spec)
+        parse_spec(spec)
 
 
-def test_rules_apply_n_times_to_matching_variables_then_stop() -> None:
-    rules = FaultRules()
-    rule = rules.add(operation="FetchRegistry", variables={"name": "a"}, error="boom", times=2)
-    assert rules.take_for_operation("FetchRegistry", {"name": "b"}) is None
-    assert rules.take_for_operation("Other", {"name": "a"}) is None
-    assert rules.take_for_operation("FetchRegistry", {"name": "a", "entity": "e"}) is rule
-    assert rules.take_for_operation("FetchRegistry", {"name": "a"}) is rule
-    assert rules.take_for_operation("FetchRegistry", {"name": "a"}) is None
+def test_rules_apply_n_times_to_matching_variables_then_stop(in_process) -> None:
+    faults = in_process.emulator.faults
+    in_process.faults.clear()
+    in_process.faults.add(operation="FetchRegistry", variables={"name": "a"}, error="boom", times=2)
+
+    def take(operation: str, variables: dict) -> FaultRule | None:
+        return in_process.call(faults.take_for_operation(operation, variables))
+
+    assert take("FetchRegistry", {"name": "b"}) is None
+    assert take("Other", {"name": "a"}) is None
+    assert take("FetchRegistry", {"name": "a", "entity": "e"}).hits == 1
+    assert take("FetchRegistry", {"name": "a"}).hits == 2
+    assert take("FetchRegistry", {"name": "a"}) is None
+    (rule,) = in_process.faults.rules()
     assert rule.to_json()["exhausted"] and rule.hits == 2
 
 
-def test_path_rules_match_other_requests_by_glob_and_method() -> None:
-    rules = FaultRules()
-    rule = rules.add(path="/files/*", method="put", status=503)
-    assert rules.take_for_request("GET", "/files/a/b") is None
-    assert rules.take_for_request("PUT", "/files/a/b") is rule
-    assert rules.take_for_request("PUT", "/other") is None
-    assert rules.remove(rule.id) and not rules.remove(rule.id)
+def test_path_rules_match_other_requests_by_glob_and_method(in_process) -> None:
+    faults = in_process.emulator.faults
+    in_process.faults.clear()
+    rule = in_process.faults.add(path="/files/*", method="put", status=503)
+    assert in_process.call(faults.take_for_request("GET", "/files/a/b")) is None
+    assert in_process.call(faults.take_for_request("PUT", "/files/a/b")).id == rule.id
+    assert in_process.call(faults.take_for_request("PUT", "/other")) is None
+    assert in_process.faults.remove(rule.id) and not in_process.faults.remove(rule.id)
 
 
 def faults_url(server: RunningEmulator) -> str:

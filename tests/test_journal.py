@@ -1,4 +1,4 @@
-"""The request journal: the ring buffer, its helpers, and what the server records."""
+"""The request journal: its limits, its helpers, and what the server records."""
 
 from __future__ import annotations
 
@@ -9,41 +9,39 @@ import pytest
 from conftest import CONTROL_HEADERS, EmulatorProcess, OrgSetup, RunningEmulator
 
 from wandb_emulator.config import Config
-from wandb_emulator.journal import Journal, RequestRecord
+from wandb_emulator.journal import Journal, JournalEntry
+from wandb_emulator.testing import InProcessEmulator
 
 VIEWER = "query Viewer { viewer { username } }"
 
 
-def record(journal: Journal, operation: str | None, path: str = "/graphql", **variables) -> None:
-    journal.record(RequestRecord("POST", path, time.time(), operation, variables or None), 200, 1.0)
-
-
-def test_the_journal_keeps_only_the_newest_entries() -> None:
-    journal = Journal(size=3)
-    for name in ("A", "B", "C", "D"):
-        record(journal, name)
-    assert journal.operations() == ["B", "C", "D"]
-    assert [entry.seq for entry in journal] == [2, 3, 4]
-    journal.clear()
-    assert len(journal) == 0
+def listed(*calls: tuple[str | None, dict | None]) -> Journal:
+    """A Journal over entries in a list (as a handle reads them from the database)."""
+    entries = [
+        JournalEntry(seq, time.time(), "POST", "/graphql", 200, 1.0, operation, variables)
+        for seq, (operation, variables) in enumerate(calls, 1)
+    ]
+    return Journal(lambda: list(entries), entries.clear, 10)
 
 
 def test_find_and_assert_called_match_a_subset_of_the_variables() -> None:
-    journal = Journal()
-    record(journal, "FetchRegistry", name="a", entity="org")
-    record(journal, "FetchRegistry", name="b", entity="org")
-    record(journal, None)
+    journal = listed(
+        ("FetchRegistry", {"name": "a", "entity": "org"}),
+        ("FetchRegistry", {"name": "b", "entity": "org"}),
+        (None, None),
+    )
     assert journal.operations() == ["FetchRegistry", "FetchRegistry", "(anonymous)"]
     assert len(journal.find("FetchRegistry", {"entity": "org"})) == 2
     [entry] = journal.assert_called("FetchRegistry", times=1, variables={"name": "b"})
     assert entry.variables == {"name": "b", "entity": "org"}
     journal.assert_not_called("FetchRegistry", {"name": "c"})
-    assert journal.last("FetchRegistry") is entry
+    assert journal.last("FetchRegistry") == entry
+    journal.clear()
+    assert len(journal) == 0
 
 
 def test_assertion_helpers_fail_with_what_was_seen() -> None:
-    journal = Journal()
-    record(journal, "Viewer")
+    journal = listed(("Viewer", None))
     with pytest.raises(AssertionError, match=r"UpsertRegistry at least once, got 0.*'Viewer'"):
         journal.assert_called("UpsertRegistry")
     with pytest.raises(AssertionError, match="2 time"):
@@ -54,9 +52,19 @@ def test_assertion_helpers_fail_with_what_was_seen() -> None:
         journal.last("Nope")
 
 
-def test_a_journal_holds_at_least_one_entry() -> None:
+def test_a_journal_holds_at_least_one_entry(tmp_path) -> None:
     with pytest.raises(ValueError):
-        Journal(size=0)
+        InProcessEmulator(tmp_path / "data", Config(journal_size=0))
+
+
+def test_the_journal_keeps_the_newest_entries_within_its_byte_budget(tmp_path) -> None:
+    config = Config(journal_size=3, journal_total_bytes=700)
+    with InProcessEmulator(tmp_path / "data", config) as emulator:
+        for name in ("A", "B", "C", "D"):
+            emulator.client.get(f"/ready?{name}")
+        assert [entry.seq for entry in emulator.journal] == [3, 4]  # 2 x ~260 bytes fit
+        emulator.journal.clear()
+        assert len(emulator.journal) == 0
 
 
 def journal_entries(server: RunningEmulator, **params: str) -> list[dict]:

@@ -377,16 +377,16 @@ def test_sweep_urls_say_sweeps_are_not_emulated(alice: Ui) -> None:
 
 
 def test_pages_do_not_shadow_api_routes_and_are_not_journaled(alice: Ui) -> None:
-    alice.emulator.journal.clear()
+    alice.in_process.journal.clear()
     alice.page("/acme-team/vision")
     alice.page(links.run("acme-team", "vision", "run-1"))
-    assert alice.emulator.journal.entries() == []
+    assert alice.in_process.journal.entries() == []
     assert alice.client.get("/graphql").status_code == 405
     assert alice.client.get("/storage/upload").status_code == 404  # not a project page
     assert alice.client.get("/ready").status_code == 200
     response = alice.client.get("/artifacts/acme-team/" + "0" * 32)
     assert not response.headers["content-type"].startswith("text/html")
-    assert [e.path for e in alice.emulator.journal.entries()] == [
+    assert [e.path for e in alice.in_process.journal.entries()] == [
         "/graphql",
         "/storage/upload",
         "/ready",
@@ -428,24 +428,24 @@ def test_panel_adds_lists_removes_and_clears_fault_rules(admin: Ui) -> None:
     form = {"csrf": token, "operation": "UpsertBucket", "error": f"boom {HOSTILE}", "times": "2"}
     response = admin.client.post(f"{links.PANEL}/faults", data=form)
     assert response.status_code == 303
-    (rule,) = admin.emulator.faults.rules()
+    (rule,) = admin.in_process.faults.rules()
     assert (rule.operation, rule.error, rule.times) == ("UpsertBucket", f"boom {HOSTILE}", 2)
     html = admin.page(response.headers["location"])
     assert f"boom {ESCAPED}" in html and "The fault rule was added" in html
     bad = admin.client.post(f"{links.PANEL}/faults", data={"csrf": token, "status": "x"})
     assert bad.status_code == 400 and "must be a whole number" in bad.text
     admin.client.post(f"{links.PANEL}/faults/{rule.id}/delete", data={"csrf": token})
-    assert admin.emulator.faults.rules() == []
+    assert admin.in_process.faults.rules() == []
     admin.client.post(f"{links.PANEL}/faults", data={"csrf": token, "path": "/x", "status": "503"})
     admin.client.post(f"{links.PANEL}/faults/clear", data={"csrf": token})
-    assert admin.emulator.faults.rules() == []
+    assert admin.in_process.faults.rules() == []
 
 
 def test_the_panel_is_for_instance_admins_only(alice: Ui) -> None:
     alice.page(links.PANEL, status=404)
     token = alice.csrf()
     assert alice.client.post(f"{links.PANEL}/reset", data={"csrf": token}).status_code == 404
-    assert alice.emulator.faults.rules() == [] and alice.world.org in alice.page("/")
+    assert alice.in_process.faults.rules() == [] and alice.world.org in alice.page("/")
 
 
 def test_panel_seeds_and_resets(admin: Ui) -> None:
@@ -467,19 +467,22 @@ def test_panel_seeds_and_resets(admin: Ui) -> None:
 def test_panel_lists_automation_deliveries_newest_first_and_clears_them(admin: Ui) -> None:
     log = admin.emulator.automations.deliveries
     for name in ("first-hook", HOSTILE):
-        delivery = log.new(
-            automation={"name": name},
-            event={"type": "LINK_ARTIFACT"},
-            action="GENERIC_WEBHOOK",
-            url="http://hook.test/x",
-            payload={"version": "v0"},
+        delivery = admin.in_process.call(
+            log.new(
+                automation={"name": name},
+                event={"type": "LINK_ARTIFACT"},
+                action="GENERIC_WEBHOOK",
+                url="http://hook.test/x",
+                payload={"version": "v0"},
+            )
         )
     delivery.outcome = "failed"
+    admin.in_process.call(log.finished(delivery))
     html = admin.page(links.PANEL)
     assert html.index(f"<strong>{ESCAPED}</strong>") < html.index("<strong>first-hook</strong>")
     assert "<td>failed</td>" in html and "LINK_ARTIFACT" in html
     response = admin.client.post(f"{links.PANEL}/deliveries/clear", data={"csrf": admin.csrf()})
-    assert response.status_code == 303 and log.entries() == []
+    assert response.status_code == 303 and admin.in_process.deliveries(wait=False) == []
     assert "No deliveries yet" in admin.page(links.PANEL)
 
 

@@ -40,7 +40,7 @@ from .http.otlp import export as otlp_export
 from .http.outside_commits import SeeOutsideCommits
 from .http.recording import RecordingMiddleware
 from .http.request_metrics import RequestMetrics, RequestStats, metrics
-from .journal import Journal
+from .journal import SharedJournal
 from .seed_check import check_seed
 from .seeding import apply_seed, first_user_key, load_seed_file
 from .signing import Signer, data_dir_secret
@@ -68,13 +68,14 @@ class Emulator:
         self.signer = Signer(data_dir_secret(config.data_dir), URL_TTL_SECONDS)
         self.urls = Urls(config.base_url, self.signer, self.blobs)
         self.schema = build_schema(config)
-        self.journal = Journal(
+        self.journal = SharedJournal(
+            self.db,
             config.journal_size,
             entry_bytes=config.journal_entry_bytes,
             total_bytes=config.journal_total_bytes,
         )
         self.control_token = config.control_token or secrets.token_urlsafe(32)
-        self.faults = FaultRules()
+        self.faults = FaultRules(self.db)
         self.request_stats = RequestStats()
         self.metrics_registry: Any = None  # built by the first scrape of /metrics
         self.telemetry = Telemetry()
@@ -110,6 +111,7 @@ class Emulator:
 
     async def stop(self) -> None:
         await self.automations.stop()
+        await self.journal.flush()
         if self._maintenance is not None:
             self._maintenance.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -198,11 +200,12 @@ class Emulator:
         The last snapshot restored stays staged (checked, migrated), so restoring the
         same file again, as a test fixture does before every test, skips reading it."""
         staged = await self._staged_snapshot(archive)
+        settings = dict(vars(await self.automations.load_settings()))
         async with self._blob_work():
-            self.faults.clear()
             await self.automations.reset()
-            await snapshots.restore_into(self.db, self.blobs, staged)
-        self.journal.clear()
+            await snapshots.restore_into(self.db, self.blobs, staged)  # no server state
+        await self.automations.change_settings(**settings)
+        await self.journal.clear()
         self.telemetry.clear()
         return staged.manifest
 
@@ -227,14 +230,13 @@ class Emulator:
 
     async def reset(self) -> None:
         """Wipe all state (database, journal, fault rules, delivery log, telemetry) and
-        re-seed."""
-        self.faults.clear()
+        re-seed: for every process of the database, but for this process's telemetry."""
         await self.automations.reset()
         async with self._blob_work():
-            await self.db.wipe()
+            await self.db.wipe()  # the journal, fault rules and delivery log too
             await self.blobs.clear()
         await self.seed_defaults()
-        self.journal.clear()
+        await self.journal.clear()
         self.telemetry.clear()
 
 

@@ -3,17 +3,21 @@
 A rule names a GraphQL operation (optionally a subset of its variables), for other
 requests a path pattern, or for outgoing automation deliveries a webhook URL pattern; it
 answers with a GraphQL error, an HTTP status and/or added latency (a delivery attempt
-fails or waits instead), `times` times or until cleared. Rules are read by the server's
-event loop and changed from a test's thread, hence the lock.
+fails or waits instead), `times` times or until cleared. Rules are kept in the
+database, so every server process of one database applies them (`FaultRules`); a
+test's thread changes them through `Faults`.
 """
 
 from __future__ import annotations
 
 import fnmatch
-import threading
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
+
+from .store import server_state
+from .store.database import Database
 
 MAX_LATENCY_MS = 60_000
 _SPEC_KEYS = frozenset(
@@ -111,56 +115,88 @@ class FaultRule:
 _MISSING = object()
 
 
-class FaultRules:
-    def __init__(self) -> None:
-        self._rules: list[FaultRule] = []
-        self._lock = threading.Lock()
-        self._next_id = 1
+def first_live(rules: list[FaultRule], matches: Callable[[FaultRule], bool]) -> FaultRule | None:
+    """The first rule, oldest first, that is not used up and matches."""
+    return next((rule for rule in rules if not rule.exhausted and matches(rule)), None)
 
-    def add(self, **spec: Any) -> FaultRule:
+
+class FaultRules:
+    """The rules every server process of one database applies (store/server_state.py).
+
+    Reading them costs nothing while nothing commits (the reader's result cache); a rule
+    that matches is taken by one conditional UPDATE, so a rule with `times=N` fires N
+    times in all, whichever processes the requests reach."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def add(self, **spec: Any) -> FaultRule:
         """Add a rule; see `parse_spec` for the keys. Raises FaultSpecError on bad input."""
         checked = parse_spec(spec)
-        with self._lock:
-            rule = FaultRule(id=self._next_id, **checked)
-            self._next_id += 1
-            self._rules.append(rule)
-        return rule
+        async with self.db.write() as conn:
+            rule_id = await server_state.add_fault(conn, json.dumps(checked), checked["times"])
+        return FaultRule(id=rule_id, **checked)
 
-    def rules(self) -> list[FaultRule]:
-        with self._lock:
-            return list(self._rules)
+    async def rules(self) -> list[FaultRule]:
+        async with self.db.read() as conn:
+            rows = await server_state.fault_rows(conn)
+        return [FaultRule(id=row[0], **{**json.loads(row[1]), "hits": row[3]}) for row in rows]
 
-    def remove(self, rule_id: int) -> bool:
-        with self._lock:
-            before = len(self._rules)
-            self._rules = [rule for rule in self._rules if rule.id != rule_id]
-            return len(self._rules) != before
+    async def remove(self, rule_id: int) -> bool:
+        async with self.db.write() as conn:
+            return await server_state.delete_fault(conn, rule_id)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._rules.clear()
+    async def clear(self) -> None:
+        async with self.db.write() as conn:
+            await server_state.clear_faults(conn)
 
-    def take_for_operation(
+    async def take_for_operation(
         self, operation: str | None, variables: dict[str, Any] | None
     ) -> FaultRule | None:
         """The first live rule for this GraphQL operation, counted as one hit."""
-        return self._take(lambda rule: rule.matches_operation(operation, variables or {}))
+        return await self._take(lambda rule: rule.matches_operation(operation, variables or {}))
 
-    def take_for_request(self, method: str, path: str) -> FaultRule | None:
+    async def take_for_request(self, method: str, path: str) -> FaultRule | None:
         """The first live rule for this non-GraphQL request, counted as one hit."""
-        return self._take(lambda rule: rule.matches_request(method, path))
+        return await self._take(lambda rule: rule.matches_request(method, path))
 
-    def take_for_webhook(self, url: str) -> FaultRule | None:
+    async def take_for_webhook(self, url: str) -> FaultRule | None:
         """The first live rule for an automation delivery to this URL, counted as one hit."""
-        return self._take(lambda rule: rule.matches_webhook(url))
+        return await self._take(lambda rule: rule.matches_webhook(url))
 
-    def _take(self, matches: Callable[[FaultRule], bool]) -> FaultRule | None:
-        with self._lock:
-            for rule in self._rules:
-                if not rule.exhausted and matches(rule):
-                    rule.hits += 1
-                    return rule
+    async def _take(self, matches: Callable[[FaultRule], bool]) -> FaultRule | None:
+        rules = await self.rules()
+        while (rule := first_live(rules, matches)) is not None:
+            async with self.db.write() as conn:
+                taken = await server_state.claim_fault_hit(conn, rule.id)
+            if taken:
+                rule.hits += 1
+                return rule
+            rules.remove(rule)  # another process took its last hit
         return None
+
+
+class Faults:
+    """The fault rules as a test's thread changes them: `run` runs a coroutine on the
+    emulator's loop (`InProcessHandle.faults`)."""
+
+    def __init__(self, rules: FaultRules, run: Callable[[Coroutine[Any, Any, Any]], Any]) -> None:
+        self._rules = rules
+        self._run = run
+
+    def add(self, **spec: Any) -> FaultRule:
+        rule: FaultRule = self._run(self._rules.add(**spec))
+        return rule
+
+    def rules(self) -> list[FaultRule]:
+        rules: list[FaultRule] = self._run(self._rules.rules())
+        return rules
+
+    def remove(self, rule_id: int) -> bool:
+        return bool(self._run(self._rules.remove(rule_id)))
+
+    def clear(self) -> None:
+        self._run(self._rules.clear())
 
 
 def parse_spec(spec: dict[str, Any]) -> dict[str, Any]:

@@ -1,21 +1,27 @@
 """The request journal: every HTTP request the base port answered, newest last.
 
-A bounded ring buffer, shared between the server's event loop (which appends) and a
-test's thread (which reads), hence the lock. It is bounded in entries and in bytes:
-each entry's variables are cut to `entry_bytes` (long strings shortened, the rest
-dropped), and the oldest entries go once all of them exceed `total_bytes`. Secrets
-never enter it: the signatures of signed URLs, and the values of variables named like
-API keys, secrets, passwords and tokens, are replaced by a mask.
+Kept in the database, so every server process of one database writes into it and reads
+all of it (`SharedJournal`); a test's thread reads it through `Journal`. It is bounded
+in entries and in bytes: each entry's variables are cut to `entry_bytes` (long strings
+shortened, the rest dropped), and the oldest entries go once all of them exceed
+`total_bytes`. Secrets never enter it: the signatures of signed URLs, and the values of
+variables named like API keys, secrets, passwords and tokens, are replaced by a mask.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
 import re
-import threading
-from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from .store import server_state
+from .store.database import Database, Row
+
+log = logging.getLogger("wandb_emulator")
 
 DEFAULT_JOURNAL_SIZE = 1000
 DEFAULT_ENTRY_BYTES = 64 * 1024
@@ -24,6 +30,7 @@ MASK = "********"  # the one mask of secrets (journal, automation deliveries)
 REDACTED = MASK
 TRUNCATED = "[truncated]"
 _ENTRY_OVERHEAD = 256
+BATCH_DELAY_S = 0.01  # entries recorded within it are written in one batch
 _MAX_ERROR_CHARS = 1024
 _SECRET_KEY = re.compile(r"api[_-]?key|secret|password|passwd|token", re.IGNORECASE)
 _SIGNED_URL = re.compile(r"(/storage/(?:upload|blob)/[A-Za-z0-9_\-]+\.)[A-Za-z0-9_\-]+")
@@ -115,9 +122,43 @@ class _Cutter:
         return redact(value)
 
 
-class Journal:
+def _stored(entry: JournalEntry) -> str:
+    data = entry.to_json()
+    del data["seq"]  # the database's
+    return json.dumps(data, separators=(",", ":"))
+
+
+def _loaded(seq: int, stored: str) -> JournalEntry:
+    data = json.loads(stored)
+    data["errors"] = tuple(data["errors"])
+    return JournalEntry(seq=seq, **data)
+
+
+def _within_budget(rows: list[Row], total_bytes: int) -> list[Row]:
+    """The newest rows (given newest first) whose costs fit in `total_bytes`; at least one."""
+    kept: list[Row] = []
+    held = 0
+    for row in rows:
+        held += int(row[2])
+        if kept and held > total_bytes:
+            break
+        kept.append(row)
+    return kept
+
+
+class SharedJournal:
+    """The journal of every server process of one database (store/server_state.py).
+
+    `record` cuts and redacts an entry at once and queues it; a task writes what is
+    queued after the response, in one batch (`Database.log_write`: no write lock of the
+    data, no commit generation). Reads through this process first wait for its queue, so
+    a client that has its answer finds its request here; another process's entry is
+    there once that process's batch is written, a few milliseconds after its answer.
+    The limits hold for what is read: the newest `size` entries within `total_bytes`."""
+
     def __init__(
         self,
+        db: Database,
         size: int = DEFAULT_JOURNAL_SIZE,
         *,
         entry_bytes: int = DEFAULT_ENTRY_BYTES,
@@ -125,67 +166,86 @@ class Journal:
     ) -> None:
         if size < 1:
             raise ValueError("the journal holds at least one entry")
-        self._size = size
+        self.db = db
+        self.size = size
         self.entry_bytes = entry_bytes
         self.total_bytes = total_bytes
-        self._entries: deque[tuple[JournalEntry, int]] = deque()
-        self._bytes = 0
-        self._lock = threading.Lock()
-        self._next_seq = 1
-
-    @property
-    def size(self) -> int:
-        return self._size
-
-    @property
-    def bytes(self) -> int:
-        """The estimated size of the entries held."""
-        with self._lock:
-            return self._bytes
+        self._queued: list[tuple[str, int]] = []
+        self._writing: asyncio.Task[None] | None = None
+        self.held = (0, 0)  # entries and bytes, as of the last `totals()` (`/metrics`)
 
     def record(self, record: RequestRecord, status: int, duration_ms: float) -> JournalEntry:
+        """Queue an entry (its `seq` is 0: the database numbers it)."""
         cutter = _Cutter(self.entry_bytes)
         variables = None if record.variables is None else cutter.copy(record.variables)
         errors = tuple(redact(e[:_MAX_ERROR_CHARS]) for e in record.errors)
         cost = _ENTRY_OVERHEAD + len(record.path) + cutter.used + sum(map(len, errors))
-        with self._lock:
-            entry = JournalEntry(
-                seq=self._next_seq,
-                timestamp=record.timestamp,
-                method=record.method,
-                path=redact(record.path),
-                status=status,
-                duration_ms=round(duration_ms, 3),
-                operation=record.operation,
-                variables=variables,
-                errors=errors,
-                fault=record.fault,
-                request_id=record.request_id,
-            )
-            self._next_seq += 1
-            self._entries.append((entry, cost))
-            self._bytes += cost
-            while len(self._entries) > self._size or (
-                self._bytes > self.total_bytes and len(self._entries) > 1
-            ):
-                self._bytes -= self._entries.popleft()[1]
+        entry = JournalEntry(
+            seq=0,
+            timestamp=record.timestamp,
+            method=record.method,
+            path=redact(record.path),
+            status=status,
+            duration_ms=round(duration_ms, 3),
+            operation=record.operation,
+            variables=variables,
+            errors=errors,
+            fault=record.fault,
+            request_id=record.request_id,
+        )
+        self._queued.append((_stored(entry), cost))
+        if self._writing is None or self._writing.done():
+            self._writing = asyncio.get_running_loop().create_task(self._write_queued())
         return entry
 
+    async def _write_queued(self) -> None:
+        # A commit costs about 200 us on SQLite, an entry of a batch a few: wait for more.
+        await asyncio.sleep(BATCH_DELAY_S)
+        while self._queued:
+            batch, self._queued = self._queued, []
+            try:
+                await server_state.append_journal(self.db, batch, self.size)
+            except Exception:
+                log.exception("%d journal entries not written", len(batch))
+
+    async def flush(self) -> None:
+        """Wait until every entry this process recorded is written."""
+        while self._writing is not None and not self._writing.done():
+            await asyncio.shield(self._writing)
+
+    async def _held_rows(self) -> list[Row]:
+        await self.flush()
+        rows = await server_state.newest_journal_rows(self.db, self.size)
+        return _within_budget(rows, self.total_bytes)
+
+    async def entries(self) -> list[JournalEntry]:
+        """Every process's entries, oldest first."""
+        return [_loaded(row[0], row[1]) for row in reversed(await self._held_rows())]
+
+    async def totals(self) -> tuple[int, int]:
+        """The entries held and their estimated bytes."""
+        rows = await self._held_rows()
+        self.held = (len(rows), sum(int(row[2]) for row in rows))
+        return self.held
+
+    async def clear(self) -> None:
+        """Empty the journal, for every process (what this one has queued goes too)."""
+        self._queued.clear()
+        await self.flush()
+        await server_state.clear_journal(self.db)
+
+
+class JournalQueries:
+    """Assertion helpers over `entries()`, oldest first."""
+
     def entries(self) -> list[JournalEntry]:
-        with self._lock:
-            return [entry for entry, _ in self._entries]
+        raise NotImplementedError
 
     def __iter__(self) -> Iterator[JournalEntry]:
         return iter(self.entries())
 
     def __len__(self) -> int:
-        with self._lock:
-            return len(self._entries)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._bytes = 0
+        return len(self.entries())
 
     # ----------------------------------------------------------- assertion helpers
 
@@ -241,6 +301,24 @@ class Journal:
         found = self.find(operation, variables)
         if found:
             raise AssertionError(f"{operation} was sent {len(found)} time(s): {found}")
+
+
+class Journal(JournalQueries):
+    """The shared journal as a test's thread reads it: `load` and `wipe` run on the
+    emulator's loop (`InProcessHandle.journal`)."""
+
+    def __init__(
+        self, load: Callable[[], list[JournalEntry]], wipe: Callable[[], None], size: int
+    ) -> None:
+        self._load = load
+        self._wipe = wipe
+        self.size = size
+
+    def entries(self) -> list[JournalEntry]:
+        return self._load()
+
+    def clear(self) -> None:
+        self._wipe()
 
 
 def _includes(actual: dict[str, Any], expected: dict[str, Any]) -> bool:

@@ -121,12 +121,12 @@ class EmulatorCollector(Collector):
         yield deliveries
 
     def _journal(self) -> Iterator[Metric]:
-        journal = self.emulator.journal
+        entries, held = self.emulator.journal.held  # read by the scrape, before collecting
         yield GaugeMetricFamily(
-            PREFIX + "journal_entries", "Requests held in the request journal", len(journal)
+            PREFIX + "journal_entries", "Requests held in the request journal", entries
         )
         yield GaugeMetricFamily(
-            PREFIX + "journal_bytes", "Estimated bytes the request journal holds", journal.bytes
+            PREFIX + "journal_bytes", "Estimated bytes the request journal holds", held
         )
 
 

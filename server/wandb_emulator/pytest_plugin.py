@@ -49,7 +49,7 @@ SNAPSHOT_MARKER = "wandb_emulator_snapshot"
 
 if TYPE_CHECKING:
     from .config import Config
-    from .faults import FaultRules
+    from .faults import Faults
     from .journal import Journal
     from .testing import EmulatorProcess, EmulatorUser, RunningEmulator
     from .testing.webhooks import WebhookReceiver
@@ -158,7 +158,7 @@ def wandb_emulator_journal(wandb_emulator: RunningEmulator | EmulatorProcess) ->
 @pytest.fixture
 def wandb_emulator_faults(
     wandb_emulator: RunningEmulator | EmulatorProcess,
-) -> Iterator[FaultRules]:
+) -> Iterator[Faults]:
     """The fault rules of the session's emulator, cleared after the test."""
     faults = in_process(wandb_emulator, "wandb_emulator_faults").faults
     yield faults
@@ -173,7 +173,7 @@ def wandb_emulator_webhooks(
     from .testing.webhooks import WebhookReceiver
 
     emulator = in_process(wandb_emulator, "wandb_emulator_webhooks")
-    emulator.emulator.automations.deliveries.clear()
+    emulator.clear_deliveries()
     previous = emulator.configure_deliveries(synchronous=True)
     with WebhookReceiver() as receiver:
         yield receiver

@@ -1,20 +1,21 @@
 """Delivering a rendered payload: POST with a bounded timeout, retries with back-off on
 5xx and connection errors, fault rules applied per attempt; every firing is recorded
-in the delivery log (secrets masked)."""
+in the delivery log (secrets masked), which every server process of a database shares."""
 
 from __future__ import annotations
 
 import asyncio
-import itertools
+import json
 import logging
-import threading
 import time
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from ..faults import FaultRules
+from ..store import server_state
+from ..store.database import Database
 from .templates import scrub
 
 if TYPE_CHECKING:
@@ -62,34 +63,62 @@ class Delivery:
 
 
 class DeliveryLog:
-    """The most recent deliveries, oldest first; written by the server loop, read by tests."""
+    """The most recent deliveries, oldest first, of every server process of one database
+    (store/server_state.py). Each row is also the delivery's outbox entry: the process
+    that sends it claims it first, atomically, so no delivery is sent twice."""
 
-    def __init__(self, size: int) -> None:
-        self._entries: deque[Delivery] = deque(maxlen=size)
-        self._ids = itertools.count(1)
-        self._lock = threading.Lock()
-        # Every delivery that finished, by outcome; never emptied (`/metrics`).
+    def __init__(self, db: Database, size: int) -> None:
+        self.db = db
+        self.size = size
+        # Every delivery this process finished, by outcome; never emptied (`/metrics`).
         self.outcomes: Counter[str] = Counter()
 
-    def new(self, **fields: Any) -> Delivery:
+    async def new(self, **fields: Any) -> Delivery:
         at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        with self._lock:
-            delivery = Delivery(id=next(self._ids), at=at, **fields)
-            self._entries.append(delivery)
+        delivery = Delivery(id=0, at=at, **fields)
+        async with self.db.write() as conn:
+            delivery.id = await server_state.add_delivery(
+                conn, _stored(delivery), delivery.outcome, self.size
+            )
         return delivery
 
-    def finished(self, delivery: Delivery) -> None:
-        """Count a delivery whose outcome is final."""
-        with self._lock:
-            self.outcomes[delivery.outcome] += 1
+    async def claim(self, delivery: Delivery, claimant: str) -> bool:
+        """Whether `claimant` is the one to send `delivery`."""
+        async with self.db.write() as conn:
+            return await server_state.claim_delivery(conn, delivery.id, claimant)
 
-    def entries(self) -> list[Delivery]:
-        with self._lock:
-            return list(self._entries)
+    async def finished(self, delivery: Delivery) -> None:
+        """Record a delivery whose outcome is final."""
+        self.outcomes[delivery.outcome] += 1
+        async with self.db.write() as conn:
+            await server_state.finish_delivery(
+                conn, delivery.id, _stored(delivery), delivery.outcome
+            )
 
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+    async def entries(self) -> list[Delivery]:
+        async with self.db.read() as conn:
+            rows = await server_state.delivery_rows(conn)
+        return [_loaded(row[0], row[1]) for row in rows]
+
+    async def under_way(self) -> int:
+        """Deliveries not finished yet, by any process."""
+        async with self.db.read() as conn:
+            return await server_state.deliveries_under_way(conn)
+
+    async def clear(self) -> None:
+        async with self.db.write() as conn:
+            await server_state.clear_deliveries(conn)
+
+
+def _stored(delivery: Delivery) -> str:
+    return json.dumps(delivery.to_json(), separators=(",", ":"))
+
+
+def _loaded(delivery_id: int, stored: str) -> Delivery:
+    data = json.loads(stored)
+    data["id"] = delivery_id
+    data["attempts"] = [Attempt(**attempt) for attempt in data["attempts"]]
+    return Delivery(**data)
 
 
 def _retryable(status: int | None) -> bool:
@@ -141,7 +170,7 @@ class Sender:
 
     async def _attempt(self, url: str, body: str, headers: dict[str, str]) -> Attempt:
         started = time.perf_counter()
-        rule = self.faults.take_for_webhook(url)
+        rule = await self.faults.take_for_webhook(url)
         if rule is not None:
             if rule.latency_ms:
                 await asyncio.sleep(rule.latency_ms / 1000)

@@ -12,7 +12,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import time
 from dataclasses import dataclass, replace
+from secrets import token_hex
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,7 +23,7 @@ from ..domain import automations as rules
 from ..domain import events as ev
 from ..faults import FaultRules
 from ..records import RunRec
-from ..store import artifacts, runs
+from ..store import artifacts, runs, server_state
 from ..store import automations as store
 from ..store.database import Conn, Database
 from ..urls import Urls
@@ -32,6 +35,9 @@ from .templates import MASK, masked, render, render_value
 log = logging.getLogger("wandb_emulator.automations")
 
 LOOPBACK_HOSTS = frozenset({"localhost", "::1"})
+SETTINGS_NAME = "automations.delivery"
+IDLE_TIMEOUT_S = 60.0
+IDLE_POLL_S = 0.02
 DEFAULT_PAYLOAD = json.dumps(
     {
         "event_type": "${event_type}",
@@ -73,20 +79,42 @@ class AutomationEngine:
     ) -> None:
         self.db = db
         self.urls = urls
-        self.settings = settings
-        self.deliveries = DeliveryLog(log_size)
+        self.defaults = replace(settings)
+        self.settings = settings  # as last read from the database (`load_settings`)
+        self.deliveries = DeliveryLog(db, log_size)
         self.sender = Sender(settings, faults)
+        self.claimant = f"{os.getpid()}-{token_hex(6)}"
         self._watches: dict[tuple[int, str, int], matching.MetricWatch] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
     def subscribe(self, bus: ev.EventBus) -> None:
         bus.subscribe(self.handle)
 
+    async def load_settings(self) -> DeliverySettings:
+        """The delivery settings every process shares (the Config's until changed)."""
+        async with self.db.read() as conn:
+            stored = await server_state.setting(conn, SETTINGS_NAME)
+        fields = {**vars(self.defaults), **(json.loads(stored) if stored else {})}
+        for key, value in fields.items():
+            setattr(self.settings, key, value)
+        return self.settings
+
+    async def change_settings(self, **changes: Any) -> DeliverySettings:
+        """Change delivery settings (synchronous, timeout_s, retries, backoff_ms) for every
+        process; the caller has checked the names and values."""
+        await self.load_settings()
+        for key, value in changes.items():
+            setattr(self.settings, key, value)
+        async with self.db.write() as conn:
+            await server_state.put_setting(conn, SETTINGS_NAME, json.dumps(vars(self.settings)))
+        return self.settings
+
     async def handle(self, event: ev.Event) -> None:
         event_types = matching.event_types_of(event)
         project_id = getattr(event, "project_id", None)
         if not event_types or project_id is None:
             return
+        await self.load_settings()
         async with self.db.read() as conn:
             firings = []
             for scoped in await _in_each_collection(conn, event):
@@ -198,12 +226,15 @@ class AutomationEngine:
         shown_headers = {
             k: ("Bearer " + MASK if k == "Authorization" else v) for k, v in job.headers.items()
         }
-        delivery = self.deliveries.new(
-            **job.base, url=job.url, payload=job.shown_payload, headers=shown_headers
+        delivery = await self.deliveries.new(
+            **job.base,
+            url=job.url,
+            payload=job.shown_payload,
+            headers=shown_headers,
+            outcome="pending" if job.url else "recorded",
         )
         if job.url is None:
-            delivery.outcome = "recorded"
-            self.deliveries.finished(delivery)
+            self.deliveries.outcomes["recorded"] += 1
             return
         send = self._send(delivery, job)
         if self.settings.synchronous:
@@ -214,19 +245,25 @@ class AutomationEngine:
         task.add_done_callback(self._tasks.discard)
 
     async def _send(self, delivery: Delivery, job: _Job) -> None:
+        if not await self.deliveries.claim(delivery, self.claimant):
+            return  # another process sends it
         await self.sender.send(delivery, job.body, job.headers, job.secret_values)
-        self.deliveries.finished(delivery)
+        await self.deliveries.finished(delivery)
 
-    async def idle(self) -> None:
-        """Wait until every delivery under way has finished."""
+    async def idle(self, timeout_s: float = IDLE_TIMEOUT_S) -> None:
+        """Wait until every delivery under way has finished: this process's, then any
+        other's (up to `timeout_s`: a process that died leaves its deliveries pending)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        deadline = time.monotonic() + timeout_s
+        while await self.deliveries.under_way() and time.monotonic() < deadline:
+            await asyncio.sleep(IDLE_POLL_S)
 
     async def reset(self) -> None:
         """Forget deliveries under way (cancelled), metric windows and the delivery log."""
         await self._cancel()
         self._watches.clear()
-        self.deliveries.clear()
+        await self.deliveries.clear()
 
     async def stop(self) -> None:
         await self._cancel()

@@ -112,7 +112,9 @@ async def restore(request: Request) -> JSONResponse:
 async def read_journal(request: Request) -> JSONResponse:
     journal = request.app.state.emulator.journal
     operation = request.query_params.get("operation")
-    entries = journal.find(operation) if operation else journal.entries()
+    entries = await journal.entries()
+    if operation:
+        entries = [e for e in entries if e.is_graphql and e.operation == operation]
     limit = request.query_params.get("limit", "")
     if limit:
         if not (limit.isascii() and limit.isdigit()):
@@ -122,18 +124,18 @@ async def read_journal(request: Request) -> JSONResponse:
 
 
 async def clear_journal(request: Request) -> JSONResponse:
-    request.app.state.emulator.journal.clear()
+    await request.app.state.emulator.journal.clear()
     return JSONResponse({"ok": True})
 
 
 async def list_faults(request: Request) -> JSONResponse:
-    rules = request.app.state.emulator.faults.rules()
+    rules = await request.app.state.emulator.faults.rules()
     return JSONResponse({"faults": [rule.to_json() for rule in rules]})
 
 
 async def add_fault(request: Request) -> JSONResponse:
     try:
-        rule = request.app.state.emulator.faults.add(**await _json_object(request))
+        rule = await request.app.state.emulator.faults.add(**await _json_object(request))
     except BadRequest as exc:
         return _error(exc.status, exc.message)
     except FaultSpecError as exc:
@@ -142,13 +144,13 @@ async def add_fault(request: Request) -> JSONResponse:
 
 
 async def clear_faults(request: Request) -> JSONResponse:
-    request.app.state.emulator.faults.clear()
+    await request.app.state.emulator.faults.clear()
     return JSONResponse({"ok": True})
 
 
 async def remove_fault(request: Request) -> JSONResponse:
     rule_id = request.path_params["rule_id"]
-    if not request.app.state.emulator.faults.remove(rule_id):
+    if not await request.app.state.emulator.faults.remove(rule_id):
         return _error(404, f"no fault rule {rule_id}")
     return JSONResponse({"ok": True})
 
@@ -168,11 +170,12 @@ async def read_deliveries(request: Request) -> JSONResponse:
     engine = request.app.state.emulator.automations
     if request.query_params.get("wait", "").lower() in ("1", "true", "yes"):
         await engine.idle()
-    return JSONResponse({"deliveries": [d.to_json() for d in engine.deliveries.entries()]})
+    deliveries = await engine.deliveries.entries()
+    return JSONResponse({"deliveries": [d.to_json() for d in deliveries]})
 
 
 async def clear_deliveries(request: Request) -> JSONResponse:
-    request.app.state.emulator.automations.deliveries.clear()
+    await request.app.state.emulator.automations.deliveries.clear()
     return JSONResponse({"ok": True})
 
 
@@ -194,12 +197,11 @@ def _setting_error(key: str, value: Any) -> str | None:
 
 
 async def read_automation_settings(request: Request) -> JSONResponse:
-    return JSONResponse(vars(request.app.state.emulator.automations.settings))
+    return JSONResponse(vars(await request.app.state.emulator.automations.load_settings()))
 
 
 async def change_automation_settings(request: Request) -> JSONResponse:
     """Change delivery settings: synchronous, timeout_s, retries, backoff_ms."""
-    settings = request.app.state.emulator.automations.settings
     try:
         body = await _json_object(request)
     except BadRequest as exc:
@@ -207,8 +209,7 @@ async def change_automation_settings(request: Request) -> JSONResponse:
     for key, value in body.items():
         if (refusal := _setting_error(key, value)) is not None:
             return _error(400, refusal)
-    for key, value in body.items():
-        setattr(settings, key, value)
+    settings = await request.app.state.emulator.automations.change_settings(**body)
     return JSONResponse(vars(settings))
 
 

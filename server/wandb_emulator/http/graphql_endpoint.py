@@ -81,7 +81,7 @@ async def graphql_endpoint(request: Request) -> Response:
 
     if record is not None:
         record.operation, record.variables = operation, variables
-    rule = emulator.faults.take_for_operation(operation, variables)
+    rule = await emulator.faults.take_for_operation(operation, variables)
     if rule is not None and (injected := await apply_fault(rule, record)) is not None:
         return injected
 

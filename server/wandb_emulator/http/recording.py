@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..faults import FaultRule, FaultRules
-from ..journal import Journal, RequestRecord
+from ..journal import RequestRecord, SharedJournal
 
 EMULATOR_PREFIX = "/_emulator"
 GRAPHQL_PATH = "/graphql"
@@ -48,7 +48,7 @@ class RecordingMiddleware:
     def __init__(
         self,
         app: ASGIApp,
-        journal: Journal,
+        journal: SharedJournal,
         faults: FaultRules,
         unrecorded: Callable[[Scope], bool] = lambda scope: False,
     ) -> None:
@@ -88,7 +88,7 @@ class RecordingMiddleware:
 
         try:
             if scope["path"] != GRAPHQL_PATH and (
-                rule := self.faults.take_for_request(scope["method"], scope["path"])
+                rule := await self.faults.take_for_request(scope["method"], scope["path"])
             ):
                 response = await apply_fault(rule, record)
                 if response is not None:

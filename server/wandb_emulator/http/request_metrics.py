@@ -220,6 +220,7 @@ async def metrics(request: Request) -> Response:
             return JSONResponse({"error": METRICS_CREDENTIALS}, status_code=401)
     from .. import metrics as exposition  # deliberately here: the first scrape imports it
 
+    await emulator.journal.totals()  # the journal's gauges
     if emulator.metrics_registry is None:
         emulator.metrics_registry = exposition.registry_of(emulator)
     body, content_type = exposition.exposition(emulator.metrics_registry)

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar, cast
 
 V = TypeVar("V")
+# A statement and the rows of parameters it runs with (`Database.log_write`).
+LogStatement = tuple[str, list[tuple[Any, ...]]]
 
 CACHED_RESULTS = 4096
 CACHED_ROWS = 64
@@ -165,6 +167,20 @@ class Conn:
         self._forget()
         await self._script(sql)
 
+    async def fresh_rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Rows read past the result cache: of tables written without a commit
+        generation (the journal), which no cache may keep."""
+        self.statements += 1
+        found = await self._fetch(sql, params, None)
+        self.rows_read += len(found)
+        return list(found)
+
+    async def append(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run a statement once per row of parameters, keeping this connection's result
+        cache: for tables no cached query reads (the journal)."""
+        self.statements += 1
+        await self._change_many(sql, list(rows))
+
     def _forget(self) -> None:
         """A statement that may change rows is counted and empties this connection's result
         cache (the writer's keeps reads only between two writes of one transaction)."""
@@ -203,6 +219,13 @@ class Backend(Protocol):
 
     async def commits_seen(self, reader: Conn) -> Hashable:
         """A value that changes whenever anyone commits (read outside any cache)."""
+
+    # Whether `log_write` must hold the process's write lock (it uses the reader).
+    log_write_locks: bool
+
+    async def log_write(self, reader: Conn, statements: list[LogStatement]) -> None:
+        """Run statements of server logs on the reader, without the data's write lock
+        and without a commit generation (`Database.log_write`)."""
 
     async def wipe(self, writer: Conn) -> None:
         """Delete every row of every table, inside the write transaction."""

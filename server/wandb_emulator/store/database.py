@@ -20,9 +20,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
-from .connection import Backend, Conn, ResultCache, Row
+from .connection import Backend, Conn, LogStatement, ResultCache, Row
 
-__all__ = ["Conn", "Database", "ResultCache", "Row", "check_database_url", "sqlite_path"]
+__all__ = [
+    "Conn",
+    "Database",
+    "LogStatement",
+    "ResultCache",
+    "Row",
+    "check_database_url",
+    "sqlite_path",
+]
 
 
 SQLITE_SCHEME = "sqlite://"
@@ -165,6 +173,22 @@ class Database:
                 self.commits += 1
                 if self._reader is not None:
                     await self._empty_reader_caches()
+
+    async def log_write(self, statements: list[LogStatement]) -> None:
+        """Append rows of a server log (the journal): all the statements, atomically on
+        SQLite, outside the data's write transactions and without moving the commit
+        generation, so no process's caches are emptied for it. On SQLite the reader
+        writes them (its own commits leave its `data_version` alone; another process's
+        reader still sees them as a commit), holding the process's write lock so that
+        it never waits on this process's writer; on PostgreSQL each statement runs on
+        its own, on a reader connection, with no lock at all."""
+        reader = self._reader
+        assert reader is not None, "database is not open"
+        if self._backend.log_write_locks:
+            async with self._write_lock:
+                await self._backend.log_write(reader, statements)
+        else:
+            await self._backend.log_write(reader, statements)
 
     async def replace_with(self, source: Path) -> None:
         """Replace the whole database with the SQLite file `source` (a snapshot's, at this

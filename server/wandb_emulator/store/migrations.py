@@ -509,7 +509,43 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        13,
+        """
+        -- Server state that every process of one database shares (store/server_state.py):
+        -- the request journal, fault rules, the automations' delivery log and settings.
+        -- Not data: snapshots leave these rows out, and a reset keeps server_settings.
+        CREATE TABLE journal_entries (
+            seq INTEGER PRIMARY KEY,
+            entry TEXT NOT NULL,
+            cost INTEGER NOT NULL
+        );
+        CREATE TABLE fault_rules (
+            id INTEGER PRIMARY KEY,
+            spec TEXT NOT NULL,
+            times INTEGER,
+            hits INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE automation_deliveries (
+            id INTEGER PRIMARY KEY,
+            delivery TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            claimed_by TEXT
+        );
+        CREATE INDEX automation_deliveries_by_outcome ON automation_deliveries(outcome);
+        CREATE TABLE server_settings (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """,
+    ),
 ]
+
+# Server state rather than data (migration 13): snapshots leave their rows out, and a
+# database holding only these holds no data.
+SERVER_STATE_TABLES = ("journal_entries", "fault_rules", "automation_deliveries", "server_settings")
+# What a reset (a wipe) keeps: the delivery settings, as a reset always did.
+KEPT_BY_WIPE = ("server_settings",)
 
 # The schema version a database has once every migration is applied.
 SCHEMA_VERSION = MIGRATIONS[-1][0]

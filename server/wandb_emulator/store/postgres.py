@@ -50,9 +50,9 @@ from typing import Any
 
 import asyncpg
 
-from .connection import Conn, Row
+from .connection import Conn, LogStatement, Row
 from .errors import IntegrityError, UnstorableText
-from .migrations import MIGRATIONS
+from .migrations import KEPT_BY_WIPE, MIGRATIONS, SERVER_STATE_TABLES
 from .sqlite import migrate_file
 
 log = logging.getLogger(__name__)
@@ -353,6 +353,7 @@ class PostgresBackend:
     sql_regexp = False
     sqlite_file = None
     begin = "BEGIN; SELECT emulator_begin_write()"  # one round trip
+    log_write_locks = False
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -414,8 +415,13 @@ class PostgresBackend:
         rows = await conn.rows(_TABLES)
         return [row[0] for row in rows]
 
+    async def log_write(self, reader: Conn, statements: list[LogStatement]) -> None:
+        for sql, rows in statements:
+            await reader.append(sql, rows)
+
     async def wipe(self, writer: Conn) -> None:
-        names = ", ".join(f'"{table}"' for table in await self._table_names(writer))
+        tables = [t for t in await self._table_names(writer) if t not in KEPT_BY_WIPE]
+        names = ", ".join(f'"{table}"' for table in tables)
         await writer.run(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
 
     async def replace_with(self, writer: Conn, source: Path) -> None:
@@ -452,7 +458,9 @@ class PostgresBackend:
             if not await conn.fetchval("SELECT to_regclass('emulator_schema') IS NOT NULL"):
                 return False
             for (table,) in await conn.fetch(_TABLES):
-                if await conn.fetchval(f'SELECT EXISTS (SELECT 1 FROM "{table}")'):
+                if table not in SERVER_STATE_TABLES and await conn.fetchval(
+                    f'SELECT EXISTS (SELECT 1 FROM "{table}")'
+                ):
                     return True
             return False
         finally:

@@ -13,13 +13,14 @@ rows copied table by table into one write transaction.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from .connection import Conn
 from .database import Database
-from .migrations import SCHEMA_VERSION
+from .migrations import SCHEMA_VERSION, SERVER_STATE_TABLES
 from .sqlite import migrate_file, open_file, table_names
 
 __all__ = [
@@ -36,7 +37,22 @@ __all__ = [
 async def copy_database(db: Database, target: Path) -> bool:
     """Copy the store's database, as of one commit, into a new standalone SQLite file
     `target`, while others may be writing it. False if there is no database to copy."""
-    return await db.copy_to(target)
+    if not await db.copy_to(target):
+        return False
+    await asyncio.to_thread(_drop_server_state, target)
+    return True
+
+
+def _drop_server_state(path: Path) -> None:
+    """Empty the server-state tables of a snapshot's database: a snapshot holds data."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        for table in SERVER_STATE_TABLES:
+            if table in tables:
+                conn.execute(f'DELETE FROM "{table}"')
+    finally:
+        conn.close()
 
 
 @asynccontextmanager

@@ -28,9 +28,9 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from ..filters import regexp
-from .connection import Conn, Row
+from .connection import Conn, LogStatement, Row
 from .errors import IntegrityError
-from .migrations import MIGRATIONS, SCHEMA_VERSION
+from .migrations import KEPT_BY_WIPE, MIGRATIONS, SCHEMA_VERSION, SERVER_STATE_TABLES
 
 V = TypeVar("V")
 
@@ -284,6 +284,7 @@ class SqliteBackend:
     dialect = "sqlite"
     sql_regexp = True
     begin = "BEGIN IMMEDIATE"
+    log_write_locks = True
 
     def __init__(self, path: Path, *, fast_execution: bool = True) -> None:
         self.path = self.sqlite_file = path
@@ -334,11 +335,22 @@ class SqliteBackend:
         assert isinstance(reader, SqliteConn)
         return await reader.data_version()
 
+    async def log_write(self, reader: Conn, statements: list[LogStatement]) -> None:
+        await reader._change(self.begin, ())  # not run(): the reader's cache stays
+        try:
+            for sql, rows in statements:
+                await reader.append(sql, rows)
+        except BaseException:
+            await reader._change("ROLLBACK", ())
+            raise
+        await reader._change("COMMIT", ())
+
     async def wipe(self, writer: Conn) -> None:
         """Foreign keys are checked at COMMIT, so the order of the tables does not matter."""
         await writer.run("PRAGMA defer_foreign_keys = ON")
         for table in await table_names(writer):
-            await writer.run(f'DELETE FROM "{table}"')
+            if table not in KEPT_BY_WIPE:
+                await writer.run(f'DELETE FROM "{table}"')
 
     async def replace_with(self, writer: Conn, source: Path) -> None:
         """SQLite's backup API: the file's pages replace the database's, as one commit."""
@@ -351,7 +363,8 @@ class SqliteBackend:
             return False
         conn = await open_file(self.path)
         try:
-            return await any_rows(conn, await table_names(conn))
+            tables = await table_names(conn)
+            return await any_rows(conn, [t for t in tables if t not in SERVER_STATE_TABLES])
         finally:
             await conn.close()
 

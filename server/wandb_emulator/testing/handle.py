@@ -30,7 +30,7 @@ from ..app import Emulator
 from ..config import Config
 from ..domain.events import Event, Subscriber
 from ..domain.maintenance import Swept
-from ..faults import FaultRules
+from ..faults import Faults
 from ..journal import Journal
 from ..telemetry import Telemetry
 from .accounts import Accounts, EmulatorUser
@@ -141,18 +141,23 @@ class InProcessHandle(EmulatorHandle):
     def control_token(self) -> str:
         return self.emulator.control_token
 
-    @property
+    @cached_property
     def journal(self) -> Journal:
-        return self.emulator.journal
+        """The request journal (of every process of the database), read on the loop."""
+        shared = self.emulator.journal
+        return Journal(
+            lambda: self.call(shared.entries()), lambda: self.call(shared.clear()), shared.size
+        )
 
     @property
     def telemetry(self) -> Telemetry:
         """The OTLP exports the SDK sent (`.exports(signal)`, `.metrics()`, `.clear()`)."""
         return self.emulator.telemetry
 
-    @property
-    def faults(self) -> FaultRules:
-        return self.emulator.faults
+    @cached_property
+    def faults(self) -> Faults:
+        """The fault rules (of every process of the database), changed on the loop."""
+        return Faults(self.emulator.faults, self.call)
 
     def subscribe(self, handler: Subscriber, event_type: type[Event] = Event) -> None:
         """Register a domain-event subscriber (best before `start`); it runs on the
@@ -184,18 +189,21 @@ class InProcessHandle(EmulatorHandle):
         engine = self.emulator.automations
         if wait:
             self.call(engine.idle())
-        return [delivery.to_json() for delivery in engine.deliveries.entries()]
+        return [delivery.to_json() for delivery in self.call(engine.deliveries.entries())]
+
+    def clear_deliveries(self) -> None:
+        """Empty the automation delivery log."""
+        self.call(self.emulator.automations.deliveries.clear())
 
     def configure_deliveries(self, **settings: Any) -> dict[str, Any]:
         """Change delivery settings (synchronous, timeout_s, retries, backoff_ms); returns
         the previous ones."""
-        current = self.emulator.automations.settings
-        previous = dict(vars(current))
+        engine = self.emulator.automations
+        previous = dict(vars(self.call(engine.load_settings())))
         unknown = set(settings) - set(previous)
         if unknown:
             raise ValueError(f"unknown delivery settings {sorted(unknown)}")
-        for key, value in settings.items():
-            setattr(current, key, value)
+        self.call(engine.change_settings(**settings))
         return previous
 
     def add_slack_integration(

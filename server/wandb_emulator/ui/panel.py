@@ -49,10 +49,10 @@ async def _require_panel(view: View) -> None:
         raise NotFound("the emulator panel is for instance admins: sign in with an admin's API key")
 
 
-def journal_entries(view: View) -> list[JournalEntry]:
+async def journal_entries(view: View) -> list[JournalEntry]:
     """The newest entries first, narrowed to one operation (or path) when asked."""
     wanted = view.request.query_params.get("operation", "").strip()
-    entries = view.emulator.journal.entries()
+    entries = await view.emulator.journal.entries()
     if wanted:
         entries = [
             e for e in entries if e.operation == wanted or (not e.is_graphql and wanted in e.path)
@@ -71,12 +71,12 @@ async def panel(view: View, error: str | None = None, status: int = 200) -> Resp
     return view.render(
         "panel.html",
         status=status,
-        entries=journal_entries(view),
-        operations=_operations(journal.entries()),
+        entries=await journal_entries(view),
+        operations=_operations(await journal.entries()),
         operation=view.request.query_params.get("operation", ""),
         journal_size=journal.size,
-        rules=view.emulator.faults.rules(),
-        deliveries=view.emulator.automations.deliveries.entries()[::-1][:DELIVERY_ROWS],
+        rules=await view.emulator.faults.rules(),
+        deliveries=(await view.emulator.automations.deliveries.entries())[::-1][:DELIVERY_ROWS],
         alerts=alerts,
         done=DONE.get(view.request.query_params.get("done", "")),
         error=error,
@@ -86,7 +86,7 @@ async def panel(view: View, error: str | None = None, status: int = 200) -> Resp
 async def journal_rows(view: View) -> Response:
     """Just the journal's table body, for the panel's live refresh."""
     await _require_panel(view)
-    return view.render("journal_rows.html", entries=journal_entries(view))
+    return view.render("journal_rows.html", entries=await journal_entries(view))
 
 
 def _done(code: str) -> str:
@@ -118,7 +118,7 @@ async def add_fault(view: View) -> Response:
     await _require_panel(view)
     form = await view.form()
     try:
-        view.emulator.faults.add(**fault_spec(form))
+        await view.emulator.faults.add(**fault_spec(form))
     except FaultSpecError as exc:
         return await panel(view, f"Fault not added: {exc}", status=400)
     return view.redirect(_done("fault-added"))
@@ -127,7 +127,7 @@ async def add_fault(view: View) -> Response:
 async def remove_fault(view: View) -> Response:
     await _require_panel(view)
     await view.form()
-    if not view.emulator.faults.remove(view.request.path_params["rule_id"]):
+    if not await view.emulator.faults.remove(view.request.path_params["rule_id"]):
         raise NotFound(f"no fault rule {view.request.path_params['rule_id']}")
     return view.redirect(_done("fault-removed"))
 
@@ -135,21 +135,21 @@ async def remove_fault(view: View) -> Response:
 async def clear_faults(view: View) -> Response:
     await _require_panel(view)
     await view.form()
-    view.emulator.faults.clear()
+    await view.emulator.faults.clear()
     return view.redirect(_done("faults-cleared"))
 
 
 async def clear_journal(view: View) -> Response:
     await _require_panel(view)
     await view.form()
-    view.emulator.journal.clear()
+    await view.emulator.journal.clear()
     return view.redirect(_done("journal-cleared"))
 
 
 async def clear_deliveries(view: View) -> Response:
     await _require_panel(view)
     await view.form()
-    view.emulator.automations.deliveries.clear()
+    await view.emulator.automations.deliveries.clear()
     return view.redirect(_done("deliveries-cleared"))
 
 
