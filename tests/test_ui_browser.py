@@ -170,13 +170,23 @@ def sign_in(driver, base_url: str, account: EmulatorUser) -> None:  # type: igno
 
 
 def _wait_for_new_page(driver, action: Callable[[], None]) -> None:  # type: ignore[no-untyped-def]
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     old = driver.find_element(By.TAG_NAME, "html")
     action()
-    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(old))
+
+    def old_page_gone(_driver: object) -> bool:
+        # Stale, or, while Chromium swaps the document, "unhandled inspector error: Node
+        # with given id does not exist" (a WebDriverException, not a stale reference).
+        try:
+            old.is_enabled()
+        except WebDriverException:
+            return True
+        return False
+
+    WebDriverWait(driver, 15).until(old_page_gone)
 
 
 def click(driver, text: str) -> None:  # type: ignore[no-untyped-def]
