@@ -9,7 +9,8 @@ import pytest
 from conftest import CONTROL_HEADERS, EmulatorProcess, OrgSetup, RunningEmulator
 
 from wandb_emulator.config import Config
-from wandb_emulator.journal import Journal, JournalEntry
+from wandb_emulator.journal import TRIM_EVERY, Journal, JournalEntry
+from wandb_emulator.store import server_state
 from wandb_emulator.testing import InProcessEmulator
 
 VIEWER = "query Viewer { viewer { username } }"
@@ -65,6 +66,16 @@ def test_the_journal_keeps_the_newest_entries_within_its_byte_budget(tmp_path) -
         assert [entry.seq for entry in emulator.journal] == [3, 4]  # 2 x ~260 bytes fit
         emulator.journal.clear()
         assert len(emulator.journal) == 0
+
+
+def test_the_journal_table_is_trimmed_in_steps_and_reads_stay_exact(tmp_path) -> None:
+    with InProcessEmulator(tmp_path / "data", Config(journal_size=5)) as emulator:
+        for index in range(3 * TRIM_EVERY):
+            emulator.client.get(f"/ready?{index}")
+            assert len(emulator.journal) == min(index + 1, 5)
+        stored = emulator.call(server_state.newest_journal_rows(emulator.emulator.db, 10**6))
+        assert 5 <= len(stored) <= 5 + TRIM_EVERY
+        assert [entry.seq for entry in emulator.journal] == [row[0] for row in stored[4::-1]]
 
 
 def journal_entries(server: RunningEmulator, **params: str) -> list[dict]:

@@ -23,9 +23,11 @@ JOURNAL_TRIM = (
 )
 
 
-async def append_journal(db: Database, rows: list[tuple[str, int]], keep: int) -> None:
-    """Add journal entries (their JSON and cost), then drop all but the newest `keep`."""
-    await db.log_write([(JOURNAL_INSERT, rows), (JOURNAL_TRIM, [(keep,)])])
+async def append_journal(db: Database, rows: list[tuple[str, int]], keep: int | None) -> None:
+    """Add journal entries (their JSON and cost), then, given `keep`, drop all but the
+    newest `keep`."""
+    trim = [] if keep is None else [(JOURNAL_TRIM, [(keep,)])]
+    await db.log_write([(JOURNAL_INSERT, rows), *trim])
 
 
 async def clear_journal(db: Database) -> None:
