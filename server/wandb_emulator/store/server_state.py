@@ -15,12 +15,19 @@ from ._sql import execute, fetch_value, insert
 from .connection import Conn, Row
 from .database import Database
 
+
+def _keep_newest(table: str, key: str) -> str:
+    """A statement that drops all but the newest `?` rows of a log table, by its key."""
+    return (
+        f"DELETE FROM {table} WHERE {key} <="
+        f" (SELECT {key} FROM {table} ORDER BY {key} DESC LIMIT 1 OFFSET ?)"
+    )
+
+
 JOURNAL_INSERT = "INSERT INTO journal_entries (entry, cost) VALUES (?, ?)"
 # Keep the newest `size` rows (the readers cut the byte budget themselves).
-JOURNAL_TRIM = (
-    "DELETE FROM journal_entries WHERE seq <="
-    " (SELECT seq FROM journal_entries ORDER BY seq DESC LIMIT 1 OFFSET ?)"
-)
+JOURNAL_TRIM = _keep_newest("journal_entries", "seq")
+DELIVERIES_TRIM = _keep_newest("automation_deliveries", "id")
 
 
 async def append_journal(db: Database, rows: list[tuple[str, int]], keep: int | None) -> None:
@@ -83,12 +90,7 @@ async def add_delivery(conn: Conn, delivery: str, outcome: str, keep: int) -> in
         "INSERT INTO automation_deliveries (delivery, outcome) VALUES (?, ?)",
         (delivery, outcome),
     )
-    await execute(
-        conn,
-        "DELETE FROM automation_deliveries WHERE id <="
-        " (SELECT id FROM automation_deliveries ORDER BY id DESC LIMIT 1 OFFSET ?)",
-        (keep,),
-    )
+    await execute(conn, DELIVERIES_TRIM, (keep,))
     return delivery_id
 
 
